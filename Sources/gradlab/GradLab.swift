@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `gradlab` command: dispatches to subcommands, nothing else.
+@main
+struct GradLab: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gradlab",
+        abstract: "GradLab: measure why recurrent networks fail to learn long-range dependencies — gradient norms, Jacobian products and Lyapunov spectra through time.",
+        version: GradLabVersion.string,
+        subcommands: []
+    )
+}
+
+enum GradLabVersion {
+    static let string = "0.1.0"
+}
