@@ -35,11 +35,15 @@ let package = Package(
             ]
         ),
 
+        // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
+        .target(name: "Recurrent", dependencies: ["Linalg"]),
+
         // The command-line lab: parses, calls library modules, prints.
         .executableTarget(
             name: "gradlab",
             dependencies: [
                 "Linalg",
+                "Recurrent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
