@@ -38,6 +38,9 @@ let package = Package(
         // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
         .target(name: "Recurrent", dependencies: ["Linalg"]),
 
+        // Gradient flow through time, Jacobian-product spectra, Lyapunov spectra, theory overlays.
+        .target(name: "Diagnostics", dependencies: ["Linalg", "Recurrent", "COpenBLAS"]),
+
         // The command-line lab: parses, calls library modules, prints.
         .executableTarget(
             name: "gradlab",
@@ -49,6 +52,7 @@ let package = Package(
         ),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "Recurrent", "Linalg"]),
     ],
     swiftLanguageModes: [.v6]
 )
