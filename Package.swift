@@ -36,7 +36,7 @@ let package = Package(
         ),
 
         // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
-        .target(name: "Recurrent", dependencies: ["Linalg"]),
+        .target(name: "Recurrent", dependencies: ["Linalg", "COpenBLAS"]),
 
         // The command-line lab: parses, calls library modules, prints.
         .executableTarget(
