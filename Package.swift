@@ -49,6 +49,7 @@ let package = Package(
         ),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Linalg"], resources: [.copy("../Fixtures/Recurrent")]),
     ],
     swiftLanguageModes: [.v6]
 )
