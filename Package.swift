@@ -36,7 +36,7 @@ let package = Package(
         ),
 
         // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
-        .target(name: "Recurrent", dependencies: ["Linalg"]),
+        .target(name: "Recurrent", dependencies: ["Linalg", "COpenBLAS"]),
 
         // Gradient flow through time, Jacobian-product spectra, Lyapunov spectra, theory overlays.
         .target(name: "Diagnostics", dependencies: ["Linalg", "Recurrent", "COpenBLAS"]),
@@ -53,6 +53,7 @@ let package = Package(
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "Recurrent", "Linalg"]),
+        .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Linalg"], resources: [.copy("../Fixtures/Recurrent")]),
     ],
     swiftLanguageModes: [.v6]
 )
