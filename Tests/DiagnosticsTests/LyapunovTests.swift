@@ -2,6 +2,7 @@ import Testing
 import Foundation
 import ComplexModule
 import Linalg
+import Recurrent
 @testable import Diagnostics
 
 @Suite("Lyapunov spectra and theory")
@@ -53,7 +54,10 @@ struct LyapunovTests {
     @Test(arguments: [1.5, 2.0, 3.0])
     func tanhMaximalExponentMatchesMeanField(g: Double) throws {
         let h = 500
-        let map = TestMap(w: gaussianWeight(h, gain: g, seed: 100 + UInt64(g * 10)), u: Matrix(rows: h, cols: 1), phi: .tanh)
+        // The production cell (not the test map): W_hh Gaussian with gain g, no input.
+        let weights = CellWeights(gateCount: 1, inputWeight: Matrix(rows: h, cols: 1),
+                                  hiddenWeight: gaussianWeight(h, gain: g, seed: 100 + UInt64(g * 10)), inputBias: nil, hiddenBias: nil)
+        let map = VanillaCell(weights: weights, activation: .tanh)
         var rng = RandomStream(seed: 8)
         let spectrum = try LyapunovSpectrum(map: map, options: .init(count: 1, steps: 1500, transient: 300), rng: &rng)
         let theory = Theory.meanFieldTanh(gain: g).lambdaMax
