@@ -49,7 +49,7 @@ let package = Package(
         ),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
-        .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Linalg"], resources: [.copy("../Fixtures/Recurrent")]),
+        .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Linalg"]),
     ],
     swiftLanguageModes: [.v6]
 )
