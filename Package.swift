@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "gradlab", targets: ["gradlab"]),
         .library(name: "Linalg", targets: ["Linalg"]),
         .library(name: "TensorIO", targets: ["TensorIO"]),
+        .library(name: "Initializers", targets: ["Initializers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,6 +44,9 @@ let package = Package(
         // Tensor files: .npy (1.0–3.0), .npz (stored/deflated zip), .safetensors; validated, never trusting headers.
         .target(name: "TensorIO", dependencies: ["Linalg", "CZlib"]),
 
+        // Weight initializers (PyTorch's definitions), Haar matrices, spectrum control, InitSpec.
+        .target(name: "Initializers", dependencies: ["Linalg", "TensorIO"]),
+
         // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
         .target(name: "Recurrent", dependencies: ["Linalg"]),
 
@@ -58,6 +62,7 @@ let package = Package(
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "Linalg"]),
+        .testTarget(name: "InitializersTests", dependencies: ["Initializers", "TensorIO", "Linalg"]),
     ],
     swiftLanguageModes: [.v6]
 )
