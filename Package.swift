@@ -61,6 +61,16 @@ let package = Package(
             ]
         ),
 
+        // Timings side by side with ../shared/bench/peers.py (not a test). Build with -c release.
+        .executableTarget(
+            name: "gradlab-bench",
+            dependencies: [
+                "Linalg",
+                "Recurrent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Linalg", "TensorIO"]),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "Linalg"]),
