@@ -20,6 +20,7 @@ struct BPTTBenchmark: ParsableCommand {
     @OptionGroup var common: PeerOptions
 
     func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)   // line-buffered: progress shows when redirected
         BLASThreads.set(common.threads)
         print("workload bptt, D = \(inputSize), threads = \(common.threads), reps = \(common.reps) (median), tape reused")
         for size in sizes {
