@@ -20,9 +20,8 @@ struct BPTTBenchmark: ParsableCommand {
     @OptionGroup var common: PeerOptions
 
     func run() throws {
-        setvbuf(stdout, nil, _IOLBF, 0)   // line-buffered: progress shows when redirected
         BLASThreads.set(common.threads)
-        print("workload bptt, D = \(inputSize), threads = \(common.threads), reps = \(common.reps) (median), tape reused")
+        emit("workload bptt, D = \(inputSize), threads = \(common.threads), reps = \(common.reps) (median), tape reused")
         for size in sizes {
             let parts = size.split(separator: ",").compactMap { Int($0) }
             guard parts.count == 3, parts.allSatisfy({ $0 > 0 }) else {
@@ -30,7 +29,7 @@ struct BPTTBenchmark: ParsableCommand {
             }
             let (h, t, b) = (parts[0], parts[1], parts[2])
             let (time, checks) = try timeGradLab(h: h, t: t, b: b)
-            print(pad(size, 12) + pad("gradlab", 13) + String(format: "median %9.4fs   loss=%.12g gnorm_sum=%.12g gnorm_first=%.6g gnorm_last=%.12g",
+            emit(pad(size, 12) + pad("gradlab", 13) + String(format: "median %9.4fs   loss=%.12g gnorm_sum=%.12g gnorm_first=%.6g gnorm_last=%.12g",
                          time, checks.loss, checks.gnormSum, checks.gnormFirst, checks.gnormLast))
             for impl in common.peers where impl != "none" {
                 do {
@@ -39,10 +38,10 @@ struct BPTTBenchmark: ParsableCommand {
                     let loss = (r.checksums["loss"] ?? nil) ?? .nan
                     let gsum = (r.checksums["cs_gnorm_sum"] ?? nil) ?? .nan
                     let first = (r.checksums["gnorm_first"] ?? nil) ?? .nan
-                    print(pad(size, 12) + pad(impl, 13) + String(format: "median %9.4fs   peer/gradlab = %6.2f   Δloss %.1e  Δgnorm_sum %.1e  gnorm_first=%.6g",
+                    emit(pad(size, 12) + pad(impl, 13) + String(format: "median %9.4fs   peer/gradlab = %6.2f   Δloss %.1e  Δgnorm_sum %.1e  gnorm_first=%.6g",
                                  r.median, r.median / time, abs(loss - checks.loss), abs(gsum - checks.gnormSum), first))
                 } catch {
-                    print("\(size) \(impl): \(error)")
+                    emit("\(size) \(impl): \(error)")
                 }
             }
         }

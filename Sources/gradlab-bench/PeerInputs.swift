@@ -65,3 +65,8 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
     try body()
     return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
 }
+
+/// Writes a line to standard output unbuffered, so progress shows when the output is redirected.
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
