@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "gradlab", targets: ["gradlab"]),
         .library(name: "Linalg", targets: ["Linalg"]),
         .library(name: "TensorIO", targets: ["TensorIO"]),
+        .library(name: "Initializers", targets: ["Initializers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,8 +44,11 @@ let package = Package(
         // Tensor files: .npy (1.0–3.0), .npz (stored/deflated zip), .safetensors; validated, never trusting headers.
         .target(name: "TensorIO", dependencies: ["Linalg", "CZlib"]),
 
+        // Weight initializers (PyTorch's definitions), Haar matrices, spectrum control, InitSpec.
+        .target(name: "Initializers", dependencies: ["Linalg", "TensorIO"]),
+
         // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
-        .target(name: "Recurrent", dependencies: ["Linalg", "COpenBLAS"]),
+        .target(name: "Recurrent", dependencies: ["Linalg", "COpenBLAS", "TensorIO"]),
 
         // Gradient flow through time, Jacobian-product spectra, Lyapunov spectra, theory overlays.
         .target(name: "Diagnostics", dependencies: ["Linalg", "Recurrent", "COpenBLAS"]),
@@ -55,14 +59,26 @@ let package = Package(
             dependencies: [
                 "Linalg",
                 "Recurrent",
+                "TensorIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Timings side by side with ../shared/bench/peers.py (not a test). Build with -c release.
+        .executableTarget(
+            name: "gradlab-bench",
+            dependencies: [
+                "Linalg",
+                "Recurrent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "Recurrent", "Linalg"]),
-        .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Linalg"], resources: [.copy("../Fixtures/Recurrent")]),
+        .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Linalg", "TensorIO"]),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "Linalg"]),
+        .testTarget(name: "InitializersTests", dependencies: ["Initializers", "TensorIO", "Linalg"]),
     ],
     swiftLanguageModes: [.v6]
 )
