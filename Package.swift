@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "gradlab", targets: ["gradlab"]),
         .library(name: "Linalg", targets: ["Linalg"]),
+        .library(name: "Plotting", targets: ["Plotting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,17 +39,22 @@ let package = Package(
         // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
         .target(name: "Recurrent", dependencies: ["Linalg"]),
 
+        // Charts over a small renderer protocol; Cairo writes PNG, SVG and PDF.
+        .target(name: "Plotting", dependencies: ["CCairo"]),
+
         // The command-line lab: parses, calls library modules, prints.
         .executableTarget(
             name: "gradlab",
             dependencies: [
                 "Linalg",
                 "Recurrent",
+                "Plotting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
     ],
     swiftLanguageModes: [.v6]
 )
