@@ -42,7 +42,7 @@ extension Recipe {
             }
             panels.append(axes)
         }
-        let fig = RecipeSupport.grid(panels, maxColumns: 3, panelWidth: 400, panelHeight: 380, shareX: true, shareY: true, title: chart.title)
+        let fig = RecipeSupport.grid(panels, maxColumns: 3, panelWidth: 540, panelHeight: 400, shareX: true, shareY: true, title: chart.title)
         return fig
     }
 }

@@ -33,11 +33,12 @@ extension Recipe {
         var loss = Axes(title: nil, xLabel: "iteration", yLabel: "loss", yScale: chart.logLoss ? .log10 : .linear)
         var grad = Axes(title: nil, xLabel: "iteration", yLabel: "‖∇_{θ} L‖", yScale: chart.logGradient ? .log10 : .linear)
         loss.colorScale = scale; grad.colorScale = scale
+        grad.colorScale?.showsColorbar = false   // one colorbar serves both panels
         for (k, run) in chart.runs.enumerated() {
             let c: Color? = run.colorValue == nil ? Palette.categorical(k) : nil
             loss.line(LineMark(xs: run.iterations, ys: run.loss, color: c, colorValue: run.colorValue, width: 1.2,
                                label: run.colorValue == nil ? run.label : nil))
-            grad.line(LineMark(xs: run.iterations, ys: run.gradientNorm, color: c, colorValue: run.colorValue, width: 1.0))
+            grad.line(LineMark(xs: run.iterations, ys: run.gradientNorm, color: c, colorValue: run.colorValue, width: 0.9))
         }
         if let b = chart.baselineLoss { loss.rule(RuleMark(.horizontal, at: b, color: .gray(0.15), width: 1.1, dash: Dash.dashed, label: chart.baselineLabel)) }
         if let t = chart.clipThreshold { grad.rule(RuleMark(.horizontal, at: t, color: Color(hex: 0xD55E00), width: 1.1, dash: Dash.dashed, label: "clip threshold")) }

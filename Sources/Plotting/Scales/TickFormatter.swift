@@ -68,7 +68,8 @@ public enum TickFormatter {
     static func logLabel(_ v: Double) -> Label {
         let e = Foundation.log10(v)
         let n = e.rounded()
-        if abs(e - n) < 1e-9 { return Label(runs: [Label.Run("10"), Label.Run(signed(String(Int(n))), .superscript)]) }
+        // Compare with the decade itself: subnormal decades (1e-320) are inexact, so log10 is not an integer.
+        if abs(e - n) < 1e-9 || v == TickLocator.pow10(Int(n)) { return Label(runs: [Label.Run("10"), Label.Run(signed(String(Int(n))), .superscript)]) }
         if v >= 1e-3 && v < 1e4 { return Label(String(format: "%g", v)) }
         let ne = Int(Foundation.floor(e + 1e-9))
         let m = v / TickLocator.pow10(ne)

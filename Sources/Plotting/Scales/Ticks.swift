@@ -34,7 +34,8 @@ public enum TickLocator {
         // (b − a) can overflow for ranges near ±Double.greatestFiniteMagnitude; divide first.
         let raw = b / Double(target) - a / Double(target)
         let step = niceStep(atLeast: raw)
-        let first = (a / step).rounded(.up), last = (b / step).rounded(.down)
+        // A hair of tolerance: 0.8 / 0.1 is 8.000000000000002 in binary and must still give the tick 0.8.
+        let first = (a / step - 1e-9).rounded(.up), last = (b / step + 1e-9).rounded(.down)
         guard first <= last else { return Ticks(major: [], step: step) }
         var major: [Double] = []
         var k = first
