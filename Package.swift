@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Linalg", targets: ["Linalg"]),
         .library(name: "TensorIO", targets: ["TensorIO"]),
         .library(name: "Initializers", targets: ["Initializers"]),
+        .library(name: "Plotting", targets: ["Plotting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,6 +54,9 @@ let package = Package(
         // Gradient flow through time, Jacobian-product spectra, Lyapunov spectra, theory overlays.
         .target(name: "Diagnostics", dependencies: ["Linalg", "Recurrent", "COpenBLAS"]),
 
+        // Charts over a small renderer protocol; Cairo writes PNG, SVG and PDF.
+        .target(name: "Plotting", dependencies: ["CCairo"]),
+
         // The command-line lab: parses, calls library modules, prints.
         .executableTarget(
             name: "gradlab",
@@ -70,6 +74,7 @@ let package = Package(
             dependencies: [
                 "Linalg",
                 "Recurrent",
+                "Plotting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,6 +84,7 @@ let package = Package(
         .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Linalg", "TensorIO"]),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "Linalg"]),
         .testTarget(name: "InitializersTests", dependencies: ["Initializers", "TensorIO", "Linalg"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
     ],
     swiftLanguageModes: [.v6]
 )
