@@ -64,6 +64,8 @@ let package = Package(
                 "Linalg",
                 "Recurrent",
                 "TensorIO",
+                "Diagnostics",
+                "Plotting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,7 +76,7 @@ let package = Package(
             dependencies: [
                 "Linalg",
                 "Recurrent",
-                "Plotting",
+                "Diagnostics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
