@@ -57,7 +57,11 @@ extension Diagnosis {
                                                     : "λ_max ≈ 0: the dynamics are marginal (edge of chaos).")
             }
             if let m = meanFieldLambdaMax { lines.append("Mean-field prediction for a Gaussian tanh network of this gain: λ_max = \(f(m, 4)).") }
-            if let d = kaplanYorkeDimension { lines.append("Kaplan–Yorke dimension: \(f(d, 4)).") }
+            if let d = kaplanYorkeDimension {
+                lines.append(d >= Double(lyapunov.count) && lyapunov.count < stateSize
+                    ? "Kaplan–Yorke dimension: at least \(lyapunov.count) (every partial sum of the \(lyapunov.count) computed exponents is positive; compute more with --lyapunov)."
+                    : "Kaplan–Yorke dimension: \(f(d, 4)).")
+            }
         }
         return lines.joined(separator: "\n")
     }
