@@ -45,7 +45,8 @@ let package = Package(
         .target(name: "TensorIO", dependencies: ["Linalg", "CZlib"]),
 
         // Weight initializers (PyTorch's definitions), Haar matrices, spectrum control, InitSpec.
-        .target(name: "Initializers", dependencies: ["Linalg", "TensorIO"]),
+        .target(name: "Initializers", dependencies: ["Linalg", "TensorIO", .product(name: "ComplexModule", package: "swift-numerics"),
+                                                    .product(name: "RealModule", package: "swift-numerics")]),
 
         // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
         .target(name: "Recurrent", dependencies: ["Linalg"]),
