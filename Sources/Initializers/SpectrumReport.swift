@@ -25,7 +25,9 @@ public struct SpectrumReport: Sendable {
     /// Singular values, descending.
     public let singularValues: [Double]
     /// When W looks like an i.i.d. zero-mean Gaussian matrix (square, |mean| < 0.1·sd, excess kurtosis
-    /// within ±0.5): the radius R = 2‖W‖_F/√N of the quarter-circle law its singular values follow.
+    /// within ±0.5): the radius R = 2‖W‖_F/√N of the quarter-circle law its singular values would follow.
+    /// The test looks at entries only: a large Haar-orthogonal matrix passes too (its entries are nearly
+    /// Gaussian), and the overlay then shows how far its singular values (all equal) are from the law.
     public let quarterCircleRadius: Double?
 
     public init(_ w: Matrix) throws {
