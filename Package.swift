@@ -57,7 +57,10 @@ let package = Package(
             dependencies: [
                 "Linalg",
                 "Recurrent",
+                "TensorIO",
+                "Initializers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ComplexModule", package: "swift-numerics"),
             ]
         ),
 
