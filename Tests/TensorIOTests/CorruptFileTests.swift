@@ -5,7 +5,7 @@ import Foundation
 /// Damaged and lying files give one-line `TensorIOError`s, never crashes or header-sized allocations.
 @Suite("Corrupt files")
 struct CorruptFileTests {
-    static let fixtures = ["f8_v1.npy", "f4_v2.npy", "i8_v3.npy", "stored.npz", "compressed.npz", "model.safetensors"]
+    static let fixtures = ["f8_v1.npy", "f4_v2.npy", "i8_v3.npy", "stored.npz", "compressed.npz", "zip64.npz", "model.safetensors"]
 
     /// Decodes an in-memory image the way `TensorArchive.load` would for `name`'s extension.
     static func decode(_ bytes: [UInt8], like name: String) throws {
