@@ -93,6 +93,15 @@ struct CorruptFileTests {
         #expect(error?.problem.contains("inflates to more than the declared 10 bytes") == true, "\(String(describing: error))")
     }
 
+    /// Offsets near Int.max in ZIP64 fields are errors, not overflow traps.
+    @Test func zip64OffsetsNearIntMax() throws {
+        var bytes = try Fixtures.bytes("zip64.npz")
+        let locator = try #require((0..<bytes.count - 4).reversed().first { readLE(bytes[...], $0, as: UInt32.self) == 0x0706_4B50 })
+        for k in 0..<8 { bytes[locator + 8 + k] = k == 7 ? 0x7F : 0xFF }
+        let error = #expect(throws: TensorIOError.self) { try ZipArchive.read(bytes, file: "z.npz") }
+        #expect(error?.problem.contains("truncated zip structure") == true, "\(String(describing: error))")
+    }
+
     @Test func npzCRCMismatch() throws {
         var bytes = try Fixtures.bytes("stored.npz")
         bytes[200] ^= 0x01 // inside the first member's data
