@@ -124,6 +124,19 @@ struct CorruptFileTests {
         #expect(throws: Never.self) { try TensorArchive([("w", Tensor([1, 2]))]).checkFinite(file: "x") }
     }
 
+    @Test func matrixAndVectorAccessorsCheckRankAndValues() throws {
+        let a = TensorArchive([("w", try Tensor(shape: [2, 2], values: [1, 2, 3, .infinity])), ("b", Tensor([1, 2])),
+                               ("ok", try Tensor(shape: [1, 2], values: [5, 6]))])
+        #expect(try a.matrix(named: "ok", file: "m.npz").elements == [5, 6])
+        #expect(try a.vector(named: "b", file: "m.npz") == [1, 2])
+        let e1 = #expect(throws: TensorIOError.self) { try a.matrix(named: "b", file: "m.npz") }
+        #expect(e1?.description == "m.npz: tensor 'b' must be a matrix (rank 2) but has shape (2,)")
+        let e2 = #expect(throws: TensorIOError.self) { try a.matrix(named: "w", file: "m.npz") }
+        #expect(e2?.description == "m.npz: tensor 'w' has inf at index (1, 1); weights must be finite")
+        let e3 = #expect(throws: TensorIOError.self) { try a.vector(named: "ok", file: "m.npz") }
+        #expect(e3?.description == "m.npz: tensor 'ok' must be a vector (rank 1) but has shape (1, 2)")
+    }
+
     @Test func missingTensorListsTheAvailableOnes() throws {
         let a = try TensorArchive.load(Fixtures.path("stored.npz"))
         let error = #expect(throws: TensorIOError.self) { try a.tensor(named: "weight_hh_l0", file: "s.npz") }
