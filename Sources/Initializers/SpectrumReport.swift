@@ -80,6 +80,22 @@ public struct TensorSpectrumReport: Sendable {
     /// (gate name, report) in row order; empty unless `layout` is LSTM or GRU.
     public let gates: [(name: String, report: SpectrumReport)]
 
+    /// What `gradlab inspect FILE [--tensor NAME]` reports, and what its eigenvalue / singular-value plot
+    /// draws: every rank-2 tensor of `file` in file order, or only `tensor`. Errors are one line naming the file.
+    public static func reports(file: String, tensor: String? = nil) throws -> [TensorSpectrumReport] {
+        let archive = try TensorArchive.load(file)
+        var names = archive.entries.filter { $0.tensor.rank == 2 }.map(\.name)
+        if let tensor {
+            _ = try archive.tensor(named: tensor, file: file)
+            names = [tensor]
+        }
+        guard !names.isEmpty else {
+            let listing = archive.entries.map { "'\($0.name)' \($0.tensor.shapeDescription)" }.joined(separator: ", ")
+            throw TensorIOError(file: file, problem: "has no matrix (rank-2) tensor; its tensors are \(listing)")
+        }
+        return try names.map { try TensorSpectrumReport(name: $0, archive: archive, file: file) }
+    }
+
     /// Reports on `name` in `archive` (which must be a matrix). `file` names it in errors.
     public init(name: String, archive: TensorArchive, file: String) throws {
         let t = try archive.tensor(named: name, file: file)

@@ -34,17 +34,7 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         // TensorIOError and InitError are one line "<file>: <problem>"; ArgumentParser prints them as "Error: …".
-        let archive = try TensorArchive.load(file)
-        var names = archive.entries.filter { $0.tensor.rank == 2 }.map(\.name)
-        if let tensor {
-            _ = try archive.tensor(named: tensor, file: file)
-            names = [tensor]
-        }
-        guard !names.isEmpty else {
-            let listing = archive.entries.map { "'\($0.name)' \($0.tensor.shapeDescription)" }.joined(separator: ", ")
-            throw TensorIOError(file: file, problem: "has no matrix (rank-2) tensor; its tensors are \(listing)")
-        }
-        let reports = try names.map { try TensorSpectrumReport(name: $0, archive: archive, file: file) }
+        let reports = try TensorSpectrumReport.reports(file: file, tensor: tensor)
         switch format {
         case .text: print(InspectText(digits: digits).render(reports, file: file), terminator: "")
         case .json: print(try InspectJSON.render(reports, file: file))

@@ -38,6 +38,19 @@ struct SpectrumReportTests {
         #expect(abs(integral - 1) < 1e-5)
     }
 
+    @Test func reportsEveryMatrixOfAFileOrOne() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString).npz").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try TensorArchive([("a", Tensor(try Matrix([[2]]))), ("v", Tensor([1, 2])), ("b", Tensor(.identity(3)))]).save(path)
+        #expect(try TensorSpectrumReport.reports(file: path).map(\.name) == ["a", "b"])
+        #expect(try TensorSpectrumReport.reports(file: path, tensor: "b").map { $0.whole.singularValues } == [[1, 1, 1]])
+        let vectors = path.replacingOccurrences(of: ".npz", with: "-v.npz")
+        defer { try? FileManager.default.removeItem(atPath: vectors) }
+        try TensorArchive([("v", Tensor([1, 2]))]).save(vectors)
+        let e = #expect(throws: TensorIOError.self) { try TensorSpectrumReport.reports(file: vectors) }
+        #expect(e?.description == "\(vectors): has no matrix (rank-2) tensor; its tensors are 'v' (2,)")
+    }
+
     @Test func gateBlocksFromMetadataOrShape() throws {
         var rng = RandomStream(seed: 42)
         let w = try InitSpec(kind: .orthogonal).make(layout: .lstm, hidden: 4, cols: 4, rng: &rng)
