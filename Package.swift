@@ -49,7 +49,10 @@ let package = Package(
                                                     .product(name: "RealModule", package: "swift-numerics")]),
 
         // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
-        .target(name: "Recurrent", dependencies: ["Linalg"]),
+        .target(name: "Recurrent", dependencies: ["Linalg", "COpenBLAS", "TensorIO"]),
+
+        // Gradient flow through time, Jacobian-product spectra, Lyapunov spectra, theory overlays.
+        .target(name: "Diagnostics", dependencies: ["Linalg", "Recurrent", "COpenBLAS"]),
 
         // The command-line lab: parses, calls library modules, prints.
         .executableTarget(
@@ -64,7 +67,19 @@ let package = Package(
             ]
         ),
 
+        // Timings side by side with ../shared/bench/peers.py (not a test). Build with -c release.
+        .executableTarget(
+            name: "gradlab-bench",
+            dependencies: [
+                "Linalg",
+                "Recurrent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "Recurrent", "Linalg"]),
+        .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Linalg", "TensorIO"]),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "Linalg"]),
         .testTarget(name: "InitializersTests", dependencies: ["Initializers", "TensorIO", "Linalg"]),
         .testTarget(name: "InitCLITests", dependencies: ["gradlab", "Initializers", "TensorIO", "Linalg"]),
