@@ -46,7 +46,8 @@ let package = Package(
         .target(name: "TensorIO", dependencies: ["Linalg", "CZlib"]),
 
         // Weight initializers (PyTorch's definitions), Haar matrices, spectrum control, InitSpec.
-        .target(name: "Initializers", dependencies: ["Linalg", "TensorIO"]),
+        .target(name: "Initializers", dependencies: ["Linalg", "TensorIO", .product(name: "ComplexModule", package: "swift-numerics"),
+                                                    .product(name: "RealModule", package: "swift-numerics")]),
 
         // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
         .target(name: "Recurrent", dependencies: ["Linalg", "COpenBLAS", "TensorIO"]),
@@ -66,7 +67,9 @@ let package = Package(
                 "TensorIO",
                 "Diagnostics",
                 "Plotting",
+                "Initializers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ComplexModule", package: "swift-numerics"),
             ]
         ),
 
@@ -87,6 +90,7 @@ let package = Package(
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "Linalg"]),
         .testTarget(name: "InitializersTests", dependencies: ["Initializers", "TensorIO", "Linalg"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "InitCLITests", dependencies: ["gradlab", "Initializers", "TensorIO", "Linalg"]),
     ],
     swiftLanguageModes: [.v6]
 )
