@@ -4,6 +4,7 @@ import Foundation
 import Initializers
 import Linalg
 import TensorIO
+import Plotting
 
 /// `gradlab inspect`: the spectrum of the weight matrices in a file.
 struct InspectCommand: ParsableCommand {
@@ -27,9 +28,14 @@ struct InspectCommand: ParsableCommand {
     var format: Format = .text
     @Option(help: "Significant digits in text output.")
     var digits: Int = 6
+    @Option(help: "Draw the eigenvalues (complex plane, unit circle) and the singular-value histogram to OUT.png, .svg or .pdf (first matrix, or --tensor).")
+    var plot: String?
 
     func validate() throws {
         guard (1...17).contains(digits) else { throw ValidationError("--digits must be between 1 and 17, got \(digits).") }
+        if let plot, OutputFormat(rawValue: (plot as NSString).pathExtension.lowercased()) == nil {
+            throw ValidationError("--plot needs a file name ending in .png, .svg or .pdf, got '\(plot)'.")
+        }
     }
 
     func run() throws {
@@ -38,6 +44,9 @@ struct InspectCommand: ParsableCommand {
         switch format {
         case .text: print(InspectText(digits: digits).render(reports, file: file), terminator: "")
         case .json: print(try InspectJSON.render(reports, file: file))
+        }
+        if let plot, let first = reports.first {
+            try SpectrumChart(report: first, file: file).write(to: plot)
         }
     }
 }
@@ -171,5 +180,34 @@ enum InspectJSON {
 extension String {
     func leftPadded(_ width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}
+
+/// `inspect --plot`: eigenvalues in the complex plane beside the singular-value histogram, with the
+/// quarter-circle law overlaid when the matrix looks i.i.d. Gaussian.
+struct SpectrumChart {
+    let report: TensorSpectrumReport
+    let file: String
+
+    func write(to path: String) throws {
+        let w = report.whole
+        var panels: [Axes] = []
+        if !w.eigenvalues.isEmpty {
+            let eig = Recipe.eigenvalues(EigenvaluesChart(sets: [EigenvalueSet(real: w.eigenvalues.map(\.real),
+                                                                               imag: w.eigenvalues.map(\.imaginary),
+                                                                               label: "eigenvalues")]))
+            panels += eig.panels
+        }
+        // Plotting's quarter-circle law is parametrised by σ, the entries' scale: radius R = 2σ.
+        let theory = w.quarterCircleRadius.map { QuarterCircleLaw.curve(sigma: $0 / 2) }
+        panels += Recipe.singularValues(SingularValuesChart(values: w.singularValues, theory: theory)).panels
+        let name = (file as NSString).lastPathComponent
+        let figure = Figure(width: 460 * Double(panels.count), height: 360, rows: 1, columns: panels.count, panels: panels,
+                            title: "\(name): '\(report.name)' (\(w.rows)×\(w.cols))")
+        let format = OutputFormat(rawValue: (path as NSString).pathExtension.lowercased()) ?? .png
+        for warning in try figure.write(to: path, format: format) {
+            FileHandle.standardError.write(Data("warning: \(path): \(warning)\n".utf8))
+        }
+        FileHandle.standardError.write(Data("chart: \(path)\n".utf8))
     }
 }
