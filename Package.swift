@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "gradlab", targets: ["gradlab"]),
         .library(name: "Linalg", targets: ["Linalg"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,6 +39,9 @@ let package = Package(
         // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
         .target(name: "Recurrent", dependencies: ["Linalg"]),
 
+        // Tasks (sequence generators with baselines), optimizers, clipping, training loop.
+        .target(name: "Training", dependencies: ["Linalg"]),
+
         // The command-line lab: parses, calls library modules, prints.
         .executableTarget(
             name: "gradlab",
@@ -49,6 +53,7 @@ let package = Package(
         ),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Linalg"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,128 @@
+import Linalg
+
+/// What a task's network outputs and which loss scores it.
+///
+/// - `regression(size:)`: O = `size` real outputs, squared error Σ_o (y_o − target_o)² per scored step.
+/// - `classification(classes:)`: O = `classes` logits, softmax cross-entropy against a class index.
+/// - `binary`: O = 1 logit, sigmoid binary cross-entropy against a label 0 or 1.
+public enum TaskOutput: Sendable, Equatable {
+    case regression(size: Int)
+    case classification(classes: Int)
+    case binary
+
+    /// O, the number of network outputs per step.
+    public var size: Int {
+        switch self {
+        case .regression(let size): size
+        case .classification(let classes): classes
+        case .binary: 1
+        }
+    }
+}
+
+/// The targets of a batch: real values (B, T, O) for regression, class indices (B, T) otherwise.
+/// Entries at steps that carry no loss are 0 (real) or −1 (class).
+public enum TaskTargets: Sendable, Equatable {
+    case real([Double])
+    case classes([Int])
+}
+
+/// One minibatch of sequences: inputs (B, T, D), targets, and which steps carry a loss.
+///
+/// Layout is row-major (B, T, D): input `d` of sequence `b` at step `t` (0-based) is
+/// `inputs[(b·T + t)·D + d]`. `lossMask[b·T + t]` is true where the loss is scored: the last step
+/// only (`scoredSteps == .last`), every step (`.all`), or a per-sequence last step (sentiment corpus,
+/// whose sentences have different lengths and are padded with zero inputs at the end; padding after
+/// a sequence's scored step cannot influence its loss).
+public struct TaskBatch: Sendable, Equatable {
+    public let batchSize: Int
+    public let length: Int
+    public let inputSize: Int
+    public let output: TaskOutput
+    public var inputs: [Double]
+    public var targets: TaskTargets
+    public var lossMask: [Bool]
+
+    public init(batchSize: Int, length: Int, inputSize: Int, output: TaskOutput,
+                inputs: [Double], targets: TaskTargets, lossMask: [Bool]) {
+        precondition(inputs.count == batchSize * length * inputSize, "inputs must be (B, T, D)")
+        precondition(lossMask.count == batchSize * length, "lossMask must be (B, T)")
+        switch targets {
+        case .real(let v): precondition(v.count == batchSize * length * output.size, "real targets must be (B, T, O)")
+        case .classes(let c): precondition(c.count == batchSize * length, "class targets must be (B, T)")
+        }
+        self.batchSize = batchSize
+        self.length = length
+        self.inputSize = inputSize
+        self.output = output
+        self.inputs = inputs
+        self.targets = targets
+        self.lossMask = lossMask
+    }
+
+    /// A zero batch of the given shape (targets zero / −1, no scored steps), for generators to fill.
+    init(zeroBatchSize b: Int, length t: Int, inputSize d: Int, output: TaskOutput) {
+        let targets: TaskTargets
+        switch output {
+        case .regression(let o): targets = .real([Double](repeating: 0, count: b * t * o))
+        case .classification, .binary: targets = .classes([Int](repeating: -1, count: b * t))
+        }
+        self.init(batchSize: b, length: t, inputSize: d, output: output,
+                  inputs: [Double](repeating: 0, count: b * t * d), targets: targets,
+                  lossMask: [Bool](repeating: false, count: b * t))
+    }
+
+    /// x_t for every sequence: a B×D matrix (row b = sequence b), e.g. for X_t·W_ihᵀ by gemm.
+    public func inputs(atStep t: Int) -> Matrix {
+        var m = Matrix(rows: batchSize, cols: inputSize)
+        m.withUnsafeMutableBufferPointer { p in
+            for b in 0..<batchSize {
+                let src = (b * length + t) * inputSize
+                for d in 0..<inputSize { p[b * inputSize + d] = inputs[src + d] }
+            }
+        }
+        return m
+    }
+
+    /// Sequence b as a T×D matrix (row t = x_t).
+    public func sequence(_ b: Int) -> Matrix {
+        let start = b * length * inputSize
+        // Count matches by construction, so this cannot throw.
+        return (try? Matrix(rows: length, cols: inputSize,
+                            elements: Array(inputs[start..<start + length * inputSize])))
+            ?? Matrix(rows: length, cols: inputSize)
+    }
+
+    /// Steps of sequence b that carry a loss, ascending.
+    public func scoredSteps(of b: Int) -> [Int] { (0..<length).filter { lossMask[b * length + $0] } }
+
+    /// The number of (b, t) entries that carry a loss: the denominator of the batch loss.
+    public var scoredCount: Int { lossMask.reduce(0) { $0 + ($1 ? 1 : 0) } }
+
+    // Writers used by the generators.
+    mutating func setInput(_ b: Int, _ t: Int, _ d: Int, _ value: Double) {
+        inputs[(b * length + t) * inputSize + d] = value
+    }
+    func input(_ b: Int, _ t: Int, _ d: Int) -> Double { inputs[(b * length + t) * inputSize + d] }
+    mutating func setClass(_ b: Int, _ t: Int, _ c: Int) {
+        guard case .classes(var classes) = targets else { preconditionFailure("not a class-target batch") }
+        targets = .real([]) // release the buffer so the mutation below does not copy
+        classes[b * length + t] = c
+        targets = .classes(classes)
+        lossMask[b * length + t] = true
+    }
+    mutating func setReal(_ b: Int, _ t: Int, _ values: [Double]) {
+        guard case .real(var v) = targets else { preconditionFailure("not a real-target batch") }
+        targets = .classes([])
+        let o = output.size
+        for k in 0..<o { v[(b * length + t) * o + k] = values[k] }
+        targets = .real(v)
+        lossMask[b * length + t] = true
+    }
+    /// One-hot input: channel `symbol` of sequence b at step t is 1, the others 0.
+    mutating func setOneHot(_ b: Int, _ t: Int, _ symbol: Int) {
+        let base = (b * length + t) * inputSize
+        for d in 0..<inputSize { inputs[base + d] = 0 }
+        inputs[base + symbol] = 1
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// The loss of a batch, its gradient with respect to the network outputs, and per-sequence
+/// correctness under a task's success criterion.
+///
+/// Outputs are (B, T, O) row-major like the batch: `outputs[(b·T + t)·O + o]`; entries at steps
+/// without loss are ignored. With N = `batch.scoredCount` scored (b, t) entries:
+/// - regression: L = (1/N) Σ_{scored} Σ_o (y_o − target_o)²  (Pascanu et al.'s `lastLinear` cost);
+/// - classification: L = (1/N) Σ_{scored} −log softmax(y)_{target}, evaluated stably (log-sum-exp);
+/// - binary: L = (1/N) Σ_{scored} [softplus(y) − target·y] = BCE(sigmoid(y), target), stable for any y.
+/// `gradient` has the shape of `outputs`, zero at unscored steps: 2(y − target)/N, (softmax(y) −
+/// onehot)/N, (sigmoid(y) − target)/N respectively.
+public struct TaskLoss: Sendable {
+    public var loss: Double
+    public var gradient: [Double]
+    /// Per sequence: whether it is correct under the per-sequence rule of `criterion`
+    /// (all true for `meanLossBelow`, which has no per-sequence rule).
+    public var sequenceCorrect: [Bool]
+
+    /// Fraction of correct sequences.
+    public var accuracy: Double {
+        Double(sequenceCorrect.filter { $0 }.count) / Double(max(sequenceCorrect.count, 1))
+    }
+
+    public init(outputs: [Double], batch: TaskBatch, criterion: SuccessCriterion) {
+        let (bs, tl, o) = (batch.batchSize, batch.length, batch.output.size)
+        precondition(outputs.count == bs * tl * o, "outputs must be (B, T, O)")
+        let n = Double(max(batch.scoredCount, 1))
+        var loss = 0.0
+        var gradient = [Double](repeating: 0, count: outputs.count)
+        var correct = [Bool](repeating: true, count: bs)
+        for b in 0..<bs {
+            for t in 0..<tl where batch.lossMask[b * tl + t] {
+                let base = (b * tl + t) * o
+                switch batch.targets {
+                case .real(let targets):
+                    var squared = 0.0, maxAbs = 0.0
+                    for k in 0..<o {
+                        let e = outputs[base + k] - targets[base + k]
+                        squared += e * e
+                        maxAbs = max(maxAbs, abs(e))
+                        gradient[base + k] = 2 * e / n
+                    }
+                    loss += squared
+                    switch criterion {
+                    case .absoluteError(let tol, _): if !(maxAbs < tol) { correct[b] = false }
+                    case .squaredError(let tol, _): if !(squared <= tol) { correct[b] = false }
+                    default: break
+                    }
+                case .classes(let classes):
+                    let target = classes[b * tl + t]
+                    if batch.output == .binary {
+                        let y = outputs[base], label = Double(target)
+                        loss += softplus(y) - label * y
+                        gradient[base] = (sigmoid(y) - label) / n
+                        if (y > 0) != (target == 1) { correct[b] = false }
+                    } else {
+                        var m = -Double.infinity, argmax = 0
+                        for k in 0..<o where outputs[base + k] > m { m = outputs[base + k]; argmax = k }
+                        var sum = 0.0
+                        for k in 0..<o { sum += Foundation.exp(outputs[base + k] - m) }
+                        let logSumExp = m + Foundation.log(sum)
+                        loss += logSumExp - outputs[base + target]
+                        for k in 0..<o {
+                            gradient[base + k] = (Foundation.exp(outputs[base + k] - logSumExp) - (k == target ? 1 : 0)) / n
+                        }
+                        if argmax != target { correct[b] = false }
+                    }
+                }
+            }
+        }
+        self.loss = loss / n
+        self.gradient = gradient
+        self.sequenceCorrect = correct
+    }
+
+    /// Whether a held-out evaluation with this loss and accuracy meets `criterion`.
+    public static func isSolved(loss: Double, accuracy: Double, criterion: SuccessCriterion) -> Bool {
+        switch criterion {
+        case .absoluteError(_, let rate), .squaredError(_, let rate), .allStepsCorrect(let rate):
+            1 - accuracy <= rate
+        case .meanLossBelow(let bound):
+            loss < bound
+        }
+    }
+}
+
+/// log(1 + e^y) without overflow.
+@inline(__always) func softplus(_ y: Double) -> Double {
+    y > 0 ? y + Foundation.log1p(Foundation.exp(-y)) : Foundation.log1p(Foundation.exp(y))
+}
+
+/// 1 / (1 + e^−y) without overflow.
+@inline(__always) func sigmoid(_ y: Double) -> Double {
+    y >= 0 ? 1 / (1 + Foundation.exp(-y)) : Foundation.exp(y) / (1 + Foundation.exp(y))
+}
