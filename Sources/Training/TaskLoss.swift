@@ -78,7 +78,7 @@ public struct TaskLoss: Sendable {
     public static func isSolved(loss: Double, accuracy: Double, criterion: SuccessCriterion) -> Bool {
         switch criterion {
         case .absoluteError(_, let rate), .squaredError(_, let rate), .allStepsCorrect(let rate):
-            1 - accuracy <= rate
+            1 - accuracy <= rate + 1e-12 // error rates are count ratios: forgive the rounding of 1 − accuracy
         case .meanLossBelow(let bound):
             loss < bound
         }
