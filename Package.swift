@@ -37,10 +37,10 @@ let package = Package(
         ),
 
         // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
-        .target(name: "Recurrent", dependencies: ["Linalg"]),
+        .target(name: "Recurrent", dependencies: ["Linalg", "COpenBLAS"]),
 
         // Tasks (sequence generators with baselines), optimizers, clipping, training loop.
-        .target(name: "Training", dependencies: ["Linalg"]),
+        .target(name: "Training", dependencies: ["Linalg", "Recurrent"]),
 
         // The command-line lab: parses, calls library modules, prints.
         .executableTarget(
@@ -53,7 +53,8 @@ let package = Package(
         ),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Linalg"]),
+        .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Linalg"], resources: [.copy("../Fixtures/Recurrent")]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Recurrent", "Linalg"]),
     ],
     swiftLanguageModes: [.v6]
 )
