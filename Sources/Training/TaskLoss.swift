@@ -1,18 +1,17 @@
 import Foundation
 
-/// The loss of a batch, its gradient with respect to the network outputs, and per-sequence
-/// correctness under a task's success criterion.
+/// The loss of a batch and per-sequence correctness under a task's success criterion, for
+/// evaluation (training gradients come from the recurrent core's `Objective`, which computes the
+/// same losses for uniform last-step / all-step batches).
 ///
 /// Outputs are (B, T, O) row-major like the batch: `outputs[(b·T + t)·O + o]`; entries at steps
 /// without loss are ignored. With N = `batch.scoredCount` scored (b, t) entries:
 /// - regression: L = (1/N) Σ_{scored} Σ_o (y_o − target_o)²  (Pascanu et al.'s `lastLinear` cost);
 /// - classification: L = (1/N) Σ_{scored} −log softmax(y)_{target}, evaluated stably (log-sum-exp);
 /// - binary: L = (1/N) Σ_{scored} [softplus(y) − target·y] = BCE(sigmoid(y), target), stable for any y.
-/// `gradient` has the shape of `outputs`, zero at unscored steps: 2(y − target)/N, (softmax(y) −
-/// onehot)/N, (sigmoid(y) − target)/N respectively.
+/// For O = 1 (every regression task here) the regression loss equals PyTorch's `MSELoss`.
 public struct TaskLoss: Sendable {
     public var loss: Double
-    public var gradient: [Double]
     /// Per sequence: whether it is correct under the per-sequence rule of `criterion`
     /// (all true for `meanLossBelow`, which has no per-sequence rule).
     public var sequenceCorrect: [Bool]
@@ -27,7 +26,6 @@ public struct TaskLoss: Sendable {
         precondition(outputs.count == bs * tl * o, "outputs must be (B, T, O)")
         let n = Double(max(batch.scoredCount, 1))
         var loss = 0.0
-        var gradient = [Double](repeating: 0, count: outputs.count)
         var correct = [Bool](repeating: true, count: bs)
         for b in 0..<bs {
             for t in 0..<tl where batch.lossMask[b * tl + t] {
@@ -39,7 +37,6 @@ public struct TaskLoss: Sendable {
                         let e = outputs[base + k] - targets[base + k]
                         squared += e * e
                         maxAbs = max(maxAbs, abs(e))
-                        gradient[base + k] = 2 * e / n
                     }
                     loss += squared
                     switch criterion {
@@ -52,7 +49,6 @@ public struct TaskLoss: Sendable {
                     if batch.output == .binary {
                         let y = outputs[base], label = Double(target)
                         loss += softplus(y) - label * y
-                        gradient[base] = (sigmoid(y) - label) / n
                         if (y > 0) != (target == 1) { correct[b] = false }
                     } else {
                         var m = -Double.infinity, argmax = 0
@@ -61,16 +57,12 @@ public struct TaskLoss: Sendable {
                         for k in 0..<o { sum += Foundation.exp(outputs[base + k] - m) }
                         let logSumExp = m + Foundation.log(sum)
                         loss += logSumExp - outputs[base + target]
-                        for k in 0..<o {
-                            gradient[base + k] = (Foundation.exp(outputs[base + k] - logSumExp) - (k == target ? 1 : 0)) / n
-                        }
                         if argmax != target { correct[b] = false }
                     }
                 }
             }
         }
         self.loss = loss / n
-        self.gradient = gradient
         self.sequenceCorrect = correct
     }
 
@@ -88,9 +80,4 @@ public struct TaskLoss: Sendable {
 /// log(1 + e^y) without overflow.
 @inline(__always) func softplus(_ y: Double) -> Double {
     y > 0 ? y + Foundation.log1p(Foundation.exp(-y)) : Foundation.log1p(Foundation.exp(y))
-}
-
-/// 1 / (1 + e^−y) without overflow.
-@inline(__always) func sigmoid(_ y: Double) -> Double {
-    y >= 0 ? 1 / (1 + Foundation.exp(-y)) : Foundation.exp(y) / (1 + Foundation.exp(y))
 }
