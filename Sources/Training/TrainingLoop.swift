@@ -117,7 +117,9 @@ private func validate(_ model: RecurrentModel, _ c: TrainingConfiguration) throw
           c.evaluationBatches > 0, c.evaluationBatchSize > 0, c.snapshotInterval >= 0 else {
         throw TrainingError("batch sizes and intervals must be positive and the budget non-negative")
     }
-    if c.omegaWeight > 0, case .rnn = model.cell {} else if c.omegaWeight > 0 {
+    var isVanilla = false
+    if case .rnn = model.cell { isVanilla = true }
+    guard c.omegaWeight == 0 || isVanilla else {
         throw TrainingError("the Ω regularizer is defined for vanilla (rnn) cells, not \(model.cell)")
     }
 }

@@ -103,3 +103,56 @@ import Testing
         #expect(throws: TrainingError.self) { try train(lstm, omega, rng: RandomStream(seed: 1)) }
     }
 }
+
+/// Exploding gradients in the loop: a ReLU RNN with W_hh = g·I amplifies ∂L/∂h by g per step.
+@Suite struct ExplodingGradientTests {
+    func explodingModel(gain: Double) throws -> RecurrentModel {
+        try RecurrentModel(cell: .rnn(.relu), parameters: ParameterSet([
+            (ParameterName.weightIH, try Matrix([[0.1, 0.1], [0.2, 0.1]])),
+            (ParameterName.weightHH, Matrix.identity(2, scale: gain)),
+            (ParameterName.biasIH, try Matrix([[1], [1]])),
+            (ParameterName.headWeight, try Matrix([[0.5, 0.5]])),
+        ]))
+    }
+
+    func configuration(length: Int) throws -> TrainingConfiguration {
+        var config = TrainingConfiguration(task: try AddingProblem(variant: .arjovsky2016, length: length),
+                                           optimizer: try SGD(learningRate: 0.1))
+        config.iterations = 1
+        config.evaluationBatches = 1
+        config.evaluationBatchSize = 4
+        config.batchSize = 4
+        return config
+    }
+
+    /// ‖g‖ ≈ 3³⁰ > 1e10: Pascanu's guard replaces the gradient by 0.02·W_hh (others 0), so SGD
+    /// shrinks W_hh by (1 − 0.1·0.02) and leaves every other parameter unchanged.
+    @Test func guardShrinksRecurrentWeight() throws {
+        var config = try configuration(length: 30)
+        config.nonFiniteGuard = true
+        config.clipping = .globalNorm(maxNorm: 1, nonFinite: .error)
+        let model = try explodingModel(gain: 3)
+        let result = try train(model, config, rng: RandomStream(seed: 1))
+        let record = try #require(result.records.last)
+        #expect(record.guarded && !record.clipped && record.gradNorm > 1e10)
+        #expect(abs(record.gradNormClipped - 0.02 * Matrix.identity(2, scale: 3).frobeniusNorm) < 1e-12)
+        let after = result.model.parameters
+        let shrunk = try #require(after[ParameterName.weightHH])
+        #expect(maxAbsDifference([shrunk], [Matrix.identity(2, scale: 3 * (1 - 0.1 * 0.02))]) < 1e-15)
+        #expect(after[ParameterName.weightIH] == model.parameters[ParameterName.weightIH])
+        #expect(after[ParameterName.headWeight] == model.parameters[ParameterName.headWeight])
+    }
+
+    /// An infinite gradient norm with the skip-step policy leaves the model untouched.
+    @Test func skipStepOnInfiniteNorm() throws {
+        var config = try configuration(length: 400)
+        config.clipping = .globalNorm(maxNorm: 1, nonFinite: .skipStep)
+        let model = try explodingModel(gain: 30)
+        let result = try train(model, config, rng: RandomStream(seed: 1))
+        let record = try #require(result.records.last)
+        #expect(!record.gradNorm.isFinite && record.skipped && !result.diverged)
+        #expect(result.model.parameters == model.parameters)
+        config.clipping = .globalNorm(maxNorm: 1, nonFinite: .error)
+        #expect(throws: ClippingError.self) { try train(model, config, rng: RandomStream(seed: 1)) }
+    }
+}
