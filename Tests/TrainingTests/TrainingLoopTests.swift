@@ -93,6 +93,23 @@ import Testing
         #expect(result.records.first?.accuracy == 0.5)   // the untrained model calls both sentences positive
     }
 
+    /// Gated cells train through the same loop; their stacked W_hh (G·H × H) has no spectral radius.
+    @Test(arguments: [CellKind.lstm, CellKind.gru])
+    func gatedCells(cell: CellKind) throws {
+        var rng = RandomStream(seed: 8)
+        let model = try RecurrentModel.initialized(cell: cell, inputSize: 6, hiddenSize: 5, headSize: 4, rng: &rng)
+        var config = TrainingConfiguration(task: try TemporalOrder(bits: 2, length: 20), optimizer: RMSprop())
+        config.iterations = 20
+        config.evaluationInterval = 10
+        config.evaluationBatches = 1
+        config.clipping = .perTensorNorm(maxNorm: 0.5)
+        let result = try train(model, config, rng: RandomStream(seed: 9))
+        #expect(result.iterations == 20 && result.records.count == 21)
+        #expect(result.records.allSatisfy { $0.spectralRadius.isNaN && $0.sigmaMax > 0 })
+        #expect(result.records.dropFirst().allSatisfy { $0.loss.isFinite && $0.loss < 3 * log(4.0) })
+        #expect(result.model.parameters != model.parameters)
+    }
+
     @Test func rejectsMismatchedModels() throws {
         let config = TrainingConfiguration(task: try CopyMemory(length: 5), optimizer: Adam())
         #expect(throws: TrainingError.self) { try train(try tanhModel(inputs: 2, hidden: 4, outputs: 1, seed: 1), config, rng: RandomStream(seed: 1)) }
