@@ -22,7 +22,12 @@ public struct Adam: Optimizer {
     private var maxSecondMoments: [[Double]] = []
 
     public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
-                epsilon: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false) {
+                epsilon: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false) throws {
+        try requireHyperparameters("Adam", [("learning rate", learningRate, learningRate >= 0),
+                                            ("epsilon", epsilon, epsilon >= 0),
+                                            ("beta1", beta1, beta1 >= 0 && beta1 < 1),
+                                            ("beta2", beta2, beta2 >= 0 && beta2 < 1),
+                                            ("weight decay", weightDecay, weightDecay >= 0)])
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2

@@ -12,9 +12,11 @@ public enum NonFiniteNormPolicy: String, Sendable, Equatable, CaseIterable {
 
 public enum ClippingError: Error, CustomStringConvertible, Equatable {
     case nonFiniteNorm(Double)
+    case invalidThreshold(String)
     public var description: String {
         switch self {
         case .nonFiniteNorm(let n): "gradient clipping: the total gradient norm is \(n) (non-finite)"
+        case .invalidThreshold(let message): message
         }
     }
 }
@@ -44,6 +46,18 @@ public enum GradientClipping: Sendable, Equatable {
     case globalNorm(maxNorm: Double, nonFinite: NonFiniteNormPolicy)
     case perTensorNorm(maxNorm: Double)
     case value(Double)
+
+    /// Throws unless thresholds are positive and finite (a zero or negative bound would zero or
+    /// flip every gradient).
+    public func validate() throws {
+        switch self {
+        case .none: return
+        case .globalNorm(let bound, _), .perTensorNorm(let bound), .value(let bound):
+            guard bound > 0, bound.isFinite else {
+                throw ClippingError.invalidThreshold("gradient clipping: the threshold must be positive and finite, got \(bound)")
+            }
+        }
+    }
 
     /// Clips `gradients` in place and reports the norms before and after.
     public func apply(to gradients: inout [Matrix]) throws -> ClippingReport {

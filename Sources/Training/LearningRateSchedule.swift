@@ -12,6 +12,21 @@ public enum LearningRateSchedule: Sendable, Equatable {
     case step(every: Int, gamma: Double)
     case cosine(period: Int, minimum: Double)
 
+    /// Throws `TrainingError` unless `every` / `period` are positive and γ, η_min are finite and ≥ 0.
+    public func validate() throws {
+        switch self {
+        case .constant: return
+        case .step(let every, let gamma):
+            guard every > 0, gamma >= 0, gamma.isFinite else {
+                throw TrainingError("step schedule: 'every' must be a positive number of steps and gamma ≥ 0, got \(every) and \(gamma)")
+            }
+        case .cosine(let period, let minimum):
+            guard period > 0, minimum >= 0, minimum.isFinite else {
+                throw TrainingError("cosine schedule: the period must be positive and the minimum ≥ 0, got \(period) and \(minimum)")
+            }
+        }
+    }
+
     /// The learning rate at step `s` for base rate `base`.
     public func rate(base: Double, step s: Int) -> Double {
         switch self {

@@ -14,11 +14,22 @@ public protocol Optimizer: Sendable {
     mutating func step(_ parameters: inout [Matrix], gradients: [Matrix]) throws
 }
 
-/// A problem with an optimizer call, e.g. a gradient list that does not match the parameters.
+/// A problem with an optimizer: a hyperparameter PyTorch would reject (`invalid`), or a gradient
+/// list that does not match the parameters (`mismatch`).
 public enum OptimizerError: Error, CustomStringConvertible, Equatable {
     case mismatch(String)
+    case invalid(String)
     public var description: String {
-        switch self { case .mismatch(let detail): "optimizer: \(detail)" }
+        switch self {
+        case .mismatch(let detail), .invalid(let detail): "optimizer: \(detail)"
+        }
+    }
+}
+
+/// PyTorch's hyperparameter checks (`Invalid learning rate: …`): each value must satisfy its range.
+func requireHyperparameters(_ optimizer: String, _ checks: [(name: String, value: Double, valid: Bool)]) throws {
+    for c in checks where !c.valid || c.value.isNaN {
+        throw OptimizerError.invalid("\(optimizer): invalid \(c.name) \(c.value)")
     }
 }
 

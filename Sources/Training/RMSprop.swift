@@ -19,7 +19,12 @@ public struct RMSprop: Optimizer {
     private var buffers: [[Double]] = []
 
     public init(learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
-                weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false) {
+                weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false) throws {
+        try requireHyperparameters("RMSprop", [("learning rate", learningRate, learningRate >= 0),
+                                               ("epsilon", epsilon, epsilon >= 0),
+                                               ("momentum", momentum, momentum >= 0),
+                                               ("weight decay", weightDecay, weightDecay >= 0),
+                                               ("alpha", alpha, alpha >= 0)])
         self.learningRate = learningRate
         self.alpha = alpha
         self.epsilon = epsilon

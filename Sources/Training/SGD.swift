@@ -16,8 +16,11 @@ public struct SGD: Optimizer {
 
     public init(learningRate: Double = 1e-3, momentum: Double = 0, dampening: Double = 0,
                 weightDecay: Double = 0, nesterov: Bool = false) throws {
+        try requireHyperparameters("SGD", [("learning rate", learningRate, learningRate >= 0),
+                                           ("momentum", momentum, momentum >= 0),
+                                           ("weight decay", weightDecay, weightDecay >= 0)])
         guard !nesterov || (momentum > 0 && dampening == 0) else {
-            throw OptimizerError.mismatch("Nesterov momentum requires a momentum > 0 and zero dampening")
+            throw OptimizerError.invalid("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
         }
         self.learningRate = learningRate
         self.momentum = momentum

@@ -117,6 +117,8 @@ private func validate(_ model: RecurrentModel, _ c: TrainingConfiguration) throw
           c.evaluationBatches > 0, c.evaluationBatchSize > 0, c.snapshotInterval >= 0 else {
         throw TrainingError("batch sizes and intervals must be positive and the budget non-negative")
     }
+    try c.clipping.validate()
+    try c.schedule.validate()
     var isVanilla = false
     if case .rnn = model.cell { isVanilla = true }
     guard c.omegaWeight == 0 || isVanilla else {

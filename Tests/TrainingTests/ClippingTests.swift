@@ -82,6 +82,14 @@ import Testing
         #expect(report.clipped && g[0][0, 0].isNaN && g[0][0, 1] == -1 && g[1][0, 0] == 0.5)
     }
 
+    @Test func thresholdsMustBePositive() throws {
+        for bad in [GradientClipping.globalNorm(maxNorm: 0, nonFinite: .error), .perTensorNorm(maxNorm: -1), .value(.infinity)] {
+            #expect(throws: ClippingError.self) { try bad.validate() }
+        }
+        try GradientClipping.value(0.5).validate()
+        try GradientClipping.none.validate()
+    }
+
     @Test func pascanuGuard() throws {
         let w = try Matrix([[1, 2], [3, 4]])
         let guardrail = NonFiniteGuard(recurrentIndex: 0)

@@ -14,11 +14,11 @@ import Testing
             return try SGD(learningRate: d("lr", 1e-3), momentum: d("momentum", 0), dampening: d("dampening", 0),
                            weightDecay: d("weight_decay", 0), nesterov: (o["nesterov"] as? Bool) ?? false)
         case let n where n.hasPrefix("rmsprop"):
-            return RMSprop(learningRate: d("lr", 1e-2), alpha: d("alpha", 0.99), epsilon: d("eps", 1e-8),
+            return try RMSprop(learningRate: d("lr", 1e-2), alpha: d("alpha", 0.99), epsilon: d("eps", 1e-8),
                            weightDecay: d("weight_decay", 0), momentum: d("momentum", 0),
                            centered: (o["centered"] as? Bool) ?? false)
         default:
-            return Adam(learningRate: d("lr", 1e-3), beta1: betas[0], beta2: betas[1], epsilon: d("eps", 1e-8),
+            return try Adam(learningRate: d("lr", 1e-3), beta1: betas[0], beta2: betas[1], epsilon: d("eps", 1e-8),
                         weightDecay: d("weight_decay", 0), amsgrad: (o["amsgrad"] as? Bool) ?? false)
         }
     }
@@ -44,18 +44,29 @@ import Testing
     }
 
     @Test func defaultsArePyTorchs() throws {
-        let sgd = try SGD(), rms = RMSprop(), adam = Adam()
+        let sgd = try SGD(), rms = try RMSprop(), adam = try Adam()
         #expect(sgd.learningRate == 1e-3 && sgd.momentum == 0 && sgd.dampening == 0 && !sgd.nesterov)
         #expect(rms.learningRate == 1e-2 && rms.alpha == 0.99 && rms.epsilon == 1e-8 && !rms.centered && rms.momentum == 0)
         #expect(adam.learningRate == 1e-3 && adam.beta1 == 0.9 && adam.beta2 == 0.999 && adam.epsilon == 1e-8 && !adam.amsgrad)
     }
 
     @Test func rejectsMismatchedLists() throws {
-        var adam = Adam()
+        var adam = try Adam()
         var p = [Matrix(rows: 2, cols: 1)]
         #expect(throws: OptimizerError.self) { try adam.step(&p, gradients: [Matrix(rows: 1, cols: 2)]) }
         #expect(throws: OptimizerError.self) { try adam.step(&p, gradients: []) }
         #expect(throws: OptimizerError.self) { _ = try SGD(learningRate: 0.1, momentum: 0, nesterov: true) }
+    }
+
+    @Test func rejectsWhatPyTorchRejects() throws {
+        #expect(throws: OptimizerError.invalid("SGD: invalid learning rate -0.1")) { _ = try SGD(learningRate: -0.1) }
+        #expect(throws: OptimizerError.invalid("Adam: invalid beta2 1.0")) { _ = try Adam(beta2: 1) }
+        #expect(throws: OptimizerError.self) { _ = try Adam(learningRate: .nan) }
+        #expect(throws: OptimizerError.invalid("RMSprop: invalid epsilon -1.0")) { _ = try RMSprop(epsilon: -1) }
+        #expect(throws: OptimizerError.self) { _ = try RMSprop(momentum: -0.5) }
+        #expect(throws: TrainingError.self) { try LearningRateSchedule.step(every: 0, gamma: 0.5).validate() }
+        #expect(throws: TrainingError.self) { try LearningRateSchedule.cosine(period: 10, minimum: -1).validate() }
+        try LearningRateSchedule.cosine(period: 10, minimum: 0).validate()
     }
 
     @Test func schedulesMatchPyTorch() throws {

@@ -14,7 +14,7 @@ import Testing
     /// The acceptance test: a small tanh RNN learns the adding problem (T = 20) below its baseline.
     @Test func tanhRNNBeatsAddingBaseline() throws {
         let task = try AddingProblem(variant: .arjovsky2016, length: 20)
-        var config = TrainingConfiguration(task: task, optimizer: Adam(learningRate: 0.01))
+        var config = TrainingConfiguration(task: task, optimizer: try Adam(learningRate: 0.01))
         config.clipping = .globalNorm(maxNorm: 1, nonFinite: .skipStep)
         config.batchSize = 32
         config.iterations = 1000
@@ -98,7 +98,7 @@ import Testing
     func gatedCells(cell: CellKind) throws {
         var rng = RandomStream(seed: 8)
         let model = try RecurrentModel.initialized(cell: cell, inputSize: 6, hiddenSize: 5, headSize: 4, rng: &rng)
-        var config = TrainingConfiguration(task: try TemporalOrder(bits: 2, length: 20), optimizer: RMSprop())
+        var config = TrainingConfiguration(task: try TemporalOrder(bits: 2, length: 20), optimizer: try RMSprop())
         config.iterations = 20
         config.evaluationInterval = 10
         config.evaluationBatches = 1
@@ -111,9 +111,9 @@ import Testing
     }
 
     @Test func rejectsMismatchedModels() throws {
-        let config = TrainingConfiguration(task: try CopyMemory(length: 5), optimizer: Adam())
+        let config = TrainingConfiguration(task: try CopyMemory(length: 5), optimizer: try Adam())
         #expect(throws: TrainingError.self) { try train(try tanhModel(inputs: 2, hidden: 4, outputs: 1, seed: 1), config, rng: RandomStream(seed: 1)) }
-        var omega = TrainingConfiguration(task: try AddingProblem(variant: .pascanu2013, length: 10), optimizer: Adam())
+        var omega = TrainingConfiguration(task: try AddingProblem(variant: .pascanu2013, length: 10), optimizer: try Adam())
         omega.omegaWeight = 1
         var rng = RandomStream(seed: 1)
         let lstm = try RecurrentModel.initialized(cell: .lstm, inputSize: 2, hiddenSize: 3, headSize: 1, rng: &rng)
