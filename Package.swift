@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .executable(name: "gradlab", targets: ["gradlab"]),
         .library(name: "Linalg", targets: ["Linalg"]),
+        .library(name: "TensorIO", targets: ["TensorIO"]),
+        .library(name: "Initializers", targets: ["Initializers"]),
         .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
@@ -25,6 +27,10 @@ let package = Package(
             pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
 
         // Float64 matrices, BLAS/LAPACK wrappers, norms, seeded splittable random numbers.
         .target(
@@ -36,8 +42,14 @@ let package = Package(
             ]
         ),
 
+        // Tensor files: .npy (1.0–3.0), .npz (stored/deflated zip), .safetensors; validated, never trusting headers.
+        .target(name: "TensorIO", dependencies: ["Linalg", "CZlib"]),
+
+        // Weight initializers (PyTorch's definitions), Haar matrices, spectrum control, InitSpec.
+        .target(name: "Initializers", dependencies: ["Linalg", "TensorIO"]),
+
         // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
-        .target(name: "Recurrent", dependencies: ["Linalg", "COpenBLAS"]),
+        .target(name: "Recurrent", dependencies: ["Linalg", "COpenBLAS", "TensorIO"]),
 
         // Tasks (sequence generators with baselines), optimizers, clipping, training loop.
         .target(name: "Training", dependencies: ["Linalg", "Recurrent"]),
@@ -48,12 +60,25 @@ let package = Package(
             dependencies: [
                 "Linalg",
                 "Recurrent",
+                "TensorIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Timings side by side with ../shared/bench/peers.py (not a test). Build with -c release.
+        .executableTarget(
+            name: "gradlab-bench",
+            dependencies: [
+                "Linalg",
+                "Recurrent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
-        .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Linalg"], resources: [.copy("../Fixtures/Recurrent")]),
+        .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Linalg", "TensorIO"]),
+        .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "Linalg"]),
+        .testTarget(name: "InitializersTests", dependencies: ["Initializers", "TensorIO", "Linalg"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Recurrent", "Linalg"]),
     ],
     swiftLanguageModes: [.v6]

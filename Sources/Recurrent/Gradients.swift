@@ -76,6 +76,14 @@ public struct Gradients: Sendable {
     public let recurrentWeightStepLog10Norms: [Double]
     /// ∂L/∂s_0 (B × S).
     public let initialState: [Double]
+    /// ∂L/∂y at the output steps (T_out × B × O; adjoint mode: the supplied ∂L/∂h).
+    public let outputs: [Double]
+    /// ∂L/∂ZX_t, the gradient of the pre-activations W_ih x_t + b_ih (T × B × G·H): δ_t for a vanilla
+    /// cell; step t contributes δ_t x_tᵀ to ∂L/∂W_ih.
+    public let preactivations: [Double]
+    /// ∂L/∂ZH_t for W_hh h_{t−1} + b_hh (T × B × G·H; equal to `preactivations` except for GRU's n
+    /// block, which is scaled by r): step t contributes (∂L/∂ZH_t)ᵀ h_{t−1} to ∂L/∂W_hh.
+    public let hiddenPreactivations: [Double]
     public let forward: ForwardPass
 
     /// The per-step contributions' norms as plain numbers (0 only below ~1e−308).
@@ -215,6 +223,9 @@ extension RecurrentModel {
                 hidden: dHidden, cell: dCell, hiddenNorms: hNorms, cellNorms: cNorms,
                 recurrentWeightStepLog10Norms: wNorms,
                 initialState: Array(UnsafeBufferPointer(start: u.initialStateGradient, count: b * s)),
+                outputs: dy,
+                preactivations: Array(UnsafeBufferPointer(start: u.zx, count: t * b * u.gh)),
+                hiddenPreactivations: Array(UnsafeBufferPointer(start: u.dzhAll, count: t * b * u.gh)),
                 forward: forward)
             return (forward, gradients)
         }

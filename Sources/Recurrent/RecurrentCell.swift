@@ -110,6 +110,10 @@ func allocateAligned(_ count: Int) -> UnsafeMutablePointer<Double> {
 extension RecurrentCell {
     public var inputSize: Int { weights.inputSize }
 
+    /// The zero state of a batch: B × S (rows h, or [h, c] for LSTM), the cell's state type in the
+    /// unroller's layout (`Unroller.forward(initial:)` takes its storage).
+    public func zeroState(batchSize: Int = 1) -> Matrix { Matrix(rows: batchSize, cols: stateSize) }
+
     public func makeWorkspace() -> CellWorkspace {
         CellWorkspace(gateRows: weights.gateRows, cacheWidth: cacheWidth, stateSize: stateSize)
     }
