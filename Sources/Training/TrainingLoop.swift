@@ -92,7 +92,7 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
             }
         }
         if evaluateNow || iteration % c.recordInterval == 0 {
-            try describeRecurrentWeight(model, into: &record)
+            if evaluateNow || iteration % c.spectralInterval == 0 { try describeRecurrentWeight(model, into: &record) }
             records.append(record)
         }
         if diverged { break }
@@ -113,7 +113,7 @@ private func validate(_ model: RecurrentModel, _ c: TrainingConfiguration) throw
     guard model.outputSize == task.output.size else {
         throw TrainingError("task '\(task.name)' needs \(task.output.size) outputs per step but the model has \(model.outputSize)")
     }
-    guard c.batchSize > 0, c.iterations >= 0, c.evaluationInterval > 0, c.recordInterval > 0,
+    guard c.batchSize > 0, c.iterations >= 0, c.evaluationInterval > 0, c.recordInterval > 0, c.spectralInterval > 0,
           c.evaluationBatches > 0, c.evaluationBatchSize > 0, c.snapshotInterval >= 0 else {
         throw TrainingError("batch sizes and intervals must be positive and the budget non-negative")
     }
