@@ -38,13 +38,13 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
     (initial.evalLoss, initial.accuracy) = try evaluate(model, heldOut, task.criterion)
     try describeRecurrentWeight(model, into: &initial)
     records.append(initial)
-    if c.stopWhenSolved, let e = initial.evalLoss,
+    if let e = initial.evalLoss,
        TaskLoss.isSolved(loss: e, accuracy: initial.accuracy ?? 0, criterion: task.criterion) {
         solvedAt = 0
     }
 
     var iteration = 0
-    while solvedAt == nil, iteration < c.iterations {
+    while !(c.stopWhenSolved && solvedAt != nil), iteration < c.iterations {
         iteration += 1
         iterationsRun = iteration
         var record = TrainingRecord(iteration: iteration)
@@ -88,7 +88,7 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
         if evaluateNow {
             (record.evalLoss, record.accuracy) = try evaluate(model, heldOut, task.criterion)
             if let e = record.evalLoss, TaskLoss.isSolved(loss: e, accuracy: record.accuracy ?? 0, criterion: task.criterion) {
-                if solvedAt == nil && c.stopWhenSolved { solvedAt = iteration }
+                if solvedAt == nil { solvedAt = iteration }
             }
         }
         if evaluateNow || iteration % c.recordInterval == 0 {

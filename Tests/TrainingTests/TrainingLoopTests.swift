@@ -94,6 +94,10 @@ import Testing
         let result = try train(model, config, rng: RandomStream(seed: 1))
         #expect(result.solved && result.finalAccuracy == 1)
         #expect(result.records.first?.accuracy == 0.5)   // the untrained model calls both sentences positive
+        // Without stopping, the run spends its budget and still reports the first solving evaluation.
+        config.stopWhenSolved = false
+        let full = try train(model, config, rng: RandomStream(seed: 1))
+        #expect(full.solved && full.iterationsToSolve == result.iterationsToSolve && full.iterations == 300)
     }
 
     /// Gated cells train through the same loop; their stacked W_hh (G·H × H) has no spectral radius.
