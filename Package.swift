@@ -71,6 +71,7 @@ let package = Package(
             dependencies: [
                 "Linalg",
                 "Recurrent",
+                "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
