@@ -43,17 +43,31 @@ public struct TaskBatch: Sendable, Equatable {
     public var targets: TaskTargets
     public var lossMask: [Bool]
 
+    /// A batch from its parts; throws `TaskError.invalidParameter` when a count does not match the shape.
     public init(batchSize: Int, length: Int, inputSize: Int, output: TaskOutput,
-                inputs: [Double], targets: TaskTargets, lossMask: [Bool]) {
-        precondition(inputs.count == batchSize * length * inputSize, "inputs must be (B, T, D)")
-        precondition(lossMask.count == batchSize * length, "lossMask must be (B, T)")
-        switch targets {
-        case .real(let v): precondition(v.count == batchSize * length * output.size, "real targets must be (B, T, O)")
-        case .classes(let c): precondition(c.count == batchSize * length, "class targets must be (B, T)")
+                inputs: [Double], targets: TaskTargets, lossMask: [Bool]) throws {
+        func check(_ ok: Bool, _ what: String) throws {
+            if !ok { throw TaskError.invalidParameter(task: "batch", detail: what) }
         }
-        self.batchSize = batchSize
-        self.length = length
-        self.inputSize = inputSize
+        try check(batchSize >= 0 && length >= 0 && inputSize >= 0, "negative shape B = \(batchSize), T = \(length), D = \(inputSize)")
+        try check(inputs.count == batchSize * length * inputSize, "\(inputs.count) inputs cannot fill (B, T, D) = (\(batchSize), \(length), \(inputSize))")
+        try check(lossMask.count == batchSize * length, "a loss mask of \(lossMask.count) entries for (B, T) = (\(batchSize), \(length))")
+        switch targets {
+        case .real(let v):
+            try check(v.count == batchSize * length * output.size, "\(v.count) real targets for (B, T, O) = (\(batchSize), \(length), \(output.size))")
+        case .classes(let c):
+            try check(c.count == batchSize * length, "\(c.count) class targets for (B, T) = (\(batchSize), \(length))")
+            try check(c.indices.allSatisfy { !lossMask[$0] || (c[$0] >= 0 && c[$0] < max(output.size, 2)) },
+                      "a scored class target outside 0..<\(max(output.size, 2))")
+        }
+        self.init(unchecked: batchSize, length, inputSize, output, inputs, targets, lossMask)
+    }
+
+    private init(unchecked b: Int, _ t: Int, _ d: Int, _ output: TaskOutput, _ inputs: [Double],
+                 _ targets: TaskTargets, _ lossMask: [Bool]) {
+        self.batchSize = b
+        self.length = t
+        self.inputSize = d
         self.output = output
         self.inputs = inputs
         self.targets = targets
@@ -67,9 +81,8 @@ public struct TaskBatch: Sendable, Equatable {
         case .regression(let o): targets = .real([Double](repeating: 0, count: b * t * o))
         case .classification, .binary: targets = .classes([Int](repeating: -1, count: b * t))
         }
-        self.init(batchSize: b, length: t, inputSize: d, output: output,
-                  inputs: [Double](repeating: 0, count: b * t * d), targets: targets,
-                  lossMask: [Bool](repeating: false, count: b * t))
+        self.init(unchecked: b, t, d, output, [Double](repeating: 0, count: b * t * d), targets,
+                  [Bool](repeating: false, count: b * t))
     }
 
     /// x_t for every sequence: a B×D matrix (row b = sequence b), e.g. for X_t·W_ihᵀ by gemm.

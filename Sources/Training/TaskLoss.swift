@@ -21,9 +21,12 @@ public struct TaskLoss: Sendable {
         Double(sequenceCorrect.filter { $0 }.count) / Double(max(sequenceCorrect.count, 1))
     }
 
-    public init(outputs: [Double], batch: TaskBatch, criterion: SuccessCriterion) {
+    /// Throws `TaskError.invalidParameter` unless `outputs` has B·T·O values.
+    public init(outputs: [Double], batch: TaskBatch, criterion: SuccessCriterion) throws {
         let (bs, tl, o) = (batch.batchSize, batch.length, batch.output.size)
-        precondition(outputs.count == bs * tl * o, "outputs must be (B, T, O)")
+        guard outputs.count == bs * tl * o else {
+            throw TaskError.invalidParameter(task: "loss", detail: "\(outputs.count) outputs for (B, T, O) = (\(bs), \(tl), \(o))")
+        }
         let n = Double(max(batch.scoredCount, 1))
         var loss = 0.0
         var correct = [Bool](repeating: true, count: bs)

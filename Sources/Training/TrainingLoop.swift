@@ -185,7 +185,7 @@ private func regularizer(_ model: RecurrentModel, _ step: BatchStep) throws -> V
 func evaluate(_ model: RecurrentModel, _ batches: [TaskBatch], _ criterion: SuccessCriterion) throws -> (Double, Double?) {
     var lossSum = 0.0, scored = 0, correct = 0, sequences = 0
     for batch in batches {
-        let result = TaskLoss(outputs: try batchFirstOutputs(model, batch), batch: batch, criterion: criterion)
+        let result = try TaskLoss(outputs: try batchFirstOutputs(model, batch), batch: batch, criterion: criterion)
         lossSum += result.loss * Double(batch.scoredCount)
         scored += batch.scoredCount
         correct += result.sequenceCorrect.filter { $0 }.count

@@ -31,7 +31,7 @@ import Testing
         #expect(abs(loss - task.baselineLoss) < 4 * lossSE, "baseline \(task.baselineLoss) vs simulated \(loss) ± \(lossSE)")
         // The baseline through TaskLoss itself, on one batch.
         let batch = task.makeBatch(batchSize: 500, rng: &rng)
-        let batchLoss = TaskLoss(outputs: [Double](repeating: mean, count: batch.batchSize * batch.length),
+        let batchLoss = try TaskLoss(outputs: [Double](repeating: mean, count: batch.batchSize * batch.length),
                                  batch: batch, criterion: task.criterion).loss
         #expect(abs(batchLoss - task.baselineLoss) < 0.25 * task.baselineLoss)
     }

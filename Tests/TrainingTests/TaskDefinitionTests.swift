@@ -192,23 +192,37 @@ import Testing
         #expect(e.description == "unknown task 'x'; known tasks: a, b")
     }
 
+    @Test func malformedBatchesAreErrors() throws {
+        #expect(throws: TaskError.self) {
+            try TaskBatch(batchSize: 2, length: 3, inputSize: 1, output: .regression(size: 1), inputs: [0, 0],
+                          targets: .real([Double](repeating: 0, count: 6)), lossMask: [Bool](repeating: true, count: 6))
+        }
+        #expect(throws: TaskError.self) {
+            try TaskBatch(batchSize: 1, length: 1, inputSize: 1, output: .classification(classes: 3), inputs: [0],
+                          targets: .classes([3]), lossMask: [true])
+        }
+        let ok = try TaskBatch(batchSize: 1, length: 1, inputSize: 1, output: .classification(classes: 3), inputs: [0],
+                               targets: .classes([2]), lossMask: [true])
+        #expect(throws: TaskError.self) { try TaskLoss(outputs: [0, 0], batch: ok, criterion: .allStepsCorrect(maxErrorRate: 0)) }
+    }
+
     @Test func lossAndCorrectness() throws {
         // Regression (H&S rule): errors 0.03 (correct) and 0.05 (wrong); loss (0.03² + 0.05²)/2.
         var batch = TaskBatch(zeroBatchSize: 2, length: 2, inputSize: 1, output: .regression(size: 1))
         batch.setReal(0, 1, [1.0]); batch.setReal(1, 1, [2.0])
-        let loss = TaskLoss(outputs: [9, 1.03, 9, 1.95], batch: batch,
+        let loss = try TaskLoss(outputs: [9, 1.03, 9, 1.95], batch: batch,
                             criterion: .absoluteError(tolerance: 0.04, maxErrorRate: 0.01))
         #expect(abs(loss.loss - (0.03 * 0.03 + 0.05 * 0.05) / 2) < 1e-15)
         #expect(loss.sequenceCorrect == [true, false])
         // Classification: logits (0, log 3) against class 1 → −log(3/4).
         var c = TaskBatch(zeroBatchSize: 1, length: 1, inputSize: 1, output: .classification(classes: 2))
         c.setClass(0, 0, 1)
-        let ce = TaskLoss(outputs: [0, log(3)], batch: c, criterion: .allStepsCorrect(maxErrorRate: 0))
+        let ce = try TaskLoss(outputs: [0, log(3)], batch: c, criterion: .allStepsCorrect(maxErrorRate: 0))
         #expect(abs(ce.loss + log(0.75)) < 1e-15 && ce.accuracy == 1)
         // Binary: the worked example's output 0.778 against label 1 → −log σ(0.778) ≈ 0.378.
         var s = TaskBatch(zeroBatchSize: 1, length: 1, inputSize: 1, output: .binary)
         s.setClass(0, 0, 1)
-        let bce = TaskLoss(outputs: [0.778], batch: s, criterion: .allStepsCorrect(maxErrorRate: 0))
+        let bce = try TaskLoss(outputs: [0.778], batch: s, criterion: .allStepsCorrect(maxErrorRate: 0))
         #expect(abs(bce.loss + log(1 / (1 + exp(-0.778)))) < 1e-15 && abs(bce.loss - 0.378) < 0.0005)
         #expect(TaskLoss.isSolved(loss: 1, accuracy: 0.99, criterion: .squaredError(tolerance: 0.04, maxErrorRate: 0.01)))
         #expect(!TaskLoss.isSolved(loss: 0.02, accuracy: 0, criterion: .meanLossBelow(0.01)))
