@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Linalg", targets: ["Linalg"]),
         .library(name: "TensorIO", targets: ["TensorIO"]),
         .library(name: "Initializers", targets: ["Initializers"]),
+        .library(name: "Plotting", targets: ["Plotting"]),
         .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
@@ -46,10 +47,17 @@ let package = Package(
         .target(name: "TensorIO", dependencies: ["Linalg", "CZlib"]),
 
         // Weight initializers (PyTorch's definitions), Haar matrices, spectrum control, InitSpec.
-        .target(name: "Initializers", dependencies: ["Linalg", "TensorIO"]),
+        .target(name: "Initializers", dependencies: ["Linalg", "TensorIO", .product(name: "ComplexModule", package: "swift-numerics"),
+                                                    .product(name: "RealModule", package: "swift-numerics")]),
 
         // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
         .target(name: "Recurrent", dependencies: ["Linalg", "COpenBLAS", "TensorIO"]),
+
+        // Gradient flow through time, Jacobian-product spectra, Lyapunov spectra, theory overlays.
+        .target(name: "Diagnostics", dependencies: ["Linalg", "Recurrent", "COpenBLAS"]),
+
+        // Charts over a small renderer protocol; Cairo writes PNG, SVG and PDF.
+        .target(name: "Plotting", dependencies: ["CCairo"]),
 
         // Tasks (sequence generators with baselines), optimizers, clipping, training loop.
         .target(name: "Training", dependencies: ["Linalg", "Recurrent"]),
@@ -61,7 +69,11 @@ let package = Package(
                 "Linalg",
                 "Recurrent",
                 "TensorIO",
+                "Diagnostics",
+                "Plotting",
+                "Initializers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ComplexModule", package: "swift-numerics"),
             ]
         ),
 
@@ -71,15 +83,19 @@ let package = Package(
             dependencies: [
                 "Linalg",
                 "Recurrent",
+                "Diagnostics",
                 "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "Recurrent", "Linalg"]),
         .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Linalg", "TensorIO"]),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "Linalg"]),
         .testTarget(name: "InitializersTests", dependencies: ["Initializers", "TensorIO", "Linalg"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "InitCLITests", dependencies: ["gradlab", "Initializers", "TensorIO", "Linalg"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Recurrent", "Linalg"]),
     ],
     swiftLanguageModes: [.v6]

@@ -69,6 +69,16 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         case .leakyRelu(let a): z > 0 ? 1 : a
         }
     }
+
+    /// γ = sup|φ'(z)|, the constant in Pascanu et al.'s bound (tanh 1, sigmoid 1/4, relu and linear 1,
+    /// leaky-relu max(1, |α|)).
+    public var derivativeBound: Double {
+        switch self {
+        case .tanh, .relu, .linear: 1
+        case .sigmoid: 0.25
+        case .leakyRelu(let a): Swift.max(1, abs(a))
+        }
+    }
 }
 
 /// σ(z) = 1 / (1 + e^(−z)), evaluated without overflow for large |z|.
