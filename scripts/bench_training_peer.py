@@ -9,7 +9,7 @@ Workload (same inputs as GradLab through the generator of ../shared/bench/peers.
   Adam(lr=1e-3) step. A timed call runs N iterations from the initial parameters.
 Checksums: the loss of the last iteration and the sum of W_hh after N iterations.
 CLI as peers.py: run --workload train --impl torch --sizes H,T,B,N [--reps R] [--threads k]
-  [--seed s] [--json path] [--no-wait]; one JSON line per size: {impl, size, median, checksums}.
+  [--seed s] [--json path] [--no-wait]; one JSON line per size: {impl, size, median, min, checksums}.
 """
 import argparse, json, os, statistics, sys, time
 
@@ -93,7 +93,7 @@ for size in args.sizes:
         t0 = time.perf_counter()
         checks = run()
         times.append(time.perf_counter() - t0)
-    rec = {"impl": args.impl, "size": size, "median": statistics.median(times),
+    rec = {"impl": args.impl, "size": size, "median": statistics.median(times), "min": min(times),
            "checksums": {"loss": checks[0], "whh_sum": checks[1]}}
     print(json.dumps(rec))
     lines.append(json.dumps(rec))

@@ -39,24 +39,27 @@ struct TrainingBenchmark: ParsableCommand {
             guard parts.count == 4, parts.allSatisfy({ $0 > 0 }) else {
                 throw ValidationError("--sizes: '\(size)' is not H,T,B,N with positive integers.")
             }
-            let (time, loss, whhSum) = try timeGradLab(h: parts[0], t: parts[1], b: parts[2], n: parts[3])
+            let (times, loss, whhSum) = try timeGradLab(h: parts[0], t: parts[1], b: parts[2], n: parts[3])
+            let time = median(times), best = times.min() ?? time
             emit(size.padding(toLength: 16, withPad: " ", startingAt: 0) + "gradlab  "
-                 + String(format: "median %8.4fs  %7.3f ms/iter  loss=%.15g whh_sum=%.15g", time, time / Double(parts[3]) * 1000, loss, whhSum))
+                 + String(format: "median %8.4fs  min %8.4fs  %7.3f ms/iter (median)  loss=%.15g whh_sum=%.15g",
+                          time, best, time / Double(parts[3]) * 1000, loss, whhSum))
             guard peerScript != "none" else { continue }
             do {
                 let r = try PeerRunner.run(script: peerScript, workload: "train", impl: "torch", size: size,
                                            reps: reps, threads: threads, seed: seed)
                 let peerLoss = (r.checksums["loss"] ?? nil) ?? .nan, peerSum = (r.checksums["whh_sum"] ?? nil) ?? .nan
                 emit(size.padding(toLength: 16, withPad: " ", startingAt: 0) + "torch    "
-                     + String(format: "median %8.4fs  torch/gradlab = %5.2f  Δloss %.1e  Δwhh_sum %.1e",
-                              r.median, r.median / time, abs(peerLoss - loss), abs(peerSum - whhSum)))
+                     + String(format: "median %8.4fs  min %8.4fs  torch/gradlab: median %5.2f  min %5.2f  Δloss %.1e  Δwhh_sum %.1e",
+                              r.median, r.min, r.median / time, r.min / best, abs(peerLoss - loss), abs(peerSum - whhSum)))
             } catch {
                 emit("\(size) torch: \(error)")
             }
         }
     }
 
-    func timeGradLab(h: Int, t: Int, b: Int, n: Int) throws -> (Double, Double, Double) {
+    /// The timed repetitions (seconds), the last iteration's loss and Σ W_hh.
+    func timeGradLab(h: Int, t: Int, b: Int, n: Int) throws -> ([Double], Double, Double) {
         let norm = { (k: Int, count: Int, scale: Double) in PeerInputs.normals(seed: seed, stream: k, count: count, scale: scale) }
         let initial = ParameterSet([
             (ParameterName.weightIH, try Matrix(rows: h, cols: 2, elements: norm(1, h * 2, 1 / 2.0.squareRoot()))),
@@ -88,6 +91,6 @@ struct TrainingBenchmark: ParsableCommand {
         try once()   // warm-up
         var times: [Double] = []
         for _ in 0..<reps { times.append(try seconds(once)) }
-        return (median(times), result.loss, result.whhSum)
+        return (times, result.loss, result.whhSum)
     }
 }
