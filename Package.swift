@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TensorIO", targets: ["TensorIO"]),
         .library(name: "Initializers", targets: ["Initializers"]),
         .library(name: "Plotting", targets: ["Plotting"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -58,6 +59,9 @@ let package = Package(
         // Charts over a small renderer protocol; Cairo writes PNG, SVG and PDF.
         .target(name: "Plotting", dependencies: ["CCairo"]),
 
+        // Tasks (sequence generators with baselines), optimizers, clipping, training loop.
+        .target(name: "Training", dependencies: ["Linalg", "Recurrent"]),
+
         // The command-line lab: parses, calls library modules, prints.
         .executableTarget(
             name: "gradlab",
@@ -80,6 +84,7 @@ let package = Package(
                 "Linalg",
                 "Recurrent",
                 "Diagnostics",
+                "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -91,6 +96,7 @@ let package = Package(
         .testTarget(name: "InitializersTests", dependencies: ["Initializers", "TensorIO", "Linalg"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "InitCLITests", dependencies: ["gradlab", "Initializers", "TensorIO", "Linalg"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Recurrent", "Linalg"]),
     ],
     swiftLanguageModes: [.v6]
 )
