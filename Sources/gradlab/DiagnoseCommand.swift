@@ -20,14 +20,9 @@ struct DiagnoseCommand: ParsableCommand {
         """
     )
 
-    enum CellOption: String, ExpressibleByArgument, CaseIterable { case rnn, lstm, gru }
-    enum ActivationOption: String, ExpressibleByArgument, CaseIterable {
-        case tanh, sigmoid, relu, linear, leakyRelu = "leaky-relu"
-    }
     enum FormatOption: String, ExpressibleByArgument, CaseIterable { case text, json }
 
-    @Option(help: "Model file (.safetensors or .npz) with PyTorch parameter names.")
-    var model: String
+    @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Input sequence .npy of shape (T, D); without it, --steps steps are generated.")
     var input: String?
     @Option(help: "Steps to generate when there is no --input.")
@@ -46,12 +41,6 @@ struct DiagnoseCommand: ParsableCommand {
     var lyapunovSteps = 1000
     @Option(help: "Transient steps discarded before measuring Lyapunov exponents.")
     var lyapunovTransient = 200
-    @Option(help: "Cell (default: the file's metadata).")
-    var cell: CellOption?
-    @Option(help: "Activation of an rnn cell (default: the file's metadata).")
-    var activation: ActivationOption?
-    @Option(help: "Slope α of leaky-relu for negative inputs.")
-    var alpha: Double?
     @Option(help: "Output format: text or json.")
     var format: FormatOption = .text
     @Option(help: "Write the diagnosis charts (PNG and SVG) into this directory.")
@@ -72,26 +61,14 @@ struct DiagnoseCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingUserErrors(context: modelOptions.model) {
             FileHandle.standardOutput.write(Data((try output() + "\n").utf8))
-        } catch let e as RecurrentError {
-            FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
-            throw ExitCode.failure
-        } catch let e as TensorIOError {
-            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
-            throw ExitCode.failure
-        } catch let e as LinalgError {
-            FileHandle.standardError.write(Data("error: \(model): \(e.description)\n".utf8))
-            throw ExitCode.failure
-        } catch let e as PlotError {
-            FileHandle.standardError.write(Data("error: charts: \(e.description)\n".utf8))
-            throw ExitCode.failure
         }
     }
 
     /// Runs the diagnosis, writes the charts if asked, and returns the report (text or JSON).
     func output() throws -> String {
-        let m = try RecurrentModel.load(model, cell: cell?.rawValue, activation: activation?.rawValue, leakySlope: alpha)
+        let m = try modelOptions.load()
         var options = DiagnosisOptions(steps: steps, input: inputNoise > 0 ? .gaussian(std: inputNoise) : .zeros,
                                        initialState: h0 == .zeros ? .zeros : .gaussian,
                                        lags: LagSelection(parsing: lags) ?? .all, lyapunovCount: lyapunov,
@@ -110,7 +87,7 @@ struct DiagnoseCommand: ParsableCommand {
             FileHandle.standardError.write(Data("charts: \(written.joined(separator: ", "))\n".utf8))
         }
         return format == .json ? try diagnosis.jsonString()
-                               : diagnosis.textReport(title: "\(URL(fileURLWithPath: model).lastPathComponent) (\(title))")
+                               : diagnosis.textReport(title: "\(URL(fileURLWithPath: modelOptions.model).lastPathComponent) (\(title))")
     }
 }
 
