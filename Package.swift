@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System libraries: module map + shim header, nothing else.
@@ -38,17 +40,34 @@ let package = Package(
         // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
         .target(name: "Recurrent", dependencies: ["Linalg"]),
 
+        // Experiment files (YAML schema, grids, seeding), the parallel runner and its SQLite/CSV store.
+        .target(
+            name: "Experiments",
+            dependencies: [
+                "Linalg",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // A tiny sweep driver with a synthetic executor: the child process the resume test kills.
+        .executableTarget(name: "experiments-fixture-runner", dependencies: ["Experiments", "Linalg"]),
+
         // The command-line lab: parses, calls library modules, prints.
         .executableTarget(
             name: "gradlab",
             dependencies: [
                 "Linalg",
                 "Recurrent",
+                "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(
+            name: "ExperimentsTests",
+            dependencies: ["Experiments", "Linalg", "experiments-fixture-runner", .product(name: "Yams", package: "Yams")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,267 @@
+/// The experiment schema: one Codable type per block of an experiment file. Every `init(from:)`
+/// rejects unknown keys; `validate()` checks ranges and combinations. Keys are snake_case as in the
+/// file; docs/experiments.md documents each one.
+
+/// What a configuration measures.
+public enum Mode: String, SchemaChoice {
+    case gradientFlow = "gradient-flow"
+    case lyapunov
+
+    public var explanation: String {
+        switch self {
+        case .gradientFlow: return "‖∂L/∂h_t‖ by step, ‖∂h_T/∂h_t‖ and its singular values by lag, on one unrolled sequence"
+        case .lyapunov: return "Lyapunov spectrum of the recurrent map by the QR (Benettin) method"
+        }
+    }
+}
+
+/// One experiment configuration after sweep substitution: everything an executor needs.
+public struct ExperimentSpec: Codable, Sendable {
+    public var name: String
+    public var description: String
+    public var mode: Mode
+    /// Experiment seed; each configuration and replicate derives its own stream from it.
+    public var seed: UInt64
+    public var model: ModelSpec
+    /// Initializers by parameter: `weight_hh`, `weight_ih`, `bias_hh`, `bias_ih`.
+    public var initialization: InitSection
+    public var sequence: SequenceSpec
+    public var loss: LossSpec
+    /// Independent draws of weights and inputs per grid point.
+    public var replicates: Int
+    public var measure: [Measure]
+    public var diagnostics: DiagnosticsOptions
+    public var plots: [PlotSpec]
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, description, mode, seed, model
+        case initialization = "init"
+        case sequence, loss, replicates, measure, diagnostics, plots
+        case sweep, zip
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        description = try c.value(.description, or: "")
+        mode = try c.decode(Mode.self, forKey: .mode)
+        seed = try c.value(.seed, or: 0)
+        model = try c.decode(ModelSpec.self, forKey: .model)
+        initialization = try c.value(.initialization, or: InitSection())
+        sequence = try c.decode(SequenceSpec.self, forKey: .sequence)
+        loss = try c.value(.loss, or: LossSpec())
+        replicates = try c.value(.replicates, or: 1)
+        measure = try c.value(.measure, or: Measure.defaults(for: mode))
+        diagnostics = try c.value(.diagnostics, or: DiagnosticsOptions())
+        plots = try c.value(.plots, or: [])
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(description, forKey: .description)
+        try c.encode(mode, forKey: .mode)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(model, forKey: .model)
+        try c.encode(initialization, forKey: .initialization)
+        try c.encode(sequence, forKey: .sequence)
+        try c.encode(loss, forKey: .loss)
+        try c.encode(replicates, forKey: .replicates)
+        try c.encode(measure, forKey: .measure)
+        try c.encode(diagnostics, forKey: .diagnostics)
+        try c.encode(plots, forKey: .plots)
+    }
+
+    /// Checks ranges and combinations; throws `SchemaIssue` with the offending path.
+    func validate(sweptPaths: [String], recipes: [String]?) throws {
+        try require(!name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) },
+                    "must be a non-empty word of letters, digits, '-', '_' or '.' (it names the run directory)", at: ["name"])
+        try require(replicates >= 1, "must be at least 1", at: ["replicates"])
+        try model.validate()
+        try initialization.validate()
+        try sequence.validate()
+        try diagnostics.validate(length: sequence.length)
+        for (i, m) in measure.enumerated() {
+            try require(m.modes.contains(mode), "'\(m.rawValue)' is not measured in mode \(mode.rawValue) (it needs \(m.modes.map(\.rawValue).joined(separator: " or ")))", at: ["measure", String(i)])
+        }
+        for (i, plot) in plots.enumerated() {
+            try plot.validate(at: ["plots", String(i)], sweptPaths: sweptPaths, recipes: recipes)
+        }
+    }
+}
+
+/// Recurrent cell kinds.
+public enum CellKind: String, SchemaChoice {
+    case rnn, lstm, gru
+    public var explanation: String {
+        switch self {
+        case .rnn: return "Elman cell h_t = φ(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)"
+        case .lstm: return "LSTM, PyTorch gate order (i, f, g, o); state [h; c]"
+        case .gru: return "GRU, PyTorch gates (r, z, n), n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))"
+        }
+    }
+}
+
+/// Activations of an `rnn` cell (LSTM and GRU use their standard sigmoid/tanh gates).
+public enum Activation: String, SchemaChoice {
+    case tanh, relu, sigmoid, linear
+    public var explanation: String {
+        switch self {
+        case .tanh: return "tanh, sup|φ'| = 1"
+        case .relu: return "max(0, z), sup|φ'| = 1"
+        case .sigmoid: return "1/(1 + e^−z), sup|φ'| = 1/4"
+        case .linear: return "identity: the product of Jacobians is W_hh^k"
+        }
+    }
+}
+
+/// `model:` — the cell and its sizes.
+public struct ModelSpec: Codable, Sendable {
+    public var cell: CellKind
+    /// Used by `rnn` cells only.
+    public var activation: Activation
+    /// H, the hidden size.
+    public var hidden: Int
+    /// D, the input size.
+    public var input: Int
+    /// Whether the cell has bias vectors.
+    public var bias: Bool
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case cell, activation, hidden, input, bias }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        cell = try c.value(.cell, or: .rnn)
+        activation = try c.value(.activation, or: .tanh)
+        hidden = try c.decode(Int.self, forKey: .hidden)
+        input = try c.value(.input, or: 1)
+        bias = try c.value(.bias, or: true)
+    }
+
+    func validate() throws {
+        try require(hidden >= 1, "must be at least 1", at: ["model", "hidden"])
+        try require(input >= 1, "must be at least 1", at: ["model", "input"])
+    }
+}
+
+/// The parameters an `init:` block may name.
+public struct InitSection: Codable, Sendable {
+    public var weightHH: WeightInit?
+    public var weightIH: WeightInit?
+    public var biasHH: WeightInit?
+    public var biasIH: WeightInit?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case weightHH = "weight_hh", weightIH = "weight_ih", biasHH = "bias_hh", biasIH = "bias_ih"
+    }
+
+    public init() {}
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        weightHH = try c.decodeIfPresent(WeightInit.self, forKey: .weightHH)
+        weightIH = try c.decodeIfPresent(WeightInit.self, forKey: .weightIH)
+        biasHH = try c.decodeIfPresent(WeightInit.self, forKey: .biasHH)
+        biasIH = try c.decodeIfPresent(WeightInit.self, forKey: .biasIH)
+    }
+
+    func validate() throws {
+        for key in CodingKeys.allCases {
+            let spec: WeightInit? = switch key {
+            case .weightHH: weightHH
+            case .weightIH: weightIH
+            case .biasHH: biasHH
+            case .biasIH: biasIH
+            }
+            try spec?.validateInExperiment(at: ["init", key.rawValue])
+        }
+    }
+}
+
+/// `sequence:` — length, inputs and initial state of the unrolled sequence.
+public struct SequenceSpec: Codable, Sendable {
+    /// T, the number of steps.
+    public var length: Int
+    public var input: InputSpec
+    public var h0: InitialState
+    /// Standard deviation of a `gaussian` h0.
+    public var h0Std: Double
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case length, input, h0, h0Std = "h0_std" }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        length = try c.decode(Int.self, forKey: .length)
+        input = try c.value(.input, or: InputSpec())
+        h0 = try c.value(.h0, or: .zeros)
+        h0Std = try c.value(.h0Std, or: 1.0)
+    }
+
+    func validate() throws {
+        try require(length >= 1, "must be at least 1", at: ["sequence", "length"])
+        try require(input.std >= 0 && input.std.isFinite, "must be a finite number ≥ 0", at: ["sequence", "input", "std"])
+        try require(h0Std >= 0 && h0Std.isFinite, "must be a finite number ≥ 0", at: ["sequence", "h0_std"])
+    }
+}
+
+/// `sequence.input:` — the input process x_t.
+public struct InputSpec: Codable, Sendable {
+    public var kind: InputKind
+    /// Standard deviation of each input component (ignored for `zeros`).
+    public var std: Double
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case kind, std }
+
+    public init(kind: InputKind = .gaussian, std: Double = 1) { self.kind = kind; self.std = std }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.value(.kind, or: .gaussian)
+        std = try c.value(.std, or: 1.0)
+    }
+}
+
+public enum InputKind: String, SchemaChoice {
+    case gaussian, zeros
+    public var explanation: String {
+        self == .gaussian ? "x_t ~ N(0, std²) i.i.d. (driven system)" : "x_t = 0 (autonomous system)"
+    }
+}
+
+public enum InitialState: String, SchemaChoice {
+    case zeros, gaussian
+    public var explanation: String {
+        self == .zeros ? "h_0 = 0" : "h_0 ~ N(0, h0_std²)"
+    }
+}
+
+/// `loss:` — what the gradient flows from.
+public struct LossSpec: Codable, Sendable {
+    public var kind: LossKind
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case kind }
+
+    public init(kind: LossKind = .adjoint) { self.kind = kind }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        kind = try decoder.container(keyedBy: CodingKeys.self).value(.kind, or: .adjoint)
+    }
+}
+
+public enum LossKind: String, SchemaChoice {
+    case adjoint, mse, bce, ce
+    public var explanation: String {
+        switch self {
+        case .adjoint: return "∂L/∂h_T = a seeded random unit vector (pure gradient transport)"
+        case .mse: return "mean squared error of a linear read-out against a seeded random target"
+        case .bce: return "binary cross-entropy of a logistic read-out"
+        case .ce: return "cross-entropy of a softmax read-out"
+        }
+    }
+}

@@ -1,0 +1,193 @@
+/// The measurement blocks of the schema: `measure:`, `diagnostics:` and `plots:`.
+
+/// A quantity an executor records.
+public enum Measure: String, SchemaChoice {
+    case gradNorm = "grad_norm"
+    case jacobianNorm = "jacobian_norm"
+    case singularValues = "singular_values"
+    case lyapunov
+    case contributions
+
+    public var explanation: String {
+        switch self {
+        case .gradNorm: return "series grad_norm_log10: log10 ‖∂L/∂h_t‖ by step t"
+        case .jacobianNorm: return "series jacobian_norm_log10: log10 ‖∂h_T/∂h_t‖₂ by lag k = T − t"
+        case .singularValues: return "series singular_value: singular values of ∂h_T/∂h_t at diagnostics.singular_value_lags"
+        case .lyapunov: return "series lyapunov: the Lyapunov exponents, descending; summary lambda_max"
+        case .contributions: return "series contribution_log10: log10 of the size of step t's term in ∂L/∂W_hh"
+        }
+    }
+
+    /// The modes in which this quantity is measured.
+    public var modes: [Mode] {
+        switch self {
+        case .lyapunov: return [.lyapunov, .gradientFlow]
+        case .gradNorm, .jacobianNorm, .singularValues, .contributions: return [.gradientFlow]
+        }
+    }
+
+    static func defaults(for mode: Mode) -> [Measure] {
+        switch mode {
+        case .gradientFlow: return [.gradNorm, .jacobianNorm]
+        case .lyapunov: return [.lyapunov]
+        }
+    }
+}
+
+/// Which lags k = T − t to measure.
+public enum LagSelection: Codable, Sendable, Equatable, CustomStringConvertible {
+    /// Every lag 0…T.
+    case all
+    /// About `diagnostics.log_lags` lags spaced evenly in log k (always including 0 and T).
+    case log
+    /// Every n-th lag (and T).
+    case every(Int)
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let n = try? c.decode(Int.self) {
+            guard n >= 1 else { throw SchemaIssue.invalid("an integer lag step must be at least 1", path: pathStrings(decoder.codingPath)) }
+            self = .every(n)
+            return
+        }
+        let text = try c.decode(String.self)
+        switch text {
+        case "all": self = .all
+        case "log": self = .log
+        default: throw SchemaIssue.invalidChoice(text, choices: ["all", "log", "N (every N-th lag)"], path: pathStrings(decoder.codingPath))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .all: try c.encode("all")
+        case .log: try c.encode("log")
+        case let .every(n): try c.encode(n)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .all: return "all"
+        case .log: return "log"
+        case let .every(n): return String(n)
+        }
+    }
+}
+
+/// How many Lyapunov exponents: all H (or 2H for LSTM), or the top K.
+public enum ExponentCount: Codable, Sendable, Equatable {
+    case all
+    case top(Int)
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let k = try? c.decode(Int.self) {
+            guard k >= 1 else { throw SchemaIssue.invalid("must be 'all' or an integer ≥ 1", path: pathStrings(decoder.codingPath)) }
+            self = .top(k)
+            return
+        }
+        let text = try c.decode(String.self)
+        guard text == "all" else { throw SchemaIssue.invalidChoice(text, choices: ["all", "K (top K)"], path: pathStrings(decoder.codingPath)) }
+        self = .all
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .all: try c.encode("all")
+        case let .top(k): try c.encode(k)
+        }
+    }
+}
+
+/// `diagnostics:` — options of the measurements.
+public struct DiagnosticsOptions: Codable, Sendable {
+    public var lags: LagSelection
+    /// Number of log-spaced lags when `lags: log`.
+    public var logLags: Int
+    /// Lags at which singular values of ∂h_T/∂h_t are recorded (lags beyond T are skipped).
+    public var singularValueLags: [Int]
+    public var lyapunov: ExponentCount
+    /// Lyapunov: steps discarded before averaging.
+    public var transient: Int
+    /// Lyapunov / Jacobian products: re-orthonormalise (QR) every this many steps.
+    public var reorthonormalize: Int
+    /// Gradient horizon: the first lag where ‖∂h_T/∂h_t‖ < horizon_ratio · ‖∂h_T/∂h_T‖.
+    public var horizonRatio: Double
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case lags, logLags = "log_lags", singularValueLags = "singular_value_lags", lyapunov, transient
+        case reorthonormalize, horizonRatio = "horizon_ratio"
+    }
+
+    public init() {
+        lags = .log; logLags = 50; singularValueLags = [1, 10, 100]; lyapunov = .all
+        transient = 100; reorthonormalize = 1; horizonRatio = 1e-6
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = DiagnosticsOptions()
+        lags = try c.value(.lags, or: d.lags)
+        logLags = try c.value(.logLags, or: d.logLags)
+        singularValueLags = try c.value(.singularValueLags, or: d.singularValueLags)
+        lyapunov = try c.value(.lyapunov, or: d.lyapunov)
+        transient = try c.value(.transient, or: d.transient)
+        reorthonormalize = try c.value(.reorthonormalize, or: d.reorthonormalize)
+        horizonRatio = try c.value(.horizonRatio, or: d.horizonRatio)
+    }
+
+    func validate(length: Int) throws {
+        let p = ["diagnostics"]
+        try require(logLags >= 2, "must be at least 2", at: p + ["log_lags"])
+        for (i, lag) in singularValueLags.enumerated() {
+            try require(lag >= 0, "lags are ≥ 0", at: p + ["singular_value_lags", String(i)])
+        }
+        try require(transient >= 0, "must be ≥ 0", at: p + ["transient"])
+        try require(reorthonormalize >= 1, "must be at least 1", at: p + ["reorthonormalize"])
+        try require(horizonRatio > 0 && horizonRatio < 1, "must be in (0, 1)", at: p + ["horizon_ratio"])
+    }
+}
+
+/// `plots:` — one chart of the run, drawn by a recipe of the Plotting module.
+public struct PlotSpec: Codable, Sendable {
+    public var recipe: String
+    /// Swept path (or data column) mapped to colour, x, y and small multiples.
+    public var color: String?
+    public var x: String?
+    public var y: String?
+    public var facet: String?
+
+    /// Data columns a plot may name besides swept paths.
+    public static let dataColumns = ["lag", "step", "index", "value", "replicate", "metric",
+                                     "spectral_radius", "sigma_max", "slope_log10_per_step", "label",
+                                     "horizon", "lambda_max"]
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case recipe, color, x, y, facet }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        recipe = try c.decode(String.self, forKey: .recipe)
+        color = try c.decodeIfPresent(String.self, forKey: .color)
+        x = try c.decodeIfPresent(String.self, forKey: .x)
+        y = try c.decodeIfPresent(String.self, forKey: .y)
+        facet = try c.decodeIfPresent(String.self, forKey: .facet)
+    }
+
+    func validate(at path: [String], sweptPaths: [String], recipes: [String]?) throws {
+        if let recipes, !recipes.contains(recipe) {
+            throw SchemaIssue.invalidChoice(recipe, choices: recipes, path: path + ["recipe"])
+        }
+        for (key, value) in [("color", color), ("x", x), ("y", y), ("facet", facet)] {
+            guard let value else { continue }
+            let choices = sweptPaths + PlotSpec.dataColumns
+            if !choices.contains(value) {
+                throw SchemaIssue.invalidChoice(value, choices: choices, path: path + [key])
+            }
+        }
+    }
+}
