@@ -49,8 +49,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        // A tiny sweep driver with a synthetic executor: the child process the resume test kills.
-        .executableTarget(name: "experiments-fixture-runner", dependencies: ["Experiments", "Linalg"]),
+        // A synthetic executor (no numerics) and a child process running it, for the runner's tests.
+        .target(name: "ExperimentsFixtures", dependencies: ["Experiments", "Linalg"]),
+        .executableTarget(name: "experiments-fixture-runner", dependencies: ["Experiments", "ExperimentsFixtures"]),
 
         // The command-line lab: parses, calls library modules, prints.
         .executableTarget(
@@ -66,7 +67,7 @@ let package = Package(
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Experiments", "Linalg", "experiments-fixture-runner", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Experiments", "ExperimentsFixtures", "Linalg", "experiments-fixture-runner"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -118,7 +118,7 @@ public indirect enum ConfigNode: Sendable {
         self = .mapping(entries, o)
     }
 
-    /// A canonical one-line text: numbers normalised (`0.90` → `0.9`, `1e1` → `10.0`), mappings
+    /// A canonical one-line text: numbers normalised (`0.90` → `0.9`, `1e1` and `10.0` → `10`), mappings
     /// in flow style with keys in written order. Used for configuration identities and fingerprints.
     public var canonical: String {
         switch self {
@@ -132,7 +132,10 @@ public indirect enum ConfigNode: Sendable {
 
     static func normalizedScalar(_ text: String) -> String {
         if let i = Int64(text) { return String(i) }
-        if text.contains(where: { $0.isNumber }), let d = Double(text), d.isFinite { return String(d) }
+        if text.contains(where: { $0.isNumber }), let d = Double(text), d.isFinite {
+            // Integral values print as integers, so 2, 2.0 and 2e0 are one value.
+            return d == d.rounded() && abs(d) < 0x1p53 ? String(Int64(d)) : String(d)
+        }
         return text
     }
 }

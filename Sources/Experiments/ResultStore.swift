@@ -31,7 +31,9 @@ public final class ResultStore: Sendable {
     public init(directory: URL, sweptPaths: [String], fingerprint: String) throws {
         url = directory.appendingPathComponent("results.sqlite")
         self.sweptPaths = sweptPaths
-        db = try DatabaseQueue(path: url.path)
+        var configuration = GRDB.Configuration()
+        configuration.busyMode = .timeout(10) // readers (plot, tests) may look while a run writes
+        db = try DatabaseQueue(path: url.path, configuration: configuration)
         try db.write { db in
             if try !db.tableExists("runs") {
                 let swept = sweptPaths.map { "\(quoted($0))" }
