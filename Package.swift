@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .executable(name: "gradlab", targets: ["gradlab"]),
         .library(name: "Linalg", targets: ["Linalg"]),
+        .library(name: "TensorIO", targets: ["TensorIO"]),
+        .library(name: "Initializers", targets: ["Initializers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,6 +28,10 @@ let package = Package(
             pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
 
         // Float64 matrices, BLAS/LAPACK wrappers, norms, seeded splittable random numbers.
         .target(
@@ -37,6 +43,12 @@ let package = Package(
             ]
         ),
 
+        // Tensor files: .npy (1.0–3.0), .npz (stored/deflated zip), .safetensors; validated, never trusting headers.
+        .target(name: "TensorIO", dependencies: ["Linalg", "CZlib"]),
+
+        // Weight initializers (PyTorch's definitions), Haar matrices, spectrum control, InitSpec.
+        .target(name: "Initializers", dependencies: ["Linalg", "TensorIO"]),
+
         // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
         .target(name: "Recurrent", dependencies: ["Linalg"]),
 
@@ -45,12 +57,13 @@ let package = Package(
             name: "Experiments",
             dependencies: [
                 "Linalg",
+                "Initializers",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // A synthetic executor (no numerics) and a child process running it, for the runner's tests.
-        .target(name: "ExperimentsFixtures", dependencies: ["Experiments", "Linalg"]),
+        .target(name: "ExperimentsFixtures", dependencies: ["Experiments", "Initializers", "Linalg"]),
         .executableTarget(name: "experiments-fixture-runner", dependencies: ["Experiments", "ExperimentsFixtures"]),
 
         // The command-line lab: parses, calls library modules, prints.
@@ -67,8 +80,10 @@ let package = Package(
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Experiments", "ExperimentsFixtures", "Linalg", "experiments-fixture-runner"]
+            dependencies: ["Experiments", "ExperimentsFixtures", "Initializers", "Linalg", "experiments-fixture-runner"]
         ),
+        .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "Linalg"]),
+        .testTarget(name: "InitializersTests", dependencies: ["Initializers", "TensorIO", "Linalg"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,7 +2,7 @@
 # Installs the system packages GradLab builds against, if any is missing.
 # As root: apt-get update (once) + apt-get install -y. Otherwise: says exactly what to install.
 set -euo pipefail
-packages=(libcairo2-dev libopenblas-dev liblapacke-dev pkg-config fonts-dejavu-core)
+packages=(libcairo2-dev libopenblas-dev liblapacke-dev zlib1g-dev pkg-config fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

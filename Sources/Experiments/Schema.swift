@@ -1,3 +1,5 @@
+import Initializers
+
 /// The experiment schema: one Codable type per block of an experiment file. Every `init(from:)`
 /// rejects unknown keys; `validate()` checks ranges and combinations. Keys are snake_case as in the
 /// file; docs/experiments.md documents each one.
@@ -146,12 +148,13 @@ public struct ModelSpec: Codable, Sendable {
     }
 }
 
-/// The parameters an `init:` block may name.
+/// The parameters an `init:` block may name; each is an `InitSpec` (module Initializers), whose
+/// keys are checked here too (unknown keys with suggestions, then `InitSpec.validate()`).
 public struct InitSection: Codable, Sendable {
-    public var weightHH: WeightInit?
-    public var weightIH: WeightInit?
-    public var biasHH: WeightInit?
-    public var biasIH: WeightInit?
+    public var weightHH: InitSpec?
+    public var weightIH: InitSpec?
+    public var biasHH: InitSpec?
+    public var biasIH: InitSpec?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case weightHH = "weight_hh", weightIH = "weight_ih", biasHH = "bias_hh", biasIH = "bias_ih"
@@ -162,21 +165,26 @@ public struct InitSection: Codable, Sendable {
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        weightHH = try c.decodeIfPresent(WeightInit.self, forKey: .weightHH)
-        weightIH = try c.decodeIfPresent(WeightInit.self, forKey: .weightIH)
-        biasHH = try c.decodeIfPresent(WeightInit.self, forKey: .biasHH)
-        biasIH = try c.decodeIfPresent(WeightInit.self, forKey: .biasIH)
+        func spec(_ key: CodingKeys) throws -> InitSpec? {
+            guard c.contains(key) else { return nil }
+            try c.superDecoder(forKey: key).rejectUnknownKeys(InitSpec.CodingKeys.self)
+            return try c.decode(InitSpec.self, forKey: key)
+        }
+        weightHH = try spec(.weightHH)
+        weightIH = try spec(.weightIH)
+        biasHH = try spec(.biasHH)
+        biasIH = try spec(.biasIH)
+    }
+
+    /// The specs by YAML key, in schema order.
+    public var specs: [(key: String, spec: InitSpec)] {
+        [(CodingKeys.weightHH, weightHH), (.weightIH, weightIH), (.biasHH, biasHH), (.biasIH, biasIH)]
+            .compactMap { key, spec in spec.map { (key.rawValue, $0) } }
     }
 
     func validate() throws {
-        for key in CodingKeys.allCases {
-            let spec: WeightInit? = switch key {
-            case .weightHH: weightHH
-            case .weightIH: weightIH
-            case .biasHH: biasHH
-            case .biasIH: biasIH
-            }
-            try spec?.validateInExperiment(at: ["init", key.rawValue])
+        for (key, spec) in specs {
+            do { try spec.validate() } catch let e as InitError { throw SchemaIssue.invalid(e.message, path: ["init", key]) }
         }
     }
 }

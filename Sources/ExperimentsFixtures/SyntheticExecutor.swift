@@ -11,14 +11,14 @@ import Linalg
 /// Every number depends on the stream, so any change of seeding shows in the results.
 ///
 /// - `failAt`: gains for which it throws `ConfigurationFailure` at step T/2 (a failing configuration);
-/// - g = 0 yields a NaN at step 0 (a non-finite configuration);
+/// - `nanAt`: gains for which the step-0 value is NaN (a non-finite configuration);
 /// - `delay`: seconds slept per configuration (so a test can kill a run mid-way).
 public enum SyntheticExecutor {
-    public static func registry(failAt: Set<Double> = [], delay: Double = 0) -> ExecutorRegistry {
+    public static func registry(failAt: Set<Double> = [], nanAt: Set<Double> = [], delay: Double = 0) -> ExecutorRegistry {
         var registry = ExecutorRegistry()
         let run: Executor = { configuration, random in
             let spec = configuration.spec
-            let gain = spec.initialization.weightHH?.number("spectral_radius") ?? 1
+            let gain = spec.initialization.weightHH?.spectralRadius ?? 1
             let T = spec.sequence.length
             if delay > 0 { Thread.sleep(forTimeInterval: delay) }
             if failAt.contains(gain) { throw ConfigurationFailure("synthetic failure at gain \(gain)", step: T / 2) }
@@ -28,7 +28,7 @@ public enum SyntheticExecutor {
             series.reserveCapacity(T + 1)
             for t in 0...T {
                 let value = Foundation.log10(norm) + Double(T - t) * Foundation.log10(gain) + random.normal(mean: 0, std: 0.01)
-                series.append(SeriesPoint("grad_norm_log10", step: t, value: gain == 0 && t == 0 ? .nan : value))
+                series.append(SeriesPoint("grad_norm_log10", step: t, value: nanAt.contains(gain) && t == 0 ? .nan : value))
             }
             let slope = Foundation.log10(gain)
             let label: StoredValue = slope < -0.001 ? "vanishing" : slope > 0.001 ? "exploding" : "stable"

@@ -1,3 +1,4 @@
+import Initializers
 import Testing
 @testable import Experiments
 
@@ -17,7 +18,7 @@ zip:
         #expect(e.grid.count == 12 && e.points.count == 12 && e.runCount == 24)
         #expect(e.grid.sweptPaths == ["init.weight_hh.spectral_radius", "model.activation", "sequence.length", "model.hidden"])
         let rows = e.points.map { p in
-            "\(p.spec.initialization.weightHH?.number("spectral_radius") ?? -1) \(p.spec.model.activation.rawValue) \(p.spec.sequence.length) \(p.spec.model.hidden)"
+            "\(p.spec.initialization.weightHH?.spectralRadius ?? -1) \(p.spec.model.activation.rawValue) \(p.spec.sequence.length) \(p.spec.model.hidden)"
         }
         #expect(rows == [
             "0.5 tanh 20 3", "0.5 tanh 40 5", "0.5 relu 20 3", "0.5 relu 40 5",
@@ -25,7 +26,7 @@ zip:
             "1.5 tanh 20 3", "1.5 tanh 40 5", "1.5 relu 20 3", "1.5 relu 40 5",
         ])
         // Unswept keys keep their values; the weight_hh block keeps its other keys.
-        #expect(e.points.allSatisfy { $0.spec.initialization.weightHH?.kind == "gaussian" && $0.spec.seed == 7 })
+        #expect(e.points.allSatisfy { $0.spec.initialization.weightHH?.kind == .gaussian && $0.spec.seed == 7 })
         #expect(Set(e.points.map(\.identity)).count == 12)
         #expect(e.points[1].identity == "init.weight_hh.spectral_radius=0.5,model.activation=tanh,model.hidden=5,sequence.length=40")
     }

@@ -1,3 +1,4 @@
+import Initializers
 import Testing
 @testable import Experiments
 
@@ -8,7 +9,7 @@ import Testing
         let spec = e.points[0].spec
         #expect(spec.model.hidden == 64)
         #expect(spec.diagnostics.lags == .all)
-        #expect(spec.initialization.weightIH?.kind == "xavier-uniform")
+        #expect(spec.initialization.weightIH?.kind == .xavierUniform)
         #expect(try e.resolvedYAML().contains("# overrides: model.hidden=64 diagnostics.lags=all"))
     }
 

@@ -22,8 +22,9 @@ func seriesFingerprint(_ directory: URL, experiment: Experiment) throws -> [Stri
     }.sorted()
 }
 
-func run(_ e: Experiment, into dir: URL, jobs: Int, shard: Shard? = nil, failAt: Set<Double> = []) async throws -> RunReport {
-    try await Runner.run(e, registry: SyntheticExecutor.registry(failAt: failAt),
+func run(_ e: Experiment, into dir: URL, jobs: Int, shard: Shard? = nil,
+         failAt: Set<Double> = [], nanAt: Set<Double> = []) async throws -> RunReport {
+    try await Runner.run(e, registry: SyntheticExecutor.registry(failAt: failAt, nanAt: nanAt),
                          options: RunOptions(outDirectory: dir, jobs: jobs, shard: shard, progress: .silent, commandLine: ["test"]))
 }
 
@@ -43,10 +44,10 @@ func run(_ e: Experiment, into dir: URL, jobs: Int, shard: Shard? = nil, failAt:
     }
 
     @Test func aFailingConfigurationDoesNotStopTheSweep() async throws {
-        let text = baseYAML + "\nsweep: {init.weight_hh.spectral_radius: [0.5, 0, 1.0, 2.0]}\n"
+        let text = baseYAML + "\nsweep: {init.weight_hh.spectral_radius: [0.5, 0.25, 1.0, 2.0]}\n"
         let e = try Experiment(text: text, source: "exp.yaml")
         let dir = try temporaryDirectory("fail")
-        let report = try await run(e, into: dir, jobs: 2, failAt: [1.0])
+        let report = try await run(e, into: dir, jobs: 2, failAt: [1.0], nanAt: [0.25])
         #expect(report.counts == [.ok: 4, .failed: 2, .nonfinite: 2])
         #expect(!report.allOK)
         let store = try ResultStore(directory: dir, sweptPaths: e.grid.sweptPaths, fingerprint: e.fingerprint)
@@ -54,7 +55,7 @@ func run(_ e: Experiment, into dir: URL, jobs: Int, shard: Shard? = nil, failAt:
             SELECT "init.weight_hh.spectral_radius", status, reason, failed_step FROM runs ORDER BY 1, replicate
             """).rows.map { $0.map(\.description).joined(separator: "|") }
         #expect(rows == [
-            #"0|"nonfinite"|"grad_norm_log10 is NaN at step 0"|0"#, #"0|"nonfinite"|"grad_norm_log10 is NaN at step 0"|0"#,
+            #"0.25|"nonfinite"|"grad_norm_log10 is NaN at step 0"|0"#, #"0.25|"nonfinite"|"grad_norm_log10 is NaN at step 0"|0"#,
             #"0.5|"ok"|NULL|NULL"#, #"0.5|"ok"|NULL|NULL"#,
             #"1|"failed"|"synthetic failure at gain 1.0"|5"#, #"1|"failed"|"synthetic failure at gain 1.0"|5"#,
             #"2|"ok"|NULL|NULL"#, #"2|"ok"|NULL|NULL"#,

@@ -1,3 +1,4 @@
+import Initializers
 import Testing
 @testable import Experiments
 
@@ -41,7 +42,7 @@ func loadError(_ text: String, overrides: [String] = [], recipes: [String]? = ni
         let spec = e.points[0].spec
         #expect(spec.mode == .gradientFlow && spec.seed == 7)
         #expect(spec.model.hidden == 4 && spec.model.input == 2 && spec.model.cell == .rnn)
-        #expect(spec.initialization.weightHH?.number("spectral_radius") == 0.9)
+        #expect(spec.initialization.weightHH?.spectralRadius == 0.9)
         #expect(spec.sequence.length == 10 && spec.sequence.h0 == .zeros)
         #expect(spec.diagnostics.lags == .log && spec.diagnostics.horizonRatio == 1e-6)
         #expect(spec.measure == [.gradNorm, .jacobianNorm])
@@ -61,6 +62,19 @@ func loadError(_ text: String, overrides: [String] = [], recipes: [String]? = ni
         let error = try #require(loadError(edited("hidden: 4", "hiden: 4")))
         #expect(error.origin == .file(path: "exp.yaml", line: 4, column: 38))
         #expect(error.description == "exp.yaml:4:38: unknown key 'hiden' in model (did you mean 'hidden'?)")
+    }
+
+    @Test func unknownInitializerKeyIsLocatedWithSuggestion() throws {
+        let error = try #require(loadError(edited("spectral_radius: 0.9", "spectral_raduis: 0.9")))
+        #expect(error.description == "exp.yaml:6:31: unknown key 'spectral_raduis' in init.weight_hh (did you mean 'spectral_radius'?)")
+    }
+
+    @Test func initializerValidationIsLocatedAtItsBlock() throws {
+        let error = try #require(loadError(edited("{kind: gaussian, spectral_radius: 0.9}", "{kind: gaussian, std: -1}")))
+        #expect(error.description == "exp.yaml:6:14: init.weight_hh: std must be positive, got -1.0")
+        let kind = try #require(loadError(edited("kind: gaussian", "kind: gausian")))
+        #expect(kind.origin == .file(path: "exp.yaml", line: 6, column: 21))
+        #expect(kind.message.hasPrefix("init.weight_hh.kind: unknown kind 'gausian'"))
     }
 
     @Test func unknownTopLevelKeyListsNoFarSuggestion() throws {

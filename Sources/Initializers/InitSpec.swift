@@ -1,0 +1,167 @@
+import Foundation
+import Linalg
+
+/// How to initialise one weight matrix: a kind (PyTorch's definitions where PyTorch has one) with its
+/// options, then spectrum control. The experiment runner decodes it from YAML (`init.weight_hh: {…}`),
+/// `gradlab init` builds it from flags named like the keys in kebab-case (`--spectral-radius`).
+///
+/// Order of application in `make(rows:cols:rng:)` (docs/initializers.md):
+/// 1. the kind — or, with no kind, a prescribed spectrum (`singular_values`, or
+///    `eigenvalue_moduli`/`eigenvalue_phases`) built from Haar orthogonal matrices;
+/// 2. `spectral_radius` or `spectral_norm`: W ← W·(target / current);
+/// 3. `gain` as a scalar factor, for kinds that do not take a gain themselves (for `gaussian`,
+///    `xavier-*` and `orthogonal` it is PyTorch's gain argument, which has the same effect).
+public struct InitSpec: Codable, Sendable, Hashable {
+    public var kind: InitKind?
+    /// gaussian: N(0, std²); sparse: std of the non-zeros (PyTorch's default 0.01).
+    public var std: Double?
+    /// gaussian: N(0, gain²/fan_in); xavier/orthogonal: PyTorch's gain; other kinds: a scalar factor.
+    public var gain: Double?
+    /// uniform: U[a, b) (PyTorch defaults a = 0, b = 1).
+    public var a: Double?
+    public var b: Double?
+    /// identity: scale·I.
+    public var scale: Double?
+    /// kaiming: fan_in (default) or fan_out.
+    public var mode: FanMode?
+    /// kaiming: the nonlinearity whose gain is used (default leaky-relu, as PyTorch).
+    public var nonlinearity: Nonlinearity?
+    /// kaiming with leaky-relu: the negative slope (PyTorch's `a`, default 0).
+    public var negativeSlope: Double?
+    /// sparse: non-zeros per row (incoming connections per unit).
+    public var nonzeros: Int?
+    /// file: a .npy/.npz/.safetensors file and, for archives with several tensors, the tensor's name.
+    public var path: String?
+    public var tensor: String?
+    /// Rescale to this spectral radius ρ(W) (square matrices).
+    public var spectralRadius: Double?
+    /// Rescale to this spectral norm σ_max(W).
+    public var spectralNorm: Double?
+    /// Build U·diag(s)·Vᵀ with Haar U, V (no kind).
+    public var singularValues: SpectrumValues?
+    /// Build Q·D·Qᵀ with Haar Q and D of 2×2 rotation–scaling blocks (no kind): |λ| and arg λ (radians).
+    public var eigenvalueModuli: SpectrumValues?
+    public var eigenvaluePhases: SpectrumValues?
+    /// LSTM: the forget-gate bias (rows H..<2H of the bias; see `GateLayout`).
+    public var forgetBias: Double?
+
+    public init(kind: InitKind? = nil, std: Double? = nil, gain: Double? = nil, a: Double? = nil, b: Double? = nil,
+                scale: Double? = nil, mode: FanMode? = nil, nonlinearity: Nonlinearity? = nil,
+                negativeSlope: Double? = nil, nonzeros: Int? = nil, path: String? = nil, tensor: String? = nil,
+                spectralRadius: Double? = nil, spectralNorm: Double? = nil, singularValues: SpectrumValues? = nil,
+                eigenvalueModuli: SpectrumValues? = nil, eigenvaluePhases: SpectrumValues? = nil,
+                forgetBias: Double? = nil) {
+        self.kind = kind; self.std = std; self.gain = gain; self.a = a; self.b = b; self.scale = scale
+        self.mode = mode; self.nonlinearity = nonlinearity; self.negativeSlope = negativeSlope
+        self.nonzeros = nonzeros; self.path = path; self.tensor = tensor
+        self.spectralRadius = spectralRadius; self.spectralNorm = spectralNorm
+        self.singularValues = singularValues; self.eigenvalueModuli = eigenvalueModuli
+        self.eigenvaluePhases = eigenvaluePhases; self.forgetBias = forgetBias
+    }
+
+    /// The YAML keys, exactly.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case kind, std, gain, a, b, scale, mode, nonlinearity
+        case negativeSlope = "negative_slope"
+        case nonzeros, path, tensor
+        case spectralRadius = "spectral_radius"
+        case spectralNorm = "spectral_norm"
+        case singularValues = "singular_values"
+        case eigenvalueModuli = "eigenvalue_moduli"
+        case eigenvaluePhases = "eigenvalue_phases"
+        case forgetBias = "forget_bias"
+    }
+
+    /// Every key a YAML mapping for an InitSpec may contain (for unknown-key errors with suggestions).
+    public static let knownKeys: Set<String> = Set(CodingKeys.allCases.map(\.rawValue))
+
+    /// The keys that are set, in declaration order (for messages and reports).
+    public var setKeys: [String] {
+        let present: [(CodingKeys, Bool)] = [
+            (.kind, kind != nil), (.std, std != nil), (.gain, gain != nil), (.a, a != nil), (.b, b != nil),
+            (.scale, scale != nil), (.mode, mode != nil), (.nonlinearity, nonlinearity != nil),
+            (.negativeSlope, negativeSlope != nil), (.nonzeros, nonzeros != nil), (.path, path != nil),
+            (.tensor, tensor != nil), (.spectralRadius, spectralRadius != nil), (.spectralNorm, spectralNorm != nil),
+            (.singularValues, singularValues != nil), (.eigenvalueModuli, eigenvalueModuli != nil),
+            (.eigenvaluePhases, eigenvaluePhases != nil), (.forgetBias, forgetBias != nil),
+        ]
+        return present.filter(\.1).map(\.0.rawValue)
+    }
+}
+
+/// The initializer kinds. Raw values are the YAML/CLI spellings.
+public enum InitKind: String, Codable, Sendable, Hashable, CaseIterable {
+    case gaussian, uniform
+    case pytorchDefault = "pytorch-default"
+    case xavierUniform = "xavier-uniform", xavierNormal = "xavier-normal"
+    case kaimingUniform = "kaiming-uniform", kaimingNormal = "kaiming-normal"
+    case orthogonal, identity, sparse, file, zeros
+
+    /// "gaussian, uniform, pytorch-default, …" for error messages and help.
+    public static var list: String { allCases.map(\.rawValue).joined(separator: ", ") }
+
+    /// Parses a kind; the error lists every kind.
+    public init(parsing text: String) throws {
+        guard let k = InitKind(rawValue: text) ?? InitKind(rawValue: text.replacingOccurrences(of: "_", with: "-")) else {
+            throw InitError("unknown kind '\(text)'; use one of: \(InitKind.list)")
+        }
+        self = k
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        do { self = try InitKind(parsing: try c.decode(String.self)) } catch let e as InitError {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: e.message)
+        }
+    }
+}
+
+/// Which fan Kaiming initialisation preserves (PyTorch's `mode`): fan_in = cols, fan_out = rows.
+public enum FanMode: String, Codable, Sendable, Hashable, CaseIterable {
+    case fanIn = "fan_in", fanOut = "fan_out"
+
+    public init(parsing text: String) throws {
+        guard let m = FanMode(rawValue: text.replacingOccurrences(of: "-", with: "_")) else {
+            throw InitError("unknown mode '\(text)'; use fan_in or fan_out")
+        }
+        self = m
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        do { self = try FanMode(parsing: try c.decode(String.self)) } catch let e as InitError {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: e.message)
+        }
+    }
+}
+
+/// Nonlinearities with PyTorch's `calculate_gain` values.
+public enum Nonlinearity: String, Codable, Sendable, Hashable, CaseIterable {
+    case linear, sigmoid, tanh, relu
+    case leakyRelu = "leaky-relu"
+
+    public init(parsing text: String) throws {
+        guard let n = Nonlinearity(rawValue: text.replacingOccurrences(of: "_", with: "-")) else {
+            throw InitError("unknown nonlinearity '\(text)'; use one of: \(Nonlinearity.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self = n
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        do { self = try Nonlinearity(parsing: try c.decode(String.self)) } catch let e as InitError {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: e.message)
+        }
+    }
+
+    /// torch.nn.init.calculate_gain: linear, sigmoid → 1; tanh → 5/3; relu → √2;
+    /// leaky-relu → √(2/(1 + slope²)).
+    public func gain(negativeSlope: Double = 0.01) -> Double {
+        switch self {
+        case .linear, .sigmoid: 1
+        case .tanh: 5.0 / 3
+        case .relu: 2.0.squareRoot()
+        case .leakyRelu: (2.0 / (1 + negativeSlope * negativeSlope)).squareRoot()
+        }
+    }
+}

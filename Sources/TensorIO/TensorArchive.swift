@@ -1,0 +1,145 @@
+import Foundation
+
+/// The file formats GradLab reads and writes, chosen by extension.
+public enum TensorFileFormat: String, Sendable, CaseIterable {
+    /// NumPy `.npy`: exactly one tensor, no metadata.
+    case npy
+    /// NumPy `.npz`: a zip of `.npy` members named `<tensor>.npy`; no metadata.
+    case npz
+    /// Hugging Face `.safetensors`: named tensors plus string→string `__metadata__`.
+    case safetensors
+
+    /// The format for `path`'s extension; throws "<path>: unknown extension …" otherwise.
+    public init(path: String) throws {
+        let ext = (path as NSString).pathExtension.lowercased()
+        guard let f = TensorFileFormat(rawValue: ext) else {
+            throw TensorIOError(file: path, problem: "unknown extension '\(ext.isEmpty ? "(none)" : "." + ext)'; use .npy, .npz or .safetensors")
+        }
+        self = f
+    }
+}
+
+/// An ordered collection of named tensors plus string metadata: a model file (`weight_hh_l0`, …),
+/// an input file, or a single `.npy` array.
+///
+/// Names keep insertion (or file) order. Metadata is stored only by `.safetensors`; GradLab uses the
+/// keys `cell` (`rnn`, `lstm`, `gru`) and `activation`. A `.npy` file loads as one tensor named after
+/// the file's stem (`W.npy` → `W`); `tensor(named: nil)` returns the only tensor of any archive.
+public struct TensorArchive: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable {
+        public let name: String
+        public var tensor: Tensor
+    }
+
+    public private(set) var entries: [Entry] = []
+    public var metadata: [String: String] = [:]
+
+    public init() {}
+
+    /// An archive of `tensors` in the given order; later duplicates replace earlier ones.
+    public init(_ tensors: [(String, Tensor)], metadata: [String: String] = [:]) {
+        for (n, t) in tensors { self[n] = t }
+        self.metadata = metadata
+    }
+
+    public var names: [String] { entries.map(\.name) }
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// The tensor called `name`; setting replaces it in place, appends a new name, or removes with nil.
+    public subscript(name: String) -> Tensor? {
+        get { entries.first { $0.name == name }?.tensor }
+        set {
+            let k = entries.firstIndex { $0.name == name }
+            switch (k, newValue) {
+            case let (k?, t?): entries[k].tensor = t
+            case let (nil, t?): entries.append(Entry(name: name, tensor: t))
+            case let (k?, nil): entries.remove(at: k)
+            case (nil, nil): break
+            }
+        }
+    }
+
+    /// Appends (or replaces) a tensor.
+    public mutating func append(name: String, _ tensor: Tensor) { self[name] = tensor }
+
+    /// The tensor called `name`, or the only tensor when `name` is nil. Errors name `file` and list
+    /// the available tensors.
+    public func tensor(named name: String?, file: String) throws -> Tensor {
+        if let name {
+            guard let t = self[name] else {
+                throw TensorIOError(file: file, problem: "no tensor named '\(name)'; the file has \(listing)")
+            }
+            return t
+        }
+        guard entries.count == 1 else {
+            throw TensorIOError(file: file, problem: "holds \(entries.count) tensors; choose one with --tensor (\(listing))")
+        }
+        return entries[0].tensor
+    }
+
+    /// Throws "<file>: tensor '<name>' has NaN at index (…)" for the first non-finite element of any tensor.
+    public func checkFinite(file: String) throws {
+        for e in entries { try e.tensor.checkFinite(name: e.name, file: file) }
+    }
+
+    private var listing: String {
+        entries.isEmpty ? "no tensors" : entries.map { "'\($0.name)' \($0.tensor.shapeDescription)" }.joined(separator: ", ")
+    }
+
+    // MARK: Files
+
+    /// Reads `path`, choosing the format by extension (.npy, .npz, .safetensors).
+    public static func load(_ path: String) throws -> TensorArchive {
+        let format = try TensorFileFormat(path: path)
+        let bytes = try readBytes(path)
+        switch format {
+        case .npy:
+            let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            return TensorArchive([(stem, try NPYFormat.decode(bytes[...], file: path))])
+        case .npz:
+            var archive = TensorArchive()
+            for m in try ZipArchive.read(bytes, file: path) {
+                let name = m.name.hasSuffix(".npy") ? String(m.name.dropLast(4)) : m.name
+                archive.append(name: name, try NPYFormat.decode(m.bytes[...], file: "\(path) (member \(m.name))"))
+            }
+            return archive
+        case .safetensors:
+            return try SafetensorsFormat.decode(bytes, file: path)
+        }
+    }
+
+    /// Writes the archive to `path` in the format its extension names. `.npy` needs exactly one tensor;
+    /// `.npz` members are stored, or deflated when `compressed` (like `np.savez_compressed`);
+    /// metadata is written only to `.safetensors`. The file is replaced atomically.
+    public func save(_ path: String, compressed: Bool = false) throws {
+        let bytes: [UInt8]
+        switch try TensorFileFormat(path: path) {
+        case .npy:
+            guard entries.count == 1 else {
+                throw TensorIOError(file: path, problem: "a .npy file holds one tensor but \(entries.count) were given; use .npz or .safetensors")
+            }
+            bytes = NPYFormat.encode(entries[0].tensor)
+        case .npz:
+            bytes = try ZipArchive.write(entries.map { .init(name: $0.name + ".npy", bytes: NPYFormat.encode($0.tensor)) },
+                                         compressed: compressed, file: path)
+        case .safetensors:
+            bytes = SafetensorsFormat.encode(self)
+        }
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw TensorIOError(file: path, problem: "cannot write: \(error.localizedDescription)")
+        }
+    }
+
+    static func readBytes(_ path: String) throws -> [UInt8] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw TensorIOError(file: path, problem: "no such file")
+        }
+        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
+            throw TensorIOError(file: path, problem: isDirectory.boolValue ? "is a directory, not a tensor file" : "cannot read the file")
+        }
+        return [UInt8](data)
+    }
+}
