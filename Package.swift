@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Linalg", targets: ["Linalg"]),
         .library(name: "TensorIO", targets: ["TensorIO"]),
         .library(name: "Initializers", targets: ["Initializers"]),
+        .library(name: "Plotting", targets: ["Plotting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -65,6 +66,10 @@ let package = Package(
         // A synthetic executor (no numerics) and a child process running it, for the runner's tests.
         .target(name: "ExperimentsFixtures", dependencies: ["Experiments", "Initializers", "Linalg"]),
         .executableTarget(name: "experiments-fixture-runner", dependencies: ["Experiments", "ExperimentsFixtures"]),
+        // Charts over a small renderer protocol; Cairo writes PNG, SVG and PDF.
+        .target(name: "Plotting", dependencies: ["CCairo"]),
+        // A run directory's declared plots: reads results.sqlite, draws Plotting recipes into plots/.
+        .target(name: "ExperimentPlots", dependencies: ["Experiments", "Plotting"]),
 
         // The command-line lab: parses, calls library modules, prints.
         .executableTarget(
@@ -73,6 +78,8 @@ let package = Package(
                 "Linalg",
                 "Recurrent",
                 "Experiments",
+                "ExperimentPlots",
+                "Plotting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,6 +91,8 @@ let package = Package(
         ),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "Linalg"]),
         .testTarget(name: "InitializersTests", dependencies: ["Initializers", "TensorIO", "Linalg"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "ExperimentPlotsTests", dependencies: ["ExperimentPlots", "Experiments", "ExperimentsFixtures", "Plotting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -48,6 +48,7 @@ public final class ResultStore: Sendable {
                 try db.execute(sql: "CREATE INDEX series_by_run ON series(run_id, metric)")
                 try db.execute(sql: "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
                 try db.execute(sql: "INSERT INTO meta VALUES ('fingerprint', ?)", arguments: [fingerprint])
+                try db.execute(sql: "INSERT INTO meta VALUES ('swept_paths', ?)", arguments: [sweptPaths.joined(separator: "\n")])
             } else {
                 let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint'")
                 guard stored == fingerprint else {
@@ -55,6 +56,20 @@ public final class ResultStore: Sendable {
                 }
             }
         }
+    }
+
+    /// Opens the store of an existing run directory for reading (plots, exports).
+    public init(existing directory: URL) throws {
+        url = directory.appendingPathComponent("results.sqlite")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw RunError("\(directory.path) holds no run (no results.sqlite)")
+        }
+        var configuration = GRDB.Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        db = try DatabaseQueue(path: url.path, configuration: configuration)
+        let paths = try db.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'swept_paths'") }
+        sweptPaths = paths.map { $0.isEmpty ? [] : $0.components(separatedBy: "\n") } ?? []
     }
 
     /// Raised when a run directory holds a different experiment.
@@ -112,9 +127,10 @@ public final class ResultStore: Sendable {
     }
 
     /// The rows of a query, as column names and values (for CSV export and plotting).
-    public func table(_ sql: String) throws -> (columns: [String], rows: [[DatabaseValue]]) {
+    public func table(_ sql: String, arguments: [String] = []) throws -> (columns: [String], rows: [[DatabaseValue]]) {
         try db.read { db in
             let statement = try db.makeStatement(sql: sql)
+            try statement.setArguments(StatementArguments(arguments))
             let columns = statement.columnNames
             let rows = try Row.fetchAll(statement).map { row in (0..<row.count).map { row[$0] as DatabaseValue } }
             return (columns, rows)

@@ -1,0 +1,44 @@
+/// A Lyapunov spectrum λ₁ ≥ λ₂ ≥ … (per step, natural log), plotted against index 1, 2, …
+public struct LyapunovSeries: Sendable {
+    public var exponents: [Double]
+    public var colorValue: Double?
+    public var label: String?
+    public var facet: String?
+    public init(exponents: [Double], colorValue: Double? = nil, label: String? = nil, facet: String? = nil) {
+        self.exponents = exponents; self.colorValue = colorValue; self.label = label; self.facet = facet
+    }
+}
+
+public struct LyapunovChart: Sendable {
+    public var series: [LyapunovSeries]
+    public var colorLabel: String = "g"
+    public var title: String?
+    public var yLabel: String = "Lyapunov exponent λ_{i} (per step)"
+    public init(series: [LyapunovSeries], colorLabel: String = "g", title: String? = nil) {
+        self.series = series; self.colorLabel = colorLabel; self.title = title
+    }
+}
+
+extension Recipe {
+    /// Exponents against index with λ = 0 (the edge of chaos) marked; coloured by a swept value when given.
+    public static func lyapunov(_ chart: LyapunovChart) -> Figure {
+        let scale = RecipeSupport.colorScale(chart.series.compactMap(\.colorValue), label: chart.colorLabel, log: false)
+        var panels: [Axes] = []
+        for facet in RecipeSupport.facets(chart.series.map(\.facet)) {
+            var axes = Axes(title: facet, xLabel: "index i", yLabel: chart.yLabel)
+            axes.colorScale = scale
+            axes.rule(RuleMark(.horizontal, at: 0, color: .gray(0.2), width: 1, dash: Dash.dashed, label: "λ = 0"))
+            var next = 0
+            for s in chart.series where s.facet == facet {
+                let idx = s.exponents.indices.map { Double($0 + 1) }
+                let c: Color? = s.colorValue == nil ? Palette.categorical(next) : nil
+                if s.colorValue == nil { next += 1 }
+                axes.line(LineMark(xs: idx, ys: s.exponents, color: c, colorValue: s.colorValue, width: 1.3,
+                                   marker: s.exponents.count <= 64 ? .circle : .none, markerSize: 3.5,
+                                   label: s.colorValue == nil ? s.label : nil))
+            }
+            panels.append(axes)
+        }
+        return RecipeSupport.grid(panels, maxColumns: 3, panelWidth: 480, panelHeight: 320, shareX: true, shareY: true, title: chart.title)
+    }
+}

@@ -1,0 +1,108 @@
+/// One measured configuration: log10 of a gradient norm against lag, with an optional band over seeds.
+public struct NormVsLagSeries: Sendable {
+    /// Lags k = T − t (x values).
+    public var lags: [Double]
+    /// log10 ‖∂h_T/∂h_t‖ (or log10 ‖∂L/∂h_t‖), e.g. the mean over seeds; one per lag.
+    public var log10Norm: [Double]
+    /// Band over seeds (e.g. min–max or ±1 sd of log10 norms); both or neither.
+    public var log10Lower: [Double]?
+    public var log10Upper: [Double]?
+    /// The swept value colouring the line (e.g. ρ); when nil, the line takes a categorical colour and `label`.
+    public var colorValue: Double?
+    public var label: String?
+    /// Panel name for small multiples (e.g. "tanh", "relu"); nil puts everything in one panel.
+    public var facet: String?
+    public init(lags: [Double], log10Norm: [Double], log10Lower: [Double]? = nil, log10Upper: [Double]? = nil,
+                colorValue: Double? = nil, label: String? = nil, facet: String? = nil) {
+        self.lags = lags; self.log10Norm = log10Norm; self.log10Lower = log10Lower; self.log10Upper = log10Upper
+        self.colorValue = colorValue; self.label = label; self.facet = facet
+    }
+}
+
+/// A theory line to set beside the measurements, in log10.
+public struct TheoryLine: Sendable {
+    public enum Kind: Sendable, Equatable {
+        /// Pascanu et al. (2013) upper bound k · log10(γ λ₁): dotted.
+        case pascanuBound
+        /// ρ^k, i.e. k · log10 ρ: dashed.
+        case spectralPower
+        /// Anything else, dash-dotted, named in the legend.
+        case other(String)
+        var dash: [Double] {
+            switch self { case .pascanuBound: return Dash.dotted; case .spectralPower: return Dash.dashed; case .other: return Dash.dashDot }
+        }
+        var legendLabel: String {
+            switch self { case .pascanuBound: return "Pascanu bound"; case .spectralPower: return "ρ^{k}"; case .other(let s): return s }
+        }
+    }
+    public var lags: [Double]
+    public var log10Values: [Double]
+    public var kind: Kind
+    public var colorValue: Double?
+    public var facet: String?
+    public init(lags: [Double], log10Values: [Double], kind: Kind, colorValue: Double? = nil, facet: String? = nil) {
+        self.lags = lags; self.log10Values = log10Values; self.kind = kind; self.colorValue = colorValue; self.facet = facet
+    }
+}
+
+/// Inputs of the norm-vs-lag chart.
+public struct NormVsLagChart: Sendable {
+    public var series: [NormVsLagSeries]
+    public var theory: [TheoryLine] = []
+    /// Colorbar title for `colorValue` (e.g. "ρ", "spectral radius ρ").
+    public var colorLabel: String = "ρ"
+    public var colorLog: Bool = false
+    public var title: String?
+    public var xLabel: String = "lag k = T − t"
+    public var yLabel: String = "log_{10} ‖∂h_{T} / ∂h_{t}‖"
+    /// What the band shows, for the legend ("min–max over seeds").
+    public var bandDescription: String = "min–max over seeds"
+    public init(series: [NormVsLagSeries], theory: [TheoryLine] = [], colorLabel: String = "ρ", title: String? = nil) {
+        self.series = series; self.theory = theory; self.colorLabel = colorLabel; self.title = title
+    }
+}
+
+extension Recipe {
+    /// log10 gradient norm against lag: one line per configuration coloured by its swept value (colorbar),
+    /// seeds as a band, theory dashed (ρ^k) or dotted (Pascanu bound); one panel per facet with shared axes.
+    public static func normVsLag(_ chart: NormVsLagChart) -> Figure {
+        let values = chart.series.compactMap(\.colorValue) + chart.theory.compactMap(\.colorValue)
+        let scale = RecipeSupport.colorScale(values, label: chart.colorLabel, log: chart.colorLog)
+        let facets = RecipeSupport.facets(chart.series.map(\.facet) + chart.theory.map(\.facet))
+        var panels: [Axes] = []
+        for (k, facet) in facets.enumerated() {
+            var axes = Axes(title: facet, xLabel: chart.xLabel, yLabel: chart.yLabel)
+            axes.colorScale = scale
+            var next = 0
+            for s in chart.series where s.facet == facet {
+                let categorical: Color? = s.colorValue == nil ? Palette.categorical(next) : nil
+                if s.colorValue == nil { next += 1 }
+                if let lo = s.log10Lower, let hi = s.log10Upper {
+                    axes.band(BandMark(xs: s.lags, lower: lo, upper: hi, color: categorical, colorValue: s.colorValue, opacity: 0.16))
+                }
+                axes.line(LineMark(xs: s.lags, ys: s.log10Norm, color: categorical, colorValue: s.colorValue, width: 1.6,
+                                   label: s.colorValue == nil ? s.label : nil))
+            }
+            for t in chart.theory where t.facet == facet {
+                axes.line(LineMark(xs: t.lags, ys: t.log10Values, color: t.colorValue == nil ? .gray(0.25) : nil,
+                                   colorValue: t.colorValue, width: 1.2, dash: t.kind.dash))
+            }
+            if k == 0 {
+                let gray = Color.gray(0.35)
+                if chart.series.contains(where: { $0.colorValue != nil }) {
+                    axes.legendEntries.append(.init(label: "measured", swatch: .line(color: gray, width: 1.6, dash: [], marker: .none)))
+                }
+                if chart.series.contains(where: { $0.log10Lower != nil }) {
+                    axes.legendEntries.append(.init(label: chart.bandDescription, swatch: .area(gray.withAlpha(0.3))))
+                }
+                var kinds: [TheoryLine.Kind] = []
+                for t in chart.theory where !kinds.contains(t.kind) { kinds.append(t.kind) }
+                for kind in kinds {
+                    axes.legendEntries.append(.init(label: kind.legendLabel, swatch: .line(color: gray, width: 1.2, dash: kind.dash, marker: .none)))
+                }
+            }
+            panels.append(axes)
+        }
+        return RecipeSupport.grid(panels, maxColumns: 3, panelWidth: 500, panelHeight: 330, shareX: true, shareY: true, title: chart.title)
+    }
+}

@@ -1,0 +1,40 @@
+/// Inputs of the phase heatmap: a number (log10 gradient norm) over two swept axes.
+public struct PhaseHeatmapChart: Sendable {
+    /// Swept values along x (cell centres, increasing), e.g. spectral radius ρ.
+    public var xs: [Double]
+    /// Swept values along y (cell centres, increasing), e.g. sequence length T or lag.
+    public var ys: [Double]
+    /// `log10Norm[j * xs.count + i]` at (xs[i], ys[j]); NaN for missing cells (drawn light gray).
+    public var log10Norm: [Double]
+    public var xLabel: String
+    public var yLabel: String
+    public var colorLabel: String = "log_{10} ‖∂h_{T} / ∂h_{t}‖"
+    public var title: String?
+    /// The vanishing/exploding boundary: the contour at this level (0 = norm 1).
+    public var boundaryLevel: Double? = 0
+    public var xLog: Bool = false
+    public var yLog: Bool = false
+    /// Colour limits ±limit around 0; default: the largest |value|.
+    public var colorLimit: Double?
+    public init(xs: [Double], ys: [Double], log10Norm: [Double], xLabel: String, yLabel: String, title: String? = nil) {
+        self.xs = xs; self.ys = ys; self.log10Norm = log10Norm; self.xLabel = xLabel; self.yLabel = yLabel; self.title = title
+    }
+}
+
+extension Recipe {
+    /// log10 gradient norm over two swept axes on a blue–white–red map centred at 0 (blue vanishing,
+    /// red exploding), with the boundary (contour at `boundaryLevel`) drawn black on a white halo.
+    public static func phaseHeatmap(_ chart: PhaseHeatmapChart) throws -> Figure {
+        guard chart.log10Norm.count == chart.xs.count * chart.ys.count else {
+            throw PlotError.invalidInput("phase-heatmap: log10Norm has \(chart.log10Norm.count) values but xs × ys is \(chart.xs.count) × \(chart.ys.count).")
+        }
+        var axes = Axes(title: nil, xLabel: chart.xLabel, yLabel: chart.yLabel,
+                        xScale: chart.xLog ? .log10 : .linear, yScale: chart.yLog ? .log10 : .linear)
+        let norm: ColorNorm = chart.colorLimit.map { .linear(lo: -$0, hi: $0) } ?? .diverging(chart.log10Norm)
+        axes.colorScale = ColorScale(colormap: .blueWhiteRed, norm: norm, label: chart.colorLabel)
+        axes.add(.heatmap(HeatmapMark(xs: chart.xs, ys: chart.ys, values: chart.log10Norm, contourLevel: chart.boundaryLevel,
+                                      contourLabel: chart.boundaryLevel.map { $0 == 0 ? "‖∂h_{T}/∂h_{t}‖ = 1" : "level \($0)" })))
+        axes.legend = .hidden
+        return Figure(width: 460, height: 340, axes, title: chart.title)
+    }
+}
