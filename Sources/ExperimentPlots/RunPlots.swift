@@ -103,7 +103,11 @@ public enum RunPlots {
             }
             var chart = PhaseHeatmapChart(xs: xs, ys: ys, log10Norm: values, xLabel: xPath,
                                           yLabel: yPath == "lag" ? "lag k = T − t" : yPath, title: [data.title, facet].compactMap { $0 }.joined(separator: " — "))
-            if yPath != "lag" { chart.colorLabel = "log_{10} ‖∂h_{T} / ∂h_{0}‖" }
+            if metric == RunData.gradNormMetric {
+                chart.colorLabel = yPath == "lag" ? "log_{10} ‖∂L / ∂h_{t}‖" : "log_{10} ‖∂L / ∂h_{0}‖"
+            } else if yPath != "lag" {
+                chart.colorLabel = "log_{10} ‖∂h_{T} / ∂h_{0}‖"
+            }
             figures.append((facet, try Recipe.phaseHeatmap(chart)))
         }
         return figures

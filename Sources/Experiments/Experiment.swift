@@ -110,7 +110,11 @@ public struct Experiment: Sendable {
                 points.append(GridPoint(index: index, values: values, spec: spec))
             } catch {
                 let located = ExperimentError.locating(error, in: pointTree)
-                let context = values.isEmpty ? "" : " (in configuration \(values.map { "\($0.path)=\($0.text)" }.joined(separator: ", ")))"
+                // Name the configuration when the sweep is involved: a swept value is at fault, or the
+                // base passed for earlier grid points.
+                let sweepOrigins = assignment.flatMap { [$0.value.origin, $0.axis.keyOrigin] }
+                let involved = index > 0 || sweepOrigins.contains(located.origin)
+                let context = values.isEmpty || !involved ? "" : " (in configuration \(values.map { "\($0.path)=\($0.text)" }.joined(separator: ", ")))"
                 throw ExperimentError(located.origin, located.message + context)
             }
         }

@@ -80,7 +80,8 @@ public enum Runner {
         let fm = FileManager.default
         let out = options.outDirectory
         for mode in Set(experiment.points.map(\.spec.mode)) where registry[mode] == nil {
-            throw RunError("mode '\(mode.rawValue)' has no executor in this build (available: \(registry.modes.map(\.rawValue).joined(separator: ", ")))")
+            let available = registry.modes.isEmpty ? "no mode has one" : "available: " + registry.modes.map(\.rawValue).joined(separator: ", ")
+            throw RunError("mode '\(mode.rawValue)' has no executor in this build (\(available))")
         }
         if options.requireExistingRun && !fm.fileExists(atPath: out.appendingPathComponent("results.sqlite").path) {
             throw RunError("--resume: \(out.path) holds no run to resume (no results.sqlite)")
