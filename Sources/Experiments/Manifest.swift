@@ -49,7 +49,7 @@ struct Manifest: Encodable {
     mutating func write(to directory: URL, counts stored: [String: Int]) throws {
         counts = Dictionary(uniqueKeysWithValues: ConfigurationResult.Status.allCases.map { ($0.rawValue, stored[$0.rawValue] ?? 0) })
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         try encoder.encode(self).write(to: directory.appendingPathComponent("manifest.json"), options: .atomic)
     }
