@@ -93,34 +93,36 @@ public struct ExperimentSpec: Codable, Sendable {
     }
 }
 
-/// Recurrent cell kinds.
-public enum CellKind: String, SchemaChoice {
-    case rnn, lstm, gru
-    public var explanation: String {
-        switch self {
-        case .rnn: return "Elman cell h_t = φ(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)"
-        case .lstm: return "LSTM, PyTorch gate order (i, f, g, o); state [h; c]"
-        case .gru: return "GRU, PyTorch gates (r, z, n), n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))"
-        }
-    }
-}
-
-/// Activations of an `rnn` cell (LSTM and GRU use their standard sigmoid/tanh gates).
-public enum Activation: String, SchemaChoice {
-    case tanh, relu, sigmoid, linear
-    public var explanation: String {
-        switch self {
-        case .tanh: return "tanh, sup|φ'| = 1"
-        case .relu: return "max(0, z), sup|φ'| = 1"
-        case .sigmoid: return "1/(1 + e^−z), sup|φ'| = 1/4"
-        case .linear: return "identity: the product of Jacobians is W_hh^k"
-        }
-    }
-}
-
 /// `model:` — the cell and its sizes.
 public struct ModelSpec: Codable, Sendable {
-    public var cell: CellKind
+    /// Recurrent cell kinds.
+    public enum Cell: String, SchemaChoice {
+        case rnn, lstm, gru
+        public var explanation: String {
+            switch self {
+            case .rnn: return "Elman cell h_t = φ(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)"
+            case .lstm: return "LSTM, PyTorch gate order (i, f, g, o); state [h; c]"
+            case .gru: return "GRU, PyTorch gates (r, z, n), n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))"
+            }
+        }
+    }
+
+    /// Activations of an `rnn` cell (LSTM and GRU use their standard sigmoid/tanh gates).
+    public enum Activation: String, SchemaChoice {
+        case tanh, relu, sigmoid, linear
+        case leakyRelu = "leaky-relu"
+        public var explanation: String {
+            switch self {
+            case .tanh: return "tanh, sup|φ'| = 1"
+            case .relu: return "max(0, z), sup|φ'| = 1"
+            case .leakyRelu: return "max(0.01·z, z) (PyTorch's default slope), sup|φ'| = 1"
+            case .sigmoid: return "1/(1 + e^−z), sup|φ'| = 1/4"
+            case .linear: return "identity: the product of Jacobians is W_hh^k"
+            }
+        }
+    }
+
+    public var cell: Cell
     /// Used by `rnn` cells only.
     public var activation: Activation
     /// H, the hidden size.

@@ -26,8 +26,8 @@ struct List: ParsableCommand {
     static var sections: [(String, [(String, String)])] {
         [
             ("modes (mode:)", choices(Mode.self)),
-            ("cells (model.cell:)", choices(CellKind.self)),
-            ("activations (model.activation:)", choices(Activation.self)),
+            ("cells (model.cell:)", choices(ModelSpec.Cell.self)),
+            ("activations (model.activation:)", choices(ModelSpec.Activation.self)),
             ("initializers (init.<parameter>.kind:)", InitKind.allCases.map { ($0.rawValue, initializerExplanation($0)) }),
             ("spectrum options (init.<parameter>.*)", [
                 ("spectral_radius", "rescale W so that max |λ_i(W)| equals the value (square matrices)"),

@@ -115,9 +115,14 @@ struct Run: AsyncParsableCommand {
         }
         let counts = ConfigurationResult.Status.allCases.map { "\(report.counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
         print("done in \(ProgressReporter.clock(report.seconds)): \(counts)\(report.skipped > 0 ? " (\(report.skipped) already stored)" : "")")
-        let plots = try PlotRecipes.render(runDirectory: outDirectory, recipe: nil, formats: [.png, .svg])
         print("results: \(outDirectory.relativePath)/results.sqlite, runs.csv, series.csv, manifest.json")
-        if !plots.isEmpty { print("charts: " + plots.joined(separator: ", ")) }
+        do {
+            let plots = try PlotRecipes.render(runDirectory: outDirectory, recipe: nil, formats: [.png, .svg])
+            if !plots.isEmpty { print("charts: \(outDirectory.relativePath)/plots/ (" + plots.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ") + ")") }
+        } catch {
+            // The results are stored; a chart that cannot be drawn must not fail the run.
+            FileHandle.standardError.write(Data("gradlab: warning: plots not drawn: \(error)\n".utf8))
+        }
         if !report.allOK {
             let bad = report.storedCounts.filter { $0.key != "ok" }.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")
             throw CommandFailure("\(bad) configuration(s) in \(outDirectory.relativePath); see the status and reason columns of runs.csv")
