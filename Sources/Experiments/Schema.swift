@@ -18,7 +18,7 @@ public enum Mode: String, SchemaChoice {
 }
 
 /// One experiment configuration after sweep substitution: everything an executor needs.
-public struct ExperimentSpec: Codable, Sendable {
+public struct ExperimentSpec: Decodable, Sendable {
     public var name: String
     public var description: String
     public var mode: Mode
@@ -59,22 +59,6 @@ public struct ExperimentSpec: Codable, Sendable {
         plots = try c.value(.plots, or: [])
     }
 
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(description, forKey: .description)
-        try c.encode(mode, forKey: .mode)
-        try c.encode(seed, forKey: .seed)
-        try c.encode(model, forKey: .model)
-        try c.encode(initialization, forKey: .initialization)
-        try c.encode(sequence, forKey: .sequence)
-        try c.encode(loss, forKey: .loss)
-        try c.encode(replicates, forKey: .replicates)
-        try c.encode(measure, forKey: .measure)
-        try c.encode(diagnostics, forKey: .diagnostics)
-        try c.encode(plots, forKey: .plots)
-    }
-
     /// Checks ranges and combinations; throws `SchemaIssue` with the offending path.
     func validate(sweptPaths: [String], recipes: [String]?) throws {
         try require(!name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) },
@@ -94,7 +78,7 @@ public struct ExperimentSpec: Codable, Sendable {
 }
 
 /// `model:` — the cell and its sizes.
-public struct ModelSpec: Codable, Sendable {
+public struct ModelSpec: Decodable, Sendable {
     /// Recurrent cell kinds.
     public enum Cell: String, SchemaChoice {
         case rnn, lstm, gru
@@ -152,7 +136,7 @@ public struct ModelSpec: Codable, Sendable {
 
 /// The parameters an `init:` block may name; each is an `InitSpec` (module Initializers), whose
 /// keys are checked here too (unknown keys with suggestions, then `InitSpec.validate()`).
-public struct InitSection: Codable, Sendable {
+public struct InitSection: Decodable, Sendable {
     public var weightHH: InitSpec?
     public var weightIH: InitSpec?
     public var biasHH: InitSpec?
@@ -192,7 +176,7 @@ public struct InitSection: Codable, Sendable {
 }
 
 /// `sequence:` — length, inputs and initial state of the unrolled sequence.
-public struct SequenceSpec: Codable, Sendable {
+public struct SequenceSpec: Decodable, Sendable {
     /// T, the number of steps.
     public var length: Int
     public var input: InputSpec
@@ -219,7 +203,7 @@ public struct SequenceSpec: Codable, Sendable {
 }
 
 /// `sequence.input:` — the input process x_t.
-public struct InputSpec: Codable, Sendable {
+public struct InputSpec: Decodable, Sendable {
     public var kind: InputKind
     /// Standard deviation of each input component (ignored for `zeros`).
     public var std: Double
@@ -251,7 +235,7 @@ public enum InitialState: String, SchemaChoice {
 }
 
 /// `loss:` — what the gradient flows from.
-public struct LossSpec: Codable, Sendable {
+public struct LossSpec: Decodable, Sendable {
     public var kind: LossKind
 
     enum CodingKeys: String, CodingKey, CaseIterable { case kind }

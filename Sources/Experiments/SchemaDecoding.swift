@@ -30,7 +30,7 @@ extension Decoder {
 
 /// A closed set of words in an experiment file (`mode: gradient-flow`). Decoding a word that is not
 /// a case gives "expected one of …; did you mean …?".
-public protocol SchemaChoice: RawRepresentable, CaseIterable, Codable, Sendable, Hashable where RawValue == String {
+public protocol SchemaChoice: RawRepresentable, CaseIterable, Decodable, Sendable, Hashable where RawValue == String {
     /// One line for `gradlab list`.
     var explanation: String { get }
 }
@@ -42,11 +42,6 @@ extension SchemaChoice {
             throw SchemaIssue.invalidChoice(text, choices: Self.allCases.map(\.rawValue), path: pathStrings(decoder.codingPath))
         }
         self = value
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
     }
 }
 

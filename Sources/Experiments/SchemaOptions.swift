@@ -35,7 +35,7 @@ public enum Measure: String, SchemaChoice {
 }
 
 /// Which lags k = T − t to measure.
-public enum LagSelection: Codable, Sendable, Equatable, CustomStringConvertible {
+public enum LagSelection: Decodable, Sendable, Equatable, CustomStringConvertible {
     /// Every lag 0…T.
     case all
     /// About `diagnostics.log_lags` lags spaced evenly in log k (always including 0 and T).
@@ -44,26 +44,9 @@ public enum LagSelection: Codable, Sendable, Equatable, CustomStringConvertible 
     case every(Int)
 
     public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let n = try? c.decode(Int.self) {
-            guard n >= 1 else { throw SchemaIssue.invalid("an integer lag step must be at least 1", path: pathStrings(decoder.codingPath)) }
-            self = .every(n)
-            return
-        }
-        let text = try c.decode(String.self)
-        switch text {
-        case "all": self = .all
-        case "log": self = .log
-        default: throw SchemaIssue.invalidChoice(text, choices: ["all", "log", "N (every N-th lag)"], path: pathStrings(decoder.codingPath))
-        }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .all: try c.encode("all")
-        case .log: try c.encode("log")
-        case let .every(n): try c.encode(n)
+        switch try decoder.wordOrCount(words: ["all", "log"], countHint: "N (every N-th lag)") {
+        case .count(let n): self = .every(n)
+        case .word(let w): self = w == "all" ? .all : .log
         }
     }
 
@@ -77,33 +60,37 @@ public enum LagSelection: Codable, Sendable, Equatable, CustomStringConvertible 
 }
 
 /// How many Lyapunov exponents: all H (or 2H for LSTM), or the top K.
-public enum ExponentCount: Codable, Sendable, Equatable {
+public enum ExponentCount: Decodable, Sendable, Equatable {
     case all
     case top(Int)
 
     public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let k = try? c.decode(Int.self) {
-            guard k >= 1 else { throw SchemaIssue.invalid("must be 'all' or an integer ≥ 1", path: pathStrings(decoder.codingPath)) }
-            self = .top(k)
-            return
-        }
-        let text = try c.decode(String.self)
-        guard text == "all" else { throw SchemaIssue.invalidChoice(text, choices: ["all", "K (top K)"], path: pathStrings(decoder.codingPath)) }
-        self = .all
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .all: try c.encode("all")
-        case let .top(k): try c.encode(k)
+        switch try decoder.wordOrCount(words: ["all"], countHint: "K (top K)") {
+        case .count(let k): self = .top(k)
+        case .word: self = .all
         }
     }
 }
 
+/// A scalar that is one of a few words or a positive count (`lags: log` or `lags: 10`).
+enum WordOrCount { case word(String), count(Int) }
+
+extension Decoder {
+    /// Decodes a word from `words` or an integer ≥ 1; `countHint` describes the integer in errors.
+    func wordOrCount(words: [String], countHint: String) throws -> WordOrCount {
+        let c = try singleValueContainer()
+        if let n = try? c.decode(Int.self) {
+            guard n >= 1 else { throw SchemaIssue.invalid("must be \(words.joined(separator: ", ")) or an integer ≥ 1", path: pathStrings(codingPath)) }
+            return .count(n)
+        }
+        let text = try c.decode(String.self)
+        guard words.contains(text) else { throw SchemaIssue.invalidChoice(text, choices: words + [countHint], path: pathStrings(codingPath)) }
+        return .word(text)
+    }
+}
+
 /// `diagnostics:` — options of the measurements.
-public struct DiagnosticsOptions: Codable, Sendable {
+public struct DiagnosticsOptions: Decodable, Sendable {
     public var lags: LagSelection
     /// Number of log-spaced lags when `lags: log`.
     public var logLags: Int
@@ -153,7 +140,7 @@ public struct DiagnosticsOptions: Codable, Sendable {
 }
 
 /// `plots:` — one chart of the run, drawn by a recipe of the Plotting module.
-public struct PlotSpec: Codable, Sendable {
+public struct PlotSpec: Decodable, Sendable {
     public var recipe: String
     /// Swept path (or data column) mapped to colour, x, y and small multiples.
     public var color: String?
