@@ -30,7 +30,7 @@ struct Manifest: Encodable {
         command = options.commandLine
         self.started = started
         jobs = options.jobs
-        blasThreadsPerJob = options.jobs > 1 ? 1 : BLASThreads.current
+        blasThreadsPerJob = options.blasThreads
         shard = options.shard?.description
         gridPoints = experiment.points.count
         replicates = experiment.replicates

@@ -7,6 +7,9 @@ public struct RunOptions: Sendable {
     public var outDirectory: URL
     /// Configurations run at once (≥ 1).
     public var jobs: Int
+    /// OpenBLAS threads per BLAS call during the run (≥ 1; default 1). Results are bit-identical
+    /// for any `jobs` at a fixed `blasThreads` (threaded BLAS reductions may round differently).
+    public var blasThreads: Int
     public var shard: Shard?
     /// `--resume`: the directory must already hold a run of this experiment.
     public var requireExistingRun: Bool
@@ -15,11 +18,12 @@ public struct RunOptions: Sendable {
     /// The command line, for the manifest.
     public var commandLine: [String]
 
-    public init(outDirectory: URL, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, shard: Shard? = nil,
+    public init(outDirectory: URL, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, blasThreads: Int = 1, shard: Shard? = nil,
                 requireExistingRun: Bool = false, progress: ProgressReporter.Style? = nil,
                 commandLine: [String] = CommandLine.arguments) {
         self.outDirectory = outDirectory
         self.jobs = max(1, jobs)
+        self.blasThreads = max(1, blasThreads)
         self.shard = shard
         self.requireExistingRun = requireExistingRun
         self.progress = progress
@@ -69,9 +73,10 @@ public enum Runner {
     /// rest on `options.jobs` concurrent tasks, commits each result in its own transaction as it
     /// arrives, then writes `runs.csv`, `series.csv`, `experiment.yaml` and `manifest.json`.
     ///
-    /// BLAS threads: with more than one job OpenBLAS is set to one thread per call for the duration
-    /// (configurations are the parallel unit; nested BLAS threads would oversubscribe the cores) and
-    /// restored afterwards; with `--jobs 1` BLAS keeps its threads for one big configuration.
+    /// BLAS threads: OpenBLAS is set to `options.blasThreads` per call for the duration (default 1:
+    /// configurations are the parallel unit, nested BLAS threads would oversubscribe the cores, and a
+    /// threaded BLAS reduction may round differently) and restored afterwards. `--jobs 1
+    /// --blas-threads N` suits one big configuration.
     ///
     /// Results do not depend on `jobs` or order: each configuration draws only from
     /// `Configuration.randomStream`.
@@ -101,7 +106,7 @@ public enum Runner {
         try manifest.write(to: out, counts: try store.statusCounts())
 
         let previousBLASThreads = BLASThreads.current
-        if options.jobs > 1 { BLASThreads.set(1) }
+        BLASThreads.set(options.blasThreads)
         defer { BLASThreads.set(previousBLASThreads) }
 
         let progress = ProgressReporter(total: todo.count, style: options.progress)

@@ -47,8 +47,9 @@ struct Run: AsyncParsableCommand {
         Results go to --out (default runs/<name>): results.sqlite (tables runs and series), runs.csv, \
         series.csv, experiment.yaml (as run), manifest.json and plots/. Each configuration is committed on \
         its own, so a killed run loses only the configurations in flight; running again into the same \
-        directory (or --resume) skips what is stored. With --jobs > 1, OpenBLAS runs one thread per call \
-        (configurations are the parallel unit). Results are bit-identical for any --jobs. Exit code 1 when \
+        directory (or --resume) skips what is stored. OpenBLAS runs one thread per call by default \
+        (configurations are the parallel unit; --blas-threads changes that). Results are bit-identical for \
+        any --jobs at a fixed --blas-threads. Exit code 1 when \
         any configuration failed or went non-finite.
         """
     )
@@ -58,8 +59,11 @@ struct Run: AsyncParsableCommand {
     @Option(help: "The run directory (default: runs/<experiment name>).")
     var out: String?
 
-    @Option(help: "Configurations run at once (default: the number of cores).")
+    @Option(help: "Configurations run at once (the default is the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "OpenBLAS threads per BLAS call; 1 suits sweeps (configurations are the parallel unit). Results are bit-identical for any --jobs at a fixed --blas-threads.")
+    var blasThreads: Int = 1
 
     @Flag(help: "Print the grid size, the time estimate and the configurations, then stop.")
     var dryRun = false
@@ -75,6 +79,7 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1; got \(jobs).") }
+        guard blasThreads >= 1 else { throw ValidationError("--blas-threads must be at least 1; got \(blasThreads).") }
         if let shard, Shard(shard) == nil {
             throw ValidationError("--shard must be I/N with 1 ≤ I ≤ N, e.g. 2/8; got '\(shard)'.")
         }
@@ -93,7 +98,7 @@ struct Run: AsyncParsableCommand {
         if !experiment.grid.sweptPaths.isEmpty { print("swept: \(experiment.grid.sweptPaths.joined(separator: ", "))") }
         if let shard { print("shard \(shard): \(planned.count) configurations") }
         let workers = min(jobs, max(todo.count, 1))
-        print("run directory \(outDirectory.relativePath): \(planned.count - todo.count) stored, \(todo.count) to run on \(workers) job\(workers == 1 ? "" : "s")\(jobs > 1 ? " (BLAS 1 thread each)" : "")")
+        print("run directory \(outDirectory.relativePath): \(planned.count - todo.count) stored, \(todo.count) to run on \(workers) job\(workers == 1 ? "" : "s") × \(blasThreads) BLAS thread\(blasThreads == 1 ? "" : "s")")
         if let estimate = Runner.estimatedSeconds(todo, registry: registry, jobs: jobs) {
             print("estimated time ≈ \(ProgressReporter.clock(estimate)) (flop count at 2 GFLOP/s per job; progress shows the measured rate)")
         }
@@ -105,7 +110,7 @@ struct Run: AsyncParsableCommand {
             return
         }
 
-        let options = RunOptions(outDirectory: outDirectory, jobs: jobs, shard: shard, requireExistingRun: resume,
+        let options = RunOptions(outDirectory: outDirectory, jobs: jobs, blasThreads: blasThreads, shard: shard, requireExistingRun: resume,
                                  progress: progress.style)
         let report: RunReport
         do {
