@@ -48,10 +48,14 @@ let package = Package(
         .target(name: "TensorIO", dependencies: ["Linalg", "CZlib"]),
 
         // Weight initializers (PyTorch's definitions), Haar matrices, spectrum control, InitSpec.
-        .target(name: "Initializers", dependencies: ["Linalg", "TensorIO"]),
+        .target(name: "Initializers", dependencies: ["Linalg", "TensorIO", .product(name: "ComplexModule", package: "swift-numerics"),
+                                                    .product(name: "RealModule", package: "swift-numerics")]),
 
         // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
-        .target(name: "Recurrent", dependencies: ["Linalg"]),
+        .target(name: "Recurrent", dependencies: ["Linalg", "COpenBLAS", "TensorIO"]),
+
+        // Gradient flow through time, Jacobian-product spectra, Lyapunov spectra, theory overlays.
+        .target(name: "Diagnostics", dependencies: ["Linalg", "Recurrent", "COpenBLAS"]),
 
         // Experiment files (YAML schema, grids, seeding), the parallel runner and its SQLite/CSV store.
         .target(
@@ -77,21 +81,39 @@ let package = Package(
             dependencies: [
                 "Linalg",
                 "Recurrent",
+                "TensorIO",
+                "Diagnostics",
                 "Experiments",
                 "ExperimentPlots",
                 "Plotting",
+                "Initializers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ComplexModule", package: "swift-numerics"),
+            ]
+        ),
+
+        // Timings side by side with ../shared/bench/peers.py (not a test). Build with -c release.
+        .executableTarget(
+            name: "gradlab-bench",
+            dependencies: [
+                "Linalg",
+                "Recurrent",
+                "Diagnostics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "Recurrent", "Linalg"]),
+        .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Linalg", "TensorIO"]),
+        .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "Linalg"]),
+        .testTarget(name: "InitializersTests", dependencies: ["Initializers", "TensorIO", "Linalg"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "InitCLITests", dependencies: ["gradlab", "Initializers", "TensorIO", "Linalg"]),
         .testTarget(
             name: "ExperimentsTests",
             dependencies: ["Experiments", "ExperimentsFixtures", "Initializers", "Linalg", "experiments-fixture-runner"]
         ),
-        .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "Linalg"]),
-        .testTarget(name: "InitializersTests", dependencies: ["Initializers", "TensorIO", "Linalg"]),
-        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "ExperimentPlotsTests", dependencies: ["ExperimentPlots", "Experiments", "ExperimentsFixtures", "Plotting"]),
     ],
     swiftLanguageModes: [.v6]

@@ -49,6 +49,28 @@ members = dict(W=floats((3, 4)), b=floats((4,), np.float32), y=int64s((5,)))
 np.savez(os.path.join(OUT, "stored.npz"), **members)
 np.savez_compressed(os.path.join(OUT, "compressed.npz"), **members)
 
+# ZIP64 everywhere a 4 GiB archive would need it, at a size fit for a fixture: zipfile is told that the
+# ZIP64 limits are tiny, so member sizes and offsets go to ZIP64 extra fields and a ZIP64 end record is
+# written; the classic end record then gets the 0xFFFF/0xFFFFFFFF sentinels that point readers to it.
+import io
+import struct
+import zipfile
+
+limits = zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT
+zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = 100, 1
+buffer = io.BytesIO()
+np.savez(buffer, **members)
+zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = limits
+data = bytearray(buffer.getvalue())
+eocd = data.rfind(b"PK\x05\x06")
+data[eocd + 8:eocd + 20] = struct.pack("<HHII", 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF)
+zipped = zipfile.ZipFile(io.BytesIO(bytes(data)))
+assert [i.filename for i in zipped.infolist()] == ["W.npy", "b.npy", "y.npy"]
+assert zipped.infolist()[1].extra[:2] == b"\x01\x00"
+with open(os.path.join(OUT, "zip64.npz"), "wb") as f:
+    f.write(bytes(data))
+assert np.array_equal(np.load(os.path.join(OUT, "zip64.npz"))["W"], members["W"])
+
 save_file(
     dict(weight_hh_l0=floats((8, 2)), bias_hh_l0=floats((8,), np.float32), targets=int64s((2, 3))),
     os.path.join(OUT, "model.safetensors"),

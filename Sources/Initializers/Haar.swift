@@ -9,7 +9,13 @@ import Linalg
 /// matrix it is Haar on O(N). PyTorch uses `torch.sign`, which maps 0 to 0; r_ii = 0 has probability
 /// zero for a Gaussian G, and +1 keeps Q orthogonal if it ever happens.
 public func haarOrthogonal(rows: Int, cols: Int, rng: inout RandomStream) throws -> Matrix {
-    let g = rng.normalMatrix(rows: rows, cols: cols)
+    try orthogonalFactor(of: rng.normalMatrix(rows: rows, cols: cols))
+}
+
+/// The sign-fixed orthogonal factor of `g` as `orthogonal_` computes it from its Gaussian draw: thin QR
+/// of g (or of gᵀ when g is wide), Q·diag(sign(r_ii)) with sign(0) = +1, transposed back when wide.
+public func orthogonalFactor(of g: Matrix) throws -> Matrix {
+    let rows = g.rows, cols = g.cols
     let tall = rows >= cols ? g : g.transposed
     let f = try tall.qr()
     var q = f.q

@@ -13,7 +13,7 @@ import Linalg
 ///    `xavier-*` and `orthogonal` it is PyTorch's gain argument, which has the same effect).
 public struct InitSpec: Codable, Sendable, Hashable {
     public var kind: InitKind?
-    /// gaussian: N(0, std²); sparse: std of the non-zeros (PyTorch's default 0.01).
+    /// gaussian: N(0, std²); sparse: std of the non-zeros (default 1, Martens 2010).
     public var std: Double?
     /// gaussian: N(0, gain²/fan_in); xavier/orthogonal: PyTorch's gain; other kinds: a scalar factor.
     public var gain: Double?
@@ -108,12 +108,7 @@ public enum InitKind: String, Codable, Sendable, Hashable, CaseIterable {
         self = k
     }
 
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        do { self = try InitKind(parsing: try c.decode(String.self)) } catch let e as InitError {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: e.message)
-        }
-    }
+    public init(from decoder: Decoder) throws { self = try decodeParsing(decoder, InitKind.init(parsing:)) }
 }
 
 /// Which fan Kaiming initialisation preserves (PyTorch's `mode`): fan_in = cols, fan_out = rows.
@@ -127,12 +122,7 @@ public enum FanMode: String, Codable, Sendable, Hashable, CaseIterable {
         self = m
     }
 
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        do { self = try FanMode(parsing: try c.decode(String.self)) } catch let e as InitError {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: e.message)
-        }
-    }
+    public init(from decoder: Decoder) throws { self = try decodeParsing(decoder, FanMode.init(parsing:)) }
 }
 
 /// Nonlinearities with PyTorch's `calculate_gain` values.
@@ -147,12 +137,7 @@ public enum Nonlinearity: String, Codable, Sendable, Hashable, CaseIterable {
         self = n
     }
 
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        do { self = try Nonlinearity(parsing: try c.decode(String.self)) } catch let e as InitError {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: e.message)
-        }
-    }
+    public init(from decoder: Decoder) throws { self = try decodeParsing(decoder, Nonlinearity.init(parsing:)) }
 
     /// torch.nn.init.calculate_gain: linear, sigmoid → 1; tanh → 5/3; relu → √2;
     /// leaky-relu → √(2/(1 + slope²)).
@@ -163,5 +148,14 @@ public enum Nonlinearity: String, Codable, Sendable, Hashable, CaseIterable {
         case .relu: 2.0.squareRoot()
         case .leakyRelu: (2.0 / (1 + negativeSlope * negativeSlope)).squareRoot()
         }
+    }
+}
+
+/// Decodes a string through `parse`, turning its `InitError` into a `DecodingError` with the same message
+/// (so the runner's YAML errors read "unknown kind 'gausian'; use one of: …").
+func decodeParsing<T>(_ decoder: Decoder, _ parse: (String) throws -> T) throws -> T {
+    let c = try decoder.singleValueContainer()
+    do { return try parse(try c.decode(String.self)) } catch let e as InitError {
+        throw DecodingError.dataCorruptedError(in: c, debugDescription: e.message)
     }
 }

@@ -6,26 +6,13 @@ extension InitSpec {
     /// The matrix the kind alone defines (step 1 of `make`), for a rows×cols matrix or gate block.
     /// fan_in = cols, fan_out = rows (PyTorch's `_calculate_fan_in_and_fan_out` for a 2-D weight).
     func kindMatrix(_ kind: InitKind, rows: Int, cols: Int, rng: inout RandomStream) throws -> Matrix {
-        let fanIn = Double(cols), fanOut = Double(rows)
+        if let d = elementDistribution(kind, rows: rows, cols: cols) {
+            switch d {
+            case let .uniform(lo, hi): return rng.uniformMatrix(rows: rows, cols: cols, lo, hi)
+            case let .normal(std): return rng.normalMatrix(rows: rows, cols: cols, std: std)
+            }
+        }
         switch kind {
-        case .gaussian:
-            // N(0, std²), or N(0, gain²/fan_in) (gain 1 when neither is given: the circular-law scaling).
-            return rng.normalMatrix(rows: rows, cols: cols, std: std ?? (gain ?? 1) / fanIn.squareRoot())
-        case .uniform:
-            return rng.uniformMatrix(rows: rows, cols: cols, a ?? 0, b ?? 1)
-        case .pytorchDefault:
-            // nn.RNN/LSTM/GRU.reset_parameters: U(−1/√H, 1/√H) with H the hidden size = rows of the (gate) block.
-            let bound = 1 / Double(rows).squareRoot()
-            return rng.uniformMatrix(rows: rows, cols: cols, -bound, bound)
-        case .xavierUniform, .xavierNormal:
-            let s = (gain ?? 1) * (2 / (fanIn + fanOut)).squareRoot()
-            return kind == .xavierNormal ? rng.normalMatrix(rows: rows, cols: cols, std: s)
-                : rng.uniformMatrix(rows: rows, cols: cols, -3.0.squareRoot() * s, 3.0.squareRoot() * s)
-        case .kaimingUniform, .kaimingNormal:
-            let fan = (mode ?? .fanIn) == .fanIn ? fanIn : fanOut
-            let s = (nonlinearity ?? .leakyRelu).gain(negativeSlope: negativeSlope ?? 0) / fan.squareRoot()
-            return kind == .kaimingNormal ? rng.normalMatrix(rows: rows, cols: cols, std: s)
-                : rng.uniformMatrix(rows: rows, cols: cols, -3.0.squareRoot() * s, 3.0.squareRoot() * s)
         case .orthogonal:
             return try haarOrthogonal(rows: rows, cols: cols, rng: &rng).scaled(by: gain ?? 1)
         case .identity:
@@ -39,6 +26,37 @@ extension InitSpec {
             return try fileMatrix(rows: rows, cols: cols)
         case .zeros:
             return Matrix(rows: rows, cols: cols)
+        case .gaussian, .uniform, .pytorchDefault, .xavierUniform, .xavierNormal, .kaimingUniform, .kaimingNormal:
+            throw InitError("kind '\(kind.rawValue)' has no element distribution") // unreachable: handled above
+        }
+    }
+
+    /// The i.i.d. element distribution of the kinds that have one, with PyTorch's parameters for a
+    /// rows×cols weight (fan_in = cols, fan_out = rows, as `_calculate_fan_in_and_fan_out`):
+    /// - gaussian: N(0, std²), or N(0, gain²/fan_in) (gain 1 when neither is given: the circular-law scaling);
+    /// - uniform: U[a, b) (defaults 0, 1);
+    /// - pytorch-default: U(−1/√H, 1/√H), H = rows of the matrix or gate block (`nn.RNN.reset_parameters`);
+    /// - xavier: std = gain·√(2/(fan_in + fan_out)); uniform bound √3·std;
+    /// - kaiming: std = calculate_gain(nonlinearity, negative_slope)/√fan; uniform bound √3·std.
+    func elementDistribution(_ kind: InitKind, rows: Int, cols: Int) -> ElementDistribution? {
+        let fanIn = Double(cols), fanOut = Double(rows), root3 = 3.0.squareRoot()
+        switch kind {
+        case .gaussian:
+            return .normal(std: std ?? (gain ?? 1) / fanIn.squareRoot())
+        case .uniform:
+            return .uniform(a ?? 0, b ?? 1)
+        case .pytorchDefault:
+            let bound = 1 / Double(rows).squareRoot()
+            return .uniform(-bound, bound)
+        case .xavierUniform, .xavierNormal:
+            let s = (gain ?? 1) * (2 / (fanIn + fanOut)).squareRoot()
+            return kind == .xavierNormal ? .normal(std: s) : .uniform(-root3 * s, root3 * s)
+        case .kaimingUniform, .kaimingNormal:
+            let fan = (mode ?? .fanIn) == .fanIn ? fanIn : fanOut
+            let s = (nonlinearity ?? .leakyRelu).gain(negativeSlope: negativeSlope ?? 0) / fan.squareRoot()
+            return kind == .kaimingNormal ? .normal(std: s) : .uniform(-root3 * s, root3 * s)
+        case .orthogonal, .identity, .sparse, .file, .zeros:
+            return nil
         }
     }
 
@@ -77,4 +95,12 @@ extension InitSpec {
             throw InitError(e.description)
         }
     }
+}
+
+/// The distribution of every element of an i.i.d. initializer.
+public enum ElementDistribution: Sendable, Hashable {
+    /// U[lower, upper).
+    case uniform(Double, Double)
+    /// N(0, std²).
+    case normal(std: Double)
 }

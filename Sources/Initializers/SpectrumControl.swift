@@ -3,7 +3,8 @@ import Linalg
 
 extension InitSpec {
     /// A rows×cols matrix as this spec describes (steps in the type's documentation). Random numbers come
-    /// from `rng` in a fixed order, so the same seed gives a bit-identical matrix.
+    /// from `rng` in a fixed order, so the same seed gives a bit-identical matrix. The matrix is treated as
+    /// one block (pytorch-default's H = rows); for a stacked LSTM/GRU weight use `make(layout:hidden:cols:rng:)`.
     public func make(rows: Int, cols: Int, rng: inout RandomStream) throws -> Matrix {
         try validate()
         guard rows > 0, cols > 0 else {

@@ -16,6 +16,8 @@ public protocol RecurrentMap: Sendable {
 
     /// D, the length of x_t.
     var inputSize: Int { get }
+    /// H: the first `hiddenSize` entries of the state are h_t (gradient norms ‖∂L/∂h_t‖ read these).
+    var hiddenSize: Int { get }
     /// The length of s_t: H, or 2H for LSTM.
     var stateSize: Int { get }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Linalg
 
 /// The file formats GradLab reads and writes, chosen by extension.
 public enum TensorFileFormat: String, Sendable, CaseIterable {
@@ -75,6 +76,28 @@ public struct TensorArchive: Sendable, Equatable {
             throw TensorIOError(file: file, problem: "holds \(entries.count) tensors; choose one with --tensor (\(listing))")
         }
         return entries[0].tensor
+    }
+
+    /// The rank-2, finite tensor `name` as a matrix (what a model loader wants for `weight_hh_l0`).
+    /// Errors: "<file>: no tensor named …", "<file>: tensor 'w' must be a matrix (rank 2) but has shape (3,)",
+    /// "<file>: tensor 'w' has NaN at index (i, j); …".
+    public func matrix(named name: String, file: String) throws -> Matrix {
+        let t = try tensor(named: name, file: file)
+        guard t.rank == 2 else {
+            throw TensorIOError(file: file, problem: "tensor '\(name)' must be a matrix (rank 2) but has shape \(t.shapeDescription)")
+        }
+        try t.checkFinite(name: name, file: file)
+        return try t.matrix(name: file)
+    }
+
+    /// The rank-1, finite tensor `name` as a vector (biases); errors as `matrix(named:file:)`.
+    public func vector(named name: String, file: String) throws -> [Double] {
+        let t = try tensor(named: name, file: file)
+        guard t.rank == 1 else {
+            throw TensorIOError(file: file, problem: "tensor '\(name)' must be a vector (rank 1) but has shape \(t.shapeDescription)")
+        }
+        try t.checkFinite(name: name, file: file)
+        return t.values
     }
 
     /// Throws "<file>: tensor '<name>' has NaN at index (…)" for the first non-finite element of any tensor.

@@ -24,15 +24,15 @@ enum ZipArchive {
         func fail(_ p: String) -> TensorIOError { TensorIOError(file: file, problem: p) }
         let all = bytes[...]
         func u16(_ o: Int) throws -> Int {
-            guard o >= 0, o + 2 <= bytes.count else { throw fail("truncated zip structure at byte \(o)") }
+            guard o >= 0, o <= bytes.count - 2 else { throw fail("truncated zip structure at byte \(o)") }
             return Int(readLE(all, o, as: UInt16.self))
         }
         func u32(_ o: Int) throws -> Int {
-            guard o >= 0, o + 4 <= bytes.count else { throw fail("truncated zip structure at byte \(o)") }
+            guard o >= 0, o <= bytes.count - 4 else { throw fail("truncated zip structure at byte \(o)") }
             return Int(readLE(all, o, as: UInt32.self))
         }
         func u64(_ o: Int) throws -> Int {
-            guard o >= 0, o + 8 <= bytes.count else { throw fail("truncated zip structure at byte \(o)") }
+            guard o >= 0, o <= bytes.count - 8 else { throw fail("truncated zip structure at byte \(o)") }
             let v = readLE(all, o, as: UInt64.self)
             guard v <= UInt64(Int.max) else { throw fail("zip field at byte \(o) is out of range") }
             return Int(v)

@@ -5,7 +5,7 @@ import Foundation
 /// Damaged and lying files give one-line `TensorIOError`s, never crashes or header-sized allocations.
 @Suite("Corrupt files")
 struct CorruptFileTests {
-    static let fixtures = ["f8_v1.npy", "f4_v2.npy", "i8_v3.npy", "stored.npz", "compressed.npz", "model.safetensors"]
+    static let fixtures = ["f8_v1.npy", "f4_v2.npy", "i8_v3.npy", "stored.npz", "compressed.npz", "zip64.npz", "model.safetensors"]
 
     /// Decodes an in-memory image the way `TensorArchive.load` would for `name`'s extension.
     static func decode(_ bytes: [UInt8], like name: String) throws {
@@ -93,6 +93,15 @@ struct CorruptFileTests {
         #expect(error?.problem.contains("inflates to more than the declared 10 bytes") == true, "\(String(describing: error))")
     }
 
+    /// Offsets near Int.max in ZIP64 fields are errors, not overflow traps.
+    @Test func zip64OffsetsNearIntMax() throws {
+        var bytes = try Fixtures.bytes("zip64.npz")
+        let locator = try #require((0..<bytes.count - 4).reversed().first { readLE(bytes[...], $0, as: UInt32.self) == 0x0706_4B50 })
+        for k in 0..<8 { bytes[locator + 8 + k] = k == 7 ? 0x7F : 0xFF }
+        let error = #expect(throws: TensorIOError.self) { try ZipArchive.read(bytes, file: "z.npz") }
+        #expect(error?.problem.contains("truncated zip structure") == true, "\(String(describing: error))")
+    }
+
     @Test func npzCRCMismatch() throws {
         var bytes = try Fixtures.bytes("stored.npz")
         bytes[200] ^= 0x01 // inside the first member's data
@@ -113,6 +122,19 @@ struct CorruptFileTests {
         let error = #expect(throws: TensorIOError.self) { try a.checkFinite(file: "m.safetensors") }
         #expect(error?.description == "m.safetensors: tensor 'weight_hh_l0' has NaN at index (1, 1); weights must be finite")
         #expect(throws: Never.self) { try TensorArchive([("w", Tensor([1, 2]))]).checkFinite(file: "x") }
+    }
+
+    @Test func matrixAndVectorAccessorsCheckRankAndValues() throws {
+        let a = TensorArchive([("w", try Tensor(shape: [2, 2], values: [1, 2, 3, .infinity])), ("b", Tensor([1, 2])),
+                               ("ok", try Tensor(shape: [1, 2], values: [5, 6]))])
+        #expect(try a.matrix(named: "ok", file: "m.npz").elements == [5, 6])
+        #expect(try a.vector(named: "b", file: "m.npz") == [1, 2])
+        let e1 = #expect(throws: TensorIOError.self) { try a.matrix(named: "b", file: "m.npz") }
+        #expect(e1?.description == "m.npz: tensor 'b' must be a matrix (rank 2) but has shape (2,)")
+        let e2 = #expect(throws: TensorIOError.self) { try a.matrix(named: "w", file: "m.npz") }
+        #expect(e2?.description == "m.npz: tensor 'w' has inf at index (1, 1); weights must be finite")
+        let e3 = #expect(throws: TensorIOError.self) { try a.vector(named: "ok", file: "m.npz") }
+        #expect(e3?.description == "m.npz: tensor 'ok' must be a vector (rank 1) but has shape (1, 2)")
     }
 
     @Test func missingTensorListsTheAvailableOnes() throws {

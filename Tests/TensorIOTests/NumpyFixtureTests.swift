@@ -43,7 +43,7 @@ struct NumpyFixtureTests {
         #expect(try d.matrix() == Matrix(rows: 2, cols: 2, elements: Fixtures.floats(4)))
     }
 
-    @Test(arguments: ["stored.npz", "compressed.npz"])
+    @Test(arguments: ["stored.npz", "compressed.npz", "zip64.npz"])
     func npzMembers(file: String) throws {
         let a = try TensorArchive.load(Fixtures.path(file))
         #expect(a.names == ["W", "b", "y"])
@@ -57,6 +57,14 @@ struct NumpyFixtureTests {
         let bytes = try Fixtures.bytes("compressed.npz")
         #expect(bytes[8] == 8) // method of the first local header
         #expect(Array(bytes[18..<26]) == [UInt8](repeating: 0xFF, count: 8)) // sizes deferred to the ZIP64 extra
+    }
+
+    /// zip64.npz reaches its central directory only through the ZIP64 end record (classic fields are sentinels).
+    @Test func zip64FixtureUsesTheZip64EndRecord() throws {
+        let bytes = try Fixtures.bytes("zip64.npz")
+        let eocd = try #require((0...(bytes.count - 22)).reversed().first { readLE(bytes[...], $0, as: UInt32.self) == 0x0605_4B50 })
+        #expect(readLE(bytes[...], eocd + 10, as: UInt16.self) == 0xFFFF && readLE(bytes[...], eocd + 16, as: UInt32.self) == 0xFFFF_FFFF)
+        #expect(readLE(bytes[...], eocd - 20, as: UInt32.self) == 0x0706_4B50)
     }
 
     @Test(arguments: [

@@ -54,6 +54,17 @@ struct RoundTripTests {
         #expect(throws: TensorIOError.self) { try Tensor(shape: [2, 2], values: [1, 2, 3]) }
     }
 
+    @Test func conversionsBetweenElementTypes() throws {
+        let f = try Tensor(shape: [3], values: [1, -2, 0.1])
+        #expect(try f.converted(to: .float32).values == [1, -2, Double(Float(0.1))])
+        #expect(throws: TensorIOError.self) { try f.converted(to: .int64) } // 0.1 is not an integer
+        let i = try Tensor(shape: [2], values: [3, -4]).converted(to: .int32)
+        #expect(i.integers == [3, -4] && i.elementType == .int32)
+        #expect(try i.converted(to: .float64).values == [3, -4])
+        #expect(throws: TensorIOError.self) { try Tensor(shape: [1], integers: [256], elementType: .uint8) }
+        #expect(throws: TensorIOError.self) { try Tensor(shape: [1], integers: [1 << 40], elementType: .int32) }
+    }
+
     @Test func npyHoldsExactlyOneTensor() throws {
         let p = Fixtures.temporary("npy")
         defer { try? FileManager.default.removeItem(atPath: p) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Inputs of the phase heatmap: a number (log10 gradient norm) over two swept axes.
 public struct PhaseHeatmapChart: Sendable {
     /// Swept values along x (cell centres, increasing), e.g. spectral radius ρ.
@@ -33,8 +35,28 @@ extension Recipe {
         let norm: ColorNorm = chart.colorLimit.map { .linear(lo: -$0, hi: $0) } ?? .diverging(chart.log10Norm)
         axes.colorScale = ColorScale(colormap: .blueWhiteRed, norm: norm, label: chart.colorLabel)
         axes.add(.heatmap(HeatmapMark(xs: chart.xs, ys: chart.ys, values: chart.log10Norm, contourLevel: chart.boundaryLevel,
-                                      contourLabel: chart.boundaryLevel.map { $0 == 0 ? "‖∂h_{T}/∂h_{t}‖ = 1" : "level \($0)" })))
+                                      contourLabel: chart.boundaryLevel.map { $0 == 0 ? "boundary: norm = 1" : "level \($0)" })))
         axes.legend = .hidden
-        return Figure(width: 460, height: 340, axes, title: chart.title)
+        // Label the boundary directly, beside its highest point.
+        if let level = chart.boundaryLevel, let top = highestContourPoint(chart, level: level) {
+            let span = axes.xScale.forward(chart.xs.last!) - axes.xScale.forward(chart.xs.first!)
+            let x = axes.xScale.inverse(axes.xScale.forward(top.x) + 0.015 * span)
+            axes.add(.text(TextMark(x: x, y: top.y, text: level == 0 ? "norm = 1" : "level \(level)", color: .black, hAlign: 0)))
+        }
+        return Figure(width: 480, height: 340, axes, title: chart.title)
+    }
+
+    /// The contour point with the largest y, in data coordinates (grid positions interpolated between the
+    /// cell centres in the scales' transformed space).
+    static func highestContourPoint(_ chart: PhaseHeatmapChart, level: Double) -> (x: Double, y: Double)? {
+        let segments = contourSegments(values: chart.log10Norm, nx: chart.xs.count, ny: chart.ys.count, level: level)
+        guard let top = segments.flatMap({ [$0.0, $0.1] }).max(by: { $0.y < $1.y }) else { return nil }
+        func at(_ values: [Double], _ u: Double, log: Bool) -> Double {
+            let i = min(Int(u), values.count - 2)
+            let a = log ? Foundation.log10(values[i]) : values[i], b = log ? Foundation.log10(values[i + 1]) : values[i + 1]
+            let t = a + (b - a) * (u - Double(i))
+            return log ? Foundation.pow(10, t) : t
+        }
+        return (at(chart.xs, top.x, log: chart.xLog), at(chart.ys, top.y, log: chart.yLog))
     }
 }

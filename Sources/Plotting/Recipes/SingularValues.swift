@@ -8,6 +8,8 @@ public struct SingularValuesChart: Sendable {
     public var title: String?
     public var xLabel: String = "singular value σ"
     public var label: String? = "measured"
+    /// The histogram's range; nil = [0, max] (singular values are ≥ 0). Set it for log10 values.
+    public var range: ClosedRange<Double>? = nil
     public init(values: [Double], bins: Int = 40, theory: Curve? = nil, title: String? = nil) {
         self.values = values; self.bins = bins; self.theory = theory; self.title = title
     }
@@ -32,7 +34,7 @@ extension Recipe {
     public static func singularValues(_ chart: SingularValuesChart) -> Figure {
         var axes = Axes(title: nil, xLabel: chart.xLabel, yLabel: "density")
         let hi = max(chart.values.filter(\.isFinite).max() ?? 1, chart.theory?.xs.max() ?? 0)
-        axes.add(.histogram(HistogramMark(values: chart.values, bins: chart.bins, range: 0...hi, density: true,
+        axes.add(.histogram(HistogramMark(values: chart.values, bins: chart.bins, range: chart.range ?? 0...hi, density: true,
                                           color: Palette.categorical(0), label: chart.label)))
         if let t = chart.theory {
             axes.line(LineMark(xs: t.xs, ys: t.ys, color: Palette.categorical(1), width: 1.8, label: t.label))

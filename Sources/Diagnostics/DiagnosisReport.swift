@@ -1,0 +1,68 @@
+import Foundation
+
+extension Diagnosis {
+    /// A readable report: what was found, in words, with the numbers.
+    public func textReport(title: String) -> String {
+        var lines: [String] = ["GradLab diagnosis — \(title)", ""]
+        func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)g", x) }
+        func pow10(_ l: Double) -> String { abs(l) < 4 ? f(Foundation.pow(10, l)) : "10^\(String(format: "%.1f", l))" }
+
+        lines.append("Trajectory: \(steps) steps, state size \(stateSize).")
+        if let n = nonfiniteStep {
+            lines.append("⚠ The state became non-finite (NaN or ±∞) at step \(n); measurements cover the steps before it.")
+        }
+        if let r = spectralRadius, let s = sigmaMax {
+            lines.append("W_hh: spectral radius ρ = \(f(r, 4)), largest singular value σ_max = \(f(s, 4)).")
+        }
+        lines.append("")
+        lines.append("Gradient flow through time (‖∂h_T/∂h_{T−k}‖₂ against lag k):")
+        let shown = jacobianNorms.count <= 12 ? jacobianNorms
+            : stride(from: 0, to: jacobianNorms.count, by: max(1, jacobianNorms.count / 10)).map { jacobianNorms[$0] } + [jacobianNorms.last!]
+        var seen = Set<Int>()
+        let bound = Dictionary(pascanuBoundLog10.map { ($0.lag, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let rate = Dictionary(linearRateLog10.map { ($0.lag, $0.value) }, uniquingKeysWith: { a, _ in a })
+        lines.append("  " + ["lag", "‖∂h_T/∂h_t‖₂", "Pascanu bound", "ρ^k"].map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined())
+        for n in shown where seen.insert(n.lag).inserted {
+            let cols = [String(n.lag), n.spectralLog10.map(pow10) ?? "0", bound[n.lag].map(pow10) ?? "—", rate[n.lag].map(pow10) ?? "—"]
+            lines.append("  " + cols.map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined())
+        }
+        lines.append("")
+        if let slope = summary.slopeLog10PerStep, let label = summary.label {
+            let perStep = Foundation.pow(10, slope)
+            let verb: String
+            switch label {
+            case .vanishing: verb = "VANISHING: each step back in time multiplies the gradient by about \(f(perStep, 3))"
+            case .exploding: verb = "EXPLODING: each step back in time multiplies the gradient by about \(f(perStep, 3))"
+            case .stable: verb = "STABLE: the gradient neither vanishes nor explodes noticeably (factor \(f(perStep, 4)) per step)"
+            }
+            lines.append("Verdict: \(verb) (slope \(f(slope, 3)) decades per step; threshold ±\(FlowSummary.defaultThreshold)).")
+        } else if summary.label == .vanishing {
+            lines.append("Verdict: VANISHING: the Jacobian product became exactly zero (dead units or saturation).")
+        }
+        if let h = summary.horizon {
+            lines.append("Gradient horizon: after \(h) steps the signal is below 10⁻⁶ of its size at the last step; inputs further back barely shape learning.")
+        } else {
+            lines.append("Gradient horizon: none within \(steps) steps (the signal never fell below 10⁻⁶).")
+        }
+        if let g = gradNormLog10.first, let gg = g, let last = gradNormLog10.last, let ll = last {
+            lines.append("‖∂L/∂h_t‖ for a unit ∂L/∂h_T: \(pow10(ll)) at t = T, \(pow10(gg)) at t = 0.")
+        }
+        if !lyapunov.isEmpty {
+            lines.append("")
+            let top = lyapunov.prefix(5).map { f($0, 4) }.joined(separator: ", ")
+            lines.append("Lyapunov exponents (nats/step, \(lyapunov.count) computed): \(top)\(lyapunov.count > 5 ? ", …" : "")")
+            if let l = lambdaMax {
+                lines.append(l > 0.001 ? "λ_max = \(f(l, 4)) > 0: the dynamics are chaotic; nearby states separate and gradients explode."
+                                       : l < -0.001 ? "λ_max = \(f(l, 4)) < 0: the dynamics contract; gradients vanish at about \(f(l / Foundation.log(10), 3)) decades per step."
+                                                    : "λ_max ≈ 0: the dynamics are marginal (edge of chaos).")
+            }
+            if let m = meanFieldLambdaMax { lines.append("Mean-field prediction for a Gaussian tanh network of this gain: λ_max = \(f(m, 4)).") }
+            if let d = kaplanYorkeDimension {
+                lines.append(d >= Double(lyapunov.count) && lyapunov.count < stateSize
+                    ? "Kaplan–Yorke dimension: at least \(lyapunov.count) (every partial sum of the \(lyapunov.count) computed exponents is positive; compute more with --lyapunov)."
+                    : "Kaplan–Yorke dimension: \(f(d, 4)).")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

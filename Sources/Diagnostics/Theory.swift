@@ -1,0 +1,51 @@
+import Foundation
+import Linalg
+
+/// Theory to set beside every measurement.
+public enum Theory {
+    /// log10 of Pascanu et al.'s (2013) upper bound on ‖∂h_T/∂h_{T−k}‖: (γ·σ_max(W_hh))^k, where
+    /// γ = sup|φ'| bounds the activation's derivative (tanh 1, sigmoid 1/4, relu and linear 1).
+    /// Their bound is on ‖∏ diag(φ')·W_hh‖ ≤ ∏ ‖diag(φ')‖·‖W_hh‖, so it holds at every lag.
+    public static func pascanuBoundLog10(lag k: Int, gamma: Double, sigmaMax: Double) -> Double {
+        Double(k) * Foundation.log10(gamma * sigmaMax)
+    }
+
+    /// log10 of the linear rate ρ(W_hh)^k (the asymptotic growth of a linear network's products).
+    public static func linearRateLog10(lag k: Int, spectralRadius rho: Double) -> Double {
+        Double(k) * Foundation.log10(rho)
+    }
+
+    /// E[f(z)] for z ~ N(0, 1), by composite Simpson on [−12, 12] with 4000 intervals (error far
+    /// below 1e-12 for the smooth, bounded integrands used here; the tails beyond 12σ weigh < 1e-32).
+    public static func gaussianExpectation(_ f: (Double) -> Double) -> Double {
+        let n = 4000, a = -12.0, b = 12.0, h = (b - a) / Double(n)
+        var sum = 0.0
+        for i in 0...n {
+            let z = a + Double(i) * h
+            let w: Double = (i == 0 || i == n) ? 1 : (i % 2 == 1 ? 4 : 2)
+            sum += w * f(z) * Foundation.exp(-0.5 * z * z)
+        }
+        return sum * h / 3 / (2 * Double.pi).squareRoot()
+    }
+
+    /// The mean-field fixed point and top Lyapunov exponent of h_t = tanh(W h_{t−1}) with
+    /// W_ij ~ N(0, g²/N), N → ∞ (Molgedey, Schuster & Ritter 1992; Poole et al. 2016):
+    ///
+    ///     q* = g²·E[tanh²(√q*·z)],   λ_max = ½·ln(g²·E[tanh'(√q*·z)²]),   z ~ N(0, 1);
+    ///
+    /// for g ≤ 1 the only fixed point is q* = 0 and λ_max = ln g. The fixed point is found by
+    /// iterating the variance map from q = 1 until it moves less than 1e-14.
+    public static func meanFieldTanh(gain g: Double) -> (qStar: Double, lambdaMax: Double) {
+        guard g > 1 else { return (0, Foundation.log(g)) }
+        var q = 1.0
+        for _ in 0..<100_000 {
+            let root = q.squareRoot()
+            let next = g * g * gaussianExpectation { z in let t = Foundation.tanh(root * z); return t * t }
+            if abs(next - q) < 1e-14 { q = next; break }
+            q = next
+        }
+        let root = q.squareRoot()
+        let slope = g * g * gaussianExpectation { z in let t = Foundation.tanh(root * z); let d = 1 - t * t; return d * d }
+        return (q, 0.5 * Foundation.log(slope))
+    }
+}

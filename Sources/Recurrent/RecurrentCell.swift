@@ -1,0 +1,163 @@
+import COpenBLAS
+import Linalg
+
+/// A recurrent cell in the form BPTT wants: affine pre-activations computed by BLAS, then a
+/// point-wise map that the cell owns.
+///
+/// Every cell computes, for a batch of B rows (row-major blocks),
+///
+///     ZX = X·W_ihᵀ + b_ih        (B × G·H, the input projection; G gates)
+///     ZH = H_{t−1}·W_hhᵀ + b_hh  (B × G·H)
+///     S_t = pointwise(ZX, ZH, S_{t−1})
+///
+/// where the state S (B × `stateSize`) is h (RNN, GRU) or [h, c] per row (LSTM, h first), the same
+/// layout as `RecurrentMap`. The generic unroller (`Unroller`) does the BLAS work and the bookkeeping;
+/// a cell supplies the point-wise forward map, its point-wise backward map, and its closed-form
+/// one-step Jacobian. Cells hold their weights; they are values (Sendable).
+public protocol RecurrentCell: RecurrentMap where Workspace == CellWorkspace {
+    /// H.
+    var hiddenSize: Int { get }
+    /// The weights: W_ih (G·H × D), W_hh (G·H × H), b_ih, b_hh (G·H each; zeros when absent).
+    var weights: CellWeights { get }
+    /// Doubles per batch row per step the forward map keeps for the backward map.
+    var cacheWidth: Int { get }
+    /// True when ∂L/∂ZH = ∂L/∂ZX (RNN, LSTM): `pointwiseBackward` then does not write `dzh`.
+    var hiddenPreactivationGradientIsInputGradient: Bool { get }
+
+    /// S_t from ZX, ZH and S_{t−1} for `batch` rows; fills `cache` (batch × cacheWidth).
+    func pointwiseForward(batch: Int, zx: UnsafePointer<Double>, zh: UnsafePointer<Double>,
+                          previous: UnsafePointer<Double>, next: UnsafeMutablePointer<Double>,
+                          cache: UnsafeMutablePointer<Double>)
+
+    /// Given dState = ∂L/∂S_t (batch × stateSize, total), writes ∂L/∂ZX to `dzx`, ∂L/∂ZH to `dzh`
+    /// (unless `hiddenPreactivationGradientIsInputGradient`), and to `dPrevious` the part of
+    /// ∂L/∂S_{t−1} that does not pass through W_hh (GRU: z ⊙ ∂L/∂h; LSTM: (0, f ⊙ ∂L/∂c_t
+    /// total); RNN: 0). The unroller adds ∂L/∂ZH·W_hh to the h part.
+    func pointwiseBackward(batch: Int, dState: UnsafePointer<Double>, cache: UnsafePointer<Double>,
+                           previous: UnsafePointer<Double>, next: UnsafePointer<Double>,
+                           dzx: UnsafeMutablePointer<Double>, dzh: UnsafeMutablePointer<Double>,
+                           dPrevious: UnsafeMutablePointer<Double>)
+
+    /// Writes the closed-form J = ∂S_t/∂S_{t−1} using the cache of the step just taken by `step`
+    /// (`workspace.cache`, `workspace.next`) at previous state `s`.
+    func jacobianFromCache(_ s: UnsafePointer<Double>, into j: UnsafeMutablePointer<Double>, workspace: CellWorkspace)
+}
+
+/// The affine part of a cell: W_ih (G·H × D), W_hh (G·H × H), b_ih and b_hh (G·H; zeros when the
+/// model has no such bias).
+public struct CellWeights: Sendable {
+    public let gateCount: Int
+    public let hiddenSize: Int
+    public let inputSize: Int
+    public let inputWeight: Matrix
+    public let hiddenWeight: Matrix
+    public let inputBias: [Double]
+    public let hiddenBias: [Double]
+
+    /// Validated by `RecurrentModel`; here only preconditions.
+    public init(gateCount: Int, inputWeight: Matrix, hiddenWeight: Matrix, inputBias: [Double]?, hiddenBias: [Double]?) {
+        let gh = hiddenWeight.rows
+        precondition(gh % gateCount == 0 && inputWeight.rows == gh && hiddenWeight.cols * gateCount == gh)
+        self.gateCount = gateCount
+        hiddenSize = hiddenWeight.cols
+        inputSize = inputWeight.cols
+        self.inputWeight = inputWeight
+        self.hiddenWeight = hiddenWeight
+        self.inputBias = inputBias ?? [Double](repeating: 0, count: gh)
+        self.hiddenBias = hiddenBias ?? [Double](repeating: 0, count: gh)
+        precondition(self.inputBias.count == gh && self.hiddenBias.count == gh)
+    }
+
+    /// G·H.
+    public var gateRows: Int { gateCount * hiddenSize }
+}
+
+/// Scratch memory of one caller of a cell's single-sample `step`, `jacobian` and `vjp`.
+/// Allocated once by `makeWorkspace()`; nothing is allocated per call.
+public final class CellWorkspace {
+    let zx: UnsafeMutablePointer<Double>
+    let zh: UnsafeMutablePointer<Double>
+    let dzx: UnsafeMutablePointer<Double>
+    let dzh: UnsafeMutablePointer<Double>
+    let cache: UnsafeMutablePointer<Double>
+    let next: UnsafeMutablePointer<Double>
+    let dPrevious: UnsafeMutablePointer<Double>
+    private let block: UnsafeMutablePointer<Double>
+
+    init(gateRows: Int, cacheWidth: Int, stateSize: Int) {
+        let total = 4 * gateRows + cacheWidth + 2 * stateSize
+        block = allocateAligned(total)
+        zx = block
+        zh = zx + gateRows
+        dzx = zh + gateRows
+        dzh = dzx + gateRows
+        cache = dzh + gateRows
+        next = cache + cacheWidth
+        dPrevious = next + stateSize
+    }
+
+    deinit { block.deallocate() }
+}
+
+/// `count` zeroed Float64s, 64-byte aligned (DESIGN.md: OpenBLAS is slower on 16-byte alignment).
+func allocateAligned(_ count: Int) -> UnsafeMutablePointer<Double> {
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 8, alignment: 64)
+    let p = raw.bindMemory(to: Double.self, capacity: max(count, 1))
+    p.initialize(repeating: 0, count: max(count, 1))
+    return p
+}
+
+extension RecurrentCell {
+    public var inputSize: Int { weights.inputSize }
+
+    /// The zero state of a batch: B × S (rows h, or [h, c] for LSTM), the cell's state type in the
+    /// unroller's layout (`Unroller.forward(initial:)` takes its storage).
+    public func zeroState(batchSize: Int = 1) -> Matrix { Matrix(rows: batchSize, cols: stateSize) }
+
+    public func makeWorkspace() -> CellWorkspace {
+        CellWorkspace(gateRows: weights.gateRows, cacheWidth: cacheWidth, stateSize: stateSize)
+    }
+
+    /// Single-sample pre-activations: ws.zx = W_ih x + b_ih, ws.zh = W_hh h + b_hh (two gemv).
+    func preactivations(_ s: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ ws: CellWorkspace) {
+        let w = weights, gh = w.gateRows
+        w.inputBias.withUnsafeBufferPointer { ws.zx.update(from: $0.baseAddress!, count: gh) }
+        w.hiddenBias.withUnsafeBufferPointer { ws.zh.update(from: $0.baseAddress!, count: gh) }
+        w.inputWeight.withUnsafeBufferPointer { a in
+            cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(gh), Int32(w.inputSize), 1, a.baseAddress, Int32(w.inputSize), x, 1, 1, ws.zx, 1)
+        }
+        w.hiddenWeight.withUnsafeBufferPointer { a in
+            cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(gh), Int32(hiddenSize), 1, a.baseAddress, Int32(hiddenSize), s, 1, 1, ws.zh, 1)
+        }
+    }
+
+    public func step(_ s: UnsafePointer<Double>, _ x: UnsafePointer<Double>,
+                     into next: UnsafeMutablePointer<Double>, workspace: inout CellWorkspace) {
+        preactivations(s, x, workspace)
+        pointwiseForward(batch: 1, zx: workspace.zx, zh: workspace.zh, previous: s, next: next, cache: workspace.cache)
+    }
+
+    public func jacobian(_ s: UnsafePointer<Double>, _ x: UnsafePointer<Double>,
+                         into j: UnsafeMutablePointer<Double>, workspace: inout CellWorkspace) {
+        preactivations(s, x, workspace)
+        pointwiseForward(batch: 1, zx: workspace.zx, zh: workspace.zh, previous: s, next: workspace.next, cache: workspace.cache)
+        jacobianFromCache(s, into: j, workspace: workspace)
+    }
+
+    /// The vector–Jacobian product Jᵀu = (uᵀ J)ᵀ at (s, x), without forming J:
+    /// one point-wise backward and one gemv with W_hhᵀ (O(G·H²) time, O(G·H) memory).
+    /// `u` and `out` have `stateSize` entries and must not overlap.
+    public func vjp(_ s: UnsafePointer<Double>, _ x: UnsafePointer<Double>, cotangent u: UnsafePointer<Double>,
+                    into out: UnsafeMutablePointer<Double>, workspace: inout CellWorkspace) {
+        let ws = workspace
+        preactivations(s, x, ws)
+        pointwiseForward(batch: 1, zx: ws.zx, zh: ws.zh, previous: s, next: ws.next, cache: ws.cache)
+        pointwiseBackward(batch: 1, dState: u, cache: ws.cache, previous: s, next: ws.next,
+                          dzx: ws.dzx, dzh: ws.dzh, dPrevious: out)
+        let dzh = hiddenPreactivationGradientIsInputGradient ? ws.dzx : ws.dzh
+        weights.hiddenWeight.withUnsafeBufferPointer { a in
+            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(weights.gateRows), Int32(hiddenSize), 1, a.baseAddress,
+                        Int32(hiddenSize), dzh, 1, 1, out, 1)
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Linalg
+
+/// The data of `gradlab trace`: one forward pass and one (possibly truncated) BPTT, rendered as a
+/// lecture's hand calculation (`text`) or as one JSON object (`json`).
+public struct TraceReport: Sendable {
+    public let model: RecurrentModel
+    public let inputs: SequenceBatch
+    /// Whether the input had a batch axis (B, T, D); JSON arrays then lead with B.
+    public let batched: Bool
+    public let outputMode: OutputMode
+    public let lossName: String
+    public let truncation: Truncation
+    public let gradients: Gradients
+
+    public init(model: RecurrentModel, inputs: SequenceBatch, batched: Bool, outputs: OutputMode,
+                objective: Objective, truncation: Truncation) throws {
+        self.model = model
+        self.inputs = inputs
+        self.batched = batched
+        outputMode = outputs
+        lossName = objective.name
+        self.truncation = truncation
+        gradients = try model.gradients(inputs, outputs: outputs, objective: objective, truncation: truncation)
+    }
+
+    var steps: Int { inputs.steps }
+    var batch: Int { inputs.batchSize }
+    var h: Int { model.hiddenSize }
+
+    /// Row `b` of step `t` (1-based) of a time-major T × B × width array.
+    func row(_ a: [Double], _ t: Int, _ b: Int, _ width: Int) -> [Double] {
+        let lo = ((t - 1) * batch + b) * width
+        return Array(a[lo ..< lo + width])
+    }
+
+    var truncationDescription: String {
+        switch truncation {
+        case .none: "full BPTT"
+        case .chunks(let k): "truncated BPTT, chunks of \(k) (PyTorch recipe)"
+        case let .williamsPeng(k1, k2): "truncated BPTT(k1 = \(k1), k2 = \(k2)) (Williams & Peng)"
+        }
+    }
+
+    // MARK: JSON
+
+    /// One JSON object: `loss`, `hidden`, `cell` (LSTM), `outputs`, `dL_dh`, `dL_dh_norm`, `grads`
+    /// (parameter names and `input`), plus `dL_dc`, `dL_dc_norm` (LSTM), `dW_hh_step_log10_norm`,
+    /// `segment_losses`. Per-step arrays are (T, …), with a leading B when the input was batched.
+    public func json() -> String {
+        let g = gradients, f = g.forward
+        func perStep(_ a: [Double], width: Int, steps t: Int) -> JSONValue {
+            let seqs = (0..<batch).map { b in JSONValue.array((1...t).map { s in
+                let lo = ((s - 1) * batch + b) * width
+                return .numbers(Array(a[lo ..< lo + width]))
+            }) }
+            return batched ? .array(seqs) : seqs[0]
+        }
+        let tOut = outputMode == .last ? 1 : steps
+        var outputs = perStep(f.outputs, width: f.outputSize, steps: tOut)
+        if outputMode == .last {   // drop the T axis
+            if batched, case .array(let seqs) = outputs { outputs = .array(seqs.map { if case .array(let r) = $0 { r[0] } else { $0 } }) }
+            else if case .array(let r) = outputs { outputs = r[0] }
+        }
+        var grads: [(String, JSONValue)] = g.parameters.pairs.map { p in
+            (p.name, p.tensor.cols == 1 && p.name.contains("bias") ? .numbers(p.tensor.elements) : .array(p.tensor.rowArrays.map(JSONValue.numbers)))
+        }
+        grads.append(("input", perStep(g.input, width: model.inputSize, steps: steps)))
+        var fields: [(String, JSONValue)] = [
+            ("cell", .string(model.cell.name)),
+            ("loss_name", .string(lossName)),
+            ("outputs_mode", .string(outputMode.rawValue)),
+            ("truncation", .string(truncationDescription)),
+            ("loss", .number(g.loss)),
+            ("hidden", perStep(f.hidden, width: h, steps: steps)),
+        ]
+        if let c = f.cell { fields.append(("cell_state", perStep(c, width: h, steps: steps))) }
+        fields += [
+            ("outputs", outputs),
+            ("dL_dh", perStep(g.hidden, width: h, steps: steps)),
+            ("dL_dh_norm", .numbers(g.hiddenNorms)),
+        ]
+        if let c = g.cell, let n = g.cellNorms { fields += [("dL_dc", perStep(c, width: h, steps: steps)), ("dL_dc_norm", .numbers(n))] }
+        fields += [
+            ("dW_hh_step_log10_norm", .numbers(g.recurrentWeightStepLog10Norms)),
+            ("segment_losses", .numbers(g.segmentLosses)),
+            ("grads", .object(grads)),
+        ]
+        return JSONValue.object(fields).rendered
+    }
+}
+
+/// A minimal JSON tree with a fixed key order; numbers print in Swift's shortest round-trip form,
+/// non-finite numbers as null (−∞ log-norms of exact zeros included).
+enum JSONValue {
+    case number(Double)
+    case numbers([Double])
+    case string(String)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    var rendered: String {
+        switch self {
+        case .number(let x): return x.isFinite ? "\(x)" : "null"
+        case .numbers(let xs): return "[" + xs.map { JSONValue.number($0).rendered }.joined(separator: ", ") + "]"
+        case .string(let s): return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        case .array(let a): return "[" + a.map(\.rendered).joined(separator: ", ") + "]"
+        case .object(let kv): return "{" + kv.map { "\"\($0.0)\": \($0.1.rendered)" }.joined(separator: ", ") + "}"
+        }
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import COpenBLAS
+import Linalg
+
+/// The generic unroller: runs any `RecurrentCell` over a batch of sequences on a preallocated tape,
+/// and backpropagates through windows of that tape (full or truncated BPTT).
+///
+/// Indexing: states s_0 … s_T, step t (1…T) maps s_{t−1} to s_t with input x_t (row block t−1 of
+/// the time-major input). All blocks are row-major with B rows: state rows have `stateSize`
+/// values ([h, c] for LSTM), so the h block of step t is B × H with leading dimension S.
+///
+/// Work per call: one gemm for the whole input projection X·W_ihᵀ (T·B × D times D × G·H); per step
+/// one gemm (gemv when B = 1) for H_{t−1}·W_hhᵀ and one for ∂L/∂Z·W_hh; after the backward sweep one
+/// gemm each for ∂L/∂W_ih, ∂L/∂W_hh and ∂L/∂X. Nothing is allocated per step: the tape is sized at
+/// `init` for (T, B) and can be reused for any T' ≤ T with the same B.
+public final class Unroller<Cell: RecurrentCell> {
+    public let cell: Cell
+    public let capacity: Int
+    public let batch: Int
+    public private(set) var steps = 0
+
+    let h: Int, s: Int, gh: Int, d: Int, cw: Int
+    let states: UnsafeMutablePointer<Double>      // (T+1)·B·S
+    let zx: UnsafeMutablePointer<Double>          // T·B·GH: forward ZX, then backward ∂L/∂ZX
+    let dzhAll: UnsafeMutablePointer<Double>      // T·B·GH (GRU) or alias of zx
+    let cache: UnsafeMutablePointer<Double>       // T·B·cw
+    let zh: UnsafeMutablePointer<Double>          // B·GH scratch
+    let scratchX: UnsafeMutablePointer<Double>, scratchH: UnsafeMutablePointer<Double>
+    let dS: UnsafeMutablePointer<Double>, dS2: UnsafeMutablePointer<Double>   // B·S
+    let dStates: UnsafeMutablePointer<Double>     // T·B·S: ∂L/∂s_t (h, and c for LSTM)
+    let initialGradient: UnsafeMutablePointer<Double>  // B·S
+    let normScratch: UnsafeMutablePointer<Double>
+    private var inputs: UnsafePointer<Double>?
+    private var owned: [UnsafeMutablePointer<Double>] = []
+
+    /// A tape for up to `capacity` steps of `batch` sequences.
+    public init(cell: Cell, capacity: Int, batch: Int) {
+        precondition(capacity >= 0 && batch > 0)
+        self.cell = cell
+        self.capacity = capacity
+        self.batch = batch
+        h = cell.hiddenSize; s = cell.stateSize; gh = cell.weights.gateRows; d = cell.inputSize; cw = cell.cacheWidth
+        var owned: [UnsafeMutablePointer<Double>] = []
+        func buffer(_ n: Int) -> UnsafeMutablePointer<Double> { let p = allocateAligned(n); owned.append(p); return p }
+        states = buffer((capacity + 1) * batch * s)
+        zx = buffer(capacity * batch * gh)
+        dzhAll = cell.hiddenPreactivationGradientIsInputGradient ? zx : buffer(capacity * batch * gh)
+        cache = buffer(capacity * batch * cw)
+        zh = buffer(batch * gh)
+        scratchX = buffer(batch * gh)
+        scratchH = buffer(batch * gh)
+        dS = buffer(batch * s)
+        dS2 = buffer(batch * s)
+        dStates = buffer(capacity * batch * s)
+        initialGradient = buffer(batch * s)
+        normScratch = buffer(batch * (gh + h) + 2 * batch * batch)
+        self.owned = owned
+    }
+
+    deinit { for p in owned { p.deallocate() } }
+
+    /// s_t (B × S), t = 0 … steps.
+    public func state(_ t: Int) -> UnsafePointer<Double> { UnsafePointer(states + t * batch * s) }
+    /// The cache of step t (B × cacheWidth), t = 1 … steps (vanilla: z_t).
+    public func cache(step t: Int) -> UnsafePointer<Double> { UnsafePointer(cache + (t - 1) * batch * cw) }
+    /// ∂L/∂s_t (B × S) after a backward sweep, t = 1 … steps: h part = ∂L/∂h_t (total derivative).
+    public func stateGradient(_ t: Int) -> UnsafePointer<Double> { UnsafePointer(dStates + (t - 1) * batch * s) }
+    /// ∂L/∂s_0 (B × S) after a backward sweep that reached step 1.
+    public var initialStateGradient: UnsafePointer<Double> { UnsafePointer(initialGradient) }
+
+    /// Runs T steps. `x`: time-major T·B·D (must stay valid until the backward sweep is finished);
+    /// `initial`: B × S, or zero when nil.
+    public func forward(steps t: Int, inputs x: UnsafePointer<Double>, initial: UnsafePointer<Double>? = nil) {
+        precondition(t <= capacity, "Unroller: \(t) steps exceed the tape's capacity \(capacity)")
+        steps = t
+        inputs = x
+        let bs = batch * s, bg = batch * gh
+        if let initial { states.update(from: initial, count: bs) } else { states.update(repeating: 0, count: bs) }
+        let w = cell.weights
+        // ZX = X·W_ihᵀ + b_ih for all steps at once.
+        w.inputWeight.withUnsafeBufferPointer { wih in
+            gemmRaw(false, true, m: t * batch, n: gh, k: d, x, lda: d, wih.baseAddress!, ldb: d, beta: 0, zx, ldc: gh)
+        }
+        w.inputBias.withUnsafeBufferPointer { bias in
+            for r in 0..<(t * batch) { let row = zx + r * gh; for j in 0..<gh { row[j] += bias[j] } }
+        }
+        w.hiddenWeight.withUnsafeBufferPointer { whhBuf in
+            w.hiddenBias.withUnsafeBufferPointer { bias in
+                let whh = whhBuf.baseAddress!
+                for step in 1...max(t, 1) where t > 0 {
+                    let prev = states + (step - 1) * bs
+                    for b in 0..<batch { (zh + b * gh).update(from: bias.baseAddress!, count: gh) }
+                    if batch == 1 {
+                        gemvRaw(false, rows: gh, cols: h, whh, prev, beta: 1, zh)
+                    } else {
+                        gemmRaw(false, true, m: batch, n: gh, k: h, prev, lda: s, whh, ldb: h, beta: 1, zh, ldc: gh)
+                    }
+                    cell.pointwiseForward(batch: batch, zx: zx + (step - 1) * bg, zh: zh, previous: prev,
+                                          next: states + step * bs, cache: cache + (step - 1) * batch * cw)
+                }
+            }
+        }
+    }
+
+    /// Prepares the accumulators of a backward pass (∂L/∂Z, ∂L/∂s_t, ∂L/∂s_0) by zeroing them.
+    public func beginBackward() {
+        let n = steps * batch * gh
+        zx.update(repeating: 0, count: n)
+        if dzhAll != zx { dzhAll.update(repeating: 0, count: n) }
+        dStates.update(repeating: 0, count: steps * batch * s)
+        initialGradient.update(repeating: 0, count: batch * s)
+    }
+
+    /// Backpropagates from s_end down to s_start (steps end, end−1, …, start+1), starting from
+    /// ∂L/∂s_end = 0 plus injections: for steps t in `injected` (a subrange of start+1…end),
+    /// `injection(t)` (B × H, row-major) is added to ∂L/∂h_t on arrival at step t. Gradients stop
+    /// at s_start (it is treated as a constant: "detached"). ∂L/∂Z and ∂L/∂s_t are *added* to
+    /// the accumulators, so overlapping windows sum. Call `beginBackward()` first.
+    public func backward(from end: Int, to start: Int, injected: ClosedRange<Int>?,
+                         injection: (Int) -> UnsafePointer<Double>?) {
+        precondition(0 <= start && start <= end && end <= steps)
+        let bs = batch * s, bg = batch * gh
+        let shared = cell.hiddenPreactivationGradientIsInputGradient
+        dS.update(repeating: 0, count: bs)
+        var cur = dS, other = dS2
+        cell.weights.hiddenWeight.withUnsafeBufferPointer { whhBuf in
+            let whh = whhBuf.baseAddress!
+            var t = end
+            while t > start {
+                if let range = injected, range.contains(t), let g = injection(t) {
+                    for b in 0..<batch { let row = cur + b * s, src = g + b * h; for j in 0..<h { row[j] += src[j] } }
+                }
+                let record = dStates + (t - 1) * bs
+                for k in 0..<bs { record[k] += cur[k] }
+                let dzx = scratchX, dzh = shared ? scratchX : scratchH
+                cell.pointwiseBackward(batch: batch, dState: cur, cache: cache + (t - 1) * batch * cw,
+                                       previous: states + (t - 1) * bs, next: states + t * bs,
+                                       dzx: dzx, dzh: dzh, dPrevious: other)
+                if batch == 1 {
+                    gemvRaw(true, rows: gh, cols: h, whh, dzh, beta: 1, other)
+                } else {
+                    gemmRaw(false, false, m: batch, n: h, k: gh, dzh, lda: gh, whh, ldb: h, beta: 1, other, ldc: s)
+                }
+                let accX = zx + (t - 1) * bg
+                for k in 0..<bg { accX[k] += dzx[k] }
+                if !shared { let accH = dzhAll + (t - 1) * bg; for k in 0..<bg { accH[k] += dzh[k] } }
+                swap(&cur, &other)
+                t -= 1
+            }
+        }
+        if start == 0 { for k in 0..<bs { initialGradient[k] += cur[k] } }
+    }
+
+    /// ∂L/∂W_ih (G·H × D), ∂L/∂W_hh (G·H × H), ∂L/∂b_ih, ∂L/∂b_hh (G·H) from the accumulated
+    /// ∂L/∂Z, and optionally ∂L/∂X (time-major T·B·D): one gemm each.
+    public func parameterGradients(inputGradient: Bool) -> (inputWeight: Matrix, hiddenWeight: Matrix,
+                                                             inputBias: Matrix, hiddenBias: Matrix, inputs: [Double]?) {
+        let rows = steps * batch
+        var dwih = Matrix(rows: gh, cols: d), dwhh = Matrix(rows: gh, cols: h)
+        var dbih = Matrix(rows: gh, cols: 1), dbhh = Matrix(rows: gh, cols: 1)
+        guard let x = inputs else { return (dwih, dwhh, dbih, dbhh, inputGradient ? [] : nil) }
+        dwih.withUnsafeMutableBufferPointer { c in
+            gemmRaw(true, false, m: gh, n: d, k: rows, zx, lda: gh, x, ldb: d, beta: 0, c.baseAddress!, ldc: d)
+        }
+        dwhh.withUnsafeMutableBufferPointer { c in
+            gemmRaw(true, false, m: gh, n: h, k: rows, dzhAll, lda: gh, states, ldb: s, beta: 0, c.baseAddress!, ldc: h)
+        }
+        func columnSums(_ p: UnsafePointer<Double>, into m: inout Matrix) {
+            m.withUnsafeMutableBufferPointer { o in
+                for r in 0..<rows { let row = p + r * gh; for j in 0..<gh { o[j] += row[j] } }
+            }
+        }
+        columnSums(zx, into: &dbih)
+        columnSums(dzhAll, into: &dbhh)
+        var dx: [Double]?
+        if inputGradient {
+            var g = [Double](repeating: 0, count: rows * d)
+            cell.weights.inputWeight.withUnsafeBufferPointer { wih in
+                g.withUnsafeMutableBufferPointer { o in
+                    gemmRaw(false, false, m: rows, n: d, k: gh, zx, lda: gh, wih.baseAddress!, ldb: d, beta: 0, o.baseAddress!, ldc: d)
+                }
+            }
+            dx = g
+        }
+        return (dwih, dwhh, dbih, dbhh, dx)
+    }
+
+    /// ‖∂L/∂h_t‖_F over the batch (B × H block) for t = 1 … steps (scaled dnrm2: never underflows
+    /// to 0 for a nonzero representable norm). Written to `out[t − 1]`.
+    public func hiddenGradientNorms(into out: UnsafeMutablePointer<Double>) {
+        for t in 1...max(steps, 1) where steps > 0 {
+            out[t - 1] = scaledFrobeniusNorm(dStates + (t - 1) * batch * s, rows: batch, cols: h, ld: s)
+        }
+    }
+
+    /// ‖∂L/∂c_t‖_F over the batch (LSTM only; the c half of the state), t = 1 … steps.
+    public func cellGradientNorms(into out: UnsafeMutablePointer<Double>) {
+        precondition(s == 2 * h)
+        for t in 1...max(steps, 1) where steps > 0 {
+            out[t - 1] = scaledFrobeniusNorm(dStates + (t - 1) * batch * s + h, rows: batch, cols: h, ld: s)
+        }
+    }
+
+    /// The Frobenius norm of step t's contribution to ∂L/∂W_hh, C_t = (∂L/∂ZH_t)ᵀ·H_{t−1}
+    /// (G·H × H; summed over the batch), for t = 1 … steps, as log10 (−∞ when C_t = 0) so that
+    /// nothing underflows. Computed without forming C_t:
+    /// ‖AᵀB‖_F² = Σ (ÂÂᵀ ⊙ B̂B̂ᵀ)·‖A‖²‖B‖² with Â = A/‖A‖_F, B̂ = B/‖B‖_F (B × B Gram matrices).
+    public func recurrentWeightStepLog10Norms(into out: UnsafeMutablePointer<Double>) {
+        let bg = batch * gh, ga = normScratch, gb = normScratch + bg
+        let g1 = gb + batch * h, g2 = g1 + batch * batch
+        for t in 1...max(steps, 1) where steps > 0 {
+            let a = dzhAll + (t - 1) * bg, hb = states + (t - 1) * batch * s
+            let na = cblas_dnrm2(Int32(bg), a, 1)
+            let nb = scaledFrobeniusNorm(hb, rows: batch, cols: h, ld: s)
+            guard na > 0, nb > 0 else { out[t - 1] = -.infinity; continue }
+            for k in 0..<bg { ga[k] = a[k] / na }
+            for b in 0..<batch { for j in 0..<h { gb[b * h + j] = hb[b * s + j] / nb } }
+            gemmRaw(false, true, m: batch, n: batch, k: gh, ga, lda: gh, ga, ldb: gh, beta: 0, g1, ldc: batch)
+            gemmRaw(false, true, m: batch, n: batch, k: h, gb, lda: h, gb, ldb: h, beta: 0, g2, ldc: batch)
+            var sum = 0.0
+            for k in 0..<(batch * batch) { sum += g1[k] * g2[k] }
+            out[t - 1] = sum > 0 ? log10(na) + log10(nb) + 0.5 * log10(sum) : -.infinity
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Linalg
+import Recurrent
+
+/// Workload W1 of peers.py: vanilla tanh RNN, D = 32, h_0 = 0, L = 0.5·Σ_b (W_hy h_T^b)²;
+/// ∂L/∂W_xh, ∂L/∂W_hh, ∂L/∂b, ∂L/∂W_hy and gnorm[t−1] = ‖∂L/∂H_t‖_F (over batch and units).
+/// GradLab runs it through `Unroller` (tape allocated once, reused across repetitions) in adjoint
+/// mode: ∂L/∂h_T^b = y_b·W_hy.
+struct BPTTBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bptt",
+        abstract: "Vanilla tanh forward + full BPTT with per-step ‖∂L/∂h_t‖ (peers.py workload bptt)."
+    )
+
+    @Option(parsing: .upToNextOption, help: "Sizes H,T,B.")
+    var sizes: [String] = ["64,1000,1", "256,1000,1", "256,1000,32", "1024,200,8"]
+    @Option(help: "Input dimension D.")
+    var inputSize = 32
+    @OptionGroup var common: PeerOptions
+
+    func run() throws {
+        BLASThreads.set(common.threads)
+        emit("workload bptt, D = \(inputSize), threads = \(common.threads), reps = \(common.reps) (median), tape reused")
+        for size in sizes {
+            let parts = size.split(separator: ",").compactMap { Int($0) }
+            guard parts.count == 3, parts.allSatisfy({ $0 > 0 }) else {
+                throw ValidationError("--sizes: '\(size)' is not H,T,B with positive integers.")
+            }
+            let (h, t, b) = (parts[0], parts[1], parts[2])
+            let (time, checks) = try timeGradLab(h: h, t: t, b: b)
+            emit(pad(size, 12) + pad("gradlab", 13) + String(format: "median %9.4fs   loss=%.12g gnorm_sum=%.12g gnorm_first=%.6g gnorm_last=%.12g",
+                         time, checks.loss, checks.gnormSum, checks.gnormFirst, checks.gnormLast))
+            for impl in common.peers where impl != "none" {
+                do {
+                    let r = try PeerRunner.run(script: common.peersScript, workload: "bptt", impl: impl, size: size,
+                                               reps: common.reps, threads: common.threads, seed: common.seed)
+                    let loss = (r.checksums["loss"] ?? nil) ?? .nan
+                    let gsum = (r.checksums["cs_gnorm_sum"] ?? nil) ?? .nan
+                    let first = (r.checksums["gnorm_first"] ?? nil) ?? .nan
+                    emit(pad(size, 12) + pad(impl, 13) + String(format: "median %9.4fs   peer/gradlab = %6.2f   Δloss %.1e  Δgnorm_sum %.1e  gnorm_first=%.6g",
+                                 r.median, r.median / time, abs(loss - checks.loss), abs(gsum - checks.gnormSum), first))
+                } catch {
+                    emit("\(size) \(impl): \(error)")
+                }
+            }
+        }
+    }
+
+    private func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+
+    struct Checks { var loss = 0.0, gnormSum = 0.0, gnormFirst = 0.0, gnormLast = 0.0 }
+
+    func timeGradLab(h: Int, t: Int, b: Int) throws -> (Double, Checks) {
+        let d = inputSize, seed = common.seed
+        let wxh = try Matrix(rows: h, cols: d, elements: PeerInputs.normals(seed: seed, stream: 1, count: h * d, scale: 1 / Double(d).squareRoot()))
+        let whh = try Matrix(rows: h, cols: h, elements: PeerInputs.normals(seed: seed, stream: 2, count: h * h, scale: 1 / Double(h).squareRoot()))
+        let bias = PeerInputs.normals(seed: seed, stream: 3, count: h, scale: 0.1)
+        let why = PeerInputs.normals(seed: seed, stream: 4, count: h, scale: 1 / Double(h).squareRoot())
+        let x = PeerInputs.normals(seed: seed, stream: 5, count: t * b * d, scale: 1)   // (T, B, D): time-major already
+        let cell = VanillaCell(weights: CellWeights(gateCount: 1, inputWeight: wxh, hiddenWeight: whh, inputBias: bias, hiddenBias: nil),
+                               activation: .tanh)
+        let u = Unroller(cell: cell, capacity: t, batch: b)
+        var adjoint = [Double](repeating: 0, count: b * h), gnorm = [Double](repeating: 0, count: t)
+        var dwhy = [Double](repeating: 0, count: h)
+        var checks = Checks()
+        func once() {
+            x.withUnsafeBufferPointer { xp in u.forward(steps: t, inputs: xp.baseAddress!) }
+            let hT = u.state(t)
+            var loss = 0.0
+            for i in 0..<h { dwhy[i] = 0 }
+            for r in 0..<b {
+                var y = 0.0
+                for i in 0..<h { y += why[i] * hT[r * h + i] }
+                loss += 0.5 * y * y
+                for i in 0..<h { adjoint[r * h + i] = y * why[i]; dwhy[i] += y * hT[r * h + i] }
+            }
+            u.beginBackward()
+            adjoint.withUnsafeBufferPointer { a in u.backward(from: t, to: 0, injected: t...t) { _ in a.baseAddress! } }
+            _ = u.parameterGradients(inputGradient: false)
+            gnorm.withUnsafeMutableBufferPointer { u.hiddenGradientNorms(into: $0.baseAddress!) }
+            checks = Checks(loss: loss, gnormSum: gnorm.reduce(0, +), gnormFirst: gnorm[0], gnormLast: gnorm[t - 1])
+        }
+        once()   // warm-up
+        var times: [Double] = []
+        for _ in 0..<common.reps { times.append(seconds(once)) }
+        return (median(times), checks)
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import Diagnostics
+import Foundation
+import Linalg
+import Plotting
+import Recurrent
+import TensorIO
+
+/// `gradlab diagnose`: gradient flow, Jacobian-product spectra, Lyapunov exponents and theory for a model file.
+struct DiagnoseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diagnose",
+        abstract: "Diagnose vanishing and exploding gradients in a recurrent model file.",
+        discussion: """
+        Runs the model (typically a trained PyTorch nn.RNN/LSTM/GRU exported with its own parameter names) \
+        over an input sequence and measures exactly, in log space: ‖∂h_T/∂h_t‖ at every lag, the singular \
+        values of ∂h_T/∂h_t, ‖∂L/∂h_t‖ for a random unit ∂L/∂h_T, the Lyapunov spectrum, and beside them the \
+        Pascanu et al. (2013) bound, ρ(W_hh)^k and (tanh) the mean-field prediction. docs/diagnostics.md \
+        defines every number.
+        """
+    )
+
+    enum CellOption: String, ExpressibleByArgument, CaseIterable { case rnn, lstm, gru }
+    enum ActivationOption: String, ExpressibleByArgument, CaseIterable {
+        case tanh, sigmoid, relu, linear, leakyRelu = "leaky-relu"
+    }
+    enum FormatOption: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Option(help: "Model file (.safetensors or .npz) with PyTorch parameter names.")
+    var model: String
+    @Option(help: "Input sequence .npy of shape (T, D); without it, --steps steps are generated.")
+    var input: String?
+    @Option(help: "Steps to generate when there is no --input.")
+    var steps = 200
+    @Option(help: "Std of i.i.d. Gaussian input noise when there is no --input (0 = autonomous run).")
+    var inputNoise = 0.0
+    @Option(help: "Initial state: \(InitialState.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var h0: InitialStateOption = .gaussian
+    @Option(help: "Seed for generated inputs, h_0, the adjoint ∂L/∂h_T and the Lyapunov run.")
+    var seed: UInt64 = 0
+    @Option(help: "Lags to report: all, log, log:N, or N (every N-th).")
+    var lags = "all"
+    @Option(help: "Number of Lyapunov exponents (0 = none).")
+    var lyapunov = 0
+    @Option(help: "Measured steps of the Lyapunov run (after a transient of --lyapunov-transient).")
+    var lyapunovSteps = 1000
+    @Option(help: "Transient steps discarded before measuring Lyapunov exponents.")
+    var lyapunovTransient = 200
+    @Option(help: "Cell (default: the file's metadata).")
+    var cell: CellOption?
+    @Option(help: "Activation of an rnn cell (default: the file's metadata).")
+    var activation: ActivationOption?
+    @Option(help: "Slope α of leaky-relu for negative inputs.")
+    var alpha: Double?
+    @Option(help: "Output format: text or json.")
+    var format: FormatOption = .text
+    @Option(help: "Write the diagnosis charts (PNG and SVG) into this directory.")
+    var plot: String?
+
+    enum InitialStateOption: String, ExpressibleByArgument, CaseIterable { case zeros, gaussian }
+
+    func validate() throws {
+        if LagSelection(parsing: lags) == nil {
+            throw ValidationError("--lags must be all, log, log:N (N ≥ 2) or a positive whole number N (every N-th lag); got '\(lags)'.")
+        }
+        if steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps).") }
+        if !(inputNoise >= 0) || !inputNoise.isFinite { throw ValidationError("--input-noise must be a finite number ≥ 0, got \(inputNoise).") }
+        if lyapunov < 0 { throw ValidationError("--lyapunov must be 0 (none) or a positive number of exponents, got \(lyapunov).") }
+        if lyapunovSteps < 1 { throw ValidationError("--lyapunov-steps must be at least 1, got \(lyapunovSteps).") }
+        if lyapunovTransient < 0 { throw ValidationError("--lyapunov-transient must be ≥ 0, got \(lyapunovTransient).") }
+        if input != nil && inputNoise != 0 { throw ValidationError("--input-noise generates inputs; it cannot be combined with --input.") }
+    }
+
+    func run() throws {
+        do {
+            let m = try RecurrentModel.load(model, cell: cell?.rawValue, activation: activation?.rawValue, leakySlope: alpha)
+            var options = DiagnosisOptions(steps: steps, input: inputNoise > 0 ? .gaussian(std: inputNoise) : .zeros,
+                                           initialState: h0 == .zeros ? .zeros : .gaussian,
+                                           lags: LagSelection(parsing: lags) ?? .all, lyapunovCount: lyapunov,
+                                           lyapunovSteps: lyapunovSteps, lyapunovTransient: lyapunovTransient)
+            if let input {
+                let (x, batched) = try SequenceBatch.loadInputs(input, featureSize: m.inputSize)
+                if batched && x.batchSize > 1 {
+                    throw RecurrentError("\(input): diagnose follows one sequence; give shape (T, D) (this file holds \(x.batchSize) sequences)")
+                }
+                options.inputs = try Matrix(rows: x.steps, cols: x.featureSize, elements: x.values)
+            }
+            let diagnosis = try Diagnosis(map: m.makeCell(), theory: m.theoryInputs, options: options, rng: RandomStream(seed: seed))
+            let title = "\(m.cell), H = \(m.hiddenSize)"
+            let report = format == .json ? try diagnosis.jsonString()
+                                         : diagnosis.textReport(title: "\(URL(fileURLWithPath: model).lastPathComponent) (\(title))")
+            FileHandle.standardOutput.write(Data((report + "\n").utf8))
+            if let plot {
+                let written = try DiagnosisCharts(diagnosis: diagnosis, model: m, title: title).write(to: plot)
+                FileHandle.standardError.write(Data("charts: \(written.joined(separator: ", "))\n".utf8))
+            }
+        } catch let e as RecurrentError {
+            FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
+            throw ExitCode.failure
+        } catch let e as TensorIOError {
+            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            throw ExitCode.failure
+        } catch let e as LinalgError {
+            FileHandle.standardError.write(Data("error: \(model): \(e.description)\n".utf8))
+            throw ExitCode.failure
+        } catch let e as PlotError {
+            FileHandle.standardError.write(Data("error: charts: \(e.description)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+extension RecurrentModel {
+    /// What theory needs from this model: W_hh and γ for a vanilla cell; nothing for gated cells,
+    /// where neither the Pascanu bound nor the mean-field prediction applies as stated.
+    var theoryInputs: TheoryInputs {
+        guard case .rnn(let activation) = cell else { return TheoryInputs() }
+        return TheoryInputs(recurrentWeight: cellWeights.hiddenWeight, derivativeBound: activation.derivativeBound,
+                            isTanh: activation == .tanh)
+    }
+}

@@ -1,0 +1,89 @@
+import Diagnostics
+import Foundation
+import Plotting
+import Recurrent
+
+/// The charts of `gradlab diagnose --plot DIR`, built from a diagnosis with the standard recipes.
+struct DiagnosisCharts {
+    let diagnosis: Diagnosis
+    let model: RecurrentModel
+    let title: String
+
+    /// Writes every chart that has data as PNG and SVG into `directory`; returns the paths written.
+    func write(to directory: String) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var written: [String] = []
+        for (name, figure) in try figures() {
+            for format in [OutputFormat.png, .svg] {
+                let path = (directory as NSString).appendingPathComponent("\(name).\(format.fileExtension)")
+                for warning in try figure.write(to: path, format: format) {
+                    FileHandle.standardError.write(Data("warning: \(path): \(warning)\n".utf8))
+                }
+                written.append(path)
+            }
+        }
+        return written
+    }
+
+    func figures() throws -> [(String, Figure)] {
+        let d = diagnosis
+        var out: [(String, Figure)] = []
+
+        // ‖∂h_T/∂h_t‖ against lag, with theory.
+        let finite = d.jacobianNorms.compactMap { n in n.spectralLog10.map { (Double(n.lag), $0) } }
+        if finite.count >= 2 {
+            var theory: [TheoryLine] = []
+            let lags = d.jacobianNorms.map { Double($0.lag) }
+            if !d.pascanuBoundLog10.isEmpty {
+                theory.append(TheoryLine(lags: lags, log10Values: d.pascanuBoundLog10.map(\.value), kind: .pascanuBound))
+            }
+            if !d.linearRateLog10.isEmpty {
+                theory.append(TheoryLine(lags: lags, log10Values: d.linearRateLog10.map(\.value), kind: .spectralPower))
+            }
+            let series = NormVsLagSeries(lags: finite.map(\.0), log10Norm: finite.map(\.1), label: "measured ‖∂h_{T}/∂h_{t}‖₂")
+            var chart = NormVsLagChart(series: [series], theory: theory, title: "‖∂h_{T}/∂h_{t}‖₂ against lag — \(title)")
+            chart.bandDescription = ""
+            out.append(("jacobian-norm-vs-lag", Recipe.normVsLag(chart)))
+        }
+
+        // ‖∂L/∂h_t‖ against t.
+        let grads = d.gradNormLog10.enumerated().compactMap { t, v in v.map { (Double(t), $0) } }
+        if grads.count >= 2 {
+            var chart = NormVsLagChart(series: [NormVsLagSeries(lags: grads.map(\.0), log10Norm: grads.map(\.1), label: "‖∂L/∂h_t‖")],
+                                       title: "‖∂L/∂h_{t}‖ through time — \(title)")
+            chart.xLabel = "step t"
+            chart.yLabel = "log_{10} ‖∂L / ∂h_{t}‖"
+            out.append(("grad-norm", Recipe.normVsLag(chart)))
+        }
+
+        // Singular values of ∂h_T/∂h_t at the largest recorded lag, above the round-off floor
+        // (the product is held to double precision relative to σ_max: docs/diagnostics.md).
+        if let lag = d.singularValuesLog10.keys.max(), let all = d.singularValuesLog10[lag], let top = all.first {
+            let values = all.filter { $0 > top - 15 }
+            if values.count >= 2, let lo = values.min() {
+                var chart = SingularValuesChart(values: values, bins: min(40, max(10, values.count / 3)),
+                                                title: "Singular values of ∂h_{T}/∂h_{T−\(lag)}")
+                chart.xLabel = "log_{10} σ_{i}"
+                let dropped = all.count - values.count
+                chart.label = dropped == 0 ? "measured" : "measured (\(dropped) below the round-off floor σ_{max}·10^{−15} not shown)"
+                let pad = max((top - lo) * 0.05, 0.5)
+                chart.range = (lo - pad)...(top + pad)
+                out.append(("singular-values", Recipe.singularValues(chart)))
+            }
+        }
+
+        // Lyapunov spectrum.
+        if !d.lyapunov.isEmpty {
+            out.append(("lyapunov", Recipe.lyapunov(LyapunovChart(series: [LyapunovSeries(exponents: d.lyapunov, label: "measured")],
+                                                                  title: "Lyapunov spectrum — \(title)"))))
+        }
+
+        // Eigenvalues of W_hh (vanilla cells).
+        if case .rnn = model.cell {
+            let ev = try model.cellWeights.hiddenWeight.eigenvalues()
+            out.append(("eigenvalues", Recipe.eigenvalues(EigenvaluesChart(sets: [EigenvalueSet(real: ev.map(\.real), imag: ev.map(\.imaginary), label: "λ(W_{hh})")],
+                                                                          title: "Eigenvalues of W_{hh}"))))
+        }
+        return out
+    }
+}

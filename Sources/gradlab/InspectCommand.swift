@@ -1,0 +1,213 @@
+import ArgumentParser
+import ComplexModule
+import Foundation
+import Initializers
+import Linalg
+import TensorIO
+import Plotting
+
+/// `gradlab inspect`: the spectrum of the weight matrices in a file.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Report spectral radius, singular values, conditioning and orthogonality of weight matrices.",
+        discussion: """
+        Reports every matrix (rank-2 tensor) of FILE, or only --tensor NAME. For an LSTM or GRU \
+        weight_hh_l0 (cell from the file's metadata, else from its 4H×H or 3H×H shape) each gate block \
+        is reported too.
+        """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Argument(help: "A .npy, .npz or .safetensors file.")
+    var file: String
+    @Option(help: "Only this tensor.")
+    var tensor: String?
+    @Option(help: "Output format.")
+    var format: Format = .text
+    @Option(help: "Significant digits in text output.")
+    var digits: Int = 6
+    @Option(help: "Draw the eigenvalues (complex plane, unit circle) and the singular-value histogram to OUT.png, .svg or .pdf (first matrix, or --tensor).")
+    var plot: String?
+
+    func validate() throws {
+        guard (1...17).contains(digits) else { throw ValidationError("--digits must be between 1 and 17, got \(digits).") }
+        if let plot, OutputFormat(rawValue: (plot as NSString).pathExtension.lowercased()) == nil {
+            throw ValidationError("--plot needs a file name ending in .png, .svg or .pdf, got '\(plot)'.")
+        }
+    }
+
+    func run() throws {
+        // TensorIOError and InitError are one line "<file>: <problem>"; ArgumentParser prints them as "Error: …".
+        let reports = try TensorSpectrumReport.reports(file: file, tensor: tensor)
+        switch format {
+        case .text: print(InspectText(digits: digits).render(reports, file: file), terminator: "")
+        case .json: print(try InspectJSON.render(reports, file: file))
+        }
+        if let plot, let first = reports.first {
+            try SpectrumChart(report: first, file: file).write(to: plot)
+        }
+    }
+}
+
+/// Aligned text: one block per tensor, gate blocks as extra columns.
+struct InspectText {
+    let digits: Int
+    /// Eigenvalues and singular values printed in text (all of them go to JSON).
+    let listLimit = 12
+
+    func number(_ x: Double?) -> String {
+        guard let x else { return "—" }
+        return x.isFinite ? String(format: "%.\(digits)g", x) : (x > 0 ? "inf" : "-inf")
+    }
+
+    func render(_ reports: [TensorSpectrumReport], file: String) -> String {
+        var out = ""
+        for r in reports {
+            let columns = [("all", r.whole)] + r.gates.map { ("gate \($0.name)", $0.report) }
+            out += "\(file): '\(r.name)' \(r.whole.rows)×\(r.whole.cols)"
+            out += r.layout.map { $0 == .rnn ? "" : " (\($0.rawValue): gates \($0.gateNames.joined(separator: ", ")))" } ?? ""
+            out += "\n"
+            let rows: [(String, (SpectrumReport) -> Double?)] = [
+                ("spectral radius ρ", { $0.spectralRadius }), ("σ_max", { $0.sigmaMax }), ("σ_min", { $0.sigmaMin }),
+                ("condition number", { $0.conditionNumber }), ("Frobenius norm", { $0.frobeniusNorm }),
+                ("‖WᵀW − I‖_F", { $0.orthogonalityDefect }),
+            ]
+            let width = max(digits + 7, columns.map(\.0.count).max() ?? 0)
+            out += "  " + "".padding(toLength: 20, withPad: " ", startingAt: 0)
+                + columns.map { $0.0.leftPadded(width) }.joined(separator: "  ") + "\n"
+            for (label, value) in rows {
+                out += "  " + label.padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + columns.map { number(value($0.1)).leftPadded(width) }.joined(separator: "  ") + "\n"
+            }
+            let w = r.whole
+            if !w.eigenvalues.isEmpty {
+                let sorted = w.eigenvalues.sorted { $0.length > $1.length }
+                let shown = sorted.prefix(listLimit).map { z in
+                    z.imaginary == 0 ? number(z.real) : "\(number(z.real))\(z.imaginary < 0 ? "−" : "+")\(number(abs(z.imaginary)))i"
+                }
+                out += "  eigenvalues (\(sorted.count), largest |λ| first): " + shown.joined(separator: ", ")
+                out += sorted.count > listLimit ? ", … (--format json for all)\n" : "\n"
+            }
+            out += "  singular values (\(w.singularValues.count)): " + w.singularValues.prefix(listLimit).map { number($0) }.joined(separator: ", ")
+            out += w.singularValues.count > listLimit ? ", … (--format json for all)\n" : "\n"
+        }
+        return out
+    }
+}
+
+/// JSON: {"file", "tensors": [{name, shape, …, "eigenvalues": [[re, im], …], "gates": [{gate, …}]}]}.
+/// A condition number of +∞ (σ_min = 0) is null.
+enum InspectJSON {
+    struct Stats: Encodable {
+        let shape: [Int]
+        let spectral_radius: Double?
+        let sigma_max: Double
+        let sigma_min: Double
+        let condition_number: Double?
+        let frobenius_norm: Double
+        let orthogonality_defect: Double
+        let eigenvalues: [[Double]]
+        let singular_values: [Double]
+        init(_ r: SpectrumReport) {
+            shape = [r.rows, r.cols]
+            spectral_radius = r.spectralRadius
+            sigma_max = r.sigmaMax
+            sigma_min = r.sigmaMin
+            condition_number = r.conditionNumber.isFinite ? r.conditionNumber : nil
+            frobenius_norm = r.frobeniusNorm
+            orthogonality_defect = r.orthogonalityDefect
+            eigenvalues = r.eigenvalues.map { [$0.real, $0.imaginary] }
+            singular_values = r.singularValues
+        }
+        enum Key: String, CodingKey {
+            case shape, spectral_radius, sigma_max, sigma_min, condition_number, frobenius_norm, orthogonality_defect
+            case eigenvalues, singular_values
+        }
+        /// Optionals are written as null, not omitted, so every report has the same keys.
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(shape, forKey: .shape)
+            try c.encode(spectral_radius, forKey: .spectral_radius)
+            try c.encode(sigma_max, forKey: .sigma_max)
+            try c.encode(sigma_min, forKey: .sigma_min)
+            try c.encode(condition_number, forKey: .condition_number)
+            try c.encode(frobenius_norm, forKey: .frobenius_norm)
+            try c.encode(orthogonality_defect, forKey: .orthogonality_defect)
+            try c.encode(eigenvalues, forKey: .eigenvalues)
+            try c.encode(singular_values, forKey: .singular_values)
+        }
+    }
+    struct Gate: Encodable { let gate: String; let stats: Stats }
+    struct Entry: Encodable {
+        let name: String
+        let stats: Stats
+        let layout: String?
+        let gates: [Gate]
+        func encode(to encoder: Encoder) throws {
+            try stats.encode(to: encoder)
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(layout, forKey: .layout)
+            try c.encode(gates.map { GateOut(gate: $0.gate, stats: $0.stats) }, forKey: .gates)
+        }
+        enum Key: String, CodingKey { case name, layout, gates }
+    }
+    struct GateOut: Encodable {
+        let gate: String
+        let stats: Stats
+        func encode(to encoder: Encoder) throws {
+            try stats.encode(to: encoder)
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(gate, forKey: .gate)
+        }
+        enum Key: String, CodingKey { case gate }
+    }
+    struct Document: Encodable { let file: String; let tensors: [Entry] }
+
+    static func render(_ reports: [TensorSpectrumReport], file: String) throws -> String {
+        let doc = Document(file: file, tensors: reports.map { r in
+            Entry(name: r.name, stats: Stats(r.whole), layout: r.layout?.rawValue,
+                  gates: r.gates.map { Gate(gate: $0.name, stats: Stats($0.report)) })
+        })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(doc), as: UTF8.self)
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}
+
+/// `inspect --plot`: eigenvalues in the complex plane beside the singular-value histogram, with the
+/// quarter-circle law overlaid when the matrix looks i.i.d. Gaussian.
+struct SpectrumChart {
+    let report: TensorSpectrumReport
+    let file: String
+
+    func write(to path: String) throws {
+        let w = report.whole
+        var panels: [Axes] = []
+        if !w.eigenvalues.isEmpty {
+            let eig = Recipe.eigenvalues(EigenvaluesChart(sets: [EigenvalueSet(real: w.eigenvalues.map(\.real),
+                                                                               imag: w.eigenvalues.map(\.imaginary),
+                                                                               label: "eigenvalues")]))
+            panels += eig.panels
+        }
+        // Plotting's quarter-circle law is parametrised by σ, the entries' scale: radius R = 2σ.
+        let theory = w.quarterCircleRadius.map { QuarterCircleLaw.curve(sigma: $0 / 2) }
+        panels += Recipe.singularValues(SingularValuesChart(values: w.singularValues, theory: theory)).panels
+        let name = (file as NSString).lastPathComponent
+        let figure = Figure(width: 460 * Double(panels.count), height: 360, rows: 1, columns: panels.count, panels: panels,
+                            title: "\(name): '\(report.name)' (\(w.rows)×\(w.cols))")
+        let format = OutputFormat(rawValue: (path as NSString).pathExtension.lowercased()) ?? .png
+        for warning in try figure.write(to: path, format: format) {
+            FileHandle.standardError.write(Data("warning: \(path): \(warning)\n".utf8))
+        }
+        FileHandle.standardError.write(Data("chart: \(path)\n".utf8))
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+import TensorIO
+
+/// `gradlab trace`: one forward pass and BPTT on a model file, printed like a hand calculation.
+struct TraceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Print a forward pass and backpropagation through time step by step.",
+        discussion: """
+        The model file (.safetensors or .npz) holds PyTorch's names: weight_ih_l0, weight_hh_l0, \
+        optional bias_ih_l0, bias_hh_l0, head.weight, head.bias. Inputs are .npy of shape (T, D) or \
+        (B, T, D); targets .npy (float for mse/bce, int64 class indices for ce) shaped like the outputs. \
+        Without --target the trace is a pure gradient-flow study: ∂L/∂h = 1 at the output steps \
+        (L = the sum of those hidden states).
+        """
+    )
+
+    enum CellOption: String, ExpressibleByArgument, CaseIterable { case rnn, lstm, gru }
+    enum ActivationOption: String, ExpressibleByArgument, CaseIterable {
+        case tanh, sigmoid, relu, linear, leakyRelu = "leaky-relu"
+    }
+    enum LossOption: String, ExpressibleByArgument, CaseIterable { case mse, bce, ce }
+    enum OutputsOption: String, ExpressibleByArgument, CaseIterable { case last, all }
+    enum FormatOption: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Option(help: "Model file (.safetensors or .npz).")
+    var model: String
+    @Option(help: "Input .npy, shape (T, D) or (B, T, D).")
+    var input: String
+    @Option(help: "Target .npy (omit for ∂L/∂h = 1 at the output steps).")
+    var target: String?
+    @Option(help: "Cell (default: the file's metadata).")
+    var cell: CellOption?
+    @Option(help: "Activation of an rnn cell (default: the file's metadata).")
+    var activation: ActivationOption?
+    @Option(help: "Slope α of leaky-relu for negative inputs.")
+    var alpha: Double?
+    @Option(help: "Loss (with --target).")
+    var loss: LossOption = .mse
+    @Option(help: "Outputs on the last step only or on every step.")
+    var outputs: OutputsOption = .last
+    @Option(help: "Truncated BPTT, PyTorch recipe: chunks of K steps.")
+    var truncate: Int?
+    @Option(help: "Williams–Peng BPTT(k1, k2): every K1 steps …")
+    var k1: Int?
+    @Option(help: "… backpropagate through the last K2 steps (K2 ≥ K1).")
+    var k2: Int?
+    @Option(help: "Output format.")
+    var format: FormatOption = .text
+    @Option(help: "Decimals in text output.")
+    var digits = 4
+
+    func validate() throws {
+        if truncate != nil && (k1 != nil || k2 != nil) {
+            throw ValidationError("--truncate and --k1/--k2 are alternatives; give one of them.")
+        }
+        if (k1 == nil) != (k2 == nil) { throw ValidationError("--k1 and --k2 must be given together.") }
+        if let k = truncate, k < 1 { throw ValidationError("--truncate must be at least 1, got \(k).") }
+        if let a = k1, let b = k2, !(1 <= a && a <= b) { throw ValidationError("--k1 and --k2 need 1 ≤ k1 ≤ k2, got \(a) and \(b).") }
+        if !(0...17).contains(digits) { throw ValidationError("--digits must be between 0 and 17, got \(digits).") }
+        if let a = alpha, !a.isFinite { throw ValidationError("--alpha must be a finite number.") }
+    }
+
+    func run() throws {
+        do {
+            let m = try RecurrentModel.load(model, cell: cell?.rawValue, activation: activation?.rawValue, leakySlope: alpha)
+            let (x, batched) = try SequenceBatch.loadInputs(input, featureSize: m.inputSize)
+            let mode: OutputMode = outputs == .last ? .last : .all
+            let objective: Objective
+            if let target {
+                if loss == .ce && m.outputSize < 2 {
+                    throw RecurrentError("\(model): ce needs at least 2 classes, but the outputs have size \(m.outputSize)")
+                }
+                objective = try Objective.load(target, loss: loss.rawValue, outputs: mode, steps: x.steps, batch: x.batchSize,
+                                               batched: batched, outputSize: m.outputSize)
+            } else {
+                let tOut = mode == .last ? 1 : x.steps
+                objective = .adjoint(try SequenceBatch(steps: tOut, batchSize: x.batchSize, featureSize: m.hiddenSize,
+                                                       timeMajor: [Double](repeating: 1, count: tOut * x.batchSize * m.hiddenSize)))
+            }
+            let truncation: Truncation = truncate.map { .chunks($0) } ?? (k1.map { .williamsPeng(k1: $0, k2: k2!) } ?? .none)
+            let report = try TraceReport(model: m, inputs: x, batched: batched, outputs: mode, objective: objective, truncation: truncation)
+            print(format == .json ? report.json() : report.text(digits: digits), terminator: format == .json ? "\n" : "")
+        } catch let e as RecurrentError {
+            FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
+            throw ExitCode.failure
+        } catch let e as TensorIOError {
+            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Testing
+import Foundation
+import ComplexModule
+import Linalg
+import Recurrent
+@testable import Diagnostics
+
+@Suite("Lyapunov spectra and theory")
+struct LyapunovTests {
+    @Test func orthogonalLinearHasZeroExponents() throws {
+        let h = 12
+        let map = TestMap(w: try orthogonalWeight(h, seed: 4), u: Matrix(rows: h, cols: 1), phi: .linear)
+        var rng = RandomStream(seed: 1)
+        let spectrum = try LyapunovSpectrum(map: map, options: .init(count: h, steps: 500, transient: 10, initialState: .zeros), rng: &rng)
+        #expect(spectrum.exponents.count == h)
+        #expect(spectrum.exponents.allSatisfy { abs($0) < 1e-10 })
+    }
+
+    /// A linear map's Lyapunov spectrum is the sorted ln|λ_i(W)|.
+    @Test func linearSpectrumIsLogEigenvalueModuli() throws {
+        let h = 6
+        let w = gaussianWeight(h, gain: 1.2, seed: 17)
+        let expected = try w.eigenvalues().map { Foundation.log($0.length) }.sorted(by: >)
+        let map = TestMap(w: w, u: Matrix(rows: h, cols: 1), phi: .linear)
+        var rng = RandomStream(seed: 2)
+        let spectrum = try LyapunovSpectrum(map: map, options: .init(count: h, steps: 20_000, transient: 0, initialState: .zeros), rng: &rng)
+        for (got, want) in zip(spectrum.exponents, expected) { #expect(abs(got - want) < 1e-3, "\(got) vs \(want)") }
+    }
+
+    /// With K = S and QR every step, Σλ_i = (1/T)·Σ_t ln|det J_t| along the same trajectory.
+    @Test func exponentSumIsMeanLogDeterminant() throws {
+        let h = 8, steps = 400, transient = 50
+        let w = gaussianWeight(h, gain: 2.0, seed: 5)
+        let map = TestMap(w: w, u: Matrix(rows: h, cols: 1), phi: .tanh)
+        var rng = RandomStream(seed: 6)
+        var replay = rng
+        let spectrum = try LyapunovSpectrum(map: map, options: .init(count: h, steps: steps, transient: transient), rng: &rng)
+        // Replay the same trajectory: same initial state draw, zero input.
+        var state = makeInitialState(.gaussian, hiddenSize: h, stateSize: h, rng: &replay)
+        var ws = map.makeWorkspace()
+        var next = state, jac = Matrix(rows: h, cols: h)
+        var sum = 0.0
+        let x = [0.0]
+        for t in 1...(transient + steps) {
+            jac.withUnsafeMutableBufferPointer { map.jacobian(state, x, into: $0.baseAddress!, workspace: &ws) }
+            if t > transient { sum += try jac.logAbsDeterminant().logAbs }
+            map.step(state, x, into: &next, workspace: &ws)
+            swap(&state, &next)
+        }
+        #expect(abs(spectrum.exponents.reduce(0, +) - sum / Double(steps)) < 1e-8)
+    }
+
+    /// Chaotic tanh networks: λ_max matches the mean-field prediction within 0.01 (H = 500, zero input).
+    @Test(arguments: [1.5, 2.0, 3.0])
+    func tanhMaximalExponentMatchesMeanField(g: Double) throws {
+        let h = 500
+        // The production cell (not the test map): W_hh Gaussian with gain g, no input.
+        let weights = CellWeights(gateCount: 1, inputWeight: Matrix(rows: h, cols: 1),
+                                  hiddenWeight: gaussianWeight(h, gain: g, seed: 100 + UInt64(g * 10)), inputBias: nil, hiddenBias: nil)
+        let map = VanillaCell(weights: weights, activation: .tanh)
+        var rng = RandomStream(seed: 8)
+        let spectrum = try LyapunovSpectrum(map: map, options: .init(count: 1, steps: 1500, transient: 300), rng: &rng)
+        let theory = Theory.meanFieldTanh(gain: g).lambdaMax
+        #expect(abs(try #require(spectrum.maximum) - theory) < 0.01, "g = \(g): \(spectrum.maximum!) vs mean field \(theory)")
+    }
+
+    @Test func meanFieldClosedForms() {
+        #expect(abs(Theory.gaussianExpectation { $0 * $0 } - 1) < 1e-12)
+        #expect(abs(Theory.gaussianExpectation { $0 * $0 * $0 * $0 } - 3) < 1e-12)
+        #expect(Theory.meanFieldTanh(gain: 0.8) == (0, log(0.8)))
+        let (q, _) = Theory.meanFieldTanh(gain: 2)
+        let residual = 4 * Theory.gaussianExpectation { let t = tanh(q.squareRoot() * $0); return t * t } - q
+        #expect(q > 0.5 && abs(residual) < 1e-12)
+    }
+
+    @Test func kaplanYorke() throws {
+        // Partial sums 0.693, 0.470, −0.916 → j = 2, D = 2 + 0.470/|ln 0.25|.
+        let l = [log(2.0), log(0.8), log(0.25)]
+        #expect(abs(LyapunovSpectrum.kaplanYorkeDimension(l) - (2 + (l[0] + l[1]) / abs(l[2]))) < 1e-15)
+        #expect(LyapunovSpectrum.kaplanYorkeDimension([-0.1, -0.2]) == 0)
+        #expect(LyapunovSpectrum.kaplanYorkeDimension([0.3, 0.1]) == 2)
+        let map = TestMap(w: .diagonal([2, 0.8, 0.25]), u: Matrix(rows: 3, cols: 1), phi: .linear)
+        var rng = RandomStream(seed: 1)
+        #expect(throws: Error.self) { try LyapunovSpectrum(map: map, options: .init(count: 4, steps: 10), rng: &rng) }
+    }
+}
