@@ -177,6 +177,14 @@ public struct InitSection: Decodable, Sendable {
 
 /// `sequence:` — length, inputs and initial state of the unrolled sequence.
 public struct SequenceSpec: Decodable, Sendable {
+    /// The state h_0 (for LSTM, c_0 = 0).
+    public enum InitialState: String, SchemaChoice {
+        case zeros, gaussian
+        public var explanation: String {
+            self == .zeros ? "h_0 = 0" : "h_0 ~ N(0, h0_std²)"
+        }
+    }
+
     /// T, the number of steps.
     public var length: Int
     public var input: InputSpec
@@ -227,12 +235,6 @@ public enum InputKind: String, SchemaChoice {
     }
 }
 
-public enum InitialState: String, SchemaChoice {
-    case zeros, gaussian
-    public var explanation: String {
-        self == .zeros ? "h_0 = 0" : "h_0 ~ N(0, h0_std²)"
-    }
-}
 
 /// `loss:` — what the gradient flows from.
 public struct LossSpec: Decodable, Sendable {

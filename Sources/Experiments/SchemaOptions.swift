@@ -34,31 +34,6 @@ public enum Measure: String, SchemaChoice {
     }
 }
 
-/// Which lags k = T − t to measure.
-public enum LagSelection: Decodable, Sendable, Equatable, CustomStringConvertible {
-    /// Every lag 0…T.
-    case all
-    /// About `diagnostics.log_lags` lags spaced evenly in log k (always including 0 and T).
-    case log
-    /// Every n-th lag (and T).
-    case every(Int)
-
-    public init(from decoder: Decoder) throws {
-        switch try decoder.wordOrCount(words: ["all", "log"], countHint: "N (every N-th lag)") {
-        case .count(let n): self = .every(n)
-        case .word(let w): self = w == "all" ? .all : .log
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .all: return "all"
-        case .log: return "log"
-        case let .every(n): return String(n)
-        }
-    }
-}
-
 /// How many Lyapunov exponents: all H (or 2H for LSTM), or the top K.
 public enum ExponentCount: Decodable, Sendable, Equatable {
     case all
@@ -91,7 +66,32 @@ extension Decoder {
 
 /// `diagnostics:` — options of the measurements.
 public struct DiagnosticsOptions: Decodable, Sendable {
-    public var lags: LagSelection
+    /// Which lags k = T − t to measure.
+    public enum Lags: Decodable, Sendable, Equatable, CustomStringConvertible {
+        /// Every lag 0…T.
+        case all
+        /// About `diagnostics.log_lags` lags spaced evenly in log k (always including 0 and T).
+        case log
+        /// Every n-th lag (and T).
+        case every(Int)
+
+        public init(from decoder: Decoder) throws {
+            switch try decoder.wordOrCount(words: ["all", "log"], countHint: "N (every N-th lag)") {
+            case .count(let n): self = .every(n)
+            case .word(let w): self = w == "all" ? .all : .log
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .all: return "all"
+            case .log: return "log"
+            case let .every(n): return String(n)
+            }
+        }
+    }
+
+    public var lags: Lags
     /// Number of log-spaced lags when `lags: log`.
     public var logLags: Int
     /// Lags at which singular values of ∂h_T/∂h_t are recorded (lags beyond T are skipped).

@@ -38,7 +38,7 @@ struct List: ParsableCommand {
                 ("eigenvalue_phases", "the arguments of those eigenvalues, in radians"),
             ]),
             ("inputs (sequence.input.kind:)", choices(InputKind.self)),
-            ("initial states (sequence.h0:)", choices(InitialState.self)),
+            ("initial states (sequence.h0:)", choices(SequenceSpec.InitialState.self)),
             ("losses (loss.kind:)", choices(LossKind.self)),
             ("measures (measure:)", choices(Measure.self)),
             ("lag selections (diagnostics.lags:)", [
