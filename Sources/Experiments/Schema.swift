@@ -181,7 +181,7 @@ public struct SequenceSpec: Decodable, Sendable {
     public enum InitialState: String, SchemaChoice {
         case zeros, gaussian
         public var explanation: String {
-            self == .zeros ? "h_0 = 0" : "h_0 ~ N(0, h0_std²)"
+            self == .zeros ? "h_0 = 0" : "h_0 ~ N(0, 1) per unit (an LSTM's c_0 stays 0)"
         }
     }
 
@@ -189,10 +189,8 @@ public struct SequenceSpec: Decodable, Sendable {
     public var length: Int
     public var input: InputSpec
     public var h0: InitialState
-    /// Standard deviation of a `gaussian` h0.
-    public var h0Std: Double
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case length, input, h0, h0Std = "h0_std" }
+    enum CodingKeys: String, CodingKey, CaseIterable { case length, input, h0 }
 
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -200,13 +198,11 @@ public struct SequenceSpec: Decodable, Sendable {
         length = try c.decode(Int.self, forKey: .length)
         input = try c.value(.input, or: InputSpec())
         h0 = try c.value(.h0, or: .zeros)
-        h0Std = try c.value(.h0Std, or: 1.0)
     }
 
     func validate() throws {
         try require(length >= 1, "must be at least 1", at: ["sequence", "length"])
         try require(input.std >= 0 && input.std.isFinite, "must be a finite number ≥ 0", at: ["sequence", "input", "std"])
-        try require(h0Std >= 0 && h0Std.isFinite, "must be a finite number ≥ 0", at: ["sequence", "h0_std"])
     }
 }
 
