@@ -117,17 +117,21 @@ public struct ExecutorRegistry: Sendable {
         public let run: Executor
         /// Rough cost of one configuration in seconds on one core (for the time estimate).
         public let estimatedSeconds: @Sendable (ExperimentSpec) -> Double
+        /// Throws `ConfigurationFailure` for a configuration this executor cannot run (checked for
+        /// every grid point before anything runs).
+        public let check: @Sendable (ExperimentSpec) throws -> Void
     }
 
     private var entries: [Mode: Entry] = [:]
 
     public init() {}
 
-    /// Registers `run` for `mode`; `estimatedSeconds` defaults to `flopEstimate`.
+    /// Registers `run` for `mode`; `estimatedSeconds` defaults to `flopEstimate`, `check` to none.
     public mutating func register(_ mode: Mode,
                                   estimatedSeconds: @escaping @Sendable (ExperimentSpec) -> Double = ExecutorRegistry.flopEstimate,
+                                  check: @escaping @Sendable (ExperimentSpec) throws -> Void = { _ in },
                                   run: @escaping Executor) {
-        entries[mode] = Entry(run: run, estimatedSeconds: estimatedSeconds)
+        entries[mode] = Entry(run: run, estimatedSeconds: estimatedSeconds, check: check)
     }
 
     public subscript(mode: Mode) -> Entry? { entries[mode] }

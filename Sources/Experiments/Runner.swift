@@ -88,6 +88,14 @@ public enum Runner {
             let available = registry.modes.isEmpty ? "no mode has one" : "available: " + registry.modes.map(\.rawValue).joined(separator: ", ")
             throw RunError("mode '\(mode.rawValue)' has no executor in this build (\(available))")
         }
+        for point in experiment.points {
+            do {
+                try registry[point.spec.mode]?.check(point.spec)
+            } catch let failure as ConfigurationFailure {
+                let which = point.identity.isEmpty ? "" : " (configuration \(point.identity))"
+                throw RunError("\(experiment.source): \(failure.reason)\(which)")
+            }
+        }
         if options.requireExistingRun && !fm.fileExists(atPath: out.appendingPathComponent("results.sqlite").path) {
             throw RunError("--resume: \(out.path) holds no run to resume (no results.sqlite)")
         }

@@ -99,19 +99,17 @@ public struct DiagnosticsOptions: Decodable, Sendable {
     public var lyapunov: ExponentCount
     /// Lyapunov: steps discarded before averaging.
     public var transient: Int
-    /// Lyapunov / Jacobian products: re-orthonormalise (QR) every this many steps.
+    /// Lyapunov mode: re-orthonormalise (QR) every this many steps.
     public var reorthonormalize: Int
-    /// Gradient horizon: the first lag where ‖∂h_T/∂h_t‖ < horizon_ratio · ‖∂h_T/∂h_T‖.
-    public var horizonRatio: Double
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case lags, logLags = "log_lags", singularValueLags = "singular_value_lags", lyapunov, transient
-        case reorthonormalize, horizonRatio = "horizon_ratio"
+        case reorthonormalize
     }
 
     public init() {
         lags = .log; logLags = 50; singularValueLags = [1, 10, 100]; lyapunov = .all
-        transient = 100; reorthonormalize = 1; horizonRatio = 1e-6
+        transient = 100; reorthonormalize = 1
     }
 
     public init(from decoder: Decoder) throws {
@@ -124,7 +122,6 @@ public struct DiagnosticsOptions: Decodable, Sendable {
         lyapunov = try c.value(.lyapunov, or: d.lyapunov)
         transient = try c.value(.transient, or: d.transient)
         reorthonormalize = try c.value(.reorthonormalize, or: d.reorthonormalize)
-        horizonRatio = try c.value(.horizonRatio, or: d.horizonRatio)
     }
 
     func validate(length: Int) throws {
@@ -135,7 +132,6 @@ public struct DiagnosticsOptions: Decodable, Sendable {
         }
         try require(transient >= 0, "must be ≥ 0", at: p + ["transient"])
         try require(reorthonormalize >= 1, "must be at least 1", at: p + ["reorthonormalize"])
-        try require(horizonRatio > 0 && horizonRatio < 1, "must be in (0, 1)", at: p + ["horizon_ratio"])
     }
 }
 

@@ -14,7 +14,7 @@ import Recurrent
 /// splits that one further), `lyapunov` in lyapunov mode.
 enum DiagnosticsExecutors {
     static func register(into registry: inout ExecutorRegistry) {
-        registry.register(.gradientFlow) { configuration, random in try gradientFlow(configuration.spec, random) }
+        registry.register(.gradientFlow, check: checkGradientFlow) { configuration, random in try gradientFlow(configuration.spec, random) }
         registry.register(.lyapunov) { configuration, random in try lyapunov(configuration.spec, random) }
     }
 
@@ -68,14 +68,19 @@ enum DiagnosticsExecutors {
         }
     }
 
-    /// Runs a `Diagnosis` on one unrolled sequence of length T.
-    static func gradientFlow(_ spec: ExperimentSpec, _ random: RandomStream) throws -> ConfigurationResult {
+    /// What gradient-flow cannot measure yet.
+    @Sendable static func checkGradientFlow(_ spec: ExperimentSpec) throws {
         guard spec.loss.kind == .adjoint else {
             throw ConfigurationFailure("loss \(spec.loss.kind.rawValue): gradient-flow measures from an adjoint ∂L/∂h_T only (loss: {kind: adjoint})")
         }
         if spec.measure.contains(.contributions) {
             throw ConfigurationFailure("measure contributions is not computed by Diagnostics yet; remove it from measure:")
         }
+    }
+
+    /// Runs a `Diagnosis` on one unrolled sequence of length T.
+    static func gradientFlow(_ spec: ExperimentSpec, _ random: RandomStream) throws -> ConfigurationResult {
+        try checkGradientFlow(spec)
         let m = try model(spec, random)
         let t = spec.sequence.length
         let lags: LagSelection = switch spec.diagnostics.lags {

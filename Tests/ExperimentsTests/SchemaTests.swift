@@ -44,7 +44,7 @@ func loadError(_ text: String, overrides: [String] = [], recipes: [String]? = ni
         #expect(spec.model.hidden == 4 && spec.model.input == 2 && spec.model.cell == .rnn)
         #expect(spec.initialization.weightHH?.spectralRadius == 0.9)
         #expect(spec.sequence.length == 10 && spec.sequence.h0 == .zeros)
-        #expect(spec.diagnostics.lags == .log && spec.diagnostics.horizonRatio == 1e-6)
+        #expect(spec.diagnostics.lags == .log && spec.diagnostics.logLags == 50 && spec.diagnostics.lyapunov == .all)
         #expect(spec.measure == [.gradNorm, .jacobianNorm])
     }
 
