@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TensorIO", targets: ["TensorIO"]),
         .library(name: "Initializers", targets: ["Initializers"]),
         .library(name: "Plotting", targets: ["Plotting"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -75,6 +76,9 @@ let package = Package(
         // A run directory's declared plots: reads results.sqlite, draws Plotting recipes into plots/.
         .target(name: "ExperimentPlots", dependencies: ["Experiments", "Plotting"]),
 
+        // Tasks (sequence generators with baselines), optimizers, clipping, training loop.
+        .target(name: "Training", dependencies: ["Linalg", "Recurrent"]),
+
         // The command-line lab: parses, calls library modules, prints.
         .executableTarget(
             name: "gradlab",
@@ -99,6 +103,7 @@ let package = Package(
                 "Linalg",
                 "Recurrent",
                 "Diagnostics",
+                "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -110,6 +115,7 @@ let package = Package(
         .testTarget(name: "InitializersTests", dependencies: ["Initializers", "TensorIO", "Linalg"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "InitCLITests", dependencies: ["gradlab", "Initializers", "TensorIO", "Linalg"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Recurrent", "Linalg"]),
         .testTarget(
             name: "ExperimentsTests",
             dependencies: ["Experiments", "ExperimentsFixtures", "Initializers", "Linalg", "experiments-fixture-runner"]

@@ -17,6 +17,8 @@ public struct LyapunovOptions: Sendable {
     public var input: InputSource
     /// s_0.
     public var initialState: InitialState
+    /// An explicit s_0 (length S) that overrides `initialState`.
+    public var start: [Double]?
 
     public init(count: Int, steps: Int, transient: Int = 200, reorthonormalizeEvery: Int = 1,
                 input: InputSource = .zeros, initialState: InitialState = .gaussian) {
@@ -72,12 +74,17 @@ public struct LyapunovSpectrum: Sendable {
         let total = transient + ((o.steps + m - 1) / m) * m
 
         var ws = map.makeWorkspace()
-        var state = makeInitialState(o.initialState, hiddenSize: map.hiddenSize, stateSize: s, rng: &rng)
+        if let start = o.start, start.count != s {
+            throw LinalgError.shapeMismatch(operation: "Lyapunov spectrum", detail: "the start state has \(start.count) entries; the map's state has \(s)")
+        }
+        var state = o.start ?? makeInitialState(o.initialState, hiddenSize: map.hiddenSize, stateSize: s, rng: &rng)
         var next = state
         var x = [Double](repeating: 0, count: d)
         var jac = [Double](repeating: 0, count: s * s)
-        // Q and Y are column-major S×K (the row-major K×S buffer), as LAPACK wants them.
-        var q = try rng.normalMatrix(rows: s, cols: k).qr().q.transposed.elements
+        // Q and Y are column-major S×K (the row-major K×S buffer), as LAPACK wants them. Q_0 is the
+        // identity for a full spectrum (any basis will do) and a random orthonormal S×K otherwise, so
+        // no direction is privileged by the coordinates.
+        var q = k == s ? Matrix.identity(s).elements : try rng.normalMatrix(rows: s, cols: k).qr().q.transposed.elements
         var y = q
         var diag = [Double](repeating: 0, count: k)
         var sums = [CompensatedSum](repeating: CompensatedSum(), count: k)

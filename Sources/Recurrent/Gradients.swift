@@ -1,3 +1,4 @@
+import Foundation
 import Linalg
 
 /// How far gradients flow back in time.
@@ -91,8 +92,6 @@ public struct Gradients: Sendable {
         recurrentWeightStepLog10Norms.map { $0 == -.infinity ? 0 : Foundation.pow(10, $0) }
     }
 }
-
-import Foundation
 
 extension RecurrentModel {
     /// Runs the model forward (no loss, no tape kept).

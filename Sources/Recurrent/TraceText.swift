@@ -9,7 +9,7 @@ extension TraceReport {
         let g = gradients, f = g.forward, gh = model.cell.gateCount * h
         var out = "trace: \(model.cell) cell, D = \(model.inputSize), H = \(h)"
         out += model.headSize.map { ", head O = \($0)" } ?? ", no head"
-        out += ", T = \(steps), B = \(batch); loss \(lossName) (mean), outputs \(outputMode.rawValue); \(truncationDescription)\n"
+        out += ", T = \(steps), B = \(batch); loss \(lossName == "adjoint" ? "none (∂L/∂h given: L = Σ⟨∂L/∂h, h⟩)" : lossName + " (mean)"), outputs \(outputMode.rawValue); \(truncationDescription)\n"
         let v = { (x: [Double]) in formatVector(x, digits: digits) }
         for b in 0..<batch {
             if batch > 1 { out += "\n=== sequence \(b + 1) of \(batch) ===\n" }

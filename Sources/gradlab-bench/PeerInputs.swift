@@ -24,6 +24,7 @@ enum PeerRunner {
     struct Record: Decodable {
         let impl: String
         let median: Double
+        let min: Double
         let checksums: [String: Double?]
     }
 

@@ -73,27 +73,7 @@ struct DiagnoseCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let m = try RecurrentModel.load(model, cell: cell?.rawValue, activation: activation?.rawValue, leakySlope: alpha)
-            var options = DiagnosisOptions(steps: steps, input: inputNoise > 0 ? .gaussian(std: inputNoise) : .zeros,
-                                           initialState: h0 == .zeros ? .zeros : .gaussian,
-                                           lags: LagSelection(parsing: lags) ?? .all, lyapunovCount: lyapunov,
-                                           lyapunovSteps: lyapunovSteps, lyapunovTransient: lyapunovTransient)
-            if let input {
-                let (x, batched) = try SequenceBatch.loadInputs(input, featureSize: m.inputSize)
-                if batched && x.batchSize > 1 {
-                    throw RecurrentError("\(input): diagnose follows one sequence; give shape (T, D) (this file holds \(x.batchSize) sequences)")
-                }
-                options.inputs = try Matrix(rows: x.steps, cols: x.featureSize, elements: x.values)
-            }
-            let diagnosis = try Diagnosis(map: m.makeCell(), theory: m.theoryInputs, options: options, rng: RandomStream(seed: seed))
-            let title = "\(m.cell), H = \(m.hiddenSize)"
-            let report = format == .json ? try diagnosis.jsonString()
-                                         : diagnosis.textReport(title: "\(URL(fileURLWithPath: model).lastPathComponent) (\(title))")
-            FileHandle.standardOutput.write(Data((report + "\n").utf8))
-            if let plot {
-                let written = try DiagnosisCharts(diagnosis: diagnosis, model: m, title: title).write(to: plot)
-                FileHandle.standardError.write(Data("charts: \(written.joined(separator: ", "))\n".utf8))
-            }
+            FileHandle.standardOutput.write(Data((try output() + "\n").utf8))
         } catch let e as RecurrentError {
             FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
             throw ExitCode.failure
@@ -107,6 +87,30 @@ struct DiagnoseCommand: ParsableCommand {
             FileHandle.standardError.write(Data("error: charts: \(e.description)\n".utf8))
             throw ExitCode.failure
         }
+    }
+
+    /// Runs the diagnosis, writes the charts if asked, and returns the report (text or JSON).
+    func output() throws -> String {
+        let m = try RecurrentModel.load(model, cell: cell?.rawValue, activation: activation?.rawValue, leakySlope: alpha)
+        var options = DiagnosisOptions(steps: steps, input: inputNoise > 0 ? .gaussian(std: inputNoise) : .zeros,
+                                       initialState: h0 == .zeros ? .zeros : .gaussian,
+                                       lags: LagSelection(parsing: lags) ?? .all, lyapunovCount: lyapunov,
+                                       lyapunovSteps: lyapunovSteps, lyapunovTransient: lyapunovTransient)
+        if let input {
+            let (x, batched) = try SequenceBatch.loadInputs(input, featureSize: m.inputSize)
+            if batched && x.batchSize > 1 {
+                throw RecurrentError("\(input): diagnose follows one sequence; give shape (T, D) (this file holds \(x.batchSize) sequences)")
+            }
+            options.inputs = try Matrix(rows: x.steps, cols: x.featureSize, elements: x.values)
+        }
+        let diagnosis = try Diagnosis(map: m.makeCell(), theory: m.theoryInputs, options: options, rng: RandomStream(seed: seed))
+        let title = "\(m.cell), H = \(m.hiddenSize)"
+        if let plot {
+            let written = try DiagnosisCharts(diagnosis: diagnosis, model: m, title: title).write(to: plot)
+            FileHandle.standardError.write(Data("charts: \(written.joined(separator: ", "))\n".utf8))
+        }
+        return format == .json ? try diagnosis.jsonString()
+                               : diagnosis.textReport(title: "\(URL(fileURLWithPath: model).lastPathComponent) (\(title))")
     }
 }
 

@@ -1,0 +1,203 @@
+import Foundation
+import Linalg
+import Recurrent
+
+/// Trains `model` on fresh minibatches of `configuration.task` until the task is solved on the
+/// held-out set or the iteration budget is spent, and returns the per-iteration records.
+///
+/// Per iteration i = 1 … budget:
+/// 1. lr ← schedule(base lr, i − 1); a fresh batch from the stream `rng.split("train")`;
+/// 2. loss and exact BPTT gradients from the recurrent core (mean loss over scored steps);
+/// 3. with Ω on (vanilla cells): ∂L/∂W_hh += α·∂Ω/∂W_hh (`VanishingGradientRegularizer`);
+/// 4. Pascanu's guard (if on) replaces a NaN/∞/huge gradient; otherwise the clipping method runs;
+/// 5. the optimizer updates the parameters (unless clipping asked to skip the step);
+/// 6. every `evaluationInterval` iterations (and at the end) the held-out set — generated once from
+///    `rng.split("evaluation")` — gives `evalLoss` and `accuracy`; the run stops when the task's
+///    criterion is met (`stopWhenSolved`) or when the parameters become non-finite (`diverged`).
+/// Same model, configuration and stream ⇒ bit-identical results.
+public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfiguration,
+                  rng: RandomStream) throws -> TrainingResult {
+    let c = configuration, task = c.task
+    var model = initialModel
+    var optimizer = c.optimizer
+    let baseRate = optimizer.learningRate
+    try validate(model, c)
+    guard let recurrentIndex = model.parameters.index(of: ParameterName.weightHH) else {
+        throw TrainingError("the model has no '\(ParameterName.weightHH)'")
+    }
+    let guardrail = c.nonFiniteGuard ? NonFiniteGuard(recurrentIndex: recurrentIndex) : nil
+
+    var trainStream = rng.split("train"), evalStream = rng.split("evaluation")
+    let heldOut = (0..<c.evaluationBatches).map { _ in
+        task.makeBatch(batchSize: c.evaluationBatchSize, rng: &evalStream)
+    }
+    var records: [TrainingRecord] = [], snapshots: [GradientFlowSnapshot] = []
+    var solvedAt: Int? = nil, diverged = false, lastLoss = Double.nan, iterationsRun = 0
+
+    var initial = TrainingRecord(iteration: 0)
+    (initial.evalLoss, initial.accuracy) = try evaluate(model, heldOut, task.criterion)
+    try describeRecurrentWeight(model, into: &initial)
+    records.append(initial)
+    if let e = initial.evalLoss,
+       TaskLoss.isSolved(loss: e, accuracy: initial.accuracy ?? 0, criterion: task.criterion) {
+        solvedAt = 0
+    }
+
+    var iteration = 0
+    while !(c.stopWhenSolved && solvedAt != nil), iteration < c.iterations {
+        iteration += 1
+        iterationsRun = iteration
+        var record = TrainingRecord(iteration: iteration)
+        record.learningRate = c.schedule.rate(base: baseRate, step: iteration - 1)
+        optimizer.learningRate = record.learningRate
+
+        let batch = task.makeBatch(batchSize: c.batchSize, rng: &trainStream)
+        var step = try batchGradients(model, batch)
+        record.loss = step.loss
+        lastLoss = step.loss
+        if c.omegaWeight > 0 {
+            let omega = try regularizer(model, step)
+            record.omega = omega.value
+            step.gradients[recurrentIndex] = try step.gradients[recurrentIndex].adding(omega.gradient, scaledBy: c.omegaWeight)
+        }
+
+        let norm = totalGradientNorm(step.gradients)
+        if let guardrail, guardrail.apply(to: &step.gradients, parameters: model.parameters.tensors, totalNorm: norm) {
+            record.guarded = true
+            record.gradNorm = norm
+            record.gradNormClipped = totalGradientNorm(step.gradients)
+        } else {
+            let report = try c.clipping.apply(to: &step.gradients)
+            (record.gradNorm, record.gradNormClipped) = (report.normBefore, report.normAfter)
+            record.clipped = report.clipped
+            record.skipped = report.skipStep
+        }
+        if !record.skipped {
+            var tensors = model.parameters.tensors
+            try optimizer.step(&tensors, gradients: step.gradients)
+            diverged = !tensors.allSatisfy(\.isFinite)
+            if !diverged { try model.setTensors(tensors) }
+        }
+
+        let norms = step.hiddenNorms, last = norms.last ?? 0
+        record.gradientReach = Double(norms.filter { $0 > c.reachThreshold * last }.count) / Double(max(norms.count, 1))
+        if c.snapshotInterval > 0, iteration % c.snapshotInterval == 0 {
+            snapshots.append(GradientFlowSnapshot(iteration: iteration, log10Norms: norms.map { Foundation.log10($0) }))
+        }
+        let evaluateNow = iteration % c.evaluationInterval == 0 || iteration == c.iterations || diverged
+        if evaluateNow {
+            (record.evalLoss, record.accuracy) = try evaluate(model, heldOut, task.criterion)
+            if let e = record.evalLoss, TaskLoss.isSolved(loss: e, accuracy: record.accuracy ?? 0, criterion: task.criterion) {
+                if solvedAt == nil { solvedAt = iteration }
+            }
+        }
+        if evaluateNow || iteration % c.recordInterval == 0 {
+            if evaluateNow || iteration % c.spectralInterval == 0 { try describeRecurrentWeight(model, into: &record) }
+            records.append(record)
+        }
+        if diverged { break }
+    }
+
+    let final = records.last { $0.evalLoss != nil }
+    return TrainingResult(records: records, snapshots: snapshots, solved: solvedAt != nil, iterationsToSolve: solvedAt,
+                          iterations: iterationsRun, diverged: diverged, finalLoss: lastLoss,
+                          finalEvalLoss: final?.evalLoss ?? .nan, finalAccuracy: final?.accuracy,
+                          baselineLoss: task.baselineLoss, model: model)
+}
+
+private func validate(_ model: RecurrentModel, _ c: TrainingConfiguration) throws {
+    let task = c.task
+    guard model.inputSize == task.inputSize else {
+        throw TrainingError("task '\(task.name)' has \(task.inputSize) inputs per step but the model expects \(model.inputSize)")
+    }
+    guard model.outputSize == task.output.size else {
+        throw TrainingError("task '\(task.name)' needs \(task.output.size) outputs per step but the model has \(model.outputSize)")
+    }
+    guard c.batchSize > 0, c.iterations >= 0, c.evaluationInterval > 0, c.recordInterval > 0, c.spectralInterval > 0,
+          c.evaluationBatches > 0, c.evaluationBatchSize > 0, c.snapshotInterval >= 0 else {
+        throw TrainingError("batch sizes and intervals must be positive and the budget non-negative")
+    }
+    try c.clipping.validate()
+    try c.schedule.validate()
+    var isVanilla = false
+    if case .rnn = model.cell { isVanilla = true }
+    guard c.omegaWeight == 0 || isVanilla else {
+        throw TrainingError("the Ω regularizer is defined for vanilla (rnn) cells, not \(model.cell)")
+    }
+}
+
+/// Loss, gradients (parameter order) and the core's BPTT internals for one batch.
+struct BatchStep {
+    var loss: Double
+    var gradients: [Matrix]
+    /// ‖∂L/∂h_t‖ over the batch, t = 1 … T.
+    var hiddenNorms: [Double]
+    /// The core's full result (nil when the batch had to be split per sequence).
+    var core: Gradients?
+}
+
+func batchGradients(_ model: RecurrentModel, _ batch: TaskBatch) throws -> BatchStep {
+    if let mode = batch.uniformOutputMode {
+        let g = try model.gradients(batch.sequenceBatch(), outputs: mode, objective: batch.objective(mode))
+        return BatchStep(loss: g.loss, gradients: g.parameters.tensors, hiddenNorms: g.hiddenNorms, core: g)
+    }
+    // Sequences scored at different last steps (sentiment corpus): one pass per sequence, cut after
+    // its scored step; loss and gradients are the mean over sequences (one scored entry each).
+    var sum: BatchStep? = nil
+    var longest = -1
+    for b in 0..<batch.batchSize {
+        let scored = batch.scoredSteps(of: b)
+        guard scored.count == 1, let end = scored.first else {
+            throw TrainingError("sequence \(b) has \(scored.count) scored steps; mixed batches need one scored step per sequence")
+        }
+        let one = batch.prefix(of: b, through: end)
+        let g = try model.gradients(one.sequenceBatch(), outputs: .last, objective: one.objective(.last))
+        let scale = 1 / Double(batch.batchSize)
+        if var s = sum {
+            s.loss += scale * g.loss
+            s.gradients = try zip(s.gradients, g.parameters.tensors).map { try $0.adding($1, scaledBy: scale) }
+            if end > longest { s.hiddenNorms = g.hiddenNorms }
+            sum = s
+        } else {
+            sum = BatchStep(loss: scale * g.loss, gradients: g.parameters.tensors.map { $0.scaled(by: scale) },
+                            hiddenNorms: g.hiddenNorms, core: nil)
+        }
+        longest = max(longest, end)
+    }
+    guard let result = sum else { throw TrainingError("empty batch") }
+    return result
+}
+
+/// Ω from the core's tape: δ_t = `Gradients.hidden`, φ'(z_t) from the cached z_t and h_t.
+private func regularizer(_ model: RecurrentModel, _ step: BatchStep) throws -> VanishingGradientRegularizer {
+    guard case .rnn(let activation) = model.cell, let g = step.core,
+          let w = model.parameters[ParameterName.weightHH] else {
+        throw TrainingError("the Ω regularizer needs a vanilla cell and a batch scored uniformly (last step or all steps)")
+    }
+    let z = g.forward.cache, h = g.forward.hidden
+    let phi = (0..<z.count).map { activation.derivative(z: z[$0], h: h[$0]) }
+    return try VanishingGradientRegularizer(recurrentWeight: w, stateGradients: g.hidden, activationDerivatives: phi,
+                                            batchSize: g.forward.batchSize)
+}
+
+/// Held-out loss (mean over scored entries of all batches) and accuracy (fraction of correct
+/// sequences; nil when the criterion defines none).
+func evaluate(_ model: RecurrentModel, _ batches: [TaskBatch], _ criterion: SuccessCriterion) throws -> (Double, Double?) {
+    var lossSum = 0.0, scored = 0, correct = 0, sequences = 0
+    for batch in batches {
+        let result = try TaskLoss(outputs: try batchFirstOutputs(model, batch), batch: batch, criterion: criterion)
+        lossSum += result.loss * Double(batch.scoredCount)
+        scored += batch.scoredCount
+        correct += result.sequenceCorrect.filter { $0 }.count
+        sequences += batch.batchSize
+    }
+    let accuracy = criterion.definesAccuracy ? Double(correct) / Double(max(sequences, 1)) : nil
+    return (lossSum / Double(max(scored, 1)), accuracy)
+}
+
+/// ρ(W_hh) (square W_hh only) and σ_max(W_hh).
+private func describeRecurrentWeight(_ model: RecurrentModel, into record: inout TrainingRecord) throws {
+    guard let w = model.parameters[ParameterName.weightHH], w.isFinite else { return }
+    record.sigmaMax = try w.spectralNorm()
+    if w.isSquare { record.spectralRadius = try w.spectralRadius() }
+}

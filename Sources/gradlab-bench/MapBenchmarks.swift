@@ -1,0 +1,119 @@
+import ArgumentParser
+import Diagnostics
+import Foundation
+import Linalg
+import Recurrent
+
+/// The autonomous map of peers.py workloads W2 and W3, x_{t+1} = tanh(W x_t) with
+/// W ~ N(0, g²/N) (stream 1) and x_0 ~ N(0, 1) (stream 2), as a GradLab vanilla cell with a
+/// one-dimensional zero input and no bias.
+struct PeerMap {
+    let cell: VanillaCell
+    let x0: [Double]
+
+    init(n: Int, gain g: Double, seed: Int) throws {
+        let w = try Matrix(rows: n, cols: n, elements: PeerInputs.normals(seed: seed, stream: 1, count: n * n, scale: g / Double(n).squareRoot()))
+        cell = VanillaCell(weights: CellWeights(gateCount: 1, inputWeight: Matrix(rows: n, cols: 1), hiddenWeight: w,
+                                                inputBias: nil, hiddenBias: nil), activation: .tanh)
+        x0 = PeerInputs.normals(seed: seed, stream: 2, count: n, scale: 1)
+    }
+}
+
+/// Parses "N,T" sizes.
+func parseSizes(_ sizes: [String]) throws -> [(n: Int, t: Int, text: String)] {
+    try sizes.map { size in
+        let parts = size.split(separator: ",").compactMap { Int($0) }
+        guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("--sizes: '\(size)' is not N,T with positive integers.")
+        }
+        return (parts[0], parts[1], size)
+    }
+}
+
+/// Times GradLab (`body` returns checksums by name) and the peers on one workload and size, and prints
+/// median/min times, the peer/GradLab ratios and the checksum differences.
+func compareWithPeers(workload: String, size: String, common: PeerOptions, checksumKeys: [String],
+                      body: () throws -> [String: Double]) throws {
+    var checks: [String: Double] = try body()   // warm-up
+    var times: [Double] = []
+    for _ in 0..<common.reps {
+        let start = DispatchTime.now().uptimeNanoseconds
+        checks = try body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    let time = median(times), best = times.min() ?? time
+    let shown = checksumKeys.map { "\($0)=\(String(format: "%.12g", checks[$0] ?? .nan))" }.joined(separator: " ")
+    emit("\(size.padding(toLength: 12, withPad: " ", startingAt: 0))gradlab      " + String(format: "median %9.4fs  min %9.4fs   ", time, best) + shown)
+    for impl in common.peers where impl != "none" {
+        do {
+            let r = try PeerRunner.run(script: common.peersScript, workload: workload, impl: impl, size: size,
+                                       reps: common.reps, threads: common.threads, seed: common.seed)
+            let deltas = checksumKeys.map { key in
+                "Δ\(key) \(String(format: "%.1e", abs(((r.checksums[key] ?? nil) ?? .nan) - (checks[key] ?? .nan))))"
+            }.joined(separator: "  ")
+            emit("\(size.padding(toLength: 12, withPad: " ", startingAt: 0))\(impl.padding(toLength: 13, withPad: " ", startingAt: 0))"
+                 + String(format: "median %9.4fs  min %9.4fs   peer/gradlab: median %6.2f  min %6.2f   ", r.median, r.min, r.median / time, r.min / best)
+                 + deltas)
+        } catch {
+            emit("\(size) \(impl): \(error)")
+        }
+    }
+}
+
+/// Workload W2: the full Lyapunov spectrum by QR every step (`LyapunovSpectrum`, no transient, Q_0 = I).
+struct LyapunovBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lyapunov",
+        abstract: "Full Lyapunov spectrum of x ↦ tanh(W x), QR every step (peers.py workload lyapunov)."
+    )
+    @Option(parsing: .upToNextOption, help: "Sizes N,T.")
+    var sizes: [String] = ["256,1000"]
+    @Option(help: "Gain g of W ~ N(0, g²/N).")
+    var g = 1.5
+    @OptionGroup var common: PeerOptions
+
+    func run() throws {
+        BLASThreads.set(common.threads)
+        emit("workload lyapunov, g = \(g), threads = \(common.threads), reps = \(common.reps)")
+        for (n, t, size) in try parseSizes(sizes) {
+            let map = try PeerMap(n: n, gain: g, seed: common.seed)
+            try compareWithPeers(workload: "lyapunov", size: size, common: common,
+                                 checksumKeys: ["cs_lambda_sum", "lambda_max", "lambda_min"]) {
+                var rng = RandomStream(seed: 0)
+                var options = LyapunovOptions(count: n, steps: t, transient: 0, reorthonormalizeEvery: 1)
+                options.start = map.x0
+                let l = try LyapunovSpectrum(map: map.cell, options: options, rng: &rng).exponents
+                return ["cs_lambda_sum": l.reduce(0, +), "lambda_max": l.first ?? .nan, "lambda_min": l.last ?? .nan]
+            }
+        }
+    }
+}
+
+/// Workload W3: ln‖∂h_T/∂h_t‖₂ for every t (`BackwardFlow`, all lags, exact top singular value).
+struct JacprodBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jacprod",
+        abstract: "ln‖∂h_T/∂h_t‖₂ at every lag of x ↦ tanh(W x) (peers.py workload jacprod)."
+    )
+    @Option(parsing: .upToNextOption, help: "Sizes N,T.")
+    var sizes: [String] = ["128,500"]
+    @Option(help: "Gain g of W ~ N(0, g²/N).")
+    var g = 1.5
+    @OptionGroup var common: PeerOptions
+
+    func run() throws {
+        BLASThreads.set(common.threads)
+        emit("workload jacprod, g = \(g), threads = \(common.threads), reps = \(common.reps)")
+        for (n, t, size) in try parseSizes(sizes) {
+            let map = try PeerMap(n: n, gain: g, seed: common.seed)
+            try compareWithPeers(workload: "jacprod", size: size, common: common,
+                                 checksumKeys: ["cs_logn_sum", "logn_t0", "logn_tTm1"]) {
+                let traj = try Trajectory(map: map.cell, initialState: map.x0, inputs: Matrix(rows: t, cols: 1))
+                let flow = try BackwardFlow(map: map.cell, trajectory: traj, options: .init(jacobianLags: .all))
+                // Natural logs at lags 1 … T (the peers' t = T−1 … 0).
+                let ln = flow.jacobianNorms.dropFirst().map { ($0.spectralLog10 ?? -.infinity) * log(10.0) }
+                return ["cs_logn_sum": ln.reduce(0, +), "logn_t0": ln.last ?? .nan, "logn_tTm1": ln.first ?? .nan]
+            }
+        }
+    }
+}

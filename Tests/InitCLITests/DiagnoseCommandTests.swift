@@ -1,0 +1,71 @@
+import Testing
+import Foundation
+import ArgumentParser
+import Linalg
+import Recurrent
+@testable import gradlab
+
+/// `gradlab diagnose` end to end on model files written to a temporary directory.
+@Suite("diagnose command")
+struct DiagnoseCommandTests {
+    /// A linear RNN with W_hh = a·I saved with its cell metadata.
+    static func scaledIdentityModel(a: Double, h: Int = 4, d: Int = 2, in dir: URL) throws -> String {
+        var rng = RandomStream(seed: 1)
+        let params = ParameterSet([("weight_ih_l0", rng.normalMatrix(rows: h, cols: d)), ("weight_hh_l0", .identity(h, scale: a))])
+        let path = dir.appendingPathComponent("m.safetensors").path
+        try RecurrentModel(cell: .rnn(.linear), parameters: params).save(path)
+        return path
+    }
+
+    /// Parses `gradlab diagnose ARGS` and returns what it prints on standard output.
+    static func run(_ args: [String]) throws -> String {
+        let cmd = try #require(try GradLab.parseAsRoot(["diagnose"] + args) as? DiagnoseCommand)
+        return try cmd.output()
+    }
+
+    @Test func jsonMatchesClosedFormAndTheory() throws {
+        let dir = try InitCLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try Self.scaledIdentityModel(a: 0.9, in: dir)
+        let out = try Self.run(["--model", model, "--steps", "50", "--h0", "zeros", "--lags", "10", "--lyapunov", "4", "--format", "json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        let norms = try #require(json["jacobian_norm_log10"] as? [[Double]])
+        #expect(norms.map { $0[0] } == [0, 10, 20, 30, 40, 50])
+        for pair in norms { #expect(abs(pair[1] - pair[0] * log10(0.9)) < 1e-12) }
+        // Theory: σ_max = ρ = 0.9, γ = 1 ⇒ the Pascanu bound equals the measurement here.
+        let bound = try #require(json["pascanu_bound_log10"] as? [[Double]])
+        #expect(zip(bound, norms).allSatisfy { abs($0[1] - $1[1]) < 1e-12 })
+        #expect(abs((json["spectral_radius"] as? Double ?? 0) - 0.9) < 1e-14)
+        #expect(json["label"] as? String == "vanishing")
+        #expect(json["horizon"] is NSNull)  // 0.9^50 ≈ 5e-3 > 1e-6
+        let lyap = try #require(json["lyapunov"] as? [Double])
+        #expect(lyap.count == 4 && lyap.allSatisfy { abs($0 - log(0.9)) < 1e-9 })
+        for key in ["grad_norm_log10", "singular_values", "lambda_max", "kaplan_yorke_dimension", "sigma_max",
+                    "slope_log10_per_step", "nonfinite_step"] {
+            #expect(json[key] != nil, "missing key \(key)")
+        }
+    }
+
+    @Test func textReportAndChartsAreWritten() throws {
+        let dir = try InitCLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try Self.scaledIdentityModel(a: 1.2, in: dir)
+        let plots = dir.appendingPathComponent("charts").path
+        let out = try Self.run(["--model", model, "--steps", "40", "--h0", "zeros", "--plot", plots])
+        #expect(out.contains("EXPLODING"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: plots)
+        for name in ["jacobian-norm-vs-lag", "grad-norm", "eigenvalues"] {
+            #expect(files.contains("\(name).png") && files.contains("\(name).svg"), "missing \(name)")
+        }
+    }
+
+    @Test func badInputsAreOneLineErrors() throws {
+        let dir = try InitCLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = dir.appendingPathComponent("nope.safetensors").path
+        let cmd = try #require(try GradLab.parseAsRoot(["diagnose", "--model", missing]) as? DiagnoseCommand)
+        #expect(throws: ExitCode.self) { try cmd.run() }
+        #expect(throws: (any Error).self) { try GradLab.parseAsRoot(["diagnose", "--model", missing, "--lags", "sometimes"]) }
+        #expect(throws: (any Error).self) { try GradLab.parseAsRoot(["diagnose", "--model", missing, "--steps", "0"]) }
+    }
+}

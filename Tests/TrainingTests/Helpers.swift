@@ -1,0 +1,31 @@
+import Foundation
+import Linalg
+@testable import Training
+
+/// Tests/Fixtures/Training/<name>, located from this file (tests never need Python).
+func fixtureURL(_ name: String) -> URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/Training/\(name)")
+}
+
+func loadJSON(_ name: String) throws -> [String: Any] {
+    let data = try Data(contentsOf: fixtureURL(name))
+    return (try JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+}
+
+func matrix(_ any: Any?) throws -> Matrix {
+    let rows = (any as? [[Any]] ?? []).map { $0.map { ($0 as? NSNumber)?.doubleValue ?? .nan } }
+    return try Matrix(rows)
+}
+
+func maxAbsDifference(_ a: [Matrix], _ b: [Matrix]) -> Double {
+    zip(a, b).map { x, y in zip(x.elements, y.elements).map { abs($0 - $1) }.max() ?? 0 }.max() ?? .infinity
+}
+
+/// Mean and standard error of a sample.
+func meanAndStandardError(_ xs: [Double]) -> (mean: Double, se: Double) {
+    let n = Double(xs.count)
+    let mean = xs.reduce(0, +) / n
+    let variance = xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)
+    return (mean, (variance / n).squareRoot())
+}
