@@ -4,15 +4,6 @@ import Experiments
 import Foundation
 import Plotting
 
-/// The bridge from the runner to the plot recipes.
-enum PlotRecipes {
-    static var names: [String] { RunPlots.recipeNames }
-
-    static func render(runDirectory: URL, recipe: String?, formats: [OutputFormat]) throws -> [String] {
-        try RunPlots.render(runDirectory: runDirectory, recipe: recipe, formats: formats)
-    }
-}
-
 /// `gradlab plot RUN_DIR`: the default subcommand of `plot`.
 struct PlotRun: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,7 +30,7 @@ struct PlotRun: ParsableCommand {
     func run() throws {
         let written: [String]
         do {
-            written = try PlotRecipes.render(runDirectory: URL(fileURLWithPath: runDirectory), recipe: recipe, formats: format.formats)
+            written = try RunPlots.render(runDirectory: URL(fileURLWithPath: runDirectory), recipe: recipe, formats: format.formats)
         } catch let error as ExperimentError {
             throw CommandFailure(error.description)
         } catch let error as RunError {

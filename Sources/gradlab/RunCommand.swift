@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExperimentPlots
 import Experiments
 import Foundation
 
@@ -27,7 +28,7 @@ struct ExperimentOptions: ParsableArguments {
     /// Loads the experiment or exits with its located error.
     func load() throws -> Experiment {
         do {
-            return try Experiment.load(path: experiment, overrides: overrides, recipes: PlotRecipes.names)
+            return try Experiment.load(path: experiment, overrides: overrides, recipes: RunPlots.recipeNames)
         } catch let error as ExperimentError {
             throw CommandFailure(error.description)
         }
@@ -122,7 +123,7 @@ struct Run: AsyncParsableCommand {
         print("done in \(ProgressReporter.clock(report.seconds)): \(counts)\(report.skipped > 0 ? " (\(report.skipped) already stored)" : "")")
         print("results: \(outDirectory.relativePath)/results.sqlite, runs.csv, series.csv, manifest.json")
         do {
-            let plots = try PlotRecipes.render(runDirectory: outDirectory, recipe: nil, formats: [.png, .svg])
+            let plots = try RunPlots.render(runDirectory: outDirectory, recipe: nil, formats: [.png, .svg])
             if !plots.isEmpty { print("charts: \(outDirectory.relativePath)/plots/ (" + plots.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ") + ")") }
         } catch {
             // The results are stored; a chart that cannot be drawn must not fail the run.
