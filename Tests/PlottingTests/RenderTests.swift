@@ -138,3 +138,22 @@ final class RootElement: NSObject, XMLParserDelegate {
         if root == nil { root = name }
     }
 }
+
+@Suite struct TickLabelFitTests {
+    /// Long labels on a narrow panel: x tick labels are thinned until they no longer overlap.
+    @Test func xTickLabelsNeverOverlap() throws {
+        var axes = Axes(xLabel: "x", yLabel: "y")
+        axes.line(LineMark(xs: [1e6, 1e6 + 1], ys: [0, 1]))
+        let r = RecordingRenderer()
+        _ = try Figure(width: 200, height: 150, axes).render(to: r)
+        let font = FontSpec(size: Theme.standard.tickLabelSize)
+        // Tick labels are the "×10" runs; each is centred on its tick.
+        var spans: [(Double, Double)] = []
+        for case .text(let s, let origin, let f, _) in r.commands(inGroup: "axis") where s.hasSuffix("×10") && f == font {
+            let w = r.measure(s, f).width + r.measure("6", FontSpec(size: f.size * Label.scriptScale)).width
+            spans.append((origin.x, origin.x + w))
+        }
+        #expect(spans.count >= 2)
+        for (a, b) in zip(spans, spans.dropFirst()) { #expect(a.1 <= b.0, "labels overlap: \(a) \(b)") }
+    }
+}

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Inputs of the phase heatmap: a number (log10 gradient norm) over two swept axes.
 public struct PhaseHeatmapChart: Sendable {
     /// Swept values along x (cell centres, increasing), e.g. spectral radius ρ.
@@ -51,12 +49,6 @@ extension Recipe {
     static func highestContourPoint(_ chart: PhaseHeatmapChart, level: Double) -> (x: Double, y: Double)? {
         let segments = contourSegments(values: chart.log10Norm, nx: chart.xs.count, ny: chart.ys.count, level: level)
         guard let top = segments.flatMap({ [$0.0, $0.1] }).max(by: { $0.y < $1.y }) else { return nil }
-        func at(_ values: [Double], _ u: Double, log: Bool) -> Double {
-            let i = min(Int(u), values.count - 2)
-            let a = log ? Foundation.log10(values[i]) : values[i], b = log ? Foundation.log10(values[i + 1]) : values[i + 1]
-            let t = a + (b - a) * (u - Double(i))
-            return log ? Foundation.pow(10, t) : t
-        }
-        return (at(chart.xs, top.x, log: chart.xLog), at(chart.ys, top.y, log: chart.yLog))
+        return gridToData(top, xs: chart.xs, ys: chart.ys, xScale: chart.xLog ? .log10 : .linear, yScale: chart.yLog ? .log10 : .linear)
     }
 }

@@ -176,17 +176,13 @@ extension Figure {
         }
         if let level = m.contourLevel {
             let segs = contourSegments(values: m.values, nx: nx, ny: ny, level: level)
-            // Grid coordinates → data (interpolating in the scale's transformed space) → figure.
-            let tx = m.xs.map(p.axes.xScale.forward), ty = m.ys.map(p.axes.yScale.forward)
-            func along(_ t: [Double], _ u: Double) -> Double {
-                let i = min(Int(u), t.count - 2)
-                return t[i] + (t[i + 1] - t[i]) * (u - Double(i))
-            }
             var path = Path()
             for (a, b) in segs {
-                let pa = Point(p.xMap.position(p.axes.xScale.inverse(along(tx, a.x))), p.yMap.position(p.axes.yScale.inverse(along(ty, a.y))))
-                let pb = Point(p.xMap.position(p.axes.xScale.inverse(along(tx, b.x))), p.yMap.position(p.axes.yScale.inverse(along(ty, b.y))))
-                path.move(to: pa); path.line(to: pb)
+                for (k, g) in [a, b].enumerated() {
+                    let d = gridToData(g, xs: m.xs, ys: m.ys, xScale: p.axes.xScale, yScale: p.axes.yScale)
+                    let q = Point(p.xMap.position(d.x), p.yMap.position(d.y))
+                    if k == 0 { path.move(to: q) } else { path.line(to: q) }
+                }
             }
             r.stroke(path, StrokeStyle(color: .white.withAlpha(0.85), width: 3.2, roundCaps: true))
             r.stroke(path, StrokeStyle(color: .black, width: 1.4, roundCaps: true))
