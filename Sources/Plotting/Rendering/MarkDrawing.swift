@@ -41,7 +41,10 @@ extension Figure {
             let c = color ?? .black
             let lines = polylines(m.xs, m.ys, p)
             var path = Path(reserving: m.xs.count + lines.count)
+            // Dashes must keep their phase, so only solid lines are culled to the visible part.
+            let visible = m.dash.isEmpty ? r.visibleRect?.inset(by: -(m.width + 2)) : nil
             for line in lines where line.count > 1 {
+                if let visible { appendVisibleSegments(line, visible, to: &path); continue }
                 path.move(to: line[0])
                 for q in line.dropFirst() { path.line(to: q) }
             }
@@ -117,6 +120,21 @@ extension Figure {
             }
             path.close()
             r.stroke(path, StrokeStyle(color: m.color, width: m.width, dash: m.dash))
+        }
+    }
+
+    /// Appends the segments of `line` whose bounding box meets `visible`, starting a new subpath after a gap.
+    func appendVisibleSegments(_ line: [Point], _ visible: Rect, to path: inout Path) {
+        var previousKept = false
+        for i in 1..<line.count {
+            let a = line[i - 1], b = line[i]
+            let keep = max(a.x, b.x) >= visible.minX && min(a.x, b.x) <= visible.maxX
+                && max(a.y, b.y) >= visible.minY && min(a.y, b.y) <= visible.maxY
+            if keep {
+                if !previousKept { path.move(to: a) }
+                path.line(to: b)
+            }
+            previousKept = keep
         }
     }
 
