@@ -86,7 +86,8 @@ public enum RunPlots {
                 guard let x = data.number(xPath, group) else { continue }
                 let s = try data.summary(metric, group)
                 if yPath == "lag" {
-                    for (lag, v) in zip(s.steps, s.mean) { cells[x, default: [:]][Double(lag), default: []].append(v) }
+                    // Lag 0 is the identity (norm 1 everywhere): it carries no information and puts the boundary on the axis.
+                    for (lag, v) in zip(s.steps, s.mean) where lag > 0 { cells[x, default: [:]][Double(lag), default: []].append(v) }
                 } else if let y = data.number(yPath, group), let last = s.mean.last {
                     cells[x, default: [:]][y, default: []].append(last)
                 }

@@ -39,7 +39,10 @@ extension Recipe {
         if let level = chart.boundaryLevel, let top = highestContourPoint(chart, level: level) {
             let span = axes.xScale.forward(chart.xs.last!) - axes.xScale.forward(chart.xs.first!)
             let x = axes.xScale.inverse(axes.xScale.forward(top.x) + 0.015 * span)
-            axes.add(.text(TextMark(x: x, y: top.y, text: level == 0 ? "norm = 1" : "level \(level)", color: .black, hAlign: 0)))
+            // A little below the top so the label's upper half stays inside the plot box.
+            let ySpan = axes.yScale.forward(chart.ys.last!) - axes.yScale.forward(chart.ys.first!)
+            let y = axes.yScale.inverse(axes.yScale.forward(top.y) - 0.04 * ySpan)
+            axes.add(.text(TextMark(x: x, y: y, text: level == 0 ? "norm = 1" : "level \(level)", color: .black, hAlign: 0)))
         }
         return Figure(width: 480, height: 340, axes, title: chart.title)
     }
