@@ -109,7 +109,7 @@ public enum Runner {
         try experiment.resolvedYAML().write(to: out.appendingPathComponent("experiment.yaml"), atomically: true, encoding: .utf8)
 
         let planned = experiment.configurations(shard: options.shard)
-        let todo = pending(experiment, shard: options.shard, stored: try store.storedRunIDs())
+        let pendingRuns = pending(experiment, shard: options.shard, stored: try store.storedRunIDs())
         var manifest = Manifest(experiment: experiment, options: options, started: started, planned: planned.count)
         try manifest.write(to: out, counts: try store.statusCounts())
 
@@ -117,16 +117,16 @@ public enum Runner {
         BLASThreads.set(options.blasThreads)
         defer { BLASThreads.set(previousBLASThreads) }
 
-        let progress = ProgressReporter(total: todo.count, style: options.progress)
+        let progress = ProgressReporter(total: pendingRuns.count, style: options.progress)
         var counts: [ConfigurationResult.Status: Int] = [:]
         try await withThrowingTaskGroup(of: (Configuration, ConfigurationResult, Double).self) { group in
-            var next = todo.makeIterator()
+            var next = pendingRuns.makeIterator()
             func launch() {
                 guard let configuration = next.next() else { return }
                 guard let executor = registry[configuration.spec.mode]?.run else { return }
                 group.addTask { execute(configuration, executor) }
             }
-            for _ in 0..<min(options.jobs, todo.count) { launch() }
+            for _ in 0..<min(options.jobs, pendingRuns.count) { launch() }
             while let (configuration, result, seconds) = try await group.next() {
                 try store.insert(configuration, result, seconds: seconds)
                 counts[result.status, default: 0] += 1
@@ -138,10 +138,10 @@ public enum Runner {
         try store.exportCSV(to: out)
         let stored = try store.statusCounts()
         manifest.finished = Date()
-        manifest.ranNow = todo.count
-        manifest.skipped = planned.count - todo.count
+        manifest.ranNow = pendingRuns.count
+        manifest.skipped = planned.count - pendingRuns.count
         try manifest.write(to: out, counts: stored)
-        return RunReport(planned: planned.count, skipped: planned.count - todo.count, counts: counts,
+        return RunReport(planned: planned.count, skipped: planned.count - pendingRuns.count, counts: counts,
                          storedCounts: stored, seconds: Date().timeIntervalSince(started))
     }
 

@@ -22,6 +22,14 @@ public struct SequenceBatch: Sendable, Equatable {
         self.values = values
     }
 
+    /// For slices of an already valid batch (count T·B·F guaranteed by the caller).
+    private init(unchecked steps: Int, batchSize: Int, featureSize: Int, values: [Double]) {
+        self.steps = steps
+        self.batchSize = batchSize
+        self.featureSize = featureSize
+        self.values = values
+    }
+
     /// From batch-first values (B, T, F) in C order.
     public init(steps: Int, batchSize: Int, featureSize: Int, batchFirst values: [Double]) throws {
         guard values.count == steps * batchSize * featureSize else {
@@ -51,14 +59,18 @@ public struct SequenceBatch: Sendable, Equatable {
     /// Steps `range` (0-based) of every sequence.
     public func slice(steps range: Range<Int>) -> SequenceBatch {
         let w = batchSize * featureSize
-        // Safe: the count is range.count·B·F by construction.
-        return try! SequenceBatch(steps: range.count, batchSize: batchSize, featureSize: featureSize,
-                                  timeMajor: Array(values[range.lowerBound * w ..< range.upperBound * w]))
+        // The count is range.count·B·F by construction, so the unchecked initialiser is safe.
+        return SequenceBatch(unchecked: range.count, batchSize: batchSize, featureSize: featureSize,
+                             values: Array(values[range.lowerBound * w ..< range.upperBound * w]))
     }
 
     /// The B × F block of step t (0-based), as a matrix.
     public func step(_ t: Int) -> Matrix {
         let w = batchSize * featureSize
-        return try! Matrix(rows: batchSize, cols: featureSize, elements: Array(values[t * w ..< (t + 1) * w]))
+        var m = Matrix(rows: batchSize, cols: featureSize)
+        m.withUnsafeMutableBufferPointer { p in
+            values.withUnsafeBufferPointer { v in p.baseAddress!.update(from: v.baseAddress! + t * w, count: w) }
+        }
+        return m
     }
 }

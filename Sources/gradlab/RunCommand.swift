@@ -93,18 +93,18 @@ struct Run: AsyncParsableCommand {
         let registry = StandardExecutors.registry
         let stored = try storedRunIDs(outDirectory, experiment)
         let planned = experiment.configurations(shard: shard)
-        let todo = Runner.pending(experiment, shard: shard, stored: stored)
+        let pendingRuns = Runner.pending(experiment, shard: shard, stored: stored)
 
         print("experiment \(experiment.name) (\(experiment.source)): \(experiment.points.count) grid point\(experiment.points.count == 1 ? "" : "s") × \(experiment.replicates) replicate\(experiment.replicates == 1 ? "" : "s") = \(experiment.runCount) configurations")
         if !experiment.grid.sweptPaths.isEmpty { print("swept: \(experiment.grid.sweptPaths.joined(separator: ", "))") }
         if let shard { print("shard \(shard): \(planned.count) configurations") }
-        let workers = min(jobs, max(todo.count, 1))
-        print("run directory \(outDirectory.relativePath): \(planned.count - todo.count) stored, \(todo.count) to run on \(workers) job\(workers == 1 ? "" : "s") × \(blasThreads) BLAS thread\(blasThreads == 1 ? "" : "s")")
-        if let estimate = Runner.estimatedSeconds(todo, registry: registry, jobs: jobs) {
+        let workers = min(jobs, max(pendingRuns.count, 1))
+        print("run directory \(outDirectory.relativePath): \(planned.count - pendingRuns.count) stored, \(pendingRuns.count) to run on \(workers) job\(workers == 1 ? "" : "s") × \(blasThreads) BLAS thread\(blasThreads == 1 ? "" : "s")")
+        if let estimate = Runner.estimatedSeconds(pendingRuns, registry: registry, jobs: jobs) {
             print("estimated time ≈ \(ProgressReporter.clock(estimate)) (flop count at 2 GFLOP/s per job; progress shows the measured rate)")
         }
         if dryRun {
-            for c in todo where c.replicate == 0 {
+            for c in pendingRuns where c.replicate == 0 {
                 let identity = c.point.identity.isEmpty ? "(no sweep)" : c.point.values.map { "\($0.path)=\($0.text)" }.joined(separator: " ")
                 print(String(format: "%5d  ", c.point.index) + identity + "  × \(experiment.replicates)")
             }
