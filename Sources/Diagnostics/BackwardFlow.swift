@@ -74,7 +74,7 @@ public struct BackwardFlow: Sendable {
                 if productIsZero {
                     jacobianNorms.append(LagNorm(lag: k, spectralLog10: nil, frobeniusLog10: nil))
                 } else {
-                    let sigma = try prod.withUnsafeBufferPointer { try svd.compute($0.baseAddress!) }
+                    let sigma = try prod.withUnsafeBufferPointer { try svd.largest($0.baseAddress!) }
                     jacobianNorms.append(LagNorm(lag: k, spectralLog10: Foundation.log10(sigma) + logScale.value / ln10,
                                                  frobeniusLog10: Foundation.log10(nrm2(prod)) + logScale.value / ln10))
                 }

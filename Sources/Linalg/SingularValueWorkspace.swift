@@ -14,6 +14,12 @@ public final class SingularValueWorkspace {
     private var iwork: [Int32]
     /// The singular values of the last `compute` call, descending (length min(m, n)).
     public private(set) var values: [Double]
+    // For `largest`: the k×k Gram matrix (k = min(m, n)) and dsyevr's workspace.
+    private var gram: [Double]
+    private var syevrWork: [Double]
+    private var syevrIwork: [Int32]
+    private var isuppz: [Int32]
+    private var eigenvalues: [Double]   // dsyevr may use all of W(1:k), not only the M it returns
 
     public init(rows: Int, cols: Int) throws {
         guard rows >= 1, cols >= 1 else {
@@ -29,6 +35,46 @@ public final class SingularValueWorkspace {
         _ = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), Int32(cols), Int32(rows), &dummy, Int32(cols),
                                 &s, &u, 1, &vt, 1, &query, -1, &iw)
         work = [Double](repeating: 0, count: Swift.max(Int(query), 1))
+        gram = [Double](repeating: 0, count: k * k)
+        isuppz = [Int32](repeating: 0, count: 2 * k)
+        eigenvalues = [Double](repeating: 0, count: k)
+        var wq = 0.0, iq: Int32 = 0, m: Int32 = 0, z = 0.0
+        var w = [Double](repeating: 0, count: k), sup = [Int32](repeating: 0, count: 2 * k)
+        _ = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "I")), CChar(UInt8(ascii: "U")),
+                                Int32(k), &dummy, Int32(k), 0, 0, Int32(k), Int32(k), 0, &m, &w, &z, 1, &sup, &wq, -1, &iq, -1)
+        syevrWork = [Double](repeating: 0, count: Swift.max(Int(wq), 26 * k, 1))
+        syevrIwork = [Int32](repeating: 0, count: Swift.max(Int(iq), 10 * k, 1))
+    }
+
+    /// σ_max of the row-major rows×cols matrix at `a`, as √λ_max of its k×k Gram matrix
+    /// (A·Aᵀ or Aᵀ·A, whichever is smaller; dsyrk + dsyevr for the top eigenvalue only).
+    /// About twice as fast as `compute` for square matrices; the relative error of σ_max stays at a
+    /// few ulps because λ_max of a positive semi-definite matrix is computed to eps·λ_max.
+    /// Does not update `values`.
+    public func largest(_ a: UnsafePointer<Double>) throws -> Double {
+        let k = Swift.min(rows, cols)
+        // Row-major A (rows×cols). Gram G = A·Aᵀ (rows×rows) if rows ≤ cols, else Aᵀ·A.
+        let trans = rows <= cols ? CblasNoTrans : CblasTrans
+        let inner = rows <= cols ? cols : rows
+        var info: Int32 = 0, found: Int32 = 0, z = 0.0
+        gram.withUnsafeMutableBufferPointer { g in
+            cblas_dsyrk(CblasRowMajor, CblasUpper, trans, Int32(k), Int32(inner), 1, a, Int32(cols), 0, g.baseAddress, Int32(k))
+            syevrWork.withUnsafeMutableBufferPointer { w in
+                syevrIwork.withUnsafeMutableBufferPointer { iw in
+                    isuppz.withUnsafeMutableBufferPointer { sup in
+                      eigenvalues.withUnsafeMutableBufferPointer { ev in
+                        // Row-major upper = column-major lower of the same symmetric matrix.
+                        info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "I")),
+                                                   CChar(UInt8(ascii: "L")), Int32(k), g.baseAddress, Int32(k), 0, 0,
+                                                   Int32(k), Int32(k), 0, &found, ev.baseAddress, &z, 1, sup.baseAddress,
+                                                   w.baseAddress, Int32(w.count), iw.baseAddress, Int32(iw.count))
+                      }
+                    }
+                }
+            }
+        }
+        guard info == 0 else { throw LinalgError.lapackFailure(routine: "dsyevr", info: info, shape: shapeString(rows, cols)) }
+        return Swift.max(eigenvalues[0], 0).squareRoot()
     }
 
     /// Computes the singular values of the row-major rows×cols matrix at `a`; returns σ_max.

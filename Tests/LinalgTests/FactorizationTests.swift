@@ -137,6 +137,20 @@ struct LAPACKTests {
         #expect(abs(try a.spectralRadius() - 4) < 1e-14)
     }
 
+    @Test(arguments: [(7, 7), (5, 9), (9, 5), (1, 4), (128, 128)])
+    func largestSingularValueMatchesSVD(m: Int, n: Int) throws {
+        let a = randomMatrix(m, n, seed: UInt64(100 + m * n))
+        let ws = try SingularValueWorkspace(rows: m, cols: n)
+        let fast = try a.withUnsafeBufferPointer { try ws.largest($0.baseAddress!) }
+        let exact = try a.withUnsafeBufferPointer { try ws.compute($0.baseAddress!) }
+        #expect(abs(fast / exact - 1) < 1e-13)
+        #expect(abs(exact - (try a.singularValues()[0])) == 0)
+        // A matrix with known singular values 3, 1e-3: σ_max is exact.
+        let d = try Matrix([[3, 0], [0, 1e-3]])
+        let w2 = try SingularValueWorkspace(rows: 2, cols: 2)
+        #expect(abs(try d.withUnsafeBufferPointer { try w2.largest($0.baseAddress!) } - 3) < 1e-15)
+    }
+
     @Test func qrWorkspaceMatchesMatrixQR() throws {
         let m = 6, n = 4
         let a = randomMatrix(n, m, seed: 31) // row-major n×m = column-major m×n matrix Aᵀ
