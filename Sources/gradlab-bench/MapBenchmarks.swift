@@ -32,7 +32,7 @@ func parseSizes(_ sizes: [String]) throws -> [(n: Int, t: Int, text: String)] {
 
 /// Times GradLab (`body` returns checksums by name) and the peers on one workload and size, and prints
 /// median/min times, the peer/GradLab ratios and the checksum differences.
-func compareWithPeers(workload: String, size: String, common: PeerOptions, checksumKeys: [String],
+func compareWithPeers(workload: String, size: String, gain: Double, common: PeerOptions, checksumKeys: [String],
                       body: () throws -> [String: Double]) throws {
     var checks: [String: Double] = try body()   // warm-up
     var times: [Double] = []
@@ -47,7 +47,8 @@ func compareWithPeers(workload: String, size: String, common: PeerOptions, check
     for impl in common.peers where impl != "none" {
         do {
             let r = try PeerRunner.run(script: common.peersScript, workload: workload, impl: impl, size: size,
-                                       reps: common.reps, threads: common.threads, seed: common.seed)
+                                       reps: common.reps, threads: common.threads, seed: common.seed,
+                                       extra: ["--g", String(gain)])
             let deltas = checksumKeys.map { key in
                 "Δ\(key) \(String(format: "%.1e", abs(((r.checksums[key] ?? nil) ?? .nan) - (checks[key] ?? .nan))))"
             }.joined(separator: "  ")
@@ -77,7 +78,7 @@ struct LyapunovBenchmark: ParsableCommand {
         emit("workload lyapunov, g = \(g), threads = \(common.threads), reps = \(common.reps)")
         for (n, t, size) in try parseSizes(sizes) {
             let map = try PeerMap(n: n, gain: g, seed: common.seed)
-            try compareWithPeers(workload: "lyapunov", size: size, common: common,
+            try compareWithPeers(workload: "lyapunov", size: size, gain: g, common: common,
                                  checksumKeys: ["cs_lambda_sum", "lambda_max", "lambda_min"]) {
                 var rng = RandomStream(seed: 0)
                 var options = LyapunovOptions(count: n, steps: t, transient: 0, reorthonormalizeEvery: 1)
@@ -106,7 +107,7 @@ struct JacprodBenchmark: ParsableCommand {
         emit("workload jacprod, g = \(g), threads = \(common.threads), reps = \(common.reps)")
         for (n, t, size) in try parseSizes(sizes) {
             let map = try PeerMap(n: n, gain: g, seed: common.seed)
-            try compareWithPeers(workload: "jacprod", size: size, common: common,
+            try compareWithPeers(workload: "jacprod", size: size, gain: g, common: common,
                                  checksumKeys: ["cs_logn_sum", "logn_t0", "logn_tTm1"]) {
                 let traj = try Trajectory(map: map.cell, initialState: map.x0, inputs: Matrix(rows: t, cols: 1))
                 let flow = try BackwardFlow(map: map.cell, trajectory: traj, options: .init(jacobianLags: .all))

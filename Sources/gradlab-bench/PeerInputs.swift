@@ -29,14 +29,14 @@ enum PeerRunner {
     }
 
     static func run(script: String, workload: String, impl: String, size: String, reps: Int, threads: Int,
-                    seed: Int) throws -> Record {
+                    seed: Int, extra: [String] = []) throws -> Record {
         let json = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-bench-\(getpid())-\(impl).json")
         try? FileManager.default.removeItem(at: json)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", script, "run", "--workload", workload, "--impl", impl, "--sizes", size,
                        "--reps", String(reps), "--threads", String(threads), "--seed", String(seed),
-                       "--no-wait", "--json", json.path]
+                       "--no-wait", "--json", json.path] + extra
         p.standardOutput = FileHandle.nullDevice
         let err = Pipe()
         p.standardError = err
