@@ -48,7 +48,9 @@ enum PeerRunner {
             throw PeerError(message: "peers.py \(impl) \(size) failed: \(String(decoding: errData, as: UTF8.self).suffix(400))")
         }
         try? FileManager.default.removeItem(at: json)
-        return try JSONDecoder().decode(Record.self, from: Data(line.utf8))
+        // peers.py writes Python's NaN (torch-nnrnn has no per-step norms), which is not JSON.
+        let cleaned = line.replacingOccurrences(of: "NaN", with: "null")
+        return try JSONDecoder().decode(Record.self, from: Data(cleaned.utf8))
     }
 }
 
