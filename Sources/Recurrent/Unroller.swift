@@ -30,6 +30,9 @@ public final class Unroller<Cell: RecurrentCell> {
     let dStates: UnsafeMutablePointer<Double>     // T·B·S: ∂L/∂s_t (h, and c for LSTM)
     let initialGradient: UnsafeMutablePointer<Double>  // B·S
     let normScratch: UnsafeMutablePointer<Double>
+    let hiddenWeightTransposed: UnsafeMutablePointer<Double>   // H × G·H, for a NoTrans forward gemm
+    /// touched[t − 1]: whether a backward window has already written step t's accumulators.
+    private let touched: UnsafeMutablePointer<Bool>
     private var inputs: UnsafePointer<Double>?
     private var owned: [UnsafeMutablePointer<Double>] = []
 
@@ -54,17 +57,28 @@ public final class Unroller<Cell: RecurrentCell> {
         dStates = buffer(capacity * batch * s)
         initialGradient = buffer(batch * s)
         normScratch = buffer(batch * (gh + h) + 2 * batch * batch)
+        let whhT = buffer(h * gh)
+        let (hh, ghh) = (h, gh)
+        cell.weights.hiddenWeight.withUnsafeBufferPointer { w in
+            for i in 0..<ghh { for j in 0..<hh { whhT[j * ghh + i] = w[i * hh + j] } }
+        }
+        hiddenWeightTransposed = whhT
+        touched = .allocate(capacity: max(capacity, 1))
+        touched.initialize(repeating: false, count: max(capacity, 1))
         self.owned = owned
     }
 
-    deinit { for p in owned { p.deallocate() } }
+    deinit {
+        for p in owned { p.deallocate() }
+        touched.deallocate()
+    }
 
     /// s_t (B × S), t = 0 … steps.
     public func state(_ t: Int) -> UnsafePointer<Double> { UnsafePointer(states + t * batch * s) }
     /// The cache of step t (B × cacheWidth), t = 1 … steps (vanilla: z_t).
     public func cache(step t: Int) -> UnsafePointer<Double> { UnsafePointer(cache + (t - 1) * batch * cw) }
     /// ∂L/∂s_t (B × S) after a backward sweep, t = 1 … steps: h part = ∂L/∂h_t (total derivative).
-    public func stateGradient(_ t: Int) -> UnsafePointer<Double> { UnsafePointer(dStates + (t - 1) * batch * s) }
+    public func stateGradient(_ t: Int) -> UnsafePointer<Double> { settle(); return UnsafePointer(dStates + (t - 1) * batch * s) }
     /// ∂L/∂s_0 (B × S) after a backward sweep that reached step 1.
     public var initialStateGradient: UnsafePointer<Double> { UnsafePointer(initialGradient) }
 
@@ -93,7 +107,7 @@ public final class Unroller<Cell: RecurrentCell> {
                     if batch == 1 {
                         gemvRaw(false, rows: gh, cols: h, whh, prev, beta: 1, zh)
                     } else {
-                        gemmRaw(false, true, m: batch, n: gh, k: h, prev, lda: s, whh, ldb: h, beta: 1, zh, ldc: gh)
+                        gemmRaw(false, false, m: batch, n: gh, k: h, prev, lda: s, hiddenWeightTransposed, ldb: gh, beta: 1, zh, ldc: gh)
                     }
                     cell.pointwiseForward(batch: batch, zx: zx + (step - 1) * bg, zh: zh, previous: prev,
                                           next: states + step * bs, cache: cache + (step - 1) * batch * cw)
@@ -102,13 +116,21 @@ public final class Unroller<Cell: RecurrentCell> {
         }
     }
 
-    /// Prepares the accumulators of a backward pass (∂L/∂Z, ∂L/∂s_t, ∂L/∂s_0) by zeroing them.
+    /// Starts a backward pass: the first window to reach a step writes its accumulators (∂L/∂Z, ∂L/∂s_t), later ones add; steps no window reaches read as zero.
     public func beginBackward() {
-        let n = steps * batch * gh
-        zx.update(repeating: 0, count: n)
-        if dzhAll != zx { dzhAll.update(repeating: 0, count: n) }
-        dStates.update(repeating: 0, count: steps * batch * s)
         initialGradient.update(repeating: 0, count: batch * s)
+        touched.update(repeating: false, count: max(capacity, 1))
+    }
+
+    /// Zeroes the accumulators of steps no window reached (their gradient is 0), once.
+    private func settle() {
+        let bg = batch * gh, bs = batch * s
+        for t in 0..<steps where !touched[t] {
+            (zx + t * bg).update(repeating: 0, count: bg)
+            if dzhAll != zx { (dzhAll + t * bg).update(repeating: 0, count: bg) }
+            (dStates + t * bs).update(repeating: 0, count: bs)
+            touched[t] = true
+        }
     }
 
     /// Backpropagates from s_end down to s_start (steps end, end−1, …, start+1), starting from
@@ -130,9 +152,14 @@ public final class Unroller<Cell: RecurrentCell> {
                 if let range = injected, range.contains(t), let g = injection(t) {
                     for b in 0..<batch { let row = cur + b * s, src = g + b * h; for j in 0..<h { row[j] += src[j] } }
                 }
+                // First visit of step t: write the accumulators directly; later visits add.
+                let first = !touched[t - 1]
+                touched[t - 1] = true
                 let record = dStates + (t - 1) * bs
-                for k in 0..<bs { record[k] += cur[k] }
-                let dzx = scratchX, dzh = shared ? scratchX : scratchH
+                if first { record.update(from: cur, count: bs) } else { for k in 0..<bs { record[k] += cur[k] } }
+                let accX = zx + (t - 1) * bg, accH = dzhAll + (t - 1) * bg
+                let dzx = first ? accX : scratchX
+                let dzh = shared ? dzx : (first ? accH : scratchH)
                 cell.pointwiseBackward(batch: batch, dState: cur, cache: cache + (t - 1) * batch * cw,
                                        previous: states + (t - 1) * bs, next: states + t * bs,
                                        dzx: dzx, dzh: dzh, dPrevious: other)
@@ -141,9 +168,10 @@ public final class Unroller<Cell: RecurrentCell> {
                 } else {
                     gemmRaw(false, false, m: batch, n: h, k: gh, dzh, lda: gh, whh, ldb: h, beta: 1, other, ldc: s)
                 }
-                let accX = zx + (t - 1) * bg
-                for k in 0..<bg { accX[k] += dzx[k] }
-                if !shared { let accH = dzhAll + (t - 1) * bg; for k in 0..<bg { accH[k] += dzh[k] } }
+                if !first {
+                    for k in 0..<bg { accX[k] += dzx[k] }
+                    if !shared { for k in 0..<bg { accH[k] += dzh[k] } }
+                }
                 swap(&cur, &other)
                 t -= 1
             }
@@ -155,6 +183,7 @@ public final class Unroller<Cell: RecurrentCell> {
     /// ∂L/∂Z, and optionally ∂L/∂X (time-major T·B·D): one gemm each.
     public func parameterGradients(inputGradient: Bool) -> (inputWeight: Matrix, hiddenWeight: Matrix,
                                                              inputBias: Matrix, hiddenBias: Matrix, inputs: [Double]?) {
+        settle()
         let rows = steps * batch
         var dwih = Matrix(rows: gh, cols: d), dwhh = Matrix(rows: gh, cols: h)
         var dbih = Matrix(rows: gh, cols: 1), dbhh = Matrix(rows: gh, cols: 1)
@@ -188,6 +217,7 @@ public final class Unroller<Cell: RecurrentCell> {
     /// ‖∂L/∂h_t‖_F over the batch (B × H block) for t = 1 … steps (scaled dnrm2: never underflows
     /// to 0 for a nonzero representable norm). Written to `out[t − 1]`.
     public func hiddenGradientNorms(into out: UnsafeMutablePointer<Double>) {
+        settle()
         for t in 1...max(steps, 1) where steps > 0 {
             out[t - 1] = scaledFrobeniusNorm(dStates + (t - 1) * batch * s, rows: batch, cols: h, ld: s)
         }
@@ -195,6 +225,7 @@ public final class Unroller<Cell: RecurrentCell> {
 
     /// ‖∂L/∂c_t‖_F over the batch (LSTM only; the c half of the state), t = 1 … steps.
     public func cellGradientNorms(into out: UnsafeMutablePointer<Double>) {
+        settle()
         precondition(s == 2 * h)
         for t in 1...max(steps, 1) where steps > 0 {
             out[t - 1] = scaledFrobeniusNorm(dStates + (t - 1) * batch * s + h, rows: batch, cols: h, ld: s)
@@ -206,6 +237,7 @@ public final class Unroller<Cell: RecurrentCell> {
     /// nothing underflows. Computed without forming C_t:
     /// ‖AᵀB‖_F² = Σ (ÂÂᵀ ⊙ B̂B̂ᵀ)·‖A‖²‖B‖² with Â = A/‖A‖_F, B̂ = B/‖B‖_F (B × B Gram matrices).
     public func recurrentWeightStepLog10Norms(into out: UnsafeMutablePointer<Double>) {
+        settle()
         let bg = batch * gh, ga = normScratch, gb = normScratch + bg
         let g1 = gb + batch * h, g2 = g1 + batch * batch
         for t in 1...max(steps, 1) where steps > 0 {

@@ -48,7 +48,9 @@ enum PeerRunner {
             throw PeerError(message: "peers.py \(impl) \(size) failed: \(String(decoding: errData, as: UTF8.self).suffix(400))")
         }
         try? FileManager.default.removeItem(at: json)
-        return try JSONDecoder().decode(Record.self, from: Data(line.utf8))
+        // peers.py writes Python's NaN (torch-nnrnn has no per-step norms), which is not JSON.
+        let cleaned = line.replacingOccurrences(of: "NaN", with: "null")
+        return try JSONDecoder().decode(Record.self, from: Data(cleaned.utf8))
     }
 }
 
@@ -60,11 +62,27 @@ func median(_ xs: [Double]) -> Double {
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
-/// Seconds of `body`, monotonic clock.
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+/// Wall-clock seconds of `body`, redone (up to `maxRedo` times, after a 1 s pause) when the thread
+/// got less than 90 % of a core — the single-threaded analogue of peers.py's discarding of reps
+/// disturbed by foreign load. Returns the wall time of the last attempt.
+func seconds(maxRedo: Int = 3, _ body: () throws -> Void) rethrows -> Double {
+    var wall = 0.0
+    for attempt in 0...maxRedo {
+        let cpu0 = threadCPUSeconds(), start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        wall = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        let cpu = threadCPUSeconds() - cpu0
+        if cpu >= 0.9 * wall || attempt == maxRedo { break }
+        Thread.sleep(forTimeInterval: 1)
+    }
+    return wall
+}
+
+/// CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID).
+func threadCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
 /// Writes a line to standard output unbuffered, so progress shows when the output is redirected.
