@@ -166,6 +166,32 @@ def main():
         with open(os.path.join(OUT, name), "w") as fh:
             json.dump(f, fh)
         print(name, f["loss"])
+    state_dict_file()
+
+
+def state_dict_file():
+    """A PyTorch nn.LSTM(num_layers=2, bidirectional=True) + Linear head state dict, saved as it is
+    (safetensors, no metadata), with an input and the trace's expected numbers: without targets
+    `gradlab trace --outputs last` uses L = Σ (top output at T)."""
+    from safetensors.torch import save_file
+    import numpy as np
+    torch.manual_seed(123)
+    rnn = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True)
+    head = torch.nn.Linear(8, 2)
+    sd = {k: v.detach().contiguous() for k, v in rnn.state_dict().items()}
+    sd.update({"head." + k: v.detach().contiguous() for k, v in head.state_dict().items()})
+    save_file(sd, os.path.join(OUT, "statedict-lstm-L2-bi.safetensors"))
+    x = torch.randn(6, 3, requires_grad=True)
+    np.save(os.path.join(OUT, "statedict-lstm-L2-bi-input.npy"), x.detach().numpy())
+    out, _ = rnn(x.unsqueeze(0))
+    loss = out[0, -1].sum()
+    loss.backward()
+    expected = {"loss": loss.item(), "input_grad": x.grad.flatten().tolist(),
+                "weight_hh_l1_reverse": rnn.weight_hh_l1_reverse.grad.flatten().tolist(),
+                "names": list(sd.keys())}
+    with open(os.path.join(OUT, "statedict-lstm-L2-bi-expected.json"), "w") as fh:
+        json.dump(expected, fh)
+
 
 if __name__ == "__main__":
     main()

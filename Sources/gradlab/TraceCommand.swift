@@ -10,7 +10,9 @@ struct TraceCommand: ParsableCommand {
         abstract: "Print a forward pass and backpropagation through time step by step.",
         discussion: """
         The model file (.safetensors or .npz) holds PyTorch's names: weight_ih_l0, weight_hh_l0, \
-        optional bias_ih_l0, bias_hh_l0, head.weight, head.bias. Inputs are .npy of shape (T, D) or \
+        optional bias_ih_l0, bias_hh_l0, head.weight, head.bias; stacked and bidirectional models \
+        add weight_ih_l1, …, weight_ih_l0_reverse, … (a PyTorch num_layers/bidirectional state dict \
+        loads unchanged) and are traced layer by layer. Inputs are .npy of shape (T, D) or \
         (B, T, D); targets .npy (float for mse/bce, int64 class indices for ce) shaped like the outputs. \
         Without --target the trace is a pure gradient-flow study: ∂L/∂h = 1 at the output steps \
         (L = the sum of those hidden states).
@@ -65,24 +67,7 @@ struct TraceCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let m = try RecurrentModel.load(model, cell: cell?.rawValue, activation: activation?.rawValue, leakySlope: alpha)
-            let (x, batched) = try SequenceBatch.loadInputs(input, featureSize: m.inputSize)
-            let mode: OutputMode = outputs == .last ? .last : .all
-            let objective: Objective
-            if let target {
-                if loss == .ce && m.outputSize < 2 {
-                    throw RecurrentError("\(model): ce needs at least 2 classes, but the outputs have size \(m.outputSize)")
-                }
-                objective = try Objective.load(target, loss: loss.rawValue, outputs: mode, steps: x.steps, batch: x.batchSize,
-                                               batched: batched, outputSize: m.outputSize)
-            } else {
-                let tOut = mode == .last ? 1 : x.steps
-                objective = .adjoint(try SequenceBatch(steps: tOut, batchSize: x.batchSize, featureSize: m.hiddenSize,
-                                                       timeMajor: [Double](repeating: 1, count: tOut * x.batchSize * m.hiddenSize)))
-            }
-            let truncation: Truncation = truncate.map { .chunks($0) } ?? (k1.map { .williamsPeng(k1: $0, k2: k2!) } ?? .none)
-            let report = try TraceReport(model: m, inputs: x, batched: batched, outputs: mode, objective: objective, truncation: truncation)
-            print(format == .json ? report.json() : report.text(digits: digits), terminator: format == .json ? "\n" : "")
+            print(try output(), terminator: format == .json ? "\n" : "")
         } catch let e as RecurrentError {
             FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
             throw ExitCode.failure
@@ -90,5 +75,27 @@ struct TraceCommand: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
             throw ExitCode.failure
         }
+    }
+
+    /// The report as text or JSON (without the trailing newline of JSON output).
+    func output() throws -> String {
+        let m = try RecurrentModel.load(model, cell: cell?.rawValue, activation: activation?.rawValue, leakySlope: alpha)
+        let (x, batched) = try SequenceBatch.loadInputs(input, featureSize: m.inputSize)
+        let mode: OutputMode = outputs == .last ? .last : .all
+        let objective: Objective
+        if let target {
+            if loss == .ce && m.outputSize < 2 {
+                throw RecurrentError("\(model): ce needs at least 2 classes, but the outputs have size \(m.outputSize)")
+            }
+            objective = try Objective.load(target, loss: loss.rawValue, outputs: mode, steps: x.steps, batch: x.batchSize,
+                                           batched: batched, outputSize: m.outputSize)
+        } else {
+            let tOut = mode == .last ? 1 : x.steps
+            objective = .adjoint(try SequenceBatch(steps: tOut, batchSize: x.batchSize, featureSize: m.topWidth,
+                                                   timeMajor: [Double](repeating: 1, count: tOut * x.batchSize * m.topWidth)))
+        }
+        let truncation: Truncation = truncate.map { .chunks($0) } ?? (k1.map { .williamsPeng(k1: $0, k2: k2!) } ?? .none)
+        let report = try TraceReport(model: m, inputs: x, batched: batched, outputs: mode, objective: objective, truncation: truncation)
+        return format == .json ? report.json() : report.text(digits: digits)
     }
 }

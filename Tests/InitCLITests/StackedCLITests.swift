@@ -1,0 +1,50 @@
+import Testing
+import Foundation
+import ArgumentParser
+import Linalg
+import Recurrent
+@testable import gradlab
+
+/// `gradlab trace` (and `inspect`, `diagnose`) on a PyTorch `nn.LSTM(num_layers=2, bidirectional=True)`
+/// state dict saved as it is (scripts/make_stacked_fixtures.py).
+@Suite("stacked models on the command line")
+struct StackedCLITests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../Fixtures/Stacked").standardized
+    static var model: String { directory.appendingPathComponent("statedict-lstm-L2-bi.safetensors").path }
+    static var input: String { directory.appendingPathComponent("statedict-lstm-L2-bi-input.npy").path }
+    struct Expected: Decodable { let loss: Double; let input_grad: [Double]; let weight_hh_l1_reverse: [Double]; let names: [String] }
+
+    static func trace(_ args: [String]) throws -> String {
+        let cmd = try #require(try GradLab.parseAsRoot(["trace", "--model", model, "--input", input, "--cell", "lstm"] + args) as? TraceCommand)
+        return try cmd.output()
+    }
+
+    @Test func pyTorchStateDictLoadsUnchangedAndTracesToAutograd() throws {
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: Self.directory.appendingPathComponent("statedict-lstm-L2-bi-expected.json")))
+        let m = try RecurrentModel.load(Self.model, cell: "lstm")
+        #expect(m.layers == 2 && m.bidirectional && m.parameters.names == expected.names)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(Self.trace(["--format", "json"]).utf8)) as? [String: Any])
+        #expect(abs((json["loss"] as? Double ?? .nan) - expected.loss) < 1e-10)
+        let grads = try #require(json["grads"] as? [String: Any])
+        let dx = try #require(grads["input"] as? [[Double]]).flatMap { $0 }
+        #expect(zip(dx, expected.input_grad).allSatisfy { abs($0 - $1) < 1e-10 } && dx.count == expected.input_grad.count)
+        let dw = try #require(grads["weight_hh_l1_reverse"] as? [[Double]]).flatMap { $0 }
+        #expect(zip(dw, expected.weight_hh_l1_reverse).allSatisfy { abs($0 - $1) < 1e-10 } && dw.count == 16 * 4)
+        let layers = try #require(json["layers"] as? [[String: Any]])
+        #expect(layers.map { $0["direction"] as? String } == ["forward", "reverse", "forward", "reverse"])
+        #expect((layers[0]["dL_dh_norm"] as? [Double])?.count == 6)
+        #expect(json["num_layers"] as? Double == 2 && json["bidirectional"] as? Bool == true)
+    }
+
+    @Test func textShowsEveryLayerAndTheDepthTimeMap() throws {
+        let text = try Self.trace(["--outputs", "all", "--truncate", "3"])
+        for needle in ["2 layers, bidirectional", "Layer 0 forward", "Layer 1 reverse", "Depth × time", "ℓ = 1 bwd", "∂L/∂weight_ih_l1_reverse"] {
+            #expect(text.contains(needle), "missing '\(needle)'")
+        }
+    }
+
+    @Test func williamsPengOnABidirectionalModelIsAnError() throws {
+        #expect(throws: RecurrentError.self) { try Self.trace(["--k1", "1", "--k2", "2"]) }
+    }
+}
