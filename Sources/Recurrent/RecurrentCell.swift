@@ -160,4 +160,32 @@ extension RecurrentCell {
                         Int32(hiddenSize), dzh, 1, 1, out, 1)
         }
     }
+
+    /// The input vector–Jacobian product (∂s_t/∂x_t)ᵀu = W_ihᵀ·∂L/∂ZX at (s, x) for a cotangent u on
+    /// the state (`stateSize` entries): how a gradient on this cell's state reaches its input — the
+    /// depth step of a stacked model. `out` has `inputSize` entries (overwritten).
+    public func inputVJP(_ s: UnsafePointer<Double>, _ x: UnsafePointer<Double>, cotangent u: UnsafePointer<Double>,
+                         into out: UnsafeMutablePointer<Double>, workspace: inout CellWorkspace) {
+        let ws = workspace
+        preactivations(s, x, ws)
+        pointwiseForward(batch: 1, zx: ws.zx, zh: ws.zh, previous: s, next: ws.next, cache: ws.cache)
+        pointwiseBackward(batch: 1, dState: u, cache: ws.cache, previous: s, next: ws.next,
+                          dzx: ws.dzx, dzh: ws.dzh, dPrevious: ws.dPrevious)
+        weights.inputWeight.withUnsafeBufferPointer { a in
+            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(weights.gateRows), Int32(inputSize), 1, a.baseAddress,
+                        Int32(inputSize), ws.dzx, 1, 0, out, 1)
+        }
+    }
+
+    /// ∂h_t/∂x_t (H × inputSize, row-major) at (s, x): row i is the input VJP of e_i on h.
+    /// `unit` is scratch of `stateSize` entries.
+    public func hiddenInputJacobian(_ s: UnsafePointer<Double>, _ x: UnsafePointer<Double>, into j: UnsafeMutablePointer<Double>,
+                                    unit: UnsafeMutablePointer<Double>, workspace: inout CellWorkspace) {
+        unit.update(repeating: 0, count: stateSize)
+        for i in 0..<hiddenSize {
+            unit[i] = 1
+            inputVJP(s, x, cotangent: unit, into: j + i * inputSize, workspace: &workspace)
+            unit[i] = 0
+        }
+    }
 }
