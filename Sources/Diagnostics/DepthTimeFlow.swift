@@ -66,6 +66,19 @@ public struct DepthTimeFlow: Sendable {
     /// From (1, 0, forward) to the loss at (T, top).
     public private(set) var dominantPath: [LatticeNode] = []
 
+    /// Least-squares slope of log10 ‖∂L/∂h_t^{top}‖ (top layer, forward) against the lag T − t:
+    /// decades gained (> 0) or lost (< 0) per step back in time; nil with fewer than two finite values.
+    public var timeSlopeLog10PerStep: Double? {
+        let top = units[(layers - 1) * (bidirectional ? 2 : 1)]
+        return leastSquaresSlope(top.gradNormLog10.enumerated().compactMap { i, v in v.map { (Double(steps - 1 - i), $0) } })
+    }
+
+    /// Least-squares slope of log10 ‖∂L/∂h_T^ℓ‖ (forward units) against the depth L − 1 − ℓ: decades
+    /// per layer down from the top at the last step; nil for one layer.
+    public var depthSlopeLog10PerLayer: Double? {
+        leastSquaresSlope(units.filter { !$0.reverse }.compactMap { u in u.gradNormLog10[steps - 1].map { (Double(layers - 1 - u.layer), $0) } })
+    }
+
     public var timeMoves: Int { zip(dominantPath, dominantPath.dropFirst()).filter { $0.layer == $1.layer }.count }
     public var depthMoves: Int { zip(dominantPath, dominantPath.dropFirst()).filter { $0.layer != $1.layer }.count }
 
@@ -127,4 +140,14 @@ extension Matrix {
         for i in 0..<rows { for j in 0..<cols { r[rows - 1 - i, j] = self[i, j] } }
         return r
     }
+}
+
+/// The least-squares slope of y against x (nil with fewer than two points or no spread in x).
+func leastSquaresSlope(_ points: [(Double, Double)]) -> Double? {
+    guard points.count >= 2 else { return nil }
+    let n = Double(points.count)
+    let mx = points.reduce(0) { $0 + $1.0 } / n, my = points.reduce(0) { $0 + $1.1 } / n
+    let sxy = points.reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
+    let sxx = points.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
+    return sxx > 0 ? sxy / sxx : nil
 }

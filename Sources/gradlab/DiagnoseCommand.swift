@@ -103,6 +103,7 @@ struct DiagnoseCommand: ParsableCommand {
             }
             options.inputs = try Matrix(rows: x.steps, cols: x.featureSize, elements: x.values)
         }
+        if m.isStacked { return try stackedOutput(m, options) }
         let diagnosis = try Diagnosis(map: m.makeCell(), theory: m.theoryInputs, options: options, rng: RandomStream(seed: seed))
         let title = "\(m.cell), H = \(m.hiddenSize)"
         if let plot {
@@ -111,6 +112,24 @@ struct DiagnoseCommand: ParsableCommand {
         }
         return format == .json ? try diagnosis.jsonString()
                                : diagnosis.textReport(title: "\(URL(fileURLWithPath: model).lastPathComponent) (\(title))")
+    }
+}
+
+extension DiagnoseCommand {
+    /// Stacked or bidirectional models: the depth × time diagnosis (inputs and h_0 of every unit drawn
+    /// from the same named seeds as a single-layer diagnosis).
+    func stackedOutput(_ m: RecurrentModel, _ options: DiagnosisOptions) throws -> String {
+        if lyapunov > 0 { throw RecurrentError("\(model): --lyapunov is for single-layer models (this one has \(m.layers) layers\(m.bidirectional ? ", bidirectional" : ""))") }
+        if plot != nil { throw RecurrentError("\(model): --plot draws single-layer charts; for a stacked model use --format json (grad_norm_log10_map) or the depth-time-heatmap recipe") }
+        let rng = RandomStream(seed: seed)
+        var inputRng = rng.split("inputs"), stateRng = rng.split("h0")
+        let x = options.inputs ?? Matrix.inputSequence(steps: options.steps, size: m.inputSize, source: options.input, rng: &inputRng)
+        let s0 = (0..<(m.layers * m.directions)).map { _ in
+            makeInitialState(options.initialState, hiddenSize: m.hiddenSize, stateSize: m.stateSize, rng: &stateRng)
+        }
+        let flow = try DepthTimeFlow(model: m, inputs: x, initialStates: s0, options: DepthTimeOptions(lags: options.lags), rng: rng)
+        let title = "\(m.cell), \(m.layers) layers\(m.bidirectional ? ", bidirectional" : ""), H = \(m.hiddenSize)"
+        return format == .json ? try flow.jsonString() : flow.textReport(title: "\(URL(fileURLWithPath: model).lastPathComponent) (\(title))")
     }
 }
 

@@ -48,3 +48,27 @@ struct StackedCLITests {
         #expect(throws: RecurrentError.self) { try Self.trace(["--k1", "1", "--k2", "2"]) }
     }
 }
+
+extension StackedCLITests {
+    static func diagnose(_ args: [String]) throws -> String {
+        let cmd = try #require(try GradLab.parseAsRoot(["diagnose", "--model", model, "--cell", "lstm"] + args) as? DiagnoseCommand)
+        return try cmd.output()
+    }
+
+    @Test func diagnoseReportsTheDepthTimeMap() throws {
+        let out = try Self.diagnose(["--steps", "30", "--input-noise", "1", "--lags", "log:8", "--format", "json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        let map = try #require(json["grad_norm_log10_map"] as? [[String: Any]])
+        #expect(map.count == 4 && map.allSatisfy { ($0["grad_norm_log10"] as? [Any])?.count == 30 })
+        #expect(map.map { $0["direction"] as? String } == ["forward", "reverse", "forward", "reverse"])
+        let path = try #require(json["dominant_path"] as? [[Any]])
+        #expect(path.first?.first as? Int == 1 && path.last?.first as? Int == 30)
+        #expect((json["dominant_path_time_moves"] as? Int ?? 0) + (json["dominant_path_depth_moves"] as? Int ?? 0) == path.count - 1)
+        for key in ["time_jacobian_norm_log10", "depth_jacobian_norm_log10", "time_slope_log10_per_step", "depth_slope_log10_per_layer", "layers", "bidirectional"] {
+            #expect(json[key] != nil, "missing key \(key)")
+        }
+        let text = try Self.diagnose(["--steps", "30", "--input-noise", "1"])
+        #expect(text.contains("log10 ‖∂L/∂h_t^ℓ‖") && text.contains("ℓ = 1 bwd") && text.contains("Dominant path"))
+        #expect(throws: RecurrentError.self) { try Self.diagnose(["--lyapunov", "3"]) }
+    }
+}
