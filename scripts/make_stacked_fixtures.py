@@ -188,7 +188,9 @@ def state_dict_file():
     loss.backward()
     expected = {"loss": loss.item(), "input_grad": x.grad.flatten().tolist(),
                 "weight_hh_l1_reverse": rnn.weight_hh_l1_reverse.grad.flatten().tolist(),
-                "names": list(sd.keys())}
+                "names": list(sd.keys()),
+                "rnn_numel": sum(p.numel() for p in rnn.parameters()),
+                "head_numel": sum(p.numel() for p in head.parameters())}
     with open(os.path.join(OUT, "statedict-lstm-L2-bi-expected.json"), "w") as fh:
         json.dump(expected, fh)
 

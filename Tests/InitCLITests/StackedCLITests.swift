@@ -72,3 +72,36 @@ extension StackedCLITests {
         #expect(throws: RecurrentError.self) { try Self.diagnose(["--lyapunov", "3"]) }
     }
 }
+
+extension StackedCLITests {
+    struct Numel: Decodable { let rnn_numel: Int; let head_numel: Int }
+
+    /// Counts against PyTorch's `sum(p.numel())` and the formulas: LSTM, H = 4, D = 3, two layers, two
+    /// directions: 4H(D+H+1) = 128 and 4H(D+H+2) = 144 for layer 0, 4H(2H+H+2) = 224 for layer 1.
+    @Test func inspectCountsParametersLikePyTorch() throws {
+        let numel = try JSONDecoder().decode(Numel.self, from: Data(contentsOf: Self.directory.appendingPathComponent("statedict-lstm-L2-bi-expected.json")))
+        let cmd = try #require(try GradLab.parseAsRoot(["inspect", Self.model, "--format", "json"]) as? InspectCommand)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(cmd.output().utf8)) as? [String: Any])
+        let p = try #require(json["parameters"] as? [String: Any])
+        #expect(p["total"] as? Int == numel.rnn_numel + numel.head_numel)
+        #expect(p["recurrent_pytorch"] as? Int == numel.rnn_numel && p["recurrent_count"] as? Int == numel.rnn_numel)
+        let units = try #require(p["units"] as? [[String: Any]])
+        #expect(units.map { $0["textbook"] as? Int } == [128, 128, 208, 208])
+        #expect(units.map { $0["pytorch"] as? Int } == [144, 144, 224, 224])
+        let text = try #require(try GradLab.parseAsRoot(["inspect", Self.model]) as? InspectCommand).output()
+        #expect(text.contains("total                                  754") && text.contains("one more H per gate block"))
+    }
+
+    @Test(arguments: [(1, 3, 5, 7), (3, 3, 2, 6), (4, 2, 4, 1)])
+    func formulasMatchTheirTextbookForms(gates: Int, d: Int, h: Int, layers: Int) {
+        var names: [String] = [], shapes: [[Int]] = []
+        for l in 0..<layers {
+            names += ["weight_ih_l\(l)", "weight_hh_l\(l)", "bias_ih_l\(l)", "bias_hh_l\(l)"]
+            shapes += [[gates * h, l == 0 ? d : h], [gates * h, h], [gates * h], [gates * h]]
+        }
+        let c = ParameterCounts(names: names, shapes: shapes)
+        #expect(c.units.count == layers)
+        #expect(c.units[0].textbook == gates * h * (d + h + 1) && c.units[0].pyTorch == c.units[0].count)
+        #expect(c.recurrentPyTorch == c.total && c.recurrentTextbook + layers * gates * h == c.total)
+    }
+}
