@@ -14,9 +14,9 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-## Runs the main job: the release build, then the quick-start.
+## Runs the main job: the release build, then the quick-start experiment (runs/quickstart/, charts in plots/).
 demo: release
-	$(BIN) --help
+	$(BIN) run experiments/quickstart.yaml --out runs/quickstart
 
 ## Runs the whole test suite; the last line is Swift Testing's summary.
 test: deps

@@ -16,6 +16,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System libraries: module map + shim header, nothing else.
@@ -56,8 +58,23 @@ let package = Package(
         // Gradient flow through time, Jacobian-product spectra, Lyapunov spectra, theory overlays.
         .target(name: "Diagnostics", dependencies: ["Linalg", "Recurrent", "COpenBLAS"]),
 
+        // Experiment files (YAML schema, grids, seeding), the parallel runner and its SQLite/CSV store.
+        .target(
+            name: "Experiments",
+            dependencies: [
+                "Linalg",
+                "Initializers",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // A synthetic executor (no numerics) and a child process running it, for the runner's tests.
+        .target(name: "ExperimentsFixtures", dependencies: ["Experiments", "Initializers", "Linalg"]),
+        .executableTarget(name: "experiments-fixture-runner", dependencies: ["Experiments", "ExperimentsFixtures"]),
         // Charts over a small renderer protocol; Cairo writes PNG, SVG and PDF.
         .target(name: "Plotting", dependencies: ["CCairo"]),
+        // A run directory's declared plots: reads results.sqlite, draws Plotting recipes into plots/.
+        .target(name: "ExperimentPlots", dependencies: ["Experiments", "Plotting"]),
 
         // Tasks (sequence generators with baselines), optimizers, clipping, training loop.
         .target(name: "Training", dependencies: ["Linalg", "Recurrent"]),
@@ -70,6 +87,8 @@ let package = Package(
                 "Recurrent",
                 "TensorIO",
                 "Diagnostics",
+                "Experiments",
+                "ExperimentPlots",
                 "Plotting",
                 "Initializers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -97,6 +116,12 @@ let package = Package(
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "InitCLITests", dependencies: ["gradlab", "Initializers", "TensorIO", "Linalg"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Recurrent", "Linalg"]),
+        .testTarget(
+            name: "ExperimentsTests",
+            dependencies: ["Experiments", "ExperimentsFixtures", "Initializers", "Linalg", "experiments-fixture-runner"]
+        ),
+        .testTarget(name: "RunCLITests", dependencies: ["gradlab", "Experiments", "Linalg"]),
+        .testTarget(name: "ExperimentPlotsTests", dependencies: ["ExperimentPlots", "Experiments", "ExperimentsFixtures", "Plotting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,14 +20,9 @@ struct DiagnoseCommand: ParsableCommand {
         """
     )
 
-    enum CellOption: String, ExpressibleByArgument, CaseIterable { case rnn, lstm, gru }
-    enum ActivationOption: String, ExpressibleByArgument, CaseIterable {
-        case tanh, sigmoid, relu, linear, leakyRelu = "leaky-relu"
-    }
     enum FormatOption: String, ExpressibleByArgument, CaseIterable { case text, json }
 
-    @Option(help: "Model file (.safetensors or .npz) with PyTorch parameter names.")
-    var model: String
+    @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Input sequence .npy of shape (T, D); without it, --steps steps are generated.")
     var input: String?
     @Option(help: "Steps to generate when there is no --input.")
@@ -46,12 +41,6 @@ struct DiagnoseCommand: ParsableCommand {
     var lyapunovSteps = 1000
     @Option(help: "Transient steps discarded before measuring Lyapunov exponents.")
     var lyapunovTransient = 200
-    @Option(help: "Cell (default: the file's metadata).")
-    var cell: CellOption?
-    @Option(help: "Activation of an rnn cell (default: the file's metadata).")
-    var activation: ActivationOption?
-    @Option(help: "Slope α of leaky-relu for negative inputs.")
-    var alpha: Double?
     @Option(help: "Output format: text or json.")
     var format: FormatOption = .text
     @Option(help: "Write the diagnosis charts (PNG and SVG) into this directory.")
@@ -72,26 +61,14 @@ struct DiagnoseCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingUserErrors(context: modelOptions.model) {
             FileHandle.standardOutput.write(Data((try output() + "\n").utf8))
-        } catch let e as RecurrentError {
-            FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
-            throw ExitCode.failure
-        } catch let e as TensorIOError {
-            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
-            throw ExitCode.failure
-        } catch let e as LinalgError {
-            FileHandle.standardError.write(Data("error: \(model): \(e.description)\n".utf8))
-            throw ExitCode.failure
-        } catch let e as PlotError {
-            FileHandle.standardError.write(Data("error: charts: \(e.description)\n".utf8))
-            throw ExitCode.failure
         }
     }
 
     /// Runs the diagnosis, writes the charts if asked, and returns the report (text or JSON).
     func output() throws -> String {
-        let m = try RecurrentModel.load(model, cell: cell?.rawValue, activation: activation?.rawValue, leakySlope: alpha)
+        let m = try modelOptions.load()
         var options = DiagnosisOptions(steps: steps, input: inputNoise > 0 ? .gaussian(std: inputNoise) : .zeros,
                                        initialState: h0 == .zeros ? .zeros : .gaussian,
                                        lags: LagSelection(parsing: lags) ?? .all, lyapunovCount: lyapunov,
@@ -111,7 +88,7 @@ struct DiagnoseCommand: ParsableCommand {
             FileHandle.standardError.write(Data("charts: \(written.joined(separator: ", "))\n".utf8))
         }
         return format == .json ? try diagnosis.jsonString()
-                               : diagnosis.textReport(title: "\(URL(fileURLWithPath: model).lastPathComponent) (\(title))")
+                               : diagnosis.textReport(title: "\(URL(fileURLWithPath: modelOptions.model).lastPathComponent) (\(title))")
     }
 }
 
@@ -119,8 +96,8 @@ extension DiagnoseCommand {
     /// Stacked or bidirectional models: the depth × time diagnosis (inputs and h_0 of every unit drawn
     /// from the same named seeds as a single-layer diagnosis).
     func stackedOutput(_ m: RecurrentModel, _ options: DiagnosisOptions) throws -> String {
-        if lyapunov > 0 { throw RecurrentError("\(model): --lyapunov is for single-layer models (this one has \(m.layers) layers\(m.bidirectional ? ", bidirectional" : ""))") }
-        if plot != nil { throw RecurrentError("\(model): --plot draws single-layer charts; for a stacked model use --format json (grad_norm_log10_map) or the depth-time-heatmap recipe") }
+        if lyapunov > 0 { throw RecurrentError("\(modelOptions.model): --lyapunov is for single-layer models (this one has \(m.layers) layers\(m.bidirectional ? ", bidirectional" : ""))") }
+        if plot != nil { throw RecurrentError("\(modelOptions.model): --plot draws single-layer charts; for a stacked model use --format json (grad_norm_log10_map) or the depth-time-heatmap recipe") }
         let rng = RandomStream(seed: seed)
         var inputRng = rng.split("inputs"), stateRng = rng.split("h0")
         let x = options.inputs ?? Matrix.inputSequence(steps: options.steps, size: m.inputSize, source: options.input, rng: &inputRng)
@@ -129,7 +106,7 @@ extension DiagnoseCommand {
         }
         let flow = try DepthTimeFlow(model: m, inputs: x, initialStates: s0, options: DepthTimeOptions(lags: options.lags), rng: rng)
         let title = "\(m.cell), \(m.layers) layers\(m.bidirectional ? ", bidirectional" : ""), H = \(m.hiddenSize)"
-        return format == .json ? try flow.jsonString() : flow.textReport(title: "\(URL(fileURLWithPath: model).lastPathComponent) (\(title))")
+        return format == .json ? try flow.jsonString() : flow.textReport(title: "\(URL(fileURLWithPath: modelOptions.model).lastPathComponent) (\(title))")
     }
 }
 

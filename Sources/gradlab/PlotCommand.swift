@@ -7,9 +7,16 @@ import Plotting
 struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
-        abstract: "Render charts (PNG, SVG, PDF).",
-        subcommands: [PlotDemo.self, PlotBench.self]
+        abstract: "Render charts (PNG, SVG, PDF): a run's declared plots (gradlab plot RUN_DIR), or the recipe demo.",
+        subcommands: [PlotRun.self, PlotDemo.self, PlotBench.self],
+        defaultSubcommand: PlotRun.self
     )
+}
+
+/// A failure the user can act on, printed as one line ("Error: …") with a non-zero exit.
+struct PlotCommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Output formats on the command line: one, or all three.
@@ -34,7 +41,7 @@ struct PlotDemo: ParsableCommand {
     @Option(name: .long, help: "Directory to write the charts into (created if missing).")
     var out: String
 
-    @Option(name: .long, help: "Output format: \(PlotFormatOption.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(name: .long, help: "Output format (all = PNG, SVG and PDF).")
     var format: PlotFormatOption = .png
 
     @Option(name: .long, help: "Resolution of PNG files in dots per inch.")
@@ -50,7 +57,7 @@ struct PlotDemo: ParsableCommand {
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         } catch {
-            throw ValidationError("--out \(out): cannot create the directory (\(error.localizedDescription)).")
+            throw PlotCommandError("--out \(out): cannot create the directory (\(error.localizedDescription))")
         }
         for (recipe, figure) in try PlotDemoData.figures() {
             for format in format.formats {

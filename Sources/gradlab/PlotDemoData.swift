@@ -29,6 +29,11 @@ enum PlotDemoData {
                 let hi = lags.indices.map { i in runs.map { $0[i] }.max()! }
                 series.append(NormVsLagSeries(lags: lags, log10Norm: mean, log10Lower: lo, log10Upper: hi, colorValue: rho, facet: facet))
                 theory.append(TheoryLine(lags: lags, log10Values: lags.map { $0 * log10(rho) }, kind: .spectralPower, colorValue: rho, facet: facet))
+                // Pascanu et al.: ‖∂h_T/∂h_t‖ ≤ (γ σ₁(W))^k with γ = 1 (tanh, ReLU) and σ₁ ≈ 2ρ for a
+                // Gaussian W of spectral radius ρ (quarter-circle edge vs circular-law radius); shown for ρ = 0.8.
+                if rho == 0.8 {
+                    theory.append(TheoryLine(lags: lags, log10Values: lags.map { $0 * log10(2 * rho) }, kind: .pascanuBound, colorValue: rho, facet: facet))
+                }
             }
         }
         var chart = NormVsLagChart(series: series, theory: theory, colorLabel: "spectral radius ρ",

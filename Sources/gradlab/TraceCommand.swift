@@ -19,26 +19,15 @@ struct TraceCommand: ParsableCommand {
         """
     )
 
-    enum CellOption: String, ExpressibleByArgument, CaseIterable { case rnn, lstm, gru }
-    enum ActivationOption: String, ExpressibleByArgument, CaseIterable {
-        case tanh, sigmoid, relu, linear, leakyRelu = "leaky-relu"
-    }
     enum LossOption: String, ExpressibleByArgument, CaseIterable { case mse, bce, ce }
     enum OutputsOption: String, ExpressibleByArgument, CaseIterable { case last, all }
     enum FormatOption: String, ExpressibleByArgument, CaseIterable { case text, json }
 
-    @Option(help: "Model file (.safetensors or .npz).")
-    var model: String
+    @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Input .npy, shape (T, D) or (B, T, D).")
     var input: String
     @Option(help: "Target .npy (omit for ∂L/∂h = 1 at the output steps).")
     var target: String?
-    @Option(help: "Cell (default: the file's metadata).")
-    var cell: CellOption?
-    @Option(help: "Activation of an rnn cell (default: the file's metadata).")
-    var activation: ActivationOption?
-    @Option(help: "Slope α of leaky-relu for negative inputs.")
-    var alpha: Double?
     @Option(help: "Loss (with --target).")
     var loss: LossOption = .mse
     @Option(help: "Outputs on the last step only or on every step.")
@@ -62,39 +51,36 @@ struct TraceCommand: ParsableCommand {
         if let k = truncate, k < 1 { throw ValidationError("--truncate must be at least 1, got \(k).") }
         if let a = k1, let b = k2, !(1 <= a && a <= b) { throw ValidationError("--k1 and --k2 need 1 ≤ k1 ≤ k2, got \(a) and \(b).") }
         if !(0...17).contains(digits) { throw ValidationError("--digits must be between 0 and 17, got \(digits).") }
-        if let a = alpha, !a.isFinite { throw ValidationError("--alpha must be a finite number.") }
     }
 
     func run() throws {
-        do {
+        try reportingUserErrors(context: modelOptions.model) {
             print(try output(), terminator: format == .json ? "\n" : "")
-        } catch let e as RecurrentError {
-            FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
-            throw ExitCode.failure
-        } catch let e as TensorIOError {
-            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
-            throw ExitCode.failure
         }
     }
 
     /// The report as text or JSON (without the trailing newline of JSON output).
     func output() throws -> String {
-        let m = try RecurrentModel.load(model, cell: cell?.rawValue, activation: activation?.rawValue, leakySlope: alpha)
+        let m = try modelOptions.load()
         let (x, batched) = try SequenceBatch.loadInputs(input, featureSize: m.inputSize)
         let mode: OutputMode = outputs == .last ? .last : .all
         let objective: Objective
         if let target {
             if loss == .ce && m.outputSize < 2 {
-                throw RecurrentError("\(model): ce needs at least 2 classes, but the outputs have size \(m.outputSize)")
+                throw RecurrentError("\(modelOptions.model): ce needs at least 2 classes, but the outputs have size \(m.outputSize)")
             }
             objective = try Objective.load(target, loss: loss.rawValue, outputs: mode, steps: x.steps, batch: x.batchSize,
                                            batched: batched, outputSize: m.outputSize)
         } else {
+            // ∂L/∂(top output) = 1: width H, or 2H for a bidirectional model.
             let tOut = mode == .last ? 1 : x.steps
             objective = .adjoint(try SequenceBatch(steps: tOut, batchSize: x.batchSize, featureSize: m.topWidth,
                                                    timeMajor: [Double](repeating: 1, count: tOut * x.batchSize * m.topWidth)))
         }
-        let truncation: Truncation = truncate.map { .chunks($0) } ?? (k1.map { .williamsPeng(k1: $0, k2: k2!) } ?? .none)
+        let truncation: Truncation
+        if let k = truncate { truncation = .chunks(k) }
+        else if let a = k1, let b = k2 { truncation = .williamsPeng(k1: a, k2: b) }
+        else { truncation = .none }
         let report = try TraceReport(model: m, inputs: x, batched: batched, outputs: mode, objective: objective, truncation: truncation)
         return format == .json ? report.json() : report.text(digits: digits)
     }

@@ -81,3 +81,28 @@ import Testing
         #expect(training.panels.count == 2 && training.shareX && !training.shareY)
     }
 }
+
+@Suite struct LayoutTests {
+    @Test func sharedAxesUseOneDomainAndHideInnerTickLabels() throws {
+        var a = Axes(title: "a"), b = Axes(title: "b"), c = Axes(title: "c")
+        a.line(LineMark(xs: [0, 1], ys: [0, 1])); b.line(LineMark(xs: [5, 9], ys: [-3, 2])); c.line(LineMark(xs: [2, 3], ys: [7, 8]))
+        let figure = Figure.facets([a, b, c], columns: 2)
+        var warnings: [String] = []
+        let plans = try figure.plans(warnings: &warnings)
+        #expect(plans.count == 3 && figure.rows == 2 && figure.columns == 2)
+        for p in plans {
+            #expect(p.xDomain == plans[0].xDomain && p.yDomain == plans[0].yDomain)
+            #expect(p.xDomain.lo < 0 && p.xDomain.hi > 9 && p.yDomain.lo < -3 && p.yDomain.hi > 8)
+        }
+        // Panel b (top right) has c below-left but nothing below it: it shows its x tick labels; a does not.
+        #expect(plans.map(\.showXTickLabels) == [false, true, true])
+        #expect(plans.map(\.showYTickLabels) == [true, false, true])
+    }
+
+    @Test func logCellEdgesAreGeometricMidpoints() {
+        let edges = cellEdges([1, 10, 100], scale: .log10)
+        let expected = [-0.5, 0.5, 1.5, 2.5].map { pow(10, $0) }
+        for (e, x) in zip(edges, expected) { #expect(abs(e - x) <= 1e-12 * x) }
+        #expect(cellEdges([0, 1, 2], scale: .linear) == [-0.5, 0.5, 1.5, 2.5])
+    }
+}

@@ -138,3 +138,46 @@ final class RootElement: NSObject, XMLParserDelegate {
         if root == nil { root = name }
     }
 }
+
+@Suite struct TickLabelFitTests {
+    /// Long labels on a narrow panel: x tick labels are thinned until they no longer overlap.
+    @Test func xTickLabelsNeverOverlap() throws {
+        var axes = Axes(xLabel: "x", yLabel: "y")
+        axes.line(LineMark(xs: [1e6, 1e6 + 1], ys: [0, 1]))
+        let r = RecordingRenderer()
+        _ = try Figure(width: 200, height: 150, axes).render(to: r)
+        let font = FontSpec(size: Theme.standard.tickLabelSize)
+        // Tick labels are the "×10" runs; each is centred on its tick.
+        var spans: [(Double, Double)] = []
+        for case .text(let s, let origin, let f, _) in r.commands(inGroup: "axis") where s.hasSuffix("×10") && f == font {
+            let w = r.measure(s, f).width + r.measure("6", FontSpec(size: f.size * Label.scriptScale)).width
+            spans.append((origin.x, origin.x + w))
+        }
+        #expect(spans.count >= 2)
+        for (a, b) in zip(spans, spans.dropFirst()) { #expect(a.1 <= b.0, "labels overlap: \(a) \(b)") }
+    }
+}
+
+@Suite struct BandedPNGTests {
+    /// The multi-threaded banded PNG (with segment culling) has exactly the pixels of a single-surface render.
+    @Test(arguments: [2, 3])
+    func bandsMatchASingleSurface(_ bands: Int) throws {
+        var axes = Axes(title: "bands", xLabel: "x", yLabel: "y")
+        let xs = (0..<150).map(Double.init)
+        for i in 0..<60 {
+            let ys = xs.map { sin($0 * 0.05 * Double(i % 7 + 1)) * Double(i) + cos($0 * 0.3) * 5 }
+            axes.line(LineMark(xs: xs, ys: ys, color: Palette.categorical(i).withAlpha(0.4), width: i % 3 == 0 ? 1.5 : 0.6,
+                               dash: i % 10 == 0 ? Dash.dashed : [], label: i == 0 ? "first" : nil))
+        }
+        let figure = Figure(width: 300, height: 211, axes)
+        #expect(figure.bandCount == 1)
+        let single = OutputFileTests.tempPath("png"), banded = OutputFileTests.tempPath("png")
+        defer { try? FileManager.default.removeItem(atPath: single); try? FileManager.default.removeItem(atPath: banded) }
+        try figure.write(to: single, format: .png, dpi: 137)
+        _ = try figure.writeBandedPNG(to: banded, dpi: 137, bands: bands)
+        let a = try Data(contentsOf: URL(fileURLWithPath: single)), b = try Data(contentsOf: URL(fileURLWithPath: banded))
+        #expect(a.count > 1000)
+        let identical = a == b   // a Bool: a failing Data comparison would make the test library diff megabytes
+        #expect(identical, "banded PNG (\(b.count) bytes) differs from the single-surface PNG (\(a.count) bytes)")
+    }
+}

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Inputs of the phase heatmap: a number (log10 gradient norm) over two swept axes.
 public struct PhaseHeatmapChart: Sendable {
     /// Swept values along x (cell centres, increasing), e.g. spectral radius ρ.
@@ -41,7 +39,10 @@ extension Recipe {
         if let level = chart.boundaryLevel, let top = highestContourPoint(chart, level: level) {
             let span = axes.xScale.forward(chart.xs.last!) - axes.xScale.forward(chart.xs.first!)
             let x = axes.xScale.inverse(axes.xScale.forward(top.x) + 0.015 * span)
-            axes.add(.text(TextMark(x: x, y: top.y, text: level == 0 ? "norm = 1" : "level \(level)", color: .black, hAlign: 0)))
+            // A little below the top so the label's upper half stays inside the plot box.
+            let ySpan = axes.yScale.forward(chart.ys.last!) - axes.yScale.forward(chart.ys.first!)
+            let y = axes.yScale.inverse(axes.yScale.forward(top.y) - 0.04 * ySpan)
+            axes.add(.text(TextMark(x: x, y: y, text: level == 0 ? "norm = 1" : "level \(level)", color: .black, hAlign: 0)))
         }
         return Figure(width: 480, height: 340, axes, title: chart.title)
     }
@@ -51,12 +52,6 @@ extension Recipe {
     static func highestContourPoint(_ chart: PhaseHeatmapChart, level: Double) -> (x: Double, y: Double)? {
         let segments = contourSegments(values: chart.log10Norm, nx: chart.xs.count, ny: chart.ys.count, level: level)
         guard let top = segments.flatMap({ [$0.0, $0.1] }).max(by: { $0.y < $1.y }) else { return nil }
-        func at(_ values: [Double], _ u: Double, log: Bool) -> Double {
-            let i = min(Int(u), values.count - 2)
-            let a = log ? Foundation.log10(values[i]) : values[i], b = log ? Foundation.log10(values[i + 1]) : values[i + 1]
-            let t = a + (b - a) * (u - Double(i))
-            return log ? Foundation.pow(10, t) : t
-        }
-        return (at(chart.xs, top.x, log: chart.xLog), at(chart.ys, top.y, log: chart.yLog))
+        return gridToData(top, xs: chart.xs, ys: chart.ys, xScale: chart.xLog ? .log10 : .linear, yScale: chart.yLog ? .log10 : .linear)
     }
 }

@@ -6,6 +6,7 @@ import Foundation
 public final class CairoRenderer: Renderer {
     let cr: OpaquePointer
     private let fontOptions: OpaquePointer?
+    public internal(set) var visibleRect: Rect?
 
     /// Wraps a context the caller created; the caller keeps ownership of surface and context.
     init(context: OpaquePointer) {

@@ -45,3 +45,15 @@ public func contourSegments(values: [Double], nx: Int, ny: Int, level: Double) -
     }
     return segments
 }
+
+/// A point in grid coordinates (fractional indices from `contourSegments`) mapped to data coordinates,
+/// interpolating linearly between neighbouring centres in each scale's transformed space (so on a log axis,
+/// geometrically). Needs at least two centres per axis.
+func gridToData(_ p: Point, xs: [Double], ys: [Double], xScale: ScaleKind, yScale: ScaleKind) -> (x: Double, y: Double) {
+    func along(_ values: [Double], _ u: Double, _ scale: ScaleKind) -> Double {
+        let i = max(0, min(Int(u), values.count - 2))
+        let a = scale.forward(values[i]), b = scale.forward(values[i + 1])
+        return scale.inverse(a + (b - a) * (u - Double(i)))
+    }
+    return (along(xs, p.x, xScale), along(ys, p.y, yScale))
+}

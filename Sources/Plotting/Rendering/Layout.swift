@@ -89,6 +89,21 @@ extension Figure {
                 }
             }
             plans[k].plotRect = rect
+            thinXTicksToFit(&plans[k], r)
+        }
+    }
+
+    /// Fewer x ticks while their labels would overlap (wide labels such as "1.0000002×10⁶" on a narrow panel).
+    func thinXTicksToFit(_ plan: inout PanelPlan, _ r: Renderer) {
+        let font = FontSpec(size: theme.tickLabelSize)
+        var target = 6
+        while target > 2 {
+            let widths = plan.xTickLabels.map { $0.measure(r, font).width + 0.8 * theme.tickLabelSize }
+            let needed = widths.reduce(0, +)
+            if needed <= plan.plotRect.width * 0.95 || plan.xTicks.major.count <= 2 { return }
+            target -= 1
+            plan.xTicks = TickLocator.ticks(for: plan.axes.xScale, plan.xDomain.lo, plan.xDomain.hi, target: target)
+            plan.xTickLabels = TickFormatter.labels(plan.xTicks, scale: plan.axes.xScale)
         }
     }
 

@@ -41,7 +41,10 @@ extension Figure {
             let c = color ?? .black
             let lines = polylines(m.xs, m.ys, p)
             var path = Path(reserving: m.xs.count + lines.count)
+            // Dashes must keep their phase, so only solid lines are culled to the visible part.
+            let visible = m.dash.isEmpty ? r.visibleRect?.inset(by: -(m.width + 2)) : nil
             for line in lines where line.count > 1 {
+                if let visible { appendVisibleSegments(line, visible, to: &path); continue }
                 path.move(to: line[0])
                 for q in line.dropFirst() { path.line(to: q) }
             }
@@ -120,6 +123,21 @@ extension Figure {
         }
     }
 
+    /// Appends the segments of `line` whose bounding box meets `visible`, starting a new subpath after a gap.
+    func appendVisibleSegments(_ line: [Point], _ visible: Rect, to path: inout Path) {
+        var previousKept = false
+        for i in 1..<line.count {
+            let a = line[i - 1], b = line[i]
+            let keep = max(a.x, b.x) >= visible.minX && min(a.x, b.x) <= visible.maxX
+                && max(a.y, b.y) >= visible.minY && min(a.y, b.y) <= visible.maxY
+            if keep {
+                if !previousKept { path.move(to: a) }
+                path.line(to: b)
+            }
+            previousKept = keep
+        }
+    }
+
     func addMarker(_ shape: MarkerShape, at q: Point, size: Double, to path: inout Path) {
         let h = size / 2
         switch shape {
@@ -176,17 +194,13 @@ extension Figure {
         }
         if let level = m.contourLevel {
             let segs = contourSegments(values: m.values, nx: nx, ny: ny, level: level)
-            // Grid coordinates → data (interpolating in the scale's transformed space) → figure.
-            let tx = m.xs.map(p.axes.xScale.forward), ty = m.ys.map(p.axes.yScale.forward)
-            func along(_ t: [Double], _ u: Double) -> Double {
-                let i = min(Int(u), t.count - 2)
-                return t[i] + (t[i + 1] - t[i]) * (u - Double(i))
-            }
             var path = Path()
             for (a, b) in segs {
-                let pa = Point(p.xMap.position(p.axes.xScale.inverse(along(tx, a.x))), p.yMap.position(p.axes.yScale.inverse(along(ty, a.y))))
-                let pb = Point(p.xMap.position(p.axes.xScale.inverse(along(tx, b.x))), p.yMap.position(p.axes.yScale.inverse(along(ty, b.y))))
-                path.move(to: pa); path.line(to: pb)
+                for (k, g) in [a, b].enumerated() {
+                    let d = gridToData(g, xs: m.xs, ys: m.ys, xScale: p.axes.xScale, yScale: p.axes.yScale)
+                    let q = Point(p.xMap.position(d.x), p.yMap.position(d.y))
+                    if k == 0 { path.move(to: q) } else { path.line(to: q) }
+                }
             }
             r.stroke(path, StrokeStyle(color: .white.withAlpha(0.85), width: 3.2, roundCaps: true))
             r.stroke(path, StrokeStyle(color: .black, width: 1.4, roundCaps: true))

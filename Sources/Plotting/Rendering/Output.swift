@@ -81,29 +81,43 @@ extension Figure {
         return points > 100_000 ? min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) : 1
     }
 
-    /// Renders the whole figure once per band, each into its own image surface translated to its rows (Cairo
-    /// culls what falls outside a surface, so each band strokes only its part), then stacks the bands.
-    /// Pixels are identical to a single-surface render: bands meet at whole pixel rows.
-    private func writeBandedPNG(to path: String, dpi: Double, bands: Int) throws -> [String] {
+    /// Renders the figure once per band, each into its own image surface translated to its rows, then stacks
+    /// the bands. Each band's renderer reports its `visibleRect`, so solid lines skip the segments that lie
+    /// wholly outside it (with a margin of the line width, so joins and caps at the cuts fall outside the band
+    /// too). Bands meet at whole pixel rows, so the pixels match a single-surface render.
+    func writeBandedPNG(to path: String, dpi: Double, bands: Int) throws -> [String] {
         let (w, h) = pixelSize(dpi: dpi)
         let rowsPerBand = (h + bands - 1) / bands
+        /// Per-band results; each band writes only its own slot, under the lock.
         final class Results: @unchecked Sendable {
-            var surfaces: [OpaquePointer?]
-            var warnings: [[String]]
-            var errors: [Error?]
+            private let lock = NSLock()
+            private(set) var surfaces: [OpaquePointer?]
+            private(set) var warnings: [[String]]
+            private(set) var errors: [Error?]
             init(_ n: Int) { surfaces = Array(repeating: nil, count: n); warnings = Array(repeating: [], count: n); errors = Array(repeating: nil, count: n) }
+            func store(_ b: Int, surface: OpaquePointer, warnings w: [String], error: Error?) {
+                lock.lock(); defer { lock.unlock() }
+                surfaces[b] = surface; warnings[b] = w; errors[b] = error
+            }
         }
         let results = Results(bands)
+        // Each band is drawn with `pad` extra rows above and below: Cairo's coverage at a surface's very edge
+        // can differ slightly from the same pixels drawn mid-surface, so the seams stay away from surface edges.
+        let pad = 8
         DispatchQueue.concurrentPerform(iterations: bands) { b in
             let y0 = b * rowsPerBand
             let bandHeight = max(0, min(rowsPerBand, h - y0))
-            guard bandHeight > 0, let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(w), Int32(bandHeight)),
-                  let cr = cairo_create(surface) else { return }
+            guard bandHeight > 0,
+                  let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(w), Int32(bandHeight + 2 * pad)) else { return }
+            guard let cr = cairo_create(surface) else { cairo_surface_destroy(surface); return }
             defer { cairo_destroy(cr) }
-            cairo_translate(cr, 0, -Double(y0))
+            cairo_translate(cr, 0, -Double(y0 - pad))
             cairo_scale(cr, dpi / 72, dpi / 72)
-            do { results.warnings[b] = try render(to: CairoRenderer(context: cr)) } catch { results.errors[b] = error }
-            results.surfaces[b] = surface
+            let renderer = CairoRenderer(context: cr)
+            renderer.visibleRect = Rect(x: 0, y: Double(y0 - pad) * 72 / dpi, width: width, height: Double(bandHeight + 2 * pad) * 72 / dpi)
+            var warnings: [String] = [], failure: Error?
+            do { warnings = try render(to: renderer) } catch { failure = error }
+            results.store(b, surface: surface, warnings: warnings, error: failure)
         }
         defer { for s in results.surfaces { if let s { cairo_surface_destroy(s) } } }
         if let error = results.errors.compactMap({ $0 }).first { throw error }
@@ -116,8 +130,11 @@ extension Figure {
         cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE)
         for (b, band) in results.surfaces.enumerated() {
             guard let band else { continue }
-            cairo_set_source_surface(cr, band, 0, Double(b * rowsPerBand))
-            cairo_paint(cr)
+            // SOURCE within the band's own rows only (a plain paint would clear the rows outside it).
+            let y0 = b * rowsPerBand
+            cairo_set_source_surface(cr, band, 0, Double(y0 - pad))
+            cairo_rectangle(cr, 0, Double(y0), Double(w), Double(min(rowsPerBand, h - y0)))
+            cairo_fill(cr)
         }
         try Self.check(cairo_status(cr), path)
         try Self.check(cairo_surface_write_to_png(surface, path), path)

@@ -54,9 +54,13 @@ public protocol Renderer: AnyObject {
     func popClip()
     func beginGroup(_ name: String)
     func endGroup()
+    /// The part of the figure this renderer actually shows (points), when smaller than the figure —
+    /// e.g. one band of a multi-threaded PNG. Marks may skip what lies wholly outside it. nil = everything.
+    var visibleRect: Rect? { get }
 }
 
 extension Renderer {
+    public var visibleRect: Rect? { nil }
     public func beginGroup(_ name: String) {}
     public func endGroup() {}
 }

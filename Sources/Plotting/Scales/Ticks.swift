@@ -102,12 +102,12 @@ public enum TickLocator {
         return Ticks(major: values.sorted())
     }
 
-    /// Ticks for `scale` over [lo, hi].
-    public static func ticks(for scale: ScaleKind, _ lo: Double, _ hi: Double) -> Ticks {
+    /// Ticks for `scale` over [lo, hi], about `target` of them (log axes: at most `target + 2` labelled).
+    public static func ticks(for scale: ScaleKind, _ lo: Double, _ hi: Double, target: Int = 6) -> Ticks {
         switch scale {
-        case .linear: return linear(lo, hi)
-        case .log10: return log(lo, hi)
-        case .symlog(let c): return symlog(lo, hi, linearThreshold: c)
+        case .linear: return linear(lo, hi, target: target)
+        case .log10: return log(lo, hi, maxMajor: target + 2)
+        case .symlog(let c): return symlog(lo, hi, linearThreshold: c, maxMajor: target + 3)
         }
     }
 

@@ -1,0 +1,83 @@
+import Experiments
+
+/// A run directory's `ok` runs grouped by grid point, with helpers mapping plot channels to values.
+final class RunData {
+    /// The runs of one grid point (its replicates).
+    struct Group {
+        let values: [String: StoredValue]
+        let runs: [StoredRun]
+    }
+
+    static let lagMetricName = "jacobian_norm_log10"
+    static let gradNormMetric = "grad_norm_log10"
+
+    let store: ResultStore
+    let groups: [Group]
+    let metrics: Set<String>
+    let title: String?
+    private var cache: [String: [String: [SeriesValue]]] = [:]
+
+    init(store: ResultStore, title: String? = nil) throws {
+        self.store = store
+        self.title = title
+        var order: [String] = [], byKey: [String: [StoredRun]] = [:]
+        for run in try store.runs() where run.status == "ok" {
+            if byKey[run.pointKey] == nil { order.append(run.pointKey) }
+            byKey[run.pointKey, default: []].append(run)
+        }
+        groups = order.compactMap { key in byKey[key].map { Group(values: $0[0].values, runs: $0) } }
+        metrics = Set(try store.metrics())
+    }
+
+    /// The series drawn against lag: `jacobian_norm_log10` when measured, else `grad_norm_log10`
+    /// (by step t, shown at lag T − t).
+    func lagMetric() throws -> String? {
+        if metrics.contains(RunData.lagMetricName) { return RunData.lagMetricName }
+        if metrics.contains(RunData.gradNormMetric) { return RunData.gradNormMetric }
+        return nil
+    }
+
+    /// A group's replicates of `metric`, summarised; `grad_norm_log10` is re-indexed by lag T − t.
+    func summary(_ metric: String, _ group: Group) throws -> ReplicateSummary {
+        guard metrics.contains(metric) else { return ReplicateSummary([]) }
+        let byRun = try series(metric)
+        let replicates = group.runs.map { run -> [SeriesValue] in
+            let points = byRun[run.runID] ?? []
+            guard metric == RunData.gradNormMetric, let T = points.map(\.step).max() else { return points }
+            return points.map { SeriesValue(step: T - $0.step, component: $0.component, value: $0.value) }
+        }
+        return ReplicateSummary(replicates)
+    }
+
+    /// A metric's series by run id, read once.
+    func series(_ metric: String) throws -> [String: [SeriesValue]] {
+        if let cached = cache[metric] { return cached }
+        let byRun = try store.series(metric)
+        cache[metric] = byRun
+        return byRun
+    }
+
+    /// The numeric value of a swept path in a group (nil when absent, not swept or text).
+    func number(_ path: String?, _ group: Group) -> Double? {
+        path.flatMap { group.values[$0]?.number }
+    }
+
+    /// The text of a swept path in a group (nil when `path` is nil).
+    func text(_ path: String?, _ group: Group) -> String? {
+        path.flatMap { group.values[$0]?.description }
+    }
+
+    /// Distinct values of a facet path in group order; `[nil]` without a facet.
+    func facetValues(_ path: String?) -> [String?] {
+        guard path != nil else { return [nil] }
+        var seen: [String?] = []
+        for g in groups where !seen.contains(text(path, g)) { seen.append(text(path, g)) }
+        return seen
+    }
+
+    /// `path=value` of a group's swept values except `excluded` (a legend label).
+    func label(excluding excluded: [String?], _ group: Group) -> String? {
+        let parts = group.values.filter { !excluded.contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+}

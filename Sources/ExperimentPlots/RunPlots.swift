@@ -1,0 +1,146 @@
+import Experiments
+import Foundation
+import Plotting
+
+/// Draws the `plots:` of a run directory from its stored results into `plots/`.
+///
+/// Data conventions (docs/experiments.md): only runs with status `ok` are drawn; replicates of one grid
+/// point become one line (their mean) with a min–max band; swept paths not named by `color`, `x`, `y`
+/// or `facet` are separate lines (norm-vs-lag, lyapunov) or averaged (phase-heatmap).
+public enum RunPlots {
+    /// The recipes a run can draw, with one line each (for `gradlab list` and schema checks).
+    public static let recipes: [(name: String, explanation: String)] = [
+        ("norm-vs-lag", "log10 ‖∂h_T/∂h_t‖ against lag, one line per grid point coloured by `color`, replicates as a band, theory (ρ^k, Pascanu bound) dashed/dotted"),
+        ("phase-heatmap", "log10 ‖∂h_T/∂h_t‖ over `x` (swept) × `y` (lag or swept), blue vanishing, red exploding, the norm = 1 boundary drawn"),
+        ("singular-values", "histogram of the singular values of ∂h_T/∂h_t at the largest recorded lag"),
+        ("lyapunov", "Lyapunov spectrum against index, coloured by `color`, one panel per `facet`"),
+    ]
+
+    public static var recipeNames: [String] { recipes.map(\.name) }
+
+    /// Renders the declared plots (or only those of `recipe`) in each format; returns the files written.
+    public static func render(runDirectory: URL, recipe: String? = nil, formats: [OutputFormat]) throws -> [String] {
+        let experiment = try Experiment.load(path: runDirectory.appendingPathComponent("experiment.yaml").path, recipes: recipeNames)
+        let store = try ResultStore(existing: runDirectory)
+        let data = try RunData(store: store, title: experiment.name)
+        let plotsDirectory = runDirectory.appendingPathComponent("plots")
+        var written: [String] = []
+        for (i, plot) in experiment.points[0].spec.plots.enumerated() where recipe == nil || plot.recipe == recipe {
+            let figures = try figures(for: plot, data: data)
+            if !figures.isEmpty { try FileManager.default.createDirectory(at: plotsDirectory, withIntermediateDirectories: true) }
+            for (suffix, figure) in figures {
+                let base = "\(i + 1)-\(plot.recipe)" + (suffix.map { "-" + fileSafe($0) } ?? "")
+                for format in formats {
+                    let path = plotsDirectory.appendingPathComponent(base + "." + format.fileExtension).path
+                    try figure.write(to: path, format: format)
+                    written.append(path)
+                }
+            }
+        }
+        return written
+    }
+
+    /// The figures of one plot, with a file-name suffix when a recipe draws one figure per facet.
+    static func figures(for plot: PlotSpec, data: RunData) throws -> [(String?, Figure)] {
+        switch plot.recipe {
+        case "norm-vs-lag": return try normVsLag(plot, data).map { [(nil, $0)] } ?? []
+        case "phase-heatmap": return try phaseHeatmaps(plot, data)
+        case "singular-values": return try singularValues(plot, data)
+        case "lyapunov": return try lyapunov(plot, data).map { [(nil, $0)] } ?? []
+        default: throw RunError("plot recipe '\(plot.recipe)' cannot be drawn from run results (drawable: \(recipeNames.joined(separator: ", ")))")
+        }
+    }
+
+    static func normVsLag(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
+        guard let metric = try data.lagMetric() else { return nil }
+        let theoryMetrics: [(String, TheoryLine.Kind)] = [("spectral_power_log10", .spectralPower), ("pascanu_bound_log10", .pascanuBound)]
+        var series: [NormVsLagSeries] = [], theory: [TheoryLine] = []
+        for group in data.groups {
+            let s = try data.summary(metric, group)
+            guard !s.steps.isEmpty else { continue }
+            let many = group.runs.count > 1
+            series.append(NormVsLagSeries(lags: s.steps.map(Double.init), log10Norm: s.mean,
+                                          log10Lower: many ? s.lower : nil, log10Upper: many ? s.upper : nil,
+                                          colorValue: data.number(plot.color, group), label: data.label(excluding: [plot.facet], group),
+                                          facet: data.text(plot.facet, group)))
+            for (name, kind) in theoryMetrics {
+                let t = try data.summary(name, group)
+                guard !t.steps.isEmpty else { continue }
+                theory.append(TheoryLine(lags: t.steps.map(Double.init), log10Values: t.mean, kind: kind,
+                                         colorValue: data.number(plot.color, group), facet: data.text(plot.facet, group)))
+            }
+        }
+        guard !series.isEmpty else { return nil }
+        var chart = NormVsLagChart(series: series, theory: theory, colorLabel: plot.color ?? "", title: data.title)
+        if metric == RunData.gradNormMetric { chart.yLabel = "log_{10} ‖∂L / ∂h_{t}‖" }
+        return Recipe.normVsLag(chart)
+    }
+
+    static func phaseHeatmaps(_ plot: PlotSpec, _ data: RunData) throws -> [(String?, Figure)] {
+        guard let xPath = plot.x, let metric = try data.lagMetric() else { return [] }
+        let yPath = plot.y ?? "lag"
+        var figures: [(String?, Figure)] = []
+        for facet in data.facetValues(plot.facet) {
+            var cells: [Double: [Double: [Double]]] = [:] // x → y → values
+            for group in data.groups where data.text(plot.facet, group) == facet {
+                guard let x = data.number(xPath, group) else { continue }
+                let s = try data.summary(metric, group)
+                if yPath == "lag" {
+                    // Lag 0 is the identity (norm 1 everywhere): it carries no information and puts the boundary on the axis.
+                    for (lag, v) in zip(s.steps, s.mean) where lag > 0 { cells[x, default: [:]][Double(lag), default: []].append(v) }
+                } else if let y = data.number(yPath, group), let last = s.mean.last {
+                    cells[x, default: [:]][y, default: []].append(last)
+                }
+            }
+            let xs = cells.keys.sorted()
+            let ys = Set(cells.values.flatMap(\.keys)).sorted()
+            guard !xs.isEmpty, !ys.isEmpty else { continue }
+            var values: [Double] = []
+            for y in ys {
+                for x in xs {
+                    let v = cells[x]?[y] ?? []
+                    values.append(v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count))
+                }
+            }
+            var chart = PhaseHeatmapChart(xs: xs, ys: ys, log10Norm: values, xLabel: xPath,
+                                          yLabel: yPath == "lag" ? "lag k = T − t" : yPath, title: [data.title, facet].compactMap { $0 }.joined(separator: " — "))
+            if metric == RunData.gradNormMetric {
+                chart.colorLabel = yPath == "lag" ? "log_{10} ‖∂L / ∂h_{t}‖" : "log_{10} ‖∂L / ∂h_{0}‖"
+            } else if yPath != "lag" {
+                chart.colorLabel = "log_{10} ‖∂h_{T} / ∂h_{0}‖"
+            }
+            figures.append((facet, try Recipe.phaseHeatmap(chart)))
+        }
+        return figures
+    }
+
+    static func singularValues(_ plot: PlotSpec, _ data: RunData) throws -> [(String?, Figure)] {
+        let byRun = try data.series("singular_value")
+        var figures: [(String?, Figure)] = []
+        for facet in data.facetValues(plot.facet) {
+            let runs = data.groups.filter { data.text(plot.facet, $0) == facet }.flatMap(\.runs)
+            let points = runs.flatMap { byRun[$0.runID] ?? [] }
+            guard let lag = points.map(\.step).max() else { continue }
+            let values = points.filter { $0.step == lag }.map(\.value)
+            let title = [data.title, facet, "lag \(lag)"].compactMap { $0 }.joined(separator: " — ")
+            figures.append((facet, Recipe.singularValues(SingularValuesChart(values: values, title: title))))
+        }
+        return figures
+    }
+
+    static func lyapunov(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
+        var series: [LyapunovSeries] = []
+        for group in data.groups {
+            let s = try data.summary("lyapunov", group)
+            guard !s.steps.isEmpty else { continue }
+            series.append(LyapunovSeries(exponents: s.mean, colorValue: data.number(plot.color, group),
+                                         label: data.label(excluding: [plot.facet], group), facet: data.text(plot.facet, group)))
+        }
+        guard !series.isEmpty else { return nil }
+        return Recipe.lyapunov(LyapunovChart(series: series, colorLabel: plot.color ?? "", title: data.title))
+    }
+
+    static func fileSafe(_ s: String) -> String {
+        String(s.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
+    }
+}

@@ -1,0 +1,150 @@
+import Linalg
+
+/// A value of the `runs` table: summary metrics and swept values.
+public enum StoredValue: Sendable, Equatable, CustomStringConvertible,
+    ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, ExpressibleByStringLiteral {
+    case number(Double)
+    case integer(Int64)
+    case text(String)
+
+    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(stringLiteral value: String) { self = .text(value) }
+
+    public var description: String {
+        switch self {
+        case let .number(d): return String(d)
+        case let .integer(i): return String(i)
+        case let .text(s): return s
+        }
+    }
+
+    /// The value as a Double, if numeric.
+    public var number: Double? {
+        switch self {
+        case let .number(d): return d
+        case let .integer(i): return Double(i)
+        case .text: return nil
+        }
+    }
+}
+
+/// One point of a long-format series: `metric` at `step` (a time step, a lag or an index, per metric),
+/// `component` numbering several values at one step (singular values: 0 = largest), 0 otherwise.
+public struct SeriesPoint: Sendable, Equatable {
+    public var metric: String
+    public var step: Int
+    public var component: Int
+    public var value: Double
+
+    public init(_ metric: String, step: Int, component: Int = 0, value: Double) {
+        self.metric = metric
+        self.step = step
+        self.component = component
+        self.value = value
+    }
+}
+
+/// What an executor returns for one configuration and replicate.
+public struct ConfigurationResult: Sendable {
+    public enum Status: String, Sendable, CaseIterable {
+        case ok, failed, nonfinite
+    }
+
+    public var status: Status
+    /// Why it failed or went non-finite (nil when ok).
+    public var reason: String?
+    /// The time step (or lag) at which it went wrong, if known.
+    public var failedStep: Int?
+    /// Summary metrics, one column each in `runs`: `spectral_radius`, `sigma_max`,
+    /// `slope_log10_per_step`, `label`, `horizon`, `lambda_max`, … (unknown keys get new columns).
+    public var summary: [String: StoredValue]
+    /// Long-format series: `grad_norm_log10` by step, `jacobian_norm_log10` by lag, `singular_value`
+    /// by lag and component, `lyapunov` by index, `contribution_log10` by step.
+    public var series: [SeriesPoint]
+
+    public init(status: Status = .ok, reason: String? = nil, failedStep: Int? = nil,
+                summary: [String: StoredValue] = [:], series: [SeriesPoint] = []) {
+        self.status = status
+        self.reason = reason
+        self.failedStep = failedStep
+        self.summary = summary
+        self.series = series
+    }
+
+    /// A failed configuration.
+    public static func failed(_ reason: String, step: Int? = nil) -> ConfigurationResult {
+        ConfigurationResult(status: .failed, reason: reason, failedStep: step)
+    }
+
+    /// This result, marked `nonfinite` if it claims `ok` but holds a NaN (or an infinite summary
+    /// number): the first such series point names the step.
+    func checkedForNonFinite() -> ConfigurationResult {
+        guard status == .ok else { return self }
+        var r = self
+        if let bad = series.first(where: { $0.value.isNaN }) {
+            r.status = .nonfinite
+            r.reason = "\(bad.metric) is NaN at step \(bad.step)"
+            r.failedStep = bad.step
+        } else if let (key, _) = summary.sorted(by: { $0.key < $1.key }).first(where: { !($0.value.number?.isFinite ?? true) }) {
+            r.status = .nonfinite
+            r.reason = "summary \(key) is not finite"
+        }
+        return r
+    }
+}
+
+/// Thrown by an executor to fail a configuration at a known step; the sweep goes on.
+public struct ConfigurationFailure: Error, Sendable, CustomStringConvertible {
+    public let reason: String
+    public let step: Int?
+    public init(_ reason: String, step: Int? = nil) {
+        self.reason = reason
+        self.step = step
+    }
+    public var description: String { reason }
+}
+
+/// Runs one configuration: reads `configuration.spec`, draws only from `random` (seeded from the
+/// experiment seed, the configuration identity and the replicate), returns its measurements.
+/// Called concurrently from several tasks; must not touch shared mutable state.
+public typealias Executor = @Sendable (Configuration, inout RandomStream) throws -> ConfigurationResult
+
+/// Executors by mode. Experiments knows no numerics: the program registers them
+/// (`gradlab` wires Diagnostics; tests register synthetic ones).
+public struct ExecutorRegistry: Sendable {
+    public struct Entry: Sendable {
+        public let run: Executor
+        /// Rough cost of one configuration in seconds on one core (for the time estimate).
+        public let estimatedSeconds: @Sendable (ExperimentSpec) -> Double
+        /// Throws `ConfigurationFailure` for a configuration this executor cannot run (checked for
+        /// every grid point before anything runs).
+        public let check: @Sendable (ExperimentSpec) throws -> Void
+    }
+
+    private var entries: [Mode: Entry] = [:]
+
+    public init() {}
+
+    /// Registers `run` for `mode`; `estimatedSeconds` defaults to `flopEstimate`, `check` to none.
+    public mutating func register(_ mode: Mode,
+                                  estimatedSeconds: @escaping @Sendable (ExperimentSpec) -> Double = ExecutorRegistry.flopEstimate,
+                                  check: @escaping @Sendable (ExperimentSpec) throws -> Void = { _ in },
+                                  run: @escaping Executor) {
+        entries[mode] = Entry(run: run, estimatedSeconds: estimatedSeconds, check: check)
+    }
+
+    public subscript(mode: Mode) -> Entry? { entries[mode] }
+
+    /// The modes with an executor.
+    public var modes: [Mode] { Mode.allCases.filter { entries[$0] != nil } }
+
+    /// A flop-count estimate at 2 GFLOP/s per core: per step, a state-size³ Jacobian-product gemm plus
+    /// a QR (≈ 10/3 n³ flops, n = H or 2H for LSTM), plus the cell's forward pass.
+    public static let flopEstimate: @Sendable (ExperimentSpec) -> Double = { spec in
+        let n = Double(spec.model.cell == .lstm ? 2 * spec.model.hidden : spec.model.hidden)
+        let gates: Double = switch spec.model.cell { case .rnn: 1; case .gru: 3; case .lstm: 4 }
+        let perStep = 10.0 / 3.0 * n * n * n + 2 * gates * Double(spec.model.hidden) * (n + Double(spec.model.input))
+        return Double(spec.sequence.length) * perStep / 2e9
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import Linalg
+import Yams
+
+/// One swept value of a grid point: its dotted path and canonical text (`0.9`, `tanh`, `{kind: …}`).
+public struct SweptValue: Sendable, Equatable {
+    public let path: String
+    public let text: String
+
+    /// The value as stored: an integer, a number, or text.
+    public var storedValue: StoredValue {
+        if let i = Int64(text) { return .integer(i) }
+        if let d = Double(text), text.contains(where: \.isNumber) { return .number(d) }
+        return .text(text)
+    }
+}
+
+/// A grid point: the decoded, validated experiment with its swept values substituted.
+public struct GridPoint: Sendable {
+    /// Position in the grid (0-based, see `Grid`).
+    public let index: Int
+    /// Swept values in `Grid.sweptPaths` order.
+    public let values: [SweptValue]
+    public let spec: ExperimentSpec
+
+    /// The configuration identity: `path=value` pairs sorted by path, joined by `,` (empty without a
+    /// sweep). Seeds and run ids derive from it, so they do not depend on the grid's order.
+    public var identity: String {
+        values.sorted { $0.path < $1.path }.map { "\($0.path)=\($0.text)" }.joined(separator: ",")
+    }
+}
+
+/// A unit of work: a grid point and one replicate.
+public struct Configuration: Sendable {
+    public let point: GridPoint
+    /// 0-based replicate number.
+    public let replicate: Int
+
+    public var spec: ExperimentSpec { point.spec }
+
+    /// Stable key of this configuration and replicate: 16 hex digits of the identity's hash, `-r`,
+    /// the replicate (e.g. `3f9c0a1b22d4e871-r2`).
+    public var runID: String {
+        let hash = String(RandomStream.stableHash(point.identity), radix: 16)
+        return String(repeating: "0", count: 16 - hash.count) + hash + "-r\(replicate)"
+    }
+
+    /// The random stream of this configuration and replicate:
+    /// `RandomStream(seed: spec.seed).split(identity).split(replicate)`. Executors split it further
+    /// by purpose (`split("init.weight_hh")`, `split("input")`) so adding a draw in one place does not
+    /// shift the others.
+    public var randomStream: RandomStream {
+        RandomStream(seed: spec.seed).split(point.identity).split(UInt64(replicate))
+    }
+
+    /// The swept value at a dotted path, if that path is swept.
+    public func sweptValue(_ path: String) -> SweptValue? { point.values.first { $0.path == path } }
+}
+
+/// An experiment file, loaded: overrides applied, grid expanded, every grid point decoded and validated.
+public struct Experiment: Sendable {
+    /// The file it came from.
+    public let source: String
+    /// The experiment tree after overrides (still holding `sweep:` and `zip:`).
+    public let tree: ConfigNode
+    public let grid: Grid
+    public let points: [GridPoint]
+    public let overrides: [Override]
+
+    public var name: String { points[0].spec.name }
+    public var replicates: Int { points[0].spec.replicates }
+    /// Grid points × replicates.
+    public var runCount: Int { points.count * replicates }
+
+    /// Loads an experiment file (YAML or JSON). Errors are `ExperimentError`s located in the file (or in
+    /// the `--set` argument). `recipes`: the plot recipes `plots:` may name (nil: not checked).
+    public static func load(path: String, overrides: [String] = [], recipes: [String]? = nil) throws -> Experiment {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ExperimentError(.file(path: path, line: 1, column: 1), "cannot read the file (\((error as NSError).localizedDescription))")
+        }
+        return try Experiment(text: text, source: path, overrides: overrides, recipes: recipes)
+    }
+
+    /// Parses and checks experiment text; `source` names it in errors.
+    public init(text: String, source: String, overrides: [String] = [], recipes: [String]? = nil) throws {
+        var tree = try ConfigNode.parse(yaml: text, path: source)
+        guard tree.entries != nil else { throw ExperimentError(tree.origin, "an experiment file is a mapping of keys (name:, mode:, model:, …)") }
+        let parsed = try overrides.map(Override.init)
+        for o in parsed { try o.apply(to: &tree) }
+        let grid = try Grid(tree: tree)
+        var base = tree
+        base.remove(at: ["sweep"])
+        base.remove(at: ["zip"])
+        var points: [GridPoint] = []
+        points.reserveCapacity(grid.count)
+        let decoder = YAMLDecoder()
+        for index in 0..<grid.count {
+            var pointTree = base
+            let assignment = grid.point(index)
+            for (axis, value) in assignment {
+                try pointTree.set(value, at: axis.components, keyOrigin: axis.keyOrigin)
+            }
+            let values = assignment.map { SweptValue(path: $0.axis.path, text: $0.value.canonical) }
+            do {
+                let spec = try decoder.decode(ExperimentSpec.self, from: pointTree.yamsNode)
+                try spec.validate(sweptPaths: grid.sweptPaths, recipes: recipes)
+                points.append(GridPoint(index: index, values: values, spec: spec))
+            } catch {
+                let located = ExperimentError.locating(error, in: pointTree)
+                // Name the configuration when the sweep is involved: a swept value is at fault, or the
+                // base passed for earlier grid points.
+                let sweepOrigins = assignment.flatMap { [$0.value.origin, $0.axis.keyOrigin] }
+                let involved = index > 0 || sweepOrigins.contains(located.origin)
+                let context = values.isEmpty || !involved ? "" : " (in configuration \(values.map { "\($0.path)=\($0.text)" }.joined(separator: ", ")))"
+                throw ExperimentError(located.origin, located.message + context)
+            }
+        }
+        self.source = source
+        self.tree = tree
+        self.grid = grid
+        self.points = points
+        self.overrides = parsed
+    }
+
+    /// Every configuration (grid point × replicate), grid order then replicate.
+    public var configurations: [Configuration] {
+        points.flatMap { p in (0..<replicates).map { Configuration(point: p, replicate: $0) } }
+    }
+
+    /// The configurations of shard `index` (1-based) of `count`: grid points i with i mod count =
+    /// index − 1, with all their replicates. The shards are disjoint and cover the grid.
+    public func configurations(shard: Shard?) -> [Configuration] {
+        guard let shard else { return configurations }
+        return configurations.filter { $0.point.index % shard.count == shard.index - 1 }
+    }
+
+    /// What identifies the experiment apart from its swept values, replicate count, plots and
+    /// description: a run directory only continues a run with the same fingerprint.
+    public var fingerprint: String {
+        var t = tree
+        for key in ["sweep", "zip", "plots", "description", "replicates"] { t.remove(at: [key]) }
+        for path in grid.sweptPaths { t.remove(at: path.split(separator: ".").map(String.init)) }
+        return t.canonical + " | swept: " + grid.sweptPaths.sorted().joined(separator: ", ")
+    }
+
+    /// The resolved experiment as YAML (overrides applied), for the run directory.
+    public func resolvedYAML() throws -> String {
+        var header = "# Resolved experiment, as run by gradlab \(GradLabInfo.version) from \(source)\n"
+        if !overrides.isEmpty { header += "# overrides: " + overrides.map(\.text).joined(separator: " ") + "\n" }
+        return header + (try tree.yamlText())
+    }
+}
+
+/// `--shard I/N`: the I-th (1-based) of N disjoint slices of the grid.
+public struct Shard: Sendable, Equatable, CustomStringConvertible {
+    public let index: Int
+    public let count: Int
+
+    /// Parses `I/N` with 1 ≤ I ≤ N.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, (1...n).contains(i) else { return nil }
+        index = i
+        count = n
+    }
+
+    public var description: String { "\(index)/\(count)" }
+}
+
+/// Program facts recorded in manifests.
+public enum GradLabInfo {
+    public static let version = "0.1.0"
+}

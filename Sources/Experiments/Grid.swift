@@ -1,0 +1,98 @@
+/// Grid expansion: `sweep:` is a Cartesian product over dotted paths, `zip:` lists vary together.
+///
+/// Order: the grid index runs over the product (row-major: the last sweep key varies fastest) and,
+/// within each product point, over the zip positions. With P product points and Z zip positions the
+/// grid has P·Z points (Z = 1 without `zip:`); every point is then run `replicates` times.
+
+/// One swept key and its values.
+public struct SweepAxis: Sendable {
+    /// The dotted path, e.g. `init.weight_hh.spectral_radius`.
+    public let path: String
+    /// Where the key was written (sweep:/zip: entry).
+    public let keyOrigin: Origin
+    public let values: [ConfigNode]
+
+    var components: [String] { path.split(separator: ".", omittingEmptySubsequences: false).map(String.init) }
+}
+
+/// The sweep of an experiment file.
+public struct Grid: Sendable {
+    public let product: [SweepAxis]
+    public let zip: [SweepAxis]
+
+    /// Top-level keys that cannot be swept (they shape the run, not a configuration).
+    static let unsweepable: Set<String> = ["name", "sweep", "zip", "replicates", "plots", "description"]
+
+    /// Every swept path, sweep keys first, in written order.
+    public var sweptPaths: [String] { (product + zip).map(\.path) }
+
+    var zipLength: Int { zip.first?.values.count ?? 1 }
+
+    /// The number of grid points (configurations before replicates).
+    public var count: Int { product.reduce(1) { $0 * $1.values.count } * zipLength }
+
+    /// The (axis, value) pairs of grid point `index` (0 ≤ index < count), sweep axes then zip axes.
+    public func point(_ index: Int) -> [(axis: SweepAxis, value: ConfigNode)] {
+        var rest = index / zipLength
+        let z = index % zipLength
+        var chosen: [(SweepAxis, ConfigNode)] = []
+        for axis in product.reversed() {
+            chosen.append((axis, axis.values[rest % axis.values.count]))
+            rest /= axis.values.count
+        }
+        chosen.reverse()
+        return chosen + zip.map { ($0, $0.values[z]) }
+    }
+
+    /// Reads `sweep:` and `zip:` from an experiment tree and checks them: lists must be non-empty
+    /// without repeated values, zip lists of equal length, no path in both blocks or overlapping
+    /// another, no unsweepable key. Paths that name no schema key are caught when configurations
+    /// are decoded (the error points at the sweep key).
+    public init(tree: ConfigNode) throws {
+        product = try Grid.axes(tree["sweep"], block: "sweep")
+        zip = try Grid.axes(tree["zip"], block: "zip")
+        if let first = zip.first {
+            for axis in zip.dropFirst() where axis.values.count != first.values.count {
+                throw ExperimentError(axis.keyOrigin, "zip lists must have equal lengths: '\(first.path)' has \(first.values.count) values, '\(axis.path)' has \(axis.values.count)")
+            }
+        }
+        let all = product + zip
+        for (i, a) in all.enumerated() {
+            for b in all[..<i] {
+                if a.path == b.path {
+                    throw ExperimentError(a.keyOrigin, "'\(a.path)' is swept twice (also at \(b.keyOrigin)); a key belongs to either sweep or zip")
+                }
+                if a.path.hasPrefix(b.path + ".") || b.path.hasPrefix(a.path + ".") {
+                    throw ExperimentError(a.keyOrigin, "'\(a.path)' overlaps '\(b.path)' (at \(b.keyOrigin)); sweep a block or its keys, not both")
+                }
+            }
+        }
+    }
+
+    private static func axes(_ node: ConfigNode?, block: String) throws -> [SweepAxis] {
+        guard let node else { return [] }
+        guard let entries = node.entries else {
+            throw ExperimentError(node.origin, "\(block) must be a mapping of dotted paths to lists of values")
+        }
+        return try entries.map { entry in
+            let parts = entry.key.split(separator: ".", omittingEmptySubsequences: false)
+            if parts.contains(where: \.isEmpty) {
+                throw ExperimentError(entry.keyOrigin, "'\(entry.key)' is not a dotted path (empty component)")
+            }
+            if let top = parts.first, unsweepable.contains(String(top)) {
+                throw ExperimentError(entry.keyOrigin, "'\(top)' cannot be swept")
+            }
+            guard case let .sequence(values, _) = entry.value, !values.isEmpty else {
+                throw ExperimentError(entry.value.origin, "\(block) '\(entry.key)' must be a non-empty list of values, e.g. [0.5, 1.0]")
+            }
+            var seen: [String: Origin] = [:]
+            for v in values {
+                if let earlier = seen[v.canonical] {
+                    throw ExperimentError(v.origin, "\(block) '\(entry.key)' lists \(v.canonical) twice (also at \(earlier))")
+                }
+                seen[v.canonical] = v.origin
+            }
+            return SweepAxis(path: entry.key, keyOrigin: entry.keyOrigin, values: values)
+        }
+    }
+}

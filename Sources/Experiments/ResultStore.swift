@@ -1,0 +1,187 @@
+import Foundation
+import GRDB
+
+/// The SQLite store of a run directory (`results.sqlite`), through GRDB.
+///
+/// Tables:
+/// - `runs`: one row per configuration and replicate — `run_id` (primary key), `replicate`, one column
+///   per swept dotted path (named exactly by the path), `status` (`ok`/`failed`/`nonfinite`),
+///   `reason`, `failed_step`, `seconds`, the summary metrics (`spectral_radius`, `sigma_max`,
+///   `slope_log10_per_step`, `label`, `horizon`, `lambda_max`, then any other key an executor reports,
+///   added as a column when first seen).
+/// - `series`: long format — `run_id`, `metric`, `step`, `component`, `value`.
+/// - `meta`: `key`/`value` pairs; `fingerprint` ties the directory to one experiment.
+///
+/// Each configuration's row and its series are written in one transaction, so a killed process
+/// leaves either all of a configuration or nothing of it.
+public final class ResultStore: Sendable {
+    public let url: URL
+    private let db: DatabaseQueue
+    public let sweptPaths: [String]
+
+    /// Summary metrics that always have a column, with their SQL types.
+    public static let summaryColumns: [(name: String, type: String)] = [
+        ("spectral_radius", "REAL"), ("sigma_max", "REAL"), ("slope_log10_per_step", "REAL"),
+        ("label", "TEXT"), ("horizon", "INTEGER"), ("lambda_max", "REAL"),
+    ]
+    static let fixedColumns = ["run_id", "replicate", "status", "reason", "failed_step", "seconds"]
+
+    /// Opens (or creates) `results.sqlite` in `directory`. An existing store must hold the same
+    /// experiment (`fingerprint`, swept paths); otherwise this throws, naming the directory.
+    public init(directory: URL, sweptPaths: [String], fingerprint: String) throws {
+        url = directory.appendingPathComponent("results.sqlite")
+        self.sweptPaths = sweptPaths
+        var configuration = GRDB.Configuration()
+        configuration.busyMode = .timeout(10) // readers (plot, tests) may look while a run writes
+        db = try DatabaseQueue(path: url.path, configuration: configuration)
+        try db.write { db in
+            if try !db.tableExists("runs") {
+                let swept = sweptPaths.map { "\(quoted($0))" }
+                let summary = ResultStore.summaryColumns.map { "\($0.name) \($0.type)" }
+                let columns = ["run_id TEXT PRIMARY KEY NOT NULL", "replicate INTEGER NOT NULL"] + swept
+                    + ["status TEXT NOT NULL", "reason TEXT", "failed_step INTEGER", "seconds REAL"] + summary
+                try db.execute(sql: "CREATE TABLE runs (\(columns.joined(separator: ", ")))")
+                try db.execute(sql: """
+                    CREATE TABLE series (run_id TEXT NOT NULL REFERENCES runs(run_id), metric TEXT NOT NULL,
+                                         step INTEGER NOT NULL, component INTEGER NOT NULL, value REAL)
+                    """)
+                try db.execute(sql: "CREATE INDEX series_by_run ON series(run_id, metric)")
+                try db.execute(sql: "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
+                try db.execute(sql: "INSERT INTO meta VALUES ('fingerprint', ?)", arguments: [fingerprint])
+                try db.execute(sql: "INSERT INTO meta VALUES ('swept_paths', ?)", arguments: [sweptPaths.joined(separator: "\n")])
+            } else {
+                let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint'")
+                guard stored == fingerprint else {
+                    throw StoreMismatch(directory: directory.path)
+                }
+            }
+        }
+    }
+
+    /// Opens the store of an existing run directory for reading (plots, exports).
+    public init(existing directory: URL) throws {
+        url = directory.appendingPathComponent("results.sqlite")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw RunError("\(directory.path) holds no run (no results.sqlite)")
+        }
+        var configuration = GRDB.Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        db = try DatabaseQueue(path: url.path, configuration: configuration)
+        let paths = try db.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'swept_paths'") }
+        sweptPaths = paths.map { $0.isEmpty ? [] : $0.components(separatedBy: "\n") } ?? []
+    }
+
+    /// Raised when a run directory holds a different experiment.
+    public struct StoreMismatch: Error, CustomStringConvertible {
+        public let directory: String
+        public var description: String {
+            "\(directory) holds results of a different experiment (its settings or swept keys differ; only sweep values, replicates, plots and description may change between runs into one directory); choose another --out"
+        }
+    }
+
+    /// The run ids already stored.
+    public func storedRunIDs() throws -> Set<String> {
+        try db.read { db in Set(try String.fetchAll(db, sql: "SELECT run_id FROM runs")) }
+    }
+
+    /// Number of stored runs by status.
+    public func statusCounts() throws -> [String: Int] {
+        try db.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM runs GROUP BY status") {
+                counts[row["status"]] = row["n"]
+            }
+            return counts
+        }
+    }
+
+    /// Stores one configuration's result (its `runs` row and all its series) in one transaction.
+    public func insert(_ configuration: Configuration, _ result: ConfigurationResult, seconds: Double) throws {
+        try db.write { db in
+            let existing = Set(try db.columns(in: "runs").map(\.name))
+            for (key, value) in result.summary.sorted(by: { $0.key < $1.key }) where !existing.contains(key) {
+                let type = if case .text = value { "TEXT" } else { "REAL" }
+                try db.execute(sql: "ALTER TABLE runs ADD COLUMN \(quoted(key)) \(type)")
+            }
+            var names = ["run_id", "replicate"]
+            var values: [DatabaseValueConvertible?] = [configuration.runID, configuration.replicate]
+            for v in configuration.point.values {
+                names.append(v.path)
+                values.append(v.storedValue.databaseValue)
+            }
+            names += ["status", "reason", "failed_step", "seconds"]
+            values += [result.status.rawValue, result.reason, result.failedStep, seconds]
+            for (key, value) in result.summary.sorted(by: { $0.key < $1.key }) where !ResultStore.fixedColumns.contains(key) && !sweptPaths.contains(key) {
+                names.append(key)
+                values.append(value.databaseValue)
+            }
+            let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
+            try db.execute(sql: "INSERT INTO runs (\(names.map(quoted).joined(separator: ", "))) VALUES (\(placeholders))",
+                           arguments: StatementArguments(values))
+            let statement = try db.makeStatement(sql: "INSERT INTO series (run_id, metric, step, component, value) VALUES (?, ?, ?, ?, ?)")
+            for p in result.series {
+                try statement.execute(arguments: [configuration.runID, p.metric, p.step, p.component, p.value])
+            }
+        }
+    }
+
+    /// The rows of a query, as column names and values (for CSV export and plotting).
+    public func table(_ sql: String, arguments: [String] = []) throws -> (columns: [String], rows: [[DatabaseValue]]) {
+        try db.read { db in
+            let statement = try db.makeStatement(sql: sql)
+            try statement.setArguments(StatementArguments(arguments))
+            let columns = statement.columnNames
+            let rows = try Row.fetchAll(statement).map { row in (0..<row.count).map { row[$0] as DatabaseValue } }
+            return (columns, rows)
+        }
+    }
+
+    /// Writes `runs.csv` and `series.csv` next to the database.
+    public func exportCSV(to directory: URL) throws {
+        let runs = try table("SELECT * FROM runs ORDER BY rowid")
+        try CSV.write(columns: runs.columns, rows: runs.rows, to: directory.appendingPathComponent("runs.csv"))
+        let series = try table("SELECT run_id, metric, step, component, value FROM series ORDER BY rowid")
+        try CSV.write(columns: series.columns, rows: series.rows, to: directory.appendingPathComponent("series.csv"))
+    }
+}
+
+/// An SQL identifier in double quotes (dotted paths are column names).
+func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+
+extension StoredValue {
+    var databaseValue: DatabaseValue {
+        switch self {
+        case let .number(d): return d.databaseValue
+        case let .integer(i): return i.databaseValue
+        case let .text(s): return s.databaseValue
+        }
+    }
+}
+
+/// RFC 4180 CSV: a header row, fields quoted when they hold a comma, quote or line break; NULL is
+/// empty; numbers in Swift's shortest round-trip form (`inf`, `-inf` as pandas reads them).
+enum CSV {
+    static func write(columns: [String], rows: [[DatabaseValue]], to url: URL) throws {
+        var text = columns.map(field).joined(separator: ",") + "\n"
+        text.reserveCapacity(rows.count * 32)
+        for row in rows {
+            text += row.map { value -> String in
+                switch value.storage {
+                case .null: return ""
+                case let .int64(i): return String(i)
+                case let .double(d): return String(d)
+                case let .string(s): return field(s)
+                case let .blob(b): return field(b.base64EncodedString())
+                }
+            }.joined(separator: ",")
+            text += "\n"
+        }
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    static func field(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}

@@ -1,0 +1,259 @@
+import Initializers
+
+/// The experiment schema: one Codable type per block of an experiment file. Every `init(from:)`
+/// rejects unknown keys; `validate()` checks ranges and combinations. Keys are snake_case as in the
+/// file; docs/experiments.md documents each one.
+
+/// What a configuration measures.
+public enum Mode: String, SchemaChoice {
+    case gradientFlow = "gradient-flow"
+    case lyapunov
+
+    public var explanation: String {
+        switch self {
+        case .gradientFlow: return "‖∂L/∂h_t‖ by step, ‖∂h_T/∂h_t‖ and its singular values by lag, on one unrolled sequence"
+        case .lyapunov: return "Lyapunov spectrum of the recurrent map by the QR (Benettin) method"
+        }
+    }
+}
+
+/// One experiment configuration after sweep substitution: everything an executor needs.
+public struct ExperimentSpec: Decodable, Sendable {
+    public var name: String
+    public var description: String
+    public var mode: Mode
+    /// Experiment seed; each configuration and replicate derives its own stream from it.
+    public var seed: UInt64
+    public var model: ModelSpec
+    /// Initializers by parameter: `weight_hh`, `weight_ih`, `bias_hh`, `bias_ih`.
+    public var initialization: InitSection
+    public var sequence: SequenceSpec
+    public var loss: LossSpec
+    /// Independent draws of weights and inputs per grid point.
+    public var replicates: Int
+    public var measure: [Measure]
+    public var diagnostics: DiagnosticsOptions
+    public var plots: [PlotSpec]
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, description, mode, seed, model
+        case initialization = "init"
+        case sequence, loss, replicates, measure, diagnostics, plots
+        case sweep, zip
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        description = try c.value(.description, or: "")
+        mode = try c.decode(Mode.self, forKey: .mode)
+        seed = try c.value(.seed, or: 0)
+        model = try c.decode(ModelSpec.self, forKey: .model)
+        initialization = try c.value(.initialization, or: InitSection())
+        sequence = try c.decode(SequenceSpec.self, forKey: .sequence)
+        loss = try c.value(.loss, or: LossSpec())
+        replicates = try c.value(.replicates, or: 1)
+        measure = try c.value(.measure, or: Measure.defaults(for: mode))
+        diagnostics = try c.value(.diagnostics, or: DiagnosticsOptions())
+        plots = try c.value(.plots, or: [])
+    }
+
+    /// Checks ranges and combinations; throws `SchemaIssue` with the offending path.
+    func validate(sweptPaths: [String], recipes: [String]?) throws {
+        try require(!name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) },
+                    "must be a non-empty word of letters, digits, '-', '_' or '.' (it names the run directory)", at: ["name"])
+        try require(replicates >= 1, "must be at least 1", at: ["replicates"])
+        try model.validate()
+        try initialization.validate()
+        try sequence.validate()
+        try diagnostics.validate(length: sequence.length)
+        for (i, m) in measure.enumerated() {
+            try require(m.modes.contains(mode), "'\(m.rawValue)' is not measured in mode \(mode.rawValue) (it needs \(m.modes.map(\.rawValue).joined(separator: " or ")))", at: ["measure", String(i)])
+        }
+        for (i, plot) in plots.enumerated() {
+            try plot.validate(at: ["plots", String(i)], sweptPaths: sweptPaths, recipes: recipes)
+        }
+    }
+}
+
+/// `model:` — the cell and its sizes.
+public struct ModelSpec: Decodable, Sendable {
+    /// Recurrent cell kinds.
+    public enum Cell: String, SchemaChoice {
+        case rnn, lstm, gru
+        public var explanation: String {
+            switch self {
+            case .rnn: return "Elman cell h_t = φ(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)"
+            case .lstm: return "LSTM, PyTorch gate order (i, f, g, o); state [h; c]"
+            case .gru: return "GRU, PyTorch gates (r, z, n), n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))"
+            }
+        }
+    }
+
+    /// Activations of an `rnn` cell (LSTM and GRU use their standard sigmoid/tanh gates).
+    public enum Activation: String, SchemaChoice {
+        case tanh, relu, sigmoid, linear
+        case leakyRelu = "leaky-relu"
+        public var explanation: String {
+            switch self {
+            case .tanh: return "tanh, sup|φ'| = 1"
+            case .relu: return "max(0, z), sup|φ'| = 1"
+            case .leakyRelu: return "max(0.01·z, z) (PyTorch's default slope), sup|φ'| = 1"
+            case .sigmoid: return "1/(1 + e^−z), sup|φ'| = 1/4"
+            case .linear: return "identity: the product of Jacobians is W_hh^k"
+            }
+        }
+    }
+
+    public var cell: Cell
+    /// Used by `rnn` cells only.
+    public var activation: Activation
+    /// H, the hidden size.
+    public var hidden: Int
+    /// D, the input size.
+    public var input: Int
+    /// Whether the cell has bias vectors.
+    public var bias: Bool
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case cell, activation, hidden, input, bias }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        cell = try c.value(.cell, or: .rnn)
+        activation = try c.value(.activation, or: .tanh)
+        hidden = try c.decode(Int.self, forKey: .hidden)
+        input = try c.value(.input, or: 1)
+        bias = try c.value(.bias, or: true)
+    }
+
+    func validate() throws {
+        try require(hidden >= 1, "must be at least 1", at: ["model", "hidden"])
+        try require(input >= 1, "must be at least 1", at: ["model", "input"])
+    }
+}
+
+/// The parameters an `init:` block may name; each is an `InitSpec` (module Initializers), whose
+/// keys are checked here too (unknown keys with suggestions, then `InitSpec.validate()`).
+public struct InitSection: Decodable, Sendable {
+    public var weightHH: InitSpec?
+    public var weightIH: InitSpec?
+    public var biasHH: InitSpec?
+    public var biasIH: InitSpec?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case weightHH = "weight_hh", weightIH = "weight_ih", biasHH = "bias_hh", biasIH = "bias_ih"
+    }
+
+    public init() {}
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func spec(_ key: CodingKeys) throws -> InitSpec? {
+            guard c.contains(key) else { return nil }
+            try c.superDecoder(forKey: key).rejectUnknownKeys(InitSpec.CodingKeys.self)
+            return try c.decode(InitSpec.self, forKey: key)
+        }
+        weightHH = try spec(.weightHH)
+        weightIH = try spec(.weightIH)
+        biasHH = try spec(.biasHH)
+        biasIH = try spec(.biasIH)
+    }
+
+    /// The specs by YAML key, in schema order.
+    public var specs: [(key: String, spec: InitSpec)] {
+        [(CodingKeys.weightHH, weightHH), (.weightIH, weightIH), (.biasHH, biasHH), (.biasIH, biasIH)]
+            .compactMap { key, spec in spec.map { (key.rawValue, $0) } }
+    }
+
+    func validate() throws {
+        for (key, spec) in specs {
+            do { try spec.validate() } catch let e as InitError { throw SchemaIssue.invalid(e.message, path: ["init", key]) }
+        }
+    }
+}
+
+/// `sequence:` — length, inputs and initial state of the unrolled sequence.
+public struct SequenceSpec: Decodable, Sendable {
+    /// The state h_0 (for LSTM, c_0 = 0).
+    public enum InitialState: String, SchemaChoice {
+        case zeros, gaussian
+        public var explanation: String {
+            self == .zeros ? "h_0 = 0" : "h_0 ~ N(0, 1) per unit (an LSTM's c_0 stays 0)"
+        }
+    }
+
+    /// T, the number of steps.
+    public var length: Int
+    public var input: InputSpec
+    public var h0: InitialState
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case length, input, h0 }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        length = try c.decode(Int.self, forKey: .length)
+        input = try c.value(.input, or: InputSpec())
+        h0 = try c.value(.h0, or: .zeros)
+    }
+
+    func validate() throws {
+        try require(length >= 1, "must be at least 1", at: ["sequence", "length"])
+        try require(input.std >= 0 && input.std.isFinite, "must be a finite number ≥ 0", at: ["sequence", "input", "std"])
+    }
+}
+
+/// `sequence.input:` — the input process x_t.
+public struct InputSpec: Decodable, Sendable {
+    public var kind: InputKind
+    /// Standard deviation of each input component (ignored for `zeros`).
+    public var std: Double
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case kind, std }
+
+    public init(kind: InputKind = .gaussian, std: Double = 1) { self.kind = kind; self.std = std }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.value(.kind, or: .gaussian)
+        std = try c.value(.std, or: 1.0)
+    }
+}
+
+public enum InputKind: String, SchemaChoice {
+    case gaussian, zeros
+    public var explanation: String {
+        self == .gaussian ? "x_t ~ N(0, std²) i.i.d. (driven system)" : "x_t = 0 (autonomous system)"
+    }
+}
+
+
+/// `loss:` — what the gradient flows from.
+public struct LossSpec: Decodable, Sendable {
+    public var kind: LossKind
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case kind }
+
+    public init(kind: LossKind = .adjoint) { self.kind = kind }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        kind = try decoder.container(keyedBy: CodingKeys.self).value(.kind, or: .adjoint)
+    }
+}
+
+public enum LossKind: String, SchemaChoice {
+    case adjoint, mse, bce, ce
+    public var explanation: String {
+        switch self {
+        case .adjoint: return "∂L/∂h_T = a seeded random unit vector (pure gradient transport)"
+        case .mse: return "mean squared error of a linear read-out against a seeded random target"
+        case .bce: return "binary cross-entropy of a logistic read-out"
+        case .ce: return "cross-entropy of a softmax read-out"
+        }
+    }
+}

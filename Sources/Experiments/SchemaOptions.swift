@@ -1,0 +1,176 @@
+/// The measurement blocks of the schema: `measure:`, `diagnostics:` and `plots:`.
+
+/// A quantity an executor records.
+public enum Measure: String, SchemaChoice {
+    case gradNorm = "grad_norm"
+    case jacobianNorm = "jacobian_norm"
+    case singularValues = "singular_values"
+    case lyapunov
+    case contributions
+
+    public var explanation: String {
+        switch self {
+        case .gradNorm: return "series grad_norm_log10: log10 ‖∂L/∂h_t‖ by step t"
+        case .jacobianNorm: return "series jacobian_norm_log10: log10 ‖∂h_T/∂h_t‖₂ by lag k = T − t"
+        case .singularValues: return "series singular_value: singular values of ∂h_T/∂h_t at diagnostics.singular_value_lags"
+        case .lyapunov: return "series lyapunov: the Lyapunov exponents, descending; summary lambda_max"
+        case .contributions: return "series contribution_log10: log10 of the size of step t's term in ∂L/∂W_hh"
+        }
+    }
+
+    /// The modes in which this quantity is measured.
+    public var modes: [Mode] {
+        switch self {
+        case .lyapunov: return [.lyapunov, .gradientFlow]
+        case .gradNorm, .jacobianNorm, .singularValues, .contributions: return [.gradientFlow]
+        }
+    }
+
+    static func defaults(for mode: Mode) -> [Measure] {
+        switch mode {
+        case .gradientFlow: return [.gradNorm, .jacobianNorm]
+        case .lyapunov: return [.lyapunov]
+        }
+    }
+}
+
+/// How many Lyapunov exponents: all H (or 2H for LSTM), or the top K.
+public enum ExponentCount: Decodable, Sendable, Equatable {
+    case all
+    case top(Int)
+
+    public init(from decoder: Decoder) throws {
+        switch try decoder.wordOrCount(words: ["all"], countHint: "K (top K)") {
+        case .count(let k): self = .top(k)
+        case .word: self = .all
+        }
+    }
+}
+
+/// A scalar that is one of a few words or a positive count (`lags: log` or `lags: 10`).
+enum WordOrCount { case word(String), count(Int) }
+
+extension Decoder {
+    /// Decodes a word from `words` or an integer ≥ 1; `countHint` describes the integer in errors.
+    func wordOrCount(words: [String], countHint: String) throws -> WordOrCount {
+        let c = try singleValueContainer()
+        if let n = try? c.decode(Int.self) {
+            guard n >= 1 else { throw SchemaIssue.invalid("must be \(words.joined(separator: ", ")) or an integer ≥ 1", path: pathStrings(codingPath)) }
+            return .count(n)
+        }
+        let text = try c.decode(String.self)
+        guard words.contains(text) else { throw SchemaIssue.invalidChoice(text, choices: words + [countHint], path: pathStrings(codingPath)) }
+        return .word(text)
+    }
+}
+
+/// `diagnostics:` — options of the measurements.
+public struct DiagnosticsOptions: Decodable, Sendable {
+    /// Which lags k = T − t to measure.
+    public enum Lags: Decodable, Sendable, Equatable, CustomStringConvertible {
+        /// Every lag 0…T.
+        case all
+        /// About `diagnostics.log_lags` lags spaced evenly in log k (always including 0 and T).
+        case log
+        /// Every n-th lag (and T).
+        case every(Int)
+
+        public init(from decoder: Decoder) throws {
+            switch try decoder.wordOrCount(words: ["all", "log"], countHint: "N (every N-th lag)") {
+            case .count(let n): self = .every(n)
+            case .word(let w): self = w == "all" ? .all : .log
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .all: return "all"
+            case .log: return "log"
+            case let .every(n): return String(n)
+            }
+        }
+    }
+
+    public var lags: Lags
+    /// Number of log-spaced lags when `lags: log`.
+    public var logLags: Int
+    /// Lags at which singular values of ∂h_T/∂h_t are recorded (lags beyond T are skipped).
+    public var singularValueLags: [Int]
+    public var lyapunov: ExponentCount
+    /// Lyapunov: steps discarded before averaging.
+    public var transient: Int
+    /// Lyapunov mode: re-orthonormalise (QR) every this many steps.
+    public var reorthonormalize: Int
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case lags, logLags = "log_lags", singularValueLags = "singular_value_lags", lyapunov, transient
+        case reorthonormalize
+    }
+
+    public init() {
+        lags = .log; logLags = 50; singularValueLags = [1, 10, 100]; lyapunov = .all
+        transient = 100; reorthonormalize = 1
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = DiagnosticsOptions()
+        lags = try c.value(.lags, or: d.lags)
+        logLags = try c.value(.logLags, or: d.logLags)
+        singularValueLags = try c.value(.singularValueLags, or: d.singularValueLags)
+        lyapunov = try c.value(.lyapunov, or: d.lyapunov)
+        transient = try c.value(.transient, or: d.transient)
+        reorthonormalize = try c.value(.reorthonormalize, or: d.reorthonormalize)
+    }
+
+    func validate(length: Int) throws {
+        let p = ["diagnostics"]
+        try require(logLags >= 2, "must be at least 2", at: p + ["log_lags"])
+        for (i, lag) in singularValueLags.enumerated() {
+            try require(lag >= 0, "lags are ≥ 0", at: p + ["singular_value_lags", String(i)])
+        }
+        try require(transient >= 0, "must be ≥ 0", at: p + ["transient"])
+        try require(reorthonormalize >= 1, "must be at least 1", at: p + ["reorthonormalize"])
+    }
+}
+
+/// `plots:` — one chart of the run, drawn by a recipe of the Plotting module.
+public struct PlotSpec: Decodable, Sendable {
+    public var recipe: String
+    /// Swept path (or data column) mapped to colour, x, y and small multiples.
+    public var color: String?
+    public var x: String?
+    public var y: String?
+    public var facet: String?
+
+    /// Data columns a plot may name besides swept paths.
+    public static let dataColumns = ["lag", "step", "index", "value", "replicate", "metric",
+                                     "spectral_radius", "sigma_max", "slope_log10_per_step", "label",
+                                     "horizon", "lambda_max"]
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case recipe, color, x, y, facet }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        recipe = try c.decode(String.self, forKey: .recipe)
+        color = try c.decodeIfPresent(String.self, forKey: .color)
+        x = try c.decodeIfPresent(String.self, forKey: .x)
+        y = try c.decodeIfPresent(String.self, forKey: .y)
+        facet = try c.decodeIfPresent(String.self, forKey: .facet)
+    }
+
+    func validate(at path: [String], sweptPaths: [String], recipes: [String]?) throws {
+        if let recipes, !recipes.contains(recipe) {
+            throw SchemaIssue.invalidChoice(recipe, choices: recipes, path: path + ["recipe"])
+        }
+        for (key, value) in [("color", color), ("x", x), ("y", y), ("facet", facet)] {
+            guard let value else { continue }
+            let choices = sweptPaths + PlotSpec.dataColumns
+            if !choices.contains(value) {
+                throw SchemaIssue.invalidChoice(value, choices: choices, path: path + [key])
+            }
+        }
+    }
+}

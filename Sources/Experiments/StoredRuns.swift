@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+
+/// One stored row of `runs`: its swept values and status.
+public struct StoredRun: Sendable {
+    public let runID: String
+    public let replicate: Int
+    public let status: String
+    /// Swept path → value.
+    public let values: [String: StoredValue]
+
+    /// The grid point: the swept values as `path=value` sorted by path (replicates share it).
+    public var pointKey: String { values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") }
+}
+
+/// One (step, component, value) of a series.
+public struct SeriesValue: Sendable, Equatable {
+    public let step: Int
+    public let component: Int
+    public let value: Double
+
+    public init(step: Int, component: Int, value: Double) {
+        self.step = step
+        self.component = component
+        self.value = value
+    }
+}
+
+extension ResultStore {
+    /// Every stored run, in insertion order.
+    public func runs() throws -> [StoredRun] {
+        let columns = ["run_id", "replicate", "status"] + sweptPaths
+        let t = try table("SELECT \(columns.map(quoted).joined(separator: ", ")) FROM runs ORDER BY rowid")
+        return t.rows.map { row in
+            var values: [String: StoredValue] = [:]
+            for (i, path) in sweptPaths.enumerated() {
+                switch row[3 + i].storage {
+                case let .int64(v): values[path] = .integer(v)
+                case let .double(v): values[path] = .number(v)
+                case let .string(v): values[path] = .text(v)
+                case .null, .blob: break
+                }
+            }
+            return StoredRun(runID: String.fromDatabaseValue(row[0]) ?? "", replicate: Int.fromDatabaseValue(row[1]) ?? 0,
+                             status: String.fromDatabaseValue(row[2]) ?? "", values: values)
+        }
+    }
+
+    /// The metrics present in `series`.
+    public func metrics() throws -> [String] {
+        try table("SELECT DISTINCT metric FROM series ORDER BY metric").rows.compactMap { String.fromDatabaseValue($0[0]) }
+    }
+
+    /// A metric's values by run id, ordered by step then component.
+    public func series(_ metric: String) throws -> [String: [SeriesValue]] {
+        let t = try table("SELECT run_id, step, component, value FROM series WHERE metric = ? ORDER BY run_id, step, component",
+                          arguments: [metric])
+        var out: [String: [SeriesValue]] = [:]
+        for row in t.rows {
+            guard let id = String.fromDatabaseValue(row[0]) else { continue }
+            out[id, default: []].append(SeriesValue(step: Int.fromDatabaseValue(row[1]) ?? 0, component: Int.fromDatabaseValue(row[2]) ?? 0,
+                                                    value: Double.fromDatabaseValue(row[3]) ?? .nan))
+        }
+        return out
+    }
+}
+
+/// Replicates of one grid point summarised step by step: the mean and the min–max band, at the steps
+/// every replicate has (component 0 only).
+public struct ReplicateSummary: Sendable, Equatable {
+    public let steps: [Int]
+    public let mean: [Double]
+    public let lower: [Double]
+    public let upper: [Double]
+
+    public init(_ replicates: [[SeriesValue]]) {
+        let perReplicate = replicates.map { r in
+            Dictionary(r.filter { $0.component == 0 }.map { ($0.step, $0.value) }, uniquingKeysWith: { a, _ in a })
+        }
+        let common = perReplicate.dropFirst().reduce(Set(perReplicate.first?.keys ?? [:].keys)) { $0.intersection($1.keys) }
+        steps = common.sorted()
+        var mean: [Double] = [], lower: [Double] = [], upper: [Double] = []
+        for s in steps {
+            let v = perReplicate.compactMap { $0[s] }
+            mean.append(v.reduce(0, +) / Double(v.count))
+            lower.append(v.min() ?? .nan)
+            upper.append(v.max() ?? .nan)
+        }
+        self.mean = mean
+        self.lower = lower
+        self.upper = upper
+    }
+}

@@ -1,0 +1,166 @@
+import Diagnostics
+import Foundation
+import Experiments
+import Initializers
+import Linalg
+import Recurrent
+
+/// The runner's executors for `gradient-flow` and `lyapunov`: an experiment configuration becomes a
+/// `RecurrentModel` (weights from the `init:` specs) and a `Diagnosis` / `LyapunovSpectrum`, whose
+/// results become `runs` columns and `series` rows (names in docs/experiments.md).
+///
+/// Random streams, split by purpose from the configuration's stream: `init.<parameter>` for each
+/// weight and bias, `diagnosis` for inputs, h_0, the adjoint and the Lyapunov frame (Diagnostics
+/// splits that one further), `lyapunov` in lyapunov mode.
+enum DiagnosticsExecutors {
+    static func register(into registry: inout ExecutorRegistry) {
+        registry.register(.gradientFlow, check: checkGradientFlow) { configuration, random in try gradientFlow(configuration.spec, random) }
+        registry.register(.lyapunov) { configuration, random in try lyapunov(configuration.spec, random) }
+    }
+
+    /// The model of a configuration: each parameter from its `init:` spec (default `pytorch-default`),
+    /// gate blocks initialised one by one (`InitSpec.make(layout:hidden:cols:rng:)`).
+    static func model(_ spec: ExperimentSpec, _ random: RandomStream) throws -> RecurrentModel {
+        let h = spec.model.hidden, d = spec.model.input
+        let layout: GateLayout, cell: CellKind
+        switch spec.model.cell {
+        case .rnn:
+            guard let activation = Activation(name: spec.model.activation.rawValue) else {
+                throw ConfigurationFailure("activation \(spec.model.activation.rawValue) is not available in Recurrent")
+            }
+            (layout, cell) = (.rnn, .rnn(activation))
+        case .lstm: (layout, cell) = (.lstm, .lstm)
+        case .gru: (layout, cell) = (.gru, .gru)
+        }
+        let fallback = InitSpec(kind: .pytorchDefault), inits = spec.initialization
+        func weight(_ key: String, _ initSpec: InitSpec?, cols: Int) throws -> Matrix {
+            var r = random.split("init." + key)
+            return try (initSpec ?? fallback).make(layout: layout, hidden: h, cols: cols, rng: &r)
+        }
+        func bias(_ key: String, _ initSpec: InitSpec?) throws -> Matrix {
+            var r = random.split("init." + key)
+            let b = try (initSpec ?? fallback).makeBias(layout: layout, hidden: h, rng: &r)
+            return try Matrix(rows: b.count, cols: 1, elements: b)
+        }
+        var pairs: [(String, Matrix)] = [
+            (ParameterName.weightIH, try weight("weight_ih", inits.weightIH, cols: d)),
+            (ParameterName.weightHH, try weight("weight_hh", inits.weightHH, cols: h)),
+        ]
+        if spec.model.bias {
+            pairs.append((ParameterName.biasIH, try bias("bias_ih", inits.biasIH)))
+            pairs.append((ParameterName.biasHH, try bias("bias_hh", inits.biasHH)))
+        }
+        return try RecurrentModel(cell: cell, parameters: ParameterSet(pairs))
+    }
+
+    static func inputSource(_ spec: ExperimentSpec) -> InputSource {
+        spec.sequence.input.kind == .zeros ? .zeros : .gaussian(std: spec.sequence.input.std)
+    }
+
+    static func initialState(_ spec: ExperimentSpec) -> InitialState {
+        spec.sequence.h0 == .zeros ? .zeros : .gaussian
+    }
+
+    static func lyapunovCount(_ spec: ExperimentSpec, stateSize: Int) -> Int {
+        switch spec.diagnostics.lyapunov {
+        case .all: return stateSize
+        case .top(let k): return min(k, stateSize)
+        }
+    }
+
+    /// What gradient-flow cannot measure yet.
+    @Sendable static func checkGradientFlow(_ spec: ExperimentSpec) throws {
+        guard spec.loss.kind == .adjoint else {
+            throw ConfigurationFailure("loss \(spec.loss.kind.rawValue): gradient-flow measures from an adjoint ∂L/∂h_T only (loss: {kind: adjoint})")
+        }
+        if spec.measure.contains(.contributions) {
+            throw ConfigurationFailure("measure contributions is not computed by Diagnostics yet; remove it from measure:")
+        }
+    }
+
+    /// Runs a `Diagnosis` on one unrolled sequence of length T.
+    static func gradientFlow(_ spec: ExperimentSpec, _ random: RandomStream) throws -> ConfigurationResult {
+        try checkGradientFlow(spec)
+        let m = try model(spec, random)
+        let t = spec.sequence.length
+        let lags: LagSelection = switch spec.diagnostics.lags {
+        case .all: .all
+        case .log: .log(count: spec.diagnostics.logLags)
+        case .every(let n): .every(n)
+        }
+        let options = DiagnosisOptions(
+            steps: t, input: inputSource(spec), initialState: initialState(spec), lags: lags,
+            singularValueLags: spec.measure.contains(.singularValues) ? spec.diagnostics.singularValueLags.filter { $0 <= t } : [],
+            lyapunovCount: spec.measure.contains(.lyapunov) ? lyapunovCount(spec, stateSize: m.stateSize) : 0,
+            lyapunovSteps: t, lyapunovTransient: spec.diagnostics.transient)
+        let d = try Diagnosis(map: m.makeCell(), theory: m.theoryInputs, options: options, rng: random.split("diagnosis"))
+
+        var series: [SeriesPoint] = []
+        if spec.measure.contains(.gradNorm) {
+            for (step, v) in d.gradNormLog10.enumerated() { series.append(SeriesPoint("grad_norm_log10", step: step, value: v ?? -.infinity)) }
+        }
+        if spec.measure.contains(.jacobianNorm) {
+            for n in d.jacobianNorms {
+                series.append(SeriesPoint("jacobian_norm_log10", step: n.lag, value: n.spectralLog10 ?? -.infinity))
+                series.append(SeriesPoint("jacobian_frobenius_log10", step: n.lag, value: n.frobeniusLog10 ?? -.infinity))
+            }
+            for (lag, v) in d.pascanuBoundLog10 { series.append(SeriesPoint("pascanu_bound_log10", step: lag, value: v)) }
+            for (lag, v) in d.linearRateLog10 { series.append(SeriesPoint("spectral_power_log10", step: lag, value: v)) }
+        }
+        for (lag, values) in d.singularValuesLog10.sorted(by: { $0.key < $1.key }) {
+            for (i, v) in values.enumerated() {
+                series.append(SeriesPoint("singular_value_log10", step: lag, component: i, value: v))
+                if abs(v) < 300 { series.append(SeriesPoint("singular_value", step: lag, component: i, value: pow10(v))) }
+            }
+        }
+        for (i, l) in d.lyapunov.enumerated() { series.append(SeriesPoint("lyapunov", step: i, value: l)) }
+
+        var summary: [String: StoredValue] = [:]
+        summary["spectral_radius"] = d.spectralRadius.map(StoredValue.number)
+        summary["sigma_max"] = d.sigmaMax.map(StoredValue.number)
+        summary["slope_log10_per_step"] = d.summary.slopeLog10PerStep.map(StoredValue.number)
+        summary["label"] = d.summary.label.map { .text($0.rawValue) }
+        summary["horizon"] = d.summary.horizon.map { .integer(Int64($0)) }
+        summary["lambda_max"] = d.lambdaMax.map(StoredValue.number)
+        summary["kaplan_yorke_dimension"] = d.kaplanYorkeDimension.map(StoredValue.number)
+        summary["mean_field_lambda_max"] = d.meanFieldLambdaMax.map(StoredValue.number)
+        var result = ConfigurationResult(summary: summary, series: series)
+        if let step = d.nonfiniteStep {
+            result.status = .nonfinite
+            result.reason = "the state became non-finite at step \(step)"
+            result.failedStep = step
+        }
+        return result
+    }
+
+    /// The Lyapunov spectrum over `sequence.length` steps after `diagnostics.transient`.
+    static func lyapunov(_ spec: ExperimentSpec, _ random: RandomStream) throws -> ConfigurationResult {
+        let m = try model(spec, random)
+        var r = random.split("lyapunov")
+        let spectrum = try LyapunovSpectrum(
+            map: m.makeCell(),
+            options: LyapunovOptions(count: lyapunovCount(spec, stateSize: m.stateSize), steps: spec.sequence.length,
+                                     transient: spec.diagnostics.transient, reorthonormalizeEvery: spec.diagnostics.reorthonormalize,
+                                     input: inputSource(spec), initialState: initialState(spec)),
+            rng: &r)
+        var summary: [String: StoredValue] = [:]
+        summary["lambda_max"] = spectrum.maximum.map(StoredValue.number)
+        summary["mean_exponent"] = spectrum.mean.map(StoredValue.number)
+        if !spectrum.exponents.isEmpty { summary["kaplan_yorke_dimension"] = .number(spectrum.kaplanYorkeDimension) }
+        let theory = m.theoryInputs
+        if let w = theory.recurrentWeight {
+            summary["spectral_radius"] = .number(try w.spectralRadius())
+            summary["sigma_max"] = .number(try w.spectralNorm())
+        }
+        var result = ConfigurationResult(summary: summary,
+                                         series: spectrum.exponents.enumerated().map { SeriesPoint("lyapunov", step: $0.offset, value: $0.element) })
+        if let step = spectrum.nonfiniteStep {
+            result.status = .nonfinite
+            result.reason = "the state became non-finite at step \(step)"
+            result.failedStep = step
+        }
+        return result
+    }
+
+    static func pow10(_ x: Double) -> Double { Foundation.pow(10, x) }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import ExperimentPlots
+import Experiments
+import Initializers
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List what experiment files can name: modes, cells, activations, initializers, spectrum options, losses, measures, plot recipes."
+    )
+
+    func run() {
+        for (title, rows) in List.sections {
+            print("\(title):")
+            let width = rows.map(\.0.count).max() ?? 0
+            for (name, explanation) in rows {
+                print("  " + name + String(repeating: " ", count: width - name.count) + "  " + explanation)
+            }
+            print("")
+        }
+    }
+
+    static func choices<C: SchemaChoice>(_ type: C.Type) -> [(String, String)] {
+        C.allCases.map { ($0.rawValue, $0.explanation) }
+    }
+
+    static var sections: [(String, [(String, String)])] {
+        [
+            ("modes (mode:)", choices(Mode.self)),
+            ("cells (model.cell:)", choices(ModelSpec.Cell.self)),
+            ("activations (model.activation:)", choices(ModelSpec.Activation.self)),
+            ("initializers (init.<parameter>.kind:)", InitKind.allCases.map { ($0.rawValue, initializerExplanation($0)) }),
+            ("spectrum options (init.<parameter>.*)", [
+                ("spectral_radius", "rescale W so that max |λ_i(W)| equals the value (square matrices)"),
+                ("spectral_norm", "rescale W so that σ_max(W) equals the value"),
+                ("gain", "PyTorch's gain for gaussian/xavier/orthogonal; a scalar factor otherwise"),
+                ("singular_values", "W = U·diag(s)·Vᵀ with Haar U, V (no kind)"),
+                ("eigenvalue_moduli", "W = Q·D·Qᵀ with Haar Q and 2×2 rotation–scaling blocks of these |λ| (no kind)"),
+                ("eigenvalue_phases", "the arguments of those eigenvalues, in radians"),
+            ]),
+            ("inputs (sequence.input.kind:)", choices(InputKind.self)),
+            ("initial states (sequence.h0:)", choices(SequenceSpec.InitialState.self)),
+            ("losses (loss.kind:)", choices(LossKind.self)),
+            ("measures (measure:)", choices(Measure.self)),
+            ("lag selections (diagnostics.lags:)", [
+                ("all", "every lag 0…T"),
+                ("log", "diagnostics.log_lags lags spaced evenly in log k, including 0 and T"),
+                ("N", "every N-th lag, and T"),
+            ]),
+            ("plot recipes (plots: - recipe:)", RunPlots.recipes.map { ($0.name, $0.explanation) }),
+        ]
+    }
+
+    static func initializerExplanation(_ kind: InitKind) -> String {
+        switch kind {
+        case .gaussian: return "N(0, std²), or N(0, gain²/fan_in) with gain"
+        case .uniform: return "U[a, b)"
+        case .pytorchDefault: return "PyTorch's RNN default U(−1/√H, 1/√H)"
+        case .xavierUniform: return "Glorot uniform, bound gain·√(6/(fan_in + fan_out))"
+        case .xavierNormal: return "Glorot normal, std gain·√(2/(fan_in + fan_out))"
+        case .kaimingUniform: return "He uniform (mode, nonlinearity, negative_slope as PyTorch)"
+        case .kaimingNormal: return "He normal (mode, nonlinearity, negative_slope as PyTorch)"
+        case .orthogonal: return "Haar-random orthogonal (times gain)"
+        case .identity: return "scale·I"
+        case .sparse: return "nonzeros N(0, std²) entries per row, the rest 0"
+        case .file: return "a tensor from a .npy/.npz/.safetensors file (path, tensor)"
+        case .zeros: return "all zeros"
+        }
+    }
+}

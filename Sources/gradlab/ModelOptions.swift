@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Linalg
+import Plotting
+import Recurrent
+import TensorIO
+
+/// The model-file options shared by `trace` and `diagnose`: the file and, when its metadata does not
+/// say (or to check it), the cell and activation.
+struct ModelOptions: ParsableArguments {
+    enum CellOption: String, ExpressibleByArgument, CaseIterable { case rnn, lstm, gru }
+    enum ActivationOption: String, ExpressibleByArgument, CaseIterable {
+        case tanh, sigmoid, relu, linear, leakyRelu = "leaky-relu"
+    }
+
+    @Option(help: "Model file (.safetensors or .npz) with PyTorch parameter names.")
+    var model: String
+    @Option(help: "Cell (default: the file's metadata).")
+    var cell: CellOption?
+    @Option(help: "Activation of an rnn cell (default: the file's metadata).")
+    var activation: ActivationOption?
+    @Option(help: "Slope α of leaky-relu for negative inputs.")
+    var alpha: Double?
+
+    func validate() throws {
+        if let a = alpha, !a.isFinite { throw ValidationError("--alpha must be a finite number.") }
+    }
+
+    /// The model, with cell and activation from the flags or the file's metadata (a conflict is an error).
+    func load() throws -> RecurrentModel {
+        try RecurrentModel.load(model, cell: cell?.rawValue, activation: activation?.rawValue, leakySlope: alpha)
+    }
+}
+
+/// Runs `body`; an error a user can act on (a bad file, shape or value) is printed as one line
+/// `error: …` on standard error and becomes exit code 1. Anything else propagates.
+func reportingUserErrors(context: String, _ body: () throws -> Void) throws {
+    let message: String
+    do {
+        try body()
+        return
+    } catch let e as RecurrentError {
+        message = e.message
+    } catch let e as TensorIOError {
+        message = e.description
+    } catch let e as LinalgError {
+        message = "\(context): \(e.description)"
+    } catch let e as PlotError {
+        message = "charts: \(e.description)"
+    }
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    throw ExitCode.failure
+}

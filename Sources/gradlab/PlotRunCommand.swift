@@ -1,0 +1,44 @@
+import ArgumentParser
+import ExperimentPlots
+import Experiments
+import Foundation
+import Plotting
+
+/// `gradlab plot RUN_DIR`: the default subcommand of `plot`.
+struct PlotRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run-dir",
+        abstract: "Re-render a run's declared plots from its stored results into RUN_DIR/plots (the default: gradlab plot RUN_DIR).",
+        discussion: "Reads RUN_DIR/experiment.yaml (its plots:) and RUN_DIR/results.sqlite; works while the sweep is still going."
+    )
+
+    @Argument(help: "The run directory (holds results.sqlite and experiment.yaml).")
+    var runDirectory: String
+
+    @Option(help: "Only the plots of this recipe (\(RunPlots.recipeNames.joined(separator: ", "))).")
+    var recipe: String?
+
+    @Option(help: "Output format: \(PlotFormatOption.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var format: PlotFormatOption = .all
+
+    func validate() throws {
+        if let recipe, !RunPlots.recipeNames.contains(recipe) {
+            throw ValidationError("--recipe must be one of \(RunPlots.recipeNames.joined(separator: ", ")); got '\(recipe)'.")
+        }
+    }
+
+    func run() throws {
+        let written: [String]
+        do {
+            written = try RunPlots.render(runDirectory: URL(fileURLWithPath: runDirectory), recipe: recipe, formats: format.formats)
+        } catch let error as ExperimentError {
+            throw CommandFailure(error.description)
+        } catch let error as RunError {
+            throw CommandFailure(error.description)
+        }
+        if written.isEmpty {
+            print("\(runDirectory): no plots drawn (none declared\(recipe.map { " for recipe \($0)" } ?? ""), or no ok results with the series they need)")
+        }
+        for path in written { print(path) }
+    }
+}
