@@ -151,3 +151,18 @@ func leastSquaresSlope(_ points: [(Double, Double)]) -> Double? {
     let sxx = points.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
     return sxx > 0 ? sxy / sxx : nil
 }
+
+extension DepthTimeFlow {
+    /// The depth × time diagnosis with a single-layer diagnosis's conventions: inputs (unless
+    /// `options.inputs`) from the child stream "inputs", every unit's h_0 (k = ℓ·dirs + dir, in order)
+    /// from "h0", the adjoint (unless `options.adjoint`, length dirs·H) from "adjoint"; lags from
+    /// `options.lags`. Lyapunov and singular-value options are not used.
+    public init(model: RecurrentModel, options o: DiagnosisOptions, rng: RandomStream) throws {
+        var inputRng = rng.split("inputs"), stateRng = rng.split("h0")
+        let x = o.inputs ?? Matrix.inputSequence(steps: o.steps, size: model.inputSize, source: o.input, rng: &inputRng)
+        let s0 = (0..<(model.layers * model.directions)).map { _ in
+            makeInitialState(o.initialState, hiddenSize: model.hiddenSize, stateSize: model.stateSize, rng: &stateRng)
+        }
+        try self.init(model: model, inputs: x, initialStates: s0, options: DepthTimeOptions(lags: o.lags, adjoint: o.adjoint), rng: rng)
+    }
+}

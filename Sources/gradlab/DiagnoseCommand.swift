@@ -98,13 +98,7 @@ extension DiagnoseCommand {
     func stackedOutput(_ m: RecurrentModel, _ options: DiagnosisOptions) throws -> String {
         if lyapunov > 0 { throw RecurrentError("\(modelOptions.model): --lyapunov is for single-layer models (this one has \(m.layers) layers\(m.bidirectional ? ", bidirectional" : ""))") }
         if plot != nil { throw RecurrentError("\(modelOptions.model): --plot draws single-layer charts; for a stacked model use --format json (grad_norm_log10_map) or the depth-time-heatmap recipe") }
-        let rng = RandomStream(seed: seed)
-        var inputRng = rng.split("inputs"), stateRng = rng.split("h0")
-        let x = options.inputs ?? Matrix.inputSequence(steps: options.steps, size: m.inputSize, source: options.input, rng: &inputRng)
-        let s0 = (0..<(m.layers * m.directions)).map { _ in
-            makeInitialState(options.initialState, hiddenSize: m.hiddenSize, stateSize: m.stateSize, rng: &stateRng)
-        }
-        let flow = try DepthTimeFlow(model: m, inputs: x, initialStates: s0, options: DepthTimeOptions(lags: options.lags), rng: rng)
+        let flow = try DepthTimeFlow(model: m, options: options, rng: RandomStream(seed: seed))
         let title = "\(m.cell), \(m.layers) layers\(m.bidirectional ? ", bidirectional" : ""), H = \(m.hiddenSize)"
         return format == .json ? try flow.jsonString() : flow.textReport(title: "\(URL(fileURLWithPath: modelOptions.model).lastPathComponent) (\(title))")
     }
