@@ -144,16 +144,23 @@ extension RecurrentCell {
         jacobianFromCache(s, into: j, workspace: workspace)
     }
 
+    /// One single-sample step at (s, x), then its point-wise backward for the state cotangent u:
+    /// ∂L/∂ZX in `ws.dzx`, ∂L/∂ZH in `ws.dzh` (GRU), the part of ∂L/∂s that bypasses W_hh in `dPrevious`.
+    private func backwardOneStep(_ s: UnsafePointer<Double>, _ x: UnsafePointer<Double>, cotangent u: UnsafePointer<Double>,
+                                 dPrevious: UnsafeMutablePointer<Double>, _ ws: CellWorkspace) {
+        preactivations(s, x, ws)
+        pointwiseForward(batch: 1, zx: ws.zx, zh: ws.zh, previous: s, next: ws.next, cache: ws.cache)
+        pointwiseBackward(batch: 1, dState: u, cache: ws.cache, previous: s, next: ws.next,
+                          dzx: ws.dzx, dzh: ws.dzh, dPrevious: dPrevious)
+    }
+
     /// The vector–Jacobian product Jᵀu = (uᵀ J)ᵀ at (s, x), without forming J:
     /// one point-wise backward and one gemv with W_hhᵀ (O(G·H²) time, O(G·H) memory).
     /// `u` and `out` have `stateSize` entries and must not overlap.
     public func vjp(_ s: UnsafePointer<Double>, _ x: UnsafePointer<Double>, cotangent u: UnsafePointer<Double>,
                     into out: UnsafeMutablePointer<Double>, workspace: inout CellWorkspace) {
         let ws = workspace
-        preactivations(s, x, ws)
-        pointwiseForward(batch: 1, zx: ws.zx, zh: ws.zh, previous: s, next: ws.next, cache: ws.cache)
-        pointwiseBackward(batch: 1, dState: u, cache: ws.cache, previous: s, next: ws.next,
-                          dzx: ws.dzx, dzh: ws.dzh, dPrevious: out)
+        backwardOneStep(s, x, cotangent: u, dPrevious: out, ws)
         let dzh = hiddenPreactivationGradientIsInputGradient ? ws.dzx : ws.dzh
         weights.hiddenWeight.withUnsafeBufferPointer { a in
             cblas_dgemv(CblasRowMajor, CblasTrans, Int32(weights.gateRows), Int32(hiddenSize), 1, a.baseAddress,
@@ -167,10 +174,7 @@ extension RecurrentCell {
     public func inputVJP(_ s: UnsafePointer<Double>, _ x: UnsafePointer<Double>, cotangent u: UnsafePointer<Double>,
                          into out: UnsafeMutablePointer<Double>, workspace: inout CellWorkspace) {
         let ws = workspace
-        preactivations(s, x, ws)
-        pointwiseForward(batch: 1, zx: ws.zx, zh: ws.zh, previous: s, next: ws.next, cache: ws.cache)
-        pointwiseBackward(batch: 1, dState: u, cache: ws.cache, previous: s, next: ws.next,
-                          dzx: ws.dzx, dzh: ws.dzh, dPrevious: ws.dPrevious)
+        backwardOneStep(s, x, cotangent: u, dPrevious: ws.dPrevious, ws)
         weights.inputWeight.withUnsafeBufferPointer { a in
             cblas_dgemv(CblasRowMajor, CblasTrans, Int32(weights.gateRows), Int32(inputSize), 1, a.baseAddress,
                         Int32(inputSize), ws.dzx, 1, 0, out, 1)

@@ -55,19 +55,10 @@ import Testing
             default: .none
         }
         let g = try model.gradients(x, outputs: mode, objective: objective, truncation: truncation)
-        let tol = 1e-10, w = model.topWidth
-        #expect(abs(g.loss - f.loss) < tol)
-        let hidden = try SequenceBatch(steps: f.T, batchSize: f.B, featureSize: w, timeMajor: g.forward.hidden).batchFirstValues
-        #expect(maxAbsDifference(hidden, f.hidden) < tol)
-        let y = try SequenceBatch(steps: steps, batchSize: f.B, featureSize: f.O, timeMajor: g.forward.outputs).batchFirstValues
-        #expect(maxAbsDifference(y, f.outputs_value) < tol)
-        #expect(g.parameters.names == f.order)
-        for (name, tensor) in g.parameters.pairs {
-            let diff = maxAbsDifference(tensor.elements, f.grads[name]!)
-            #expect(diff < tol, "\(file): ∂L/∂\(name) differs by \(diff)")
-        }
-        let dx = try SequenceBatch(steps: f.T, batchSize: f.B, featureSize: f.D, timeMajor: g.input).batchFirstValues
-        #expect(maxAbsDifference(dx, f.input_grad) < tol)
+        try expectPyTorchParity(g, file: file, steps: f.T, batch: f.B, inputSize: f.D, outputSteps: steps, outputSize: f.O,
+                                hiddenWidth: model.topWidth, loss: f.loss, hidden: f.hidden, outputs: f.outputs_value, order: f.order,
+                                grads: f.grads, inputGrad: f.input_grad)
+        let tol = 1e-10
         if let units = f.unit_hidden_grads {
             #expect(units.count == g.layers.count)
             for (k, expected) in units.enumerated() {
