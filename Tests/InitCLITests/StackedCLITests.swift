@@ -70,6 +70,13 @@ extension StackedCLITests {
         let text = try Self.diagnose(["--steps", "30", "--input-noise", "1"])
         #expect(text.contains("log10 ‖∂L/∂h_t^ℓ‖") && text.contains("ℓ = 1 bwd") && text.contains("Dominant path"))
         #expect(throws: RecurrentError.self) { try Self.diagnose(["--lyapunov", "3"]) }
+        let dir = try InitCLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try Self.diagnose(["--steps", "20", "--plot", dir.path])
+        for name in ["depth-time-heatmap.png", "depth-time-heatmap.svg"] {
+            let size = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(name).path)[.size] as? Int ?? 0
+            #expect(size > 1000, "\(name) is \(size) bytes")
+        }
     }
 }
 
