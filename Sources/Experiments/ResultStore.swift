@@ -56,6 +56,10 @@ public final class ResultStore: Sendable {
                 guard stored == fingerprint else {
                     throw StoreMismatch(directory: directory.path)
                 }
+                // Stores written before stacked models lack the series' layer and direction.
+                let columns = Set(try db.columns(in: "series").map(\.name))
+                if !columns.contains("layer") { try db.execute(sql: "ALTER TABLE series ADD COLUMN layer INTEGER NOT NULL DEFAULT 0") }
+                if !columns.contains("direction") { try db.execute(sql: "ALTER TABLE series ADD COLUMN direction TEXT NOT NULL DEFAULT 'forward'") }
             }
         }
     }
@@ -128,6 +132,12 @@ public final class ResultStore: Sendable {
         }
     }
 
+    /// `layer, direction`, or their defaults for a read-only store written before stacked models.
+    var layerColumns: String {
+        let has = (try? db.read { db in try db.columns(in: "series").contains { $0.name == "layer" } }) ?? false
+        return has ? "layer, direction" : "0 AS layer, 'forward' AS direction"
+    }
+
     /// The rows of a query, as column names and values (for CSV export and plotting).
     public func table(_ sql: String, arguments: [String] = []) throws -> (columns: [String], rows: [[DatabaseValue]]) {
         try db.read { db in
@@ -143,7 +153,7 @@ public final class ResultStore: Sendable {
     public func exportCSV(to directory: URL) throws {
         let runs = try table("SELECT * FROM runs ORDER BY rowid")
         try CSV.write(columns: runs.columns, rows: runs.rows, to: directory.appendingPathComponent("runs.csv"))
-        let series = try table("SELECT run_id, metric, step, component, value, layer, direction FROM series ORDER BY rowid")
+        let series = try table("SELECT run_id, metric, step, component, value, \(layerColumns) FROM series ORDER BY rowid")
         try CSV.write(columns: series.columns, rows: series.rows, to: directory.appendingPathComponent("series.csv"))
     }
 }

@@ -58,7 +58,7 @@ extension ResultStore {
 
     /// A metric's values by run id, ordered by layer, direction, step, component.
     public func series(_ metric: String) throws -> [String: [SeriesValue]] {
-        let t = try table("SELECT run_id, step, component, value, layer, direction FROM series WHERE metric = ? ORDER BY run_id, layer, direction, step, component",
+        let t = try table("SELECT run_id, step, component, value, \(layerColumns) FROM series WHERE metric = ? ORDER BY run_id, layer, direction, step, component",
                           arguments: [metric])
         var out: [String: [SeriesValue]] = [:]
         for row in t.rows {
