@@ -120,7 +120,7 @@ let package = Package(
             name: "ExperimentsTests",
             dependencies: ["Experiments", "ExperimentsFixtures", "Initializers", "Linalg", "experiments-fixture-runner"]
         ),
-        .testTarget(name: "RunCLITests", dependencies: ["gradlab", "Experiments", "Linalg"]),
+        .testTarget(name: "RunCLITests", dependencies: ["gradlab", "Experiments", "ExperimentPlots", "Linalg"]),
         .testTarget(name: "ExperimentPlotsTests", dependencies: ["ExperimentPlots", "Experiments", "ExperimentsFixtures", "Plotting"]),
     ],
     swiftLanguageModes: [.v6]

@@ -22,15 +22,7 @@ public struct FlowSummary: Sendable, Equatable {
         let points = norms.compactMap { n in n.spectralLog10.map { (Double(n.lag), $0) } }.filter { $0.0 >= 1 }
         let becameZero = norms.contains { $0.spectralLog10 == nil }
         horizon = norms.first { ($0.spectralLog10 ?? -.infinity) < -6 }?.lag
-        if points.count >= 2 {
-            let n = Double(points.count)
-            let mx = points.reduce(0) { $0 + $1.0 } / n, my = points.reduce(0) { $0 + $1.1 } / n
-            let sxy = points.reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
-            let sxx = points.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
-            slopeLog10PerStep = sxx > 0 ? sxy / sxx : nil
-        } else {
-            slopeLog10PerStep = nil
-        }
+        slopeLog10PerStep = leastSquaresSlope(points)
         if becameZero {
             label = .vanishing
         } else if let s = slopeLog10PerStep {

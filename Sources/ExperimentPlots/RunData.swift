@@ -37,12 +37,15 @@ final class RunData {
         return nil
     }
 
-    /// A group's replicates of `metric`, summarised; `grad_norm_log10` is re-indexed by lag T − t.
+    /// A group's replicates of `metric` (the top layer's forward direction of a stacked model),
+    /// summarised; `grad_norm_log10` is re-indexed by lag T − t.
     func summary(_ metric: String, _ group: Group) throws -> ReplicateSummary {
         guard metrics.contains(metric) else { return ReplicateSummary([]) }
         let byRun = try series(metric)
         let replicates = group.runs.map { run -> [SeriesValue] in
-            let points = byRun[run.runID] ?? []
+            // Stacked models: the top layer's forward direction (where the loss enters), as for one layer.
+            let all = byRun[run.runID] ?? [], top = all.map(\.layer).max() ?? 0
+            let points = all.filter { $0.layer == top && $0.direction == "forward" }
             guard metric == RunData.gradNormMetric, let T = points.map(\.step).max() else { return points }
             return points.map { SeriesValue(step: T - $0.step, component: $0.component, value: $0.value) }
         }

@@ -12,6 +12,7 @@ public enum RunPlots {
     public static let recipes: [(name: String, explanation: String)] = [
         ("norm-vs-lag", "log10 ‖∂h_T/∂h_t‖ against lag, one line per grid point coloured by `color`, replicates as a band, theory (ρ^k, Pascanu bound) dashed/dotted"),
         ("phase-heatmap", "log10 ‖∂h_T/∂h_t‖ over `x` (swept) × `y` (lag or swept), blue vanishing, red exploding, the norm = 1 boundary drawn"),
+        ("depth-time-heatmap", "log10 ‖∂L/∂h_t^ℓ‖ over step t × layer ℓ (stacked models), one panel per grid point, one figure per `facet`, shared colours"),
         ("singular-values", "histogram of the singular values of ∂h_T/∂h_t at the largest recorded lag"),
         ("lyapunov", "Lyapunov spectrum against index, coloured by `color`, one panel per `facet`"),
     ]
@@ -45,6 +46,7 @@ public enum RunPlots {
         switch plot.recipe {
         case "norm-vs-lag": return try normVsLag(plot, data).map { [(nil, $0)] } ?? []
         case "phase-heatmap": return try phaseHeatmaps(plot, data)
+        case "depth-time-heatmap": return try depthTimeHeatmaps(plot, data)
         case "singular-values": return try singularValues(plot, data)
         case "lyapunov": return try lyapunov(plot, data).map { [(nil, $0)] } ?? []
         default: throw RunError("plot recipe '\(plot.recipe)' cannot be drawn from run results (drawable: \(recipeNames.joined(separator: ", ")))")

@@ -36,12 +36,18 @@ public struct SeriesPoint: Sendable, Equatable {
     public var step: Int
     public var component: Int
     public var value: Double
+    /// The layer ℓ of a stacked model (0 for single-layer models).
+    public var layer: Int
+    /// `forward`, or `reverse` for the backward direction of a bidirectional layer.
+    public var direction: String
 
-    public init(_ metric: String, step: Int, component: Int = 0, value: Double) {
+    public init(_ metric: String, step: Int, component: Int = 0, value: Double, layer: Int = 0, direction: String = "forward") {
         self.metric = metric
         self.step = step
         self.component = component
         self.value = value
+        self.layer = layer
+        self.direction = direction
     }
 }
 

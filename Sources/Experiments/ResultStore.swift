@@ -9,7 +9,8 @@ import GRDB
 ///   `reason`, `failed_step`, `seconds`, the summary metrics (`spectral_radius`, `sigma_max`,
 ///   `slope_log10_per_step`, `label`, `horizon`, `lambda_max`, then any other key an executor reports,
 ///   added as a column when first seen).
-/// - `series`: long format — `run_id`, `metric`, `step`, `component`, `value`.
+/// - `series`: long format — `run_id`, `metric`, `step`, `component`, `value`, `layer` (0 for
+///   single-layer models), `direction` (`forward`, or `reverse` in a bidirectional layer).
 /// - `meta`: `key`/`value` pairs; `fingerprint` ties the directory to one experiment.
 ///
 /// Each configuration's row and its series are written in one transaction, so a killed process
@@ -43,7 +44,8 @@ public final class ResultStore: Sendable {
                 try db.execute(sql: "CREATE TABLE runs (\(columns.joined(separator: ", ")))")
                 try db.execute(sql: """
                     CREATE TABLE series (run_id TEXT NOT NULL REFERENCES runs(run_id), metric TEXT NOT NULL,
-                                         step INTEGER NOT NULL, component INTEGER NOT NULL, value REAL)
+                                         step INTEGER NOT NULL, component INTEGER NOT NULL, value REAL,
+                                         layer INTEGER NOT NULL DEFAULT 0, direction TEXT NOT NULL DEFAULT 'forward')
                     """)
                 try db.execute(sql: "CREATE INDEX series_by_run ON series(run_id, metric)")
                 try db.execute(sql: "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
@@ -54,6 +56,10 @@ public final class ResultStore: Sendable {
                 guard stored == fingerprint else {
                     throw StoreMismatch(directory: directory.path)
                 }
+                // Stores written before stacked models lack the series' layer and direction.
+                let columns = Set(try db.columns(in: "series").map(\.name))
+                if !columns.contains("layer") { try db.execute(sql: "ALTER TABLE series ADD COLUMN layer INTEGER NOT NULL DEFAULT 0") }
+                if !columns.contains("direction") { try db.execute(sql: "ALTER TABLE series ADD COLUMN direction TEXT NOT NULL DEFAULT 'forward'") }
             }
         }
     }
@@ -119,11 +125,17 @@ public final class ResultStore: Sendable {
             let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
             try db.execute(sql: "INSERT INTO runs (\(names.map(quoted).joined(separator: ", "))) VALUES (\(placeholders))",
                            arguments: StatementArguments(values))
-            let statement = try db.makeStatement(sql: "INSERT INTO series (run_id, metric, step, component, value) VALUES (?, ?, ?, ?, ?)")
+            let statement = try db.makeStatement(sql: "INSERT INTO series (run_id, metric, step, component, value, layer, direction) VALUES (?, ?, ?, ?, ?, ?, ?)")
             for p in result.series {
-                try statement.execute(arguments: [configuration.runID, p.metric, p.step, p.component, p.value])
+                try statement.execute(arguments: [configuration.runID, p.metric, p.step, p.component, p.value, p.layer, p.direction])
             }
         }
+    }
+
+    /// `layer, direction`, or their defaults for a read-only store written before stacked models.
+    var layerColumns: String {
+        let has = (try? db.read { db in try db.columns(in: "series").contains { $0.name == "layer" } }) ?? false
+        return has ? "layer, direction" : "0 AS layer, 'forward' AS direction"
     }
 
     /// The rows of a query, as column names and values (for CSV export and plotting).
@@ -141,7 +153,7 @@ public final class ResultStore: Sendable {
     public func exportCSV(to directory: URL) throws {
         let runs = try table("SELECT * FROM runs ORDER BY rowid")
         try CSV.write(columns: runs.columns, rows: runs.rows, to: directory.appendingPathComponent("runs.csv"))
-        let series = try table("SELECT run_id, metric, step, component, value FROM series ORDER BY rowid")
+        let series = try table("SELECT run_id, metric, step, component, value, \(layerColumns) FROM series ORDER BY rowid")
         try CSV.write(columns: series.columns, rows: series.rows, to: directory.appendingPathComponent("series.csv"))
     }
 }

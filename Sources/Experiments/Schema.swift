@@ -115,8 +115,12 @@ public struct ModelSpec: Decodable, Sendable {
     public var input: Int
     /// Whether the cell has bias vectors.
     public var bias: Bool
+    /// L, stacked layers (layer ℓ reads layer ℓ−1's output sequence), as PyTorch's `num_layers`.
+    public var layers: Int
+    /// Whether every layer also reads the sequence backwards (outputs [forward; backward]).
+    public var bidirectional: Bool
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case cell, activation, hidden, input, bias }
+    enum CodingKeys: String, CodingKey, CaseIterable { case cell, activation, hidden, input, bias, layers, bidirectional }
 
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -126,10 +130,13 @@ public struct ModelSpec: Decodable, Sendable {
         hidden = try c.decode(Int.self, forKey: .hidden)
         input = try c.value(.input, or: 1)
         bias = try c.value(.bias, or: true)
+        layers = try c.value(.layers, or: 1)
+        bidirectional = try c.value(.bidirectional, or: false)
     }
 
     func validate() throws {
         try require(hidden >= 1, "must be at least 1", at: ["model", "hidden"])
+        try require(layers >= 1, "must be at least 1", at: ["model", "layers"])
         try require(input >= 1, "must be at least 1", at: ["model", "input"])
     }
 }

@@ -18,11 +18,16 @@ public struct SeriesValue: Sendable, Equatable {
     public let step: Int
     public let component: Int
     public let value: Double
+    /// The layer and direction of a stacked model's series (0, `forward` otherwise).
+    public let layer: Int
+    public let direction: String
 
-    public init(step: Int, component: Int, value: Double) {
+    public init(step: Int, component: Int, value: Double, layer: Int = 0, direction: String = "forward") {
         self.step = step
         self.component = component
         self.value = value
+        self.layer = layer
+        self.direction = direction
     }
 }
 
@@ -51,15 +56,16 @@ extension ResultStore {
         try table("SELECT DISTINCT metric FROM series ORDER BY metric").rows.compactMap { String.fromDatabaseValue($0[0]) }
     }
 
-    /// A metric's values by run id, ordered by step then component.
+    /// A metric's values by run id, ordered by layer, direction, step, component.
     public func series(_ metric: String) throws -> [String: [SeriesValue]] {
-        let t = try table("SELECT run_id, step, component, value FROM series WHERE metric = ? ORDER BY run_id, step, component",
+        let t = try table("SELECT run_id, step, component, value, \(layerColumns) FROM series WHERE metric = ? ORDER BY run_id, layer, direction, step, component",
                           arguments: [metric])
         var out: [String: [SeriesValue]] = [:]
         for row in t.rows {
             guard let id = String.fromDatabaseValue(row[0]) else { continue }
             out[id, default: []].append(SeriesValue(step: Int.fromDatabaseValue(row[1]) ?? 0, component: Int.fromDatabaseValue(row[2]) ?? 0,
-                                                    value: Double.fromDatabaseValue(row[3]) ?? .nan))
+                                                    value: Double.fromDatabaseValue(row[3]) ?? .nan, layer: Int.fromDatabaseValue(row[4]) ?? 0,
+                                                    direction: String.fromDatabaseValue(row[5]) ?? "forward"))
         }
         return out
     }

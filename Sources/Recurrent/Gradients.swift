@@ -41,11 +41,12 @@ public enum Truncation: Sendable, Equatable {
 
 /// The forward pass of a model over a batch.
 public struct ForwardPass: Sendable {
+    /// `hiddenSize` is the width W of `hidden`: H, or dirs·H for a stacked model.
     public let steps: Int, batchSize: Int, hiddenSize: Int
     public let outputMode: OutputMode
-    /// h_1 … h_T, time-major T × B × H.
+    /// h_1 … h_T, time-major T × B × W (stacked models: the top layer's outputs, [fwd; bwd]).
     public let hidden: [Double]
-    /// c_1 … c_T for LSTM (T × B × H), else nil.
+    /// c_1 … c_T for LSTM (T × B × W; stacked: the top layer's, [fwd; bwd]), else nil.
     public let cell: [Double]?
     /// What the cell kept per step (T × B × cacheWidth): vanilla z_t; LSTM i, f, g, o, tanh c_t;
     /// GRU r, z, n, W_hn h + b_hn.
@@ -54,9 +55,16 @@ public struct ForwardPass: Sendable {
     public let outputs: [Double]
     /// O, the width of an output.
     public let outputSize: Int
+    /// Every layer and direction (k = ℓ·dirs + dir); one entry for a single-layer model.
+    public let layers: [LayerStates]
 }
 
 /// Everything BPTT computes for one batch. Arrays are time-major; t runs 1 … T at index t − 1.
+///
+/// Stacked models: `hidden`, `cell` and their norms describe the top layer's outputs (width dirs·H,
+/// [fwd; bwd]); `recurrentWeightStepLog10Norms`, `preactivations` and `hiddenPreactivations` the top
+/// layer's forward unit; `initialState` holds every unit's ∂L/∂s_0 (k = ℓ·dirs + dir, B × S each).
+/// `layers` has the per-layer, per-direction picture.
 public struct Gradients: Sendable {
     /// Σ over backward segments of each segment's loss (full BPTT: the loss).
     public let loss: Double
@@ -86,6 +94,8 @@ public struct Gradients: Sendable {
     /// block, which is scaled by r): step t contributes (∂L/∂ZH_t)ᵀ h_{t−1} to ∂L/∂W_hh.
     public let hiddenPreactivations: [Double]
     public let forward: ForwardPass
+    /// Every layer and direction (k = ℓ·dirs + dir): ∂L/∂h_t^ℓ and its norms, the depth × time map.
+    public let layers: [LayerGradients]
 
     /// The per-step contributions' norms as plain numbers (0 only below ~1e−308).
     public var recurrentWeightStepNorms: [Double] {
@@ -110,16 +120,19 @@ extension RecurrentModel {
         try run(inputs, outputs: outputs, objective: objective, initialState: initialState, truncation: truncation).gradients!
     }
 
-    private func run(_ inputs: SequenceBatch, outputs mode: OutputMode, objective: Objective?,
+    func run(_ inputs: SequenceBatch, outputs mode: OutputMode, objective: Objective?,
                      initialState: [Double]?, truncation: Truncation) throws -> (forward: ForwardPass, gradients: Gradients?) {
         guard inputs.featureSize == inputSize else {
             throw RecurrentError("inputs have \(inputs.featureSize) features per step, but the model's '\(ParameterName.weightIH)' expects D = \(inputSize)")
         }
         guard inputs.steps >= 1 else { throw RecurrentError("inputs have no time steps") }
         let b = inputs.batchSize
-        if let s0 = initialState, s0.count != b * stateSize {
-            throw RecurrentError("initial state has \(s0.count) values, expected B·S = \(b * stateSize)")
+        let units = layers * directions
+        if let s0 = initialState, s0.count != units * b * stateSize {
+            let what = units == 1 ? "B·S" : "(L·dirs)·B·S"
+            throw RecurrentError("initial state has \(s0.count) values, expected \(what) = \(units * b * stateSize)")
         }
+        if isStacked { return try runStacked(inputs, outputs: mode, objective: objective, initialState: initialState, truncation: truncation) }
         let cell = makeCell()
         return try runCell(cell, inputs, mode, objective, initialState, truncation)
     }
@@ -154,7 +167,8 @@ extension RecurrentModel {
             let forward = ForwardPass(steps: t, batchSize: b, hiddenSize: h, outputMode: mode, hidden: hidden, cell: cellStates,
                                       cache: Array(UnsafeBufferPointer(start: u.cache(step: 1), count: t * b * cell.cacheWidth)),
                                       outputs: adjoint ? try headOutputs(hOut, rows: tOut * b, adjoint: false) : y,
-                                      outputSize: outputSize)
+                                      outputSize: outputSize,
+                                      layers: [LayerStates(layer: 0, reverse: false, hidden: hidden, cell: cellStates)])
             guard let objective else { return (forward, nil) }
 
             // Loss per segment and ∂L/∂y at the output steps.
@@ -172,16 +186,8 @@ extension RecurrentModel {
             }
             // ∂L/∂h at the output steps, and the head's gradients.
             var grads = ParameterSet(zerosLike: parameters)
-            var dh = dy
-            if !adjoint, let w = parameters[ParameterName.headWeight] {
-                let dY = try Matrix(rows: tOut * b, cols: width, elements: dy)
-                dh = try matmul(dY, w).elements
-                grads[ParameterName.headWeight] = try matmul(dY, Matrix(rows: tOut * b, cols: h, elements: hOut), transA: .transpose)
-                if grads[ParameterName.headBias] != nil {
-                    grads[ParameterName.headBias] = try Matrix(rows: width, cols: 1, elements: (0..<width).map { j in
-                        (0..<(tOut * b)).reduce(0) { $0 + dy[$1 * width + j] } })
-                }
-            }
+            let dh = try headInputGradient(dy, rows: tOut * b, adjoint: adjoint)
+            try headParameterGradients(dy, hOut: hOut, rows: tOut * b, adjoint: adjoint, into: &grads)
             // Backward sweeps.
             u.beginBackward()
             dh.withUnsafeBufferPointer { dhp in
@@ -225,15 +231,19 @@ extension RecurrentModel {
                 outputs: dy,
                 preactivations: Array(UnsafeBufferPointer(start: u.zx, count: t * b * u.gh)),
                 hiddenPreactivations: Array(UnsafeBufferPointer(start: u.dzhAll, count: t * b * u.gh)),
-                forward: forward)
+                forward: forward,
+                layers: [LayerGradients(layer: 0, reverse: false, hidden: dHidden, cell: dCell, hiddenNorms: hNorms,
+                                        cellNorms: cNorms, recurrentWeightStepLog10Norms: wNorms,
+                                        initialState: Array(UnsafeBufferPointer(start: u.initialStateGradient, count: b * s)))])
             return (forward, gradients)
         }
     }
 
-    /// y = h·W_headᵀ + b_head for `rows` rows of hidden states (or h itself without a head / in adjoint mode).
-    private func headOutputs(_ hOut: [Double], rows: Int, adjoint: Bool) throws -> [Double] {
+    /// y = h·W_headᵀ + b_head for `rows` rows of top-layer outputs (dirs·H each), or those outputs
+    /// themselves without a head / in adjoint mode.
+    func headOutputs(_ hOut: [Double], rows: Int, adjoint: Bool) throws -> [Double] {
         guard !adjoint, let w = parameters[ParameterName.headWeight] else { return hOut }
-        var y = try matmul(Matrix(rows: rows, cols: hiddenSize, elements: hOut), w, transB: .transpose)
+        var y = try matmul(Matrix(rows: rows, cols: topWidth, elements: hOut), w, transB: .transpose)
         if let bias = parameters[ParameterName.headBias] {
             y.withUnsafeMutableBufferPointer { p in for r in 0..<rows { for j in 0..<w.rows { p[r * w.rows + j] += bias[j, 0] } } }
         }

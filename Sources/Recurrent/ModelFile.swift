@@ -6,7 +6,8 @@ import TensorIO
 /// Every error is one line that names the file and the problem.
 extension RecurrentModel {
     /// Loads a model file holding PyTorch's names (`weight_ih_l0`, `weight_hh_l0`, optional biases and
-    /// head). The cell and activation come from the arguments or from the file's metadata keys `cell`
+    /// head; stacked and bidirectional models with `weight_ih_l1`, `…_reverse`, as in a PyTorch
+    /// `nn.RNN/LSTM/GRU(num_layers:, bidirectional:)` state dict). The cell and activation come from the arguments or from the file's metadata keys `cell`
     /// and `activation` (safetensors); a conflict, or neither, is an error saying which.
     /// `leakySlope` is used for `leaky-relu` (metadata key `alpha` when present).
     public static func load(_ path: String, cell: String? = nil, activation: String? = nil,
@@ -25,7 +26,8 @@ extension RecurrentModel {
             }
             pairs.append((name, m))
         }
-        let order = ParameterName.stateDictOrder
+        let shape = ParameterName.architecture(of: pairs.map(\.0))
+        let order = ParameterName.stateDictOrder(layers: shape.layers, bidirectional: shape.bidirectional)
         pairs.sort { (order.firstIndex(of: $0.0) ?? order.count) < (order.firstIndex(of: $1.0) ?? order.count) }
         do {
             return try RecurrentModel(cell: kind, parameters: ParameterSet(pairs))

@@ -1,6 +1,8 @@
+import Foundation
 import Linalg
 
-/// PyTorch's state-dict names for a one-layer recurrent model with a linear head.
+/// PyTorch's state-dict names for a recurrent model with a linear head. The constants name layer 0's
+/// forward direction; the functions name any layer and direction.
 public enum ParameterName {
     public static let weightIH = "weight_ih_l0"
     public static let weightHH = "weight_hh_l0"
@@ -10,6 +12,45 @@ public enum ParameterName {
     public static let headBias = "head.bias"
     /// All names in state-dict order.
     public static let stateDictOrder = [weightIH, weightHH, biasIH, biasHH, headWeight, headBias]
+
+    /// `weight_ih_l{layer}`, with `_reverse` for the backward direction of a bidirectional layer.
+    public static func weightIH(layer: Int, reverse: Bool = false) -> String { cellName("weight_ih", layer, reverse) }
+    /// `weight_hh_l{layer}[_reverse]`.
+    public static func weightHH(layer: Int, reverse: Bool = false) -> String { cellName("weight_hh", layer, reverse) }
+    /// `bias_ih_l{layer}[_reverse]`.
+    public static func biasIH(layer: Int, reverse: Bool = false) -> String { cellName("bias_ih", layer, reverse) }
+    /// `bias_hh_l{layer}[_reverse]`.
+    public static func biasHH(layer: Int, reverse: Bool = false) -> String { cellName("bias_hh", layer, reverse) }
+
+    private static func cellName(_ stem: String, _ layer: Int, _ reverse: Bool) -> String {
+        "\(stem)_l\(layer)" + (reverse ? "_reverse" : "")
+    }
+
+    /// PyTorch's state-dict order for `nn.RNN/LSTM/GRU(num_layers: layers, bidirectional:)` followed by
+    /// the head: per layer, per direction (forward, then `_reverse`), W_ih, W_hh, b_ih, b_hh.
+    public static func stateDictOrder(layers: Int, bidirectional: Bool) -> [String] {
+        var names: [String] = []
+        for layer in 0..<layers {
+            for reverse in bidirectional ? [false, true] : [false] {
+                names += [weightIH(layer: layer, reverse: reverse), weightHH(layer: layer, reverse: reverse),
+                          biasIH(layer: layer, reverse: reverse), biasHH(layer: layer, reverse: reverse)]
+            }
+        }
+        return names + [headWeight, headBias]
+    }
+
+    /// The (layers, bidirectional) that a set of names implies: layers = 1 + the largest `_l{ℓ}` index,
+    /// bidirectional when any name ends in `_reverse`. Names that do not parse count as layer 0.
+    public static func architecture(of names: [String]) -> (layers: Int, bidirectional: Bool) {
+        var top = 0, reverse = false
+        for name in names where name.hasPrefix("weight_") || name.hasPrefix("bias_") {
+            var rest = Substring(name)
+            if rest.hasSuffix("_reverse") { reverse = true; rest = rest.dropLast("_reverse".count) }
+            guard let r = rest.range(of: "_l", options: .backwards), let l = Int(rest[r.upperBound...]), l >= 0, l < 10_000 else { continue }
+            top = max(top, l)
+        }
+        return (top + 1, reverse)
+    }
 }
 
 /// An ordered collection of named Float64 tensors: a model's parameters, or their gradients.

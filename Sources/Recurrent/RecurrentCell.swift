@@ -144,20 +144,52 @@ extension RecurrentCell {
         jacobianFromCache(s, into: j, workspace: workspace)
     }
 
+    /// One single-sample step at (s, x), then its point-wise backward for the state cotangent u:
+    /// ∂L/∂ZX in `ws.dzx`, ∂L/∂ZH in `ws.dzh` (GRU), the part of ∂L/∂s that bypasses W_hh in `dPrevious`.
+    private func backwardOneStep(_ s: UnsafePointer<Double>, _ x: UnsafePointer<Double>, cotangent u: UnsafePointer<Double>,
+                                 dPrevious: UnsafeMutablePointer<Double>, _ ws: CellWorkspace) {
+        preactivations(s, x, ws)
+        pointwiseForward(batch: 1, zx: ws.zx, zh: ws.zh, previous: s, next: ws.next, cache: ws.cache)
+        pointwiseBackward(batch: 1, dState: u, cache: ws.cache, previous: s, next: ws.next,
+                          dzx: ws.dzx, dzh: ws.dzh, dPrevious: dPrevious)
+    }
+
     /// The vector–Jacobian product Jᵀu = (uᵀ J)ᵀ at (s, x), without forming J:
     /// one point-wise backward and one gemv with W_hhᵀ (O(G·H²) time, O(G·H) memory).
     /// `u` and `out` have `stateSize` entries and must not overlap.
     public func vjp(_ s: UnsafePointer<Double>, _ x: UnsafePointer<Double>, cotangent u: UnsafePointer<Double>,
                     into out: UnsafeMutablePointer<Double>, workspace: inout CellWorkspace) {
         let ws = workspace
-        preactivations(s, x, ws)
-        pointwiseForward(batch: 1, zx: ws.zx, zh: ws.zh, previous: s, next: ws.next, cache: ws.cache)
-        pointwiseBackward(batch: 1, dState: u, cache: ws.cache, previous: s, next: ws.next,
-                          dzx: ws.dzx, dzh: ws.dzh, dPrevious: out)
+        backwardOneStep(s, x, cotangent: u, dPrevious: out, ws)
         let dzh = hiddenPreactivationGradientIsInputGradient ? ws.dzx : ws.dzh
         weights.hiddenWeight.withUnsafeBufferPointer { a in
             cblas_dgemv(CblasRowMajor, CblasTrans, Int32(weights.gateRows), Int32(hiddenSize), 1, a.baseAddress,
                         Int32(hiddenSize), dzh, 1, 1, out, 1)
+        }
+    }
+
+    /// The input vector–Jacobian product (∂s_t/∂x_t)ᵀu = W_ihᵀ·∂L/∂ZX at (s, x) for a cotangent u on
+    /// the state (`stateSize` entries): how a gradient on this cell's state reaches its input — the
+    /// depth step of a stacked model. `out` has `inputSize` entries (overwritten).
+    public func inputVJP(_ s: UnsafePointer<Double>, _ x: UnsafePointer<Double>, cotangent u: UnsafePointer<Double>,
+                         into out: UnsafeMutablePointer<Double>, workspace: inout CellWorkspace) {
+        let ws = workspace
+        backwardOneStep(s, x, cotangent: u, dPrevious: ws.dPrevious, ws)
+        weights.inputWeight.withUnsafeBufferPointer { a in
+            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(weights.gateRows), Int32(inputSize), 1, a.baseAddress,
+                        Int32(inputSize), ws.dzx, 1, 0, out, 1)
+        }
+    }
+
+    /// ∂h_t/∂x_t (H × inputSize, row-major) at (s, x): row i is the input VJP of e_i on h.
+    /// `unit` is scratch of `stateSize` entries.
+    public func hiddenInputJacobian(_ s: UnsafePointer<Double>, _ x: UnsafePointer<Double>, into j: UnsafeMutablePointer<Double>,
+                                    unit: UnsafeMutablePointer<Double>, workspace: inout CellWorkspace) {
+        unit.update(repeating: 0, count: stateSize)
+        for i in 0..<hiddenSize {
+            unit[i] = 1
+            inputVJP(s, x, cotangent: unit, into: j + i * inputSize, workspace: &workspace)
+            unit[i] = 0
         }
     }
 }

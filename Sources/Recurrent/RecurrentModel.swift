@@ -38,38 +38,49 @@ public struct RecurrentError: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
-/// A one-layer recurrent network with an optional linear head, parameters named and laid out as
-/// PyTorch's: `weight_ih_l0` (G·H × D), `weight_hh_l0` (G·H × H), optional `bias_ih_l0`,
-/// `bias_hh_l0` (G·H × 1; absent = zero), optional `head.weight` (O × H) with optional `head.bias`
-/// (O × 1). Without a head the outputs are the hidden states themselves (O = H).
+/// A recurrent network of `layers` stacked layers, each uni- or bidirectional, with an optional
+/// linear head, parameters named and laid out as PyTorch's `nn.RNN/LSTM/GRU(num_layers: L,
+/// bidirectional:)`: per layer ℓ and direction, `weight_ih_lℓ` (G·H × D_ℓ), `weight_hh_lℓ` (G·H × H),
+/// optional `bias_ih_lℓ`, `bias_hh_lℓ` (G·H × 1; absent = zero), with `_reverse` for the backward
+/// direction; D_0 = D, D_ℓ = dirs·H for ℓ ≥ 1 (layer ℓ reads layer ℓ−1's outputs, [forward; backward]
+/// concatenated). Optional `head.weight` (O × dirs·H) with optional `head.bias` (O × 1) on the top
+/// layer's outputs; without a head the outputs are the top layer's outputs (O = dirs·H).
+/// One unidirectional layer is the classic single-layer model (`weight_ih_l0`, …).
 public struct RecurrentModel: Sendable {
     public let cell: CellKind
     /// D.
     public let inputSize: Int
-    /// H.
+    /// H (every layer and direction).
     public let hiddenSize: Int
+    /// L ≥ 1.
+    public let layers: Int
+    /// Whether every layer also reads the sequence backwards (`…_reverse` tensors).
+    public let bidirectional: Bool
     /// O when there is a head.
     public let headSize: Int?
     /// The parameters in state-dict order; gradients come back with the same names and order.
     public private(set) var parameters: ParameterSet
 
-    /// Validates names and shapes; a 1-D bias may be given as n×1 or 1×n (stored as n×1).
-    /// Unknown names, missing weights, wrong shapes and non-finite values are errors naming the tensor.
+    /// 1 or 2.
+    public var directions: Int { bidirectional ? 2 : 1 }
+    /// More than one layer, or bidirectional.
+    public var isStacked: Bool { layers > 1 || bidirectional }
+    /// The width of one step of the top layer's output sequence: dirs·H.
+    public var topWidth: Int { directions * hiddenSize }
+
+    /// Validates names and shapes (the layer count and directions come from the names); a 1-D bias
+    /// may be given as n×1 or 1×n (stored as n×1). Unknown names, missing weights, wrong shapes and
+    /// non-finite values are errors naming the tensor.
     public init(cell: CellKind, parameters: ParameterSet) throws {
-        let known = Set(ParameterName.stateDictOrder)
+        let (l, bidirectional) = ParameterName.architecture(of: parameters.names)
+        let order = ParameterName.stateDictOrder(layers: l, bidirectional: bidirectional)
+        let known = Set(order)
         if let unknown = parameters.names.first(where: { !known.contains($0) }) {
-            throw RecurrentError("unknown parameter '\(unknown)' (expected names: \(ParameterName.stateDictOrder.joined(separator: ", ")))")
+            throw RecurrentError("unknown parameter '\(unknown)' (expected names: \(order.joined(separator: ", ")))")
         }
-        guard let wih = parameters[ParameterName.weightIH] else { throw RecurrentError("missing parameter '\(ParameterName.weightIH)'") }
-        guard let whh = parameters[ParameterName.weightHH] else { throw RecurrentError("missing parameter '\(ParameterName.weightHH)'") }
         let g = cell.gateCount
-        guard whh.rows > 0, whh.rows == g * whh.cols else {
-            throw RecurrentError("'\(ParameterName.weightHH)' is \(whh.shapeDescription), but a \(cell.name) cell needs \(g)·H × H")
-        }
-        let h = whh.cols
-        guard wih.rows == g * h, wih.cols > 0 else {
-            throw RecurrentError("'\(ParameterName.weightIH)' is \(wih.shapeDescription), but '\(ParameterName.weightHH)' implies \(g * h) × D for a \(cell.name) cell with H = \(h)")
-        }
+        var pairs: [(String, Matrix)] = []
+        var h = 0, d = 0
         func vector(_ name: String, _ n: Int) throws -> Matrix? {
             guard let m = parameters[name] else { return nil }
             guard m.count == n, m.rows == 1 || m.cols == 1 else {
@@ -77,13 +88,34 @@ public struct RecurrentModel: Sendable {
             }
             return try Matrix(rows: n, cols: 1, elements: m.elements)
         }
-        var pairs: [(String, Matrix)] = [(ParameterName.weightIH, wih), (ParameterName.weightHH, whh)]
-        if let b = try vector(ParameterName.biasIH, g * h) { pairs.append((ParameterName.biasIH, b)) }
-        if let b = try vector(ParameterName.biasHH, g * h) { pairs.append((ParameterName.biasHH, b)) }
+        for layer in 0..<l {
+            for reverse in bidirectional ? [false, true] : [false] {
+                let nih = ParameterName.weightIH(layer: layer, reverse: reverse)
+                let nhh = ParameterName.weightHH(layer: layer, reverse: reverse)
+                guard let wih = parameters[nih] else { throw RecurrentError("missing parameter '\(nih)'") }
+                guard let whh = parameters[nhh] else { throw RecurrentError("missing parameter '\(nhh)'") }
+                guard whh.rows > 0, whh.rows == g * whh.cols, h == 0 || whh.cols == h else {
+                    let need = h == 0 ? "\(g)·H × H" : "\(g * h) × \(h)"
+                    throw RecurrentError("'\(nhh)' is \(whh.shapeDescription), but a \(cell.name) cell needs \(need)")
+                }
+                h = whh.cols
+                if layer == 0 { d = d == 0 ? wih.cols : d }
+                let dl = layer == 0 ? d : (bidirectional ? 2 : 1) * h
+                guard wih.rows == g * h, wih.cols > 0, wih.cols == dl else {
+                    let cols = layer == 0 ? "D" : "\(dl) (the outputs of layer \(layer - 1))"
+                    throw RecurrentError("'\(nih)' is \(wih.shapeDescription), but '\(nhh)' implies \(g * h) × \(cols) for a \(cell.name) cell with H = \(h)")
+                }
+                pairs += [(nih, wih), (nhh, whh)]
+                for name in [ParameterName.biasIH(layer: layer, reverse: reverse), ParameterName.biasHH(layer: layer, reverse: reverse)] {
+                    if let b = try vector(name, g * h) { pairs.append((name, b)) }
+                }
+            }
+        }
+        let width = (bidirectional ? 2 : 1) * h
         var o: Int?
         if let hw = parameters[ParameterName.headWeight] {
-            guard hw.cols == h, hw.rows > 0 else {
-                throw RecurrentError("'\(ParameterName.headWeight)' is \(hw.shapeDescription), expected O × \(h)")
+            guard hw.cols == width, hw.rows > 0 else {
+                throw RecurrentError("'\(ParameterName.headWeight)' is \(hw.shapeDescription), expected O × \(width)")
             }
             o = hw.rows
             pairs.append((ParameterName.headWeight, hw))
@@ -95,31 +127,40 @@ public struct RecurrentModel: Sendable {
             throw RecurrentError("'\(name)' contains NaN or infinite values")
         }
         self.cell = cell
-        inputSize = wih.cols
+        inputSize = d
         hiddenSize = h
+        layers = l
+        self.bidirectional = bidirectional
         headSize = o
         self.parameters = ParameterSet(pairs)
     }
 
-    /// PyTorch's default initialisation: every tensor U(−1/√H, 1/√H) (the head U(−1/√H, 1/√H) too,
-    /// like `nn.Linear(H, O)`), drawn in state-dict order from `rng`.
+    /// PyTorch's default initialisation: every tensor U(−1/√H, 1/√H) (the head U(−1/√(dirs·H), 1/√(dirs·H))
+    /// like `nn.Linear(dirs·H, O)`; for one direction that is 1/√H), drawn in state-dict order from `rng`.
     public static func initialized(cell: CellKind, inputSize: Int, hiddenSize: Int, headSize: Int?,
-                                   bias: Bool = true, rng: inout RandomStream) throws -> RecurrentModel {
-        guard inputSize > 0, hiddenSize > 0, headSize.map({ $0 > 0 }) ?? true else {
-            throw RecurrentError("sizes must be positive (D = \(inputSize), H = \(hiddenSize), O = \(headSize.map(String.init) ?? "none"))")
+                                   bias: Bool = true, layers: Int = 1, bidirectional: Bool = false,
+                                   rng: inout RandomStream) throws -> RecurrentModel {
+        guard inputSize > 0, hiddenSize > 0, layers > 0, headSize.map({ $0 > 0 }) ?? true else {
+            throw RecurrentError("sizes must be positive (D = \(inputSize), H = \(hiddenSize), L = \(layers), O = \(headSize.map(String.init) ?? "none"))")
         }
         let k = 1 / Double(hiddenSize).squareRoot(), gh = cell.gateCount * hiddenSize
-        var pairs: [(String, Matrix)] = [
-            (ParameterName.weightIH, rng.uniformMatrix(rows: gh, cols: inputSize, -k, k)),
-            (ParameterName.weightHH, rng.uniformMatrix(rows: gh, cols: hiddenSize, -k, k)),
-        ]
-        if bias {
-            pairs.append((ParameterName.biasIH, rng.uniformMatrix(rows: gh, cols: 1, -k, k)))
-            pairs.append((ParameterName.biasHH, rng.uniformMatrix(rows: gh, cols: 1, -k, k)))
+        let dirs = bidirectional ? 2 : 1
+        var pairs: [(String, Matrix)] = []
+        for layer in 0..<layers {
+            for reverse in bidirectional ? [false, true] : [false] {
+                let d = layer == 0 ? inputSize : dirs * hiddenSize
+                pairs.append((ParameterName.weightIH(layer: layer, reverse: reverse), rng.uniformMatrix(rows: gh, cols: d, -k, k)))
+                pairs.append((ParameterName.weightHH(layer: layer, reverse: reverse), rng.uniformMatrix(rows: gh, cols: hiddenSize, -k, k)))
+                if bias {
+                    pairs.append((ParameterName.biasIH(layer: layer, reverse: reverse), rng.uniformMatrix(rows: gh, cols: 1, -k, k)))
+                    pairs.append((ParameterName.biasHH(layer: layer, reverse: reverse), rng.uniformMatrix(rows: gh, cols: 1, -k, k)))
+                }
+            }
         }
         if let o = headSize {
-            pairs.append((ParameterName.headWeight, rng.uniformMatrix(rows: o, cols: hiddenSize, -k, k)))
-            if bias { pairs.append((ParameterName.headBias, rng.uniformMatrix(rows: o, cols: 1, -k, k))) }
+            let kh = 1 / Double(dirs * hiddenSize).squareRoot()
+            pairs.append((ParameterName.headWeight, rng.uniformMatrix(rows: o, cols: dirs * hiddenSize, -kh, kh)))
+            if bias { pairs.append((ParameterName.headBias, rng.uniformMatrix(rows: o, cols: 1, -kh, kh))) }
         }
         return try RecurrentModel(cell: cell, parameters: ParameterSet(pairs))
     }
@@ -135,24 +176,33 @@ public struct RecurrentModel: Sendable {
 
     /// The length of the state: H, or 2H for LSTM ([h; c]).
     public var stateSize: Int { cell == .lstm ? 2 * hiddenSize : hiddenSize }
-    /// The length of one output: O with a head, H without.
-    public var outputSize: Int { headSize ?? hiddenSize }
+    /// The length of one output: O with a head, dirs·H without.
+    public var outputSize: Int { headSize ?? topWidth }
 
-    /// The cell's affine weights.
-    public var cellWeights: CellWeights {
-        CellWeights(gateCount: cell.gateCount,
-                    inputWeight: parameters[ParameterName.weightIH]!,
-                    hiddenWeight: parameters[ParameterName.weightHH]!,
-                    inputBias: parameters[ParameterName.biasIH]?.elements,
-                    hiddenBias: parameters[ParameterName.biasHH]?.elements)
+    /// The affine weights of layer 0's forward cell (the whole model when it is not stacked).
+    public var cellWeights: CellWeights { cellWeights(layer: 0, reverse: false) }
+
+    /// The affine weights of layer `layer`'s forward (or, with `reverse`, backward) cell.
+    public func cellWeights(layer: Int, reverse: Bool) -> CellWeights {
+        precondition(layer >= 0 && layer < layers && (!reverse || bidirectional), "no cell at layer \(layer), reverse \(reverse)")
+        // The initializer guarantees both weights exist for every layer and direction.
+        return CellWeights(gateCount: cell.gateCount,
+                           inputWeight: parameters[ParameterName.weightIH(layer: layer, reverse: reverse)]!,
+                           hiddenWeight: parameters[ParameterName.weightHH(layer: layer, reverse: reverse)]!,
+                           inputBias: parameters[ParameterName.biasIH(layer: layer, reverse: reverse)]?.elements,
+                           hiddenBias: parameters[ParameterName.biasHH(layer: layer, reverse: reverse)]?.elements)
     }
 
-    /// The cell as a value conforming to `RecurrentCell` and `RecurrentMap` (for Diagnostics).
-    public func makeCell() -> any RecurrentCell {
+    /// Layer 0's forward cell as a value conforming to `RecurrentCell` and `RecurrentMap` (for Diagnostics).
+    public func makeCell() -> any RecurrentCell { makeCell(layer: 0, reverse: false) }
+
+    /// The cell of layer `layer` and direction `reverse`.
+    public func makeCell(layer: Int, reverse: Bool) -> any RecurrentCell {
+        let w = cellWeights(layer: layer, reverse: reverse)
         switch cell {
-        case .rnn(let a): VanillaCell(weights: cellWeights, activation: a)
-        case .lstm: LSTMCell(weights: cellWeights)
-        case .gru: GRUCell(weights: cellWeights)
+        case .rnn(let a): return VanillaCell(weights: w, activation: a)
+        case .lstm: return LSTMCell(weights: w)
+        case .gru: return GRUCell(weights: w)
         }
     }
 }

@@ -27,6 +27,8 @@ public struct TraceReport: Sendable {
     var steps: Int { inputs.steps }
     var batch: Int { inputs.batchSize }
     var h: Int { model.hiddenSize }
+    /// The width of `forward.hidden` and `gradients.hidden`: H, or dirs·H for the top layer of a stacked model.
+    var w: Int { gradients.forward.hiddenSize }
 
     /// Row `b` of step `t` (1-based) of a time-major T × B × width array.
     func row(_ a: [Double], _ t: Int, _ b: Int, _ width: Int) -> [Double] {
@@ -47,6 +49,10 @@ public struct TraceReport: Sendable {
     /// One JSON object: `loss`, `hidden`, `cell` (LSTM), `outputs`, `dL_dh`, `dL_dh_norm`, `grads`
     /// (parameter names and `input`), plus `dL_dc`, `dL_dc_norm` (LSTM), `dW_hh_step_log10_norm`,
     /// `segment_losses`. Per-step arrays are (T, …), with a leading B when the input was batched.
+    /// Stacked models: `hidden`, `dL_dh` … are the top layer's outputs (width dirs·H, [fwd; bwd]);
+    /// `num_layers`, `bidirectional` and `layers` (per layer and direction: `layer`, `direction`,
+    /// `hidden`, `dL_dh`, `dL_dh_norm`, LSTM `cell_state`, `dL_dc`, `dL_dc_norm`, `dW_hh_step_log10_norm`)
+    /// are added.
     public func json() -> String {
         let g = gradients, f = g.forward
         func perStep(_ a: [Double], width: Int, steps t: Int) -> JSONValue {
@@ -72,15 +78,31 @@ public struct TraceReport: Sendable {
             ("outputs_mode", .string(outputMode.rawValue)),
             ("truncation", .string(truncationDescription)),
             ("loss", .number(g.loss)),
-            ("hidden", perStep(f.hidden, width: h, steps: steps)),
+            ("hidden", perStep(f.hidden, width: w, steps: steps)),
         ]
-        if let c = f.cell { fields.append(("cell_state", perStep(c, width: h, steps: steps))) }
+        if let c = f.cell { fields.append(("cell_state", perStep(c, width: w, steps: steps))) }
         fields += [
             ("outputs", outputs),
-            ("dL_dh", perStep(g.hidden, width: h, steps: steps)),
+            ("dL_dh", perStep(g.hidden, width: w, steps: steps)),
             ("dL_dh_norm", .numbers(g.hiddenNorms)),
         ]
-        if let c = g.cell, let n = g.cellNorms { fields += [("dL_dc", perStep(c, width: h, steps: steps)), ("dL_dc_norm", .numbers(n))] }
+        if let c = g.cell, let n = g.cellNorms { fields += [("dL_dc", perStep(c, width: w, steps: steps)), ("dL_dc_norm", .numbers(n))] }
+        if model.isStacked {
+            fields += [("num_layers", .number(Double(model.layers))), ("bidirectional", .bool(model.bidirectional))]
+            fields.append(("layers", .array(zip(f.layers, g.layers).map { states, flow in
+                var unit: [(String, JSONValue)] = [
+                    ("layer", .number(Double(flow.layer))), ("direction", .string(flow.reverse ? "reverse" : "forward")),
+                    ("hidden", perStep(states.hidden, width: h, steps: steps)),
+                    ("dL_dh", perStep(flow.hidden, width: h, steps: steps)),
+                    ("dL_dh_norm", .numbers(flow.hiddenNorms)),
+                ]
+                if let c = states.cell, let dc = flow.cell, let n = flow.cellNorms {
+                    unit += [("cell_state", perStep(c, width: h, steps: steps)), ("dL_dc", perStep(dc, width: h, steps: steps)), ("dL_dc_norm", .numbers(n))]
+                }
+                unit.append(("dW_hh_step_log10_norm", .numbers(flow.recurrentWeightStepLog10Norms)))
+                return .object(unit)
+            })))
+        }
         fields += [
             ("dW_hh_step_log10_norm", .numbers(g.recurrentWeightStepLog10Norms)),
             ("segment_losses", .numbers(g.segmentLosses)),
@@ -96,6 +118,7 @@ enum JSONValue {
     case number(Double)
     case numbers([Double])
     case string(String)
+    case bool(Bool)
     case array([JSONValue])
     case object([(String, JSONValue)])
 
@@ -103,6 +126,7 @@ enum JSONValue {
         switch self {
         case .number(let x): return x.isFinite ? "\(x)" : "null"
         case .numbers(let xs): return "[" + xs.map { JSONValue.number($0).rendered }.joined(separator: ", ") + "]"
+        case .bool(let b): return b ? "true" : "false"
         case .string(let s): return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         case .array(let a): return "[" + a.map(\.rendered).joined(separator: ", ") + "]"
         case .object(let kv): return "{" + kv.map { "\"\($0.0)\": \($0.1.rendered)" }.joined(separator: ", ") + "}"

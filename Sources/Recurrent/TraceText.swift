@@ -6,6 +6,7 @@ extension TraceReport {
     /// backward (∂L/∂h_t, δ_t = ∂L/∂z_t, each step's contributions δ_t x_tᵀ and δ_t h_{t−1}ᵀ); the totals.
     /// Vectors print as `[ 0.226  0.309  0.263]` with `digits` decimals; columns are aligned.
     public func text(digits: Int = 4) -> String {
+        if model.isStacked { return stackedText(digits: digits) }
         let g = gradients, f = g.forward, gh = model.cell.gateCount * h
         var out = "trace: \(model.cell) cell, D = \(model.inputSize), H = \(h)"
         out += model.headSize.map { ", head O = \($0)" } ?? ", no head"
@@ -74,8 +75,13 @@ extension TraceReport {
                                    rows: (0..<gh).map { i in [v(x.map { dx[i] * $0 }), v(hp.map { dh[i] * $0 })] })
             }
         }
-        // Totals.
-        out += "\nTotals (summed over steps\(batch > 1 ? " and sequences" : ""))\n"
+        return out + totalsText(digits: digits)
+    }
+
+    /// The loss, every parameter's gradient and ∂L/∂x_t.
+    func totalsText(digits: Int) -> String {
+        let g = gradients, v = { (x: [Double]) in formatVector(x, digits: digits) }
+        var out = "\nTotals (summed over steps\(batch > 1 ? " and sequences" : ""))\n"
         out += "loss = \(formatNumber(g.loss, digits: digits))\n"
         for (name, m) in g.parameters.pairs {
             if m.cols == 1 { out += "∂L/∂\(name) = \(v(m.elements))\n"; continue }

@@ -15,8 +15,10 @@ struct DiagnoseCommand: ParsableCommand {
         Runs the model (typically a trained PyTorch nn.RNN/LSTM/GRU exported with its own parameter names) \
         over an input sequence and measures exactly, in log space: ‖∂h_T/∂h_t‖ at every lag, the singular \
         values of ∂h_T/∂h_t, ‖∂L/∂h_t‖ for a random unit ∂L/∂h_T, the Lyapunov spectrum, and beside them the \
-        Pascanu et al. (2013) bound, ρ(W_hh)^k and (tanh) the mean-field prediction. docs/diagnostics.md \
-        defines every number.
+        Pascanu et al. (2013) bound, ρ(W_hh)^k and (tanh) the mean-field prediction. Stacked and \
+        bidirectional models (weight_ih_l1, …_reverse) get the depth × time diagnosis instead: \
+        log10 ‖∂L/∂h_t^ℓ‖ for every layer and step, products along time and depth, the dominant path. \
+        docs/diagnostics.md defines every number.
         """
     )
 
@@ -80,6 +82,7 @@ struct DiagnoseCommand: ParsableCommand {
             }
             options.inputs = try Matrix(rows: x.steps, cols: x.featureSize, elements: x.values)
         }
+        if m.isStacked { return try stackedOutput(m, options) }
         let diagnosis = try Diagnosis(map: m.makeCell(), theory: m.theoryInputs, options: options, rng: RandomStream(seed: seed))
         let title = "\(m.cell), H = \(m.hiddenSize)"
         if let plot {
@@ -91,6 +94,21 @@ struct DiagnoseCommand: ParsableCommand {
     }
 }
 
+extension DiagnoseCommand {
+    /// Stacked or bidirectional models: the depth × time diagnosis (inputs and h_0 of every unit drawn
+    /// from the same named seeds as a single-layer diagnosis).
+    func stackedOutput(_ m: RecurrentModel, _ options: DiagnosisOptions) throws -> String {
+        if lyapunov > 0 { throw RecurrentError("\(modelOptions.model): --lyapunov is for single-layer models (this one has \(m.layers) layers\(m.bidirectional ? ", bidirectional" : ""))") }
+        let flow = try DepthTimeFlow(model: m, options: options, rng: RandomStream(seed: seed))
+        let title = "\(m.cell), \(m.layers) layers\(m.bidirectional ? ", bidirectional" : ""), H = \(m.hiddenSize)"
+        if let plot {
+            let written = try depthTimeChart(flow, title: title).write(to: plot)
+            FileHandle.standardError.write(Data("charts: \(written.joined(separator: ", "))\n".utf8))
+        }
+        return format == .json ? try flow.jsonString() : flow.textReport(title: "\(URL(fileURLWithPath: modelOptions.model).lastPathComponent) (\(title))")
+    }
+}
+
 extension RecurrentModel {
     /// What theory needs from this model: W_hh and γ for a vanilla cell; nothing for gated cells,
     /// where neither the Pascanu bound nor the mean-field prediction applies as stated.
@@ -98,5 +116,34 @@ extension RecurrentModel {
         guard case .rnn(let activation) = cell else { return TheoryInputs() }
         return TheoryInputs(recurrentWeight: cellWeights.hiddenWeight, derivativeBound: activation.derivativeBound,
                             isTanh: activation == .tanh)
+    }
+}
+
+extension DiagnoseCommand {
+    /// `--plot DIR` for a stacked model: DIR/depth-time-heatmap.png and .svg, one panel per direction.
+    func depthTimeChart(_ flow: DepthTimeFlow, title: String) -> StackedChart {
+        let dirs = flow.bidirectional ? 2 : 1
+        let panels = (0..<dirs).map { dir in
+            let units = flow.units.filter { ($0.reverse ? 1 : 0) == dir }
+            return DepthTimePanel(steps: (1...flow.steps).map(Double.init), layers: units.map { Double($0.layer) },
+                                  log10Norm: units.flatMap { $0.gradNormLog10.map { $0 ?? -.infinity } },
+                                  title: flow.bidirectional ? (dir == 0 ? "forward" : "backward direction") : nil)
+        }
+        return StackedChart(chart: DepthTimeHeatmapChart(panels: panels, title: title))
+    }
+
+    struct StackedChart {
+        let chart: DepthTimeHeatmapChart
+        func write(to directory: String) throws -> [String] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let figure = try Recipe.depthTimeHeatmap(chart)
+            return try [OutputFormat.png, .svg].map { format in
+                let path = (directory as NSString).appendingPathComponent("depth-time-heatmap.\(format.fileExtension)")
+                for warning in try figure.write(to: path, format: format) {
+                    FileHandle.standardError.write(Data("warning: \(path): \(warning)\n".utf8))
+                }
+                return path
+            }
+        }
     }
 }

@@ -15,11 +15,14 @@ import Recurrent
 enum DiagnosticsExecutors {
     static func register(into registry: inout ExecutorRegistry) {
         registry.register(.gradientFlow, check: checkGradientFlow) { configuration, random in try gradientFlow(configuration.spec, random) }
-        registry.register(.lyapunov) { configuration, random in try lyapunov(configuration.spec, random) }
+        registry.register(.lyapunov, check: checkSingleLayer) { configuration, random in try lyapunov(configuration.spec, random) }
     }
 
     /// The model of a configuration: each parameter from its `init:` spec (default `pytorch-default`),
-    /// gate blocks initialised one by one (`InitSpec.make(layout:hidden:cols:rng:)`).
+    /// gate blocks initialised one by one (`InitSpec.make(layout:hidden:cols:rng:)`). Stacked and
+    /// bidirectional models (`model.layers`, `model.bidirectional`) use the same spec for every layer and
+    /// direction, each drawn from its own stream `init.weight_hh_l2_reverse`, …; layer 0's forward
+    /// tensors keep the single-layer streams `init.weight_hh`, …, so adding layers leaves them unchanged.
     static func model(_ spec: ExperimentSpec, _ random: RandomStream) throws -> RecurrentModel {
         let h = spec.model.hidden, d = spec.model.input
         let layout: GateLayout, cell: CellKind
@@ -42,13 +45,19 @@ enum DiagnosticsExecutors {
             let b = try (initSpec ?? fallback).makeBias(layout: layout, hidden: h, rng: &r)
             return try Matrix(rows: b.count, cols: 1, elements: b)
         }
-        var pairs: [(String, Matrix)] = [
-            (ParameterName.weightIH, try weight("weight_ih", inits.weightIH, cols: d)),
-            (ParameterName.weightHH, try weight("weight_hh", inits.weightHH, cols: h)),
-        ]
-        if spec.model.bias {
-            pairs.append((ParameterName.biasIH, try bias("bias_ih", inits.biasIH)))
-            pairs.append((ParameterName.biasHH, try bias("bias_hh", inits.biasHH)))
+        let dirs = spec.model.bidirectional ? 2 : 1
+        var pairs: [(String, Matrix)] = []
+        for layer in 0..<spec.model.layers {
+            for reverse in dirs == 2 ? [false, true] : [false] {
+                let suffix = layer == 0 && !reverse ? "" : "_l\(layer)" + (reverse ? "_reverse" : "")
+                pairs.append((ParameterName.weightIH(layer: layer, reverse: reverse),
+                              try weight("weight_ih" + suffix, inits.weightIH, cols: layer == 0 ? d : dirs * h)))
+                pairs.append((ParameterName.weightHH(layer: layer, reverse: reverse), try weight("weight_hh" + suffix, inits.weightHH, cols: h)))
+                if spec.model.bias {
+                    pairs.append((ParameterName.biasIH(layer: layer, reverse: reverse), try bias("bias_ih" + suffix, inits.biasIH)))
+                    pairs.append((ParameterName.biasHH(layer: layer, reverse: reverse), try bias("bias_hh" + suffix, inits.biasHH)))
+                }
+            }
         }
         return try RecurrentModel(cell: cell, parameters: ParameterSet(pairs))
     }
@@ -76,6 +85,18 @@ enum DiagnosticsExecutors {
         if spec.measure.contains(.contributions) {
             throw ConfigurationFailure("measure contributions is not computed by Diagnostics yet; remove it from measure:")
         }
+        if spec.model.layers > 1 || spec.model.bidirectional {
+            for m in [Measure.singularValues, .lyapunov] where spec.measure.contains(m) {
+                throw ConfigurationFailure("measure \(m.rawValue) is for single-layer models (model.layers = 1, bidirectional: false); stacked models measure grad_norm and jacobian_norm")
+            }
+        }
+    }
+
+    /// Lyapunov spectra are of one recurrent map: a single-layer model.
+    @Sendable static func checkSingleLayer(_ spec: ExperimentSpec) throws {
+        if spec.model.layers > 1 || spec.model.bidirectional {
+            throw ConfigurationFailure("mode lyapunov needs a single-layer model (model.layers = 1, bidirectional: false)")
+        }
     }
 
     /// Runs a `Diagnosis` on one unrolled sequence of length T.
@@ -88,6 +109,7 @@ enum DiagnosticsExecutors {
         case .log: .log(count: spec.diagnostics.logLags)
         case .every(let n): .every(n)
         }
+        if m.isStacked { return try stackedGradientFlow(spec, m, lags: lags, random) }
         let options = DiagnosisOptions(
             steps: t, input: inputSource(spec), initialState: initialState(spec), lags: lags,
             singularValueLags: spec.measure.contains(.singularValues) ? spec.diagnostics.singularValueLags.filter { $0 <= t } : [],

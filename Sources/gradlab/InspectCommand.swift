@@ -5,6 +5,7 @@ import Initializers
 import Linalg
 import TensorIO
 import Plotting
+import Recurrent
 
 /// `gradlab inspect`: the spectrum of the weight matrices in a file.
 struct InspectCommand: ParsableCommand {
@@ -14,7 +15,9 @@ struct InspectCommand: ParsableCommand {
         discussion: """
         Reports every matrix (rank-2 tensor) of FILE, or only --tensor NAME. For an LSTM or GRU \
         weight_hh_l0 (cell from the file's metadata, else from its 4H×H or 3H×H shape) each gate block \
-        is reported too.
+        is reported too. Then every tensor's parameter count and the total; for a PyTorch recurrent \
+        state dict (any num_layers, bidirectional) each layer and direction beside the textbook \
+        G·H(D+H+1) and PyTorch's G·H(D+H+2) (two bias vectors).
         """
     )
 
@@ -40,14 +43,45 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         // TensorIOError and InitError are one line "<file>: <problem>"; ArgumentParser prints them as "Error: …".
-        let reports = try TensorSpectrumReport.reports(file: file, tensor: tensor)
-        switch format {
-        case .text: print(InspectText(digits: digits).render(reports, file: file), terminator: "")
-        case .json: print(try InspectJSON.render(reports, file: file))
-        }
-        if let plot, let first = reports.first {
+        print(try output(), terminator: format == .text ? "" : "\n")
+        if let plot, let first = try TensorSpectrumReport.reports(file: file, tensor: tensor).first {
             try SpectrumChart(report: first, file: file).write(to: plot)
         }
+    }
+
+    /// The report (spectra, then parameter counts) as text or JSON.
+    func output() throws -> String {
+        let reports = try TensorSpectrumReport.reports(file: file, tensor: tensor)
+        let archive = try TensorArchive.load(file)
+        let counts = ParameterCounts(names: archive.entries.map(\.name), shapes: archive.entries.map(\.tensor.shape))
+        switch format {
+        case .text: return InspectText(digits: digits).render(reports, file: file) + InspectText.render(counts)
+        case .json: return try InspectJSON.render(reports, counts: counts, file: file)
+        }
+    }
+}
+
+extension InspectText {
+    /// Counts per tensor and in total, and per recurrent unit beside G·H(D+H+1) and G·H(D+H+2).
+    static func render(_ c: ParameterCounts) -> String {
+        var out = "parameters\n"
+        let width = max(c.entries.map(\.name.count).max() ?? 0, 5)
+        for e in c.entries {
+            out += "  " + e.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                + e.shape.map(String.init).joined(separator: "×").padding(toLength: 10, withPad: " ", startingAt: 0) + String(e.count).leftPadded(10) + "\n"
+        }
+        out += "  " + "total".padding(toLength: width + 12, withPad: " ", startingAt: 0) + String(c.total).leftPadded(10) + "\n"
+        guard let first = c.units.first else { return out }
+        let kind = [1: "RNN: H(D+H+1)", 3: "GRU: 3H(D+H+1)", 4: "LSTM: 4H(D+H+1)"][first.gates] ?? "G·H(D+H+1)"
+        out += "  textbook count per layer and direction G·H(D_ℓ+H+1) (\(kind)); PyTorch keeps two bias vectors, b_ih and b_hh, "
+        out += "one more H per gate block: G·H(D_ℓ+H+2)\n"
+        for u in c.units {
+            let label = "layer \(u.layer)\(u.reverse ? " reverse" : "")"
+            out += "  \(label.padding(toLength: 16, withPad: " ", startingAt: 0)) G=\(u.gates) H=\(u.hiddenSize) D=\(u.inputSize): "
+            out += "textbook \(u.textbook), PyTorch \(u.pyTorch), file \(u.count)\n"
+        }
+        out += "  recurrent total: textbook \(c.recurrentTextbook), PyTorch \(c.recurrentPyTorch), file \(c.recurrentCount); other tensors \(c.total - c.recurrentCount)\n"
+        return out
     }
 }
 
@@ -97,7 +131,9 @@ struct InspectText {
     }
 }
 
-/// JSON: {"file", "tensors": [{name, shape, …, "eigenvalues": [[re, im], …], "gates": [{gate, …}]}]}.
+/// JSON: {"file", "tensors": [{name, shape, …, "eigenvalues": [[re, im], …], "gates": [{gate, …}]}],
+/// "parameters": {"tensors": [{name, shape, count}], "total", "units": [{layer, direction, gates,
+/// hidden_size, input_size, count, textbook, pytorch}], "recurrent_textbook", "recurrent_pytorch", "recurrent_count"}}.
 /// A condition number of +∞ (σ_min = 0) is null.
 enum InspectJSON {
     struct Stats: Encodable {
@@ -164,13 +200,33 @@ enum InspectJSON {
         }
         enum Key: String, CodingKey { case gate }
     }
-    struct Document: Encodable { let file: String; let tensors: [Entry] }
+    struct Count: Encodable { let name: String; let shape: [Int]; let count: Int }
+    struct UnitCount: Encodable {
+        let layer: Int, direction: String, gates: Int, hidden_size: Int, input_size: Int
+        let count: Int, textbook: Int, pytorch: Int
+    }
+    struct Parameters: Encodable {
+        let tensors: [Count], total: Int
+        let units: [UnitCount]
+        let recurrent_textbook: Int, recurrent_pytorch: Int, recurrent_count: Int
+        init(_ c: ParameterCounts) {
+            tensors = c.entries.map { Count(name: $0.name, shape: $0.shape, count: $0.count) }
+            total = c.total
+            units = c.units.map { UnitCount(layer: $0.layer, direction: $0.reverse ? "reverse" : "forward", gates: $0.gates,
+                                            hidden_size: $0.hiddenSize, input_size: $0.inputSize, count: $0.count,
+                                            textbook: $0.textbook, pytorch: $0.pyTorch) }
+            recurrent_textbook = c.recurrentTextbook
+            recurrent_pytorch = c.recurrentPyTorch
+            recurrent_count = c.recurrentCount
+        }
+    }
+    struct Document: Encodable { let file: String; let tensors: [Entry]; let parameters: Parameters }
 
-    static func render(_ reports: [TensorSpectrumReport], file: String) throws -> String {
+    static func render(_ reports: [TensorSpectrumReport], counts: ParameterCounts = ParameterCounts(names: [], shapes: []), file: String) throws -> String {
         let doc = Document(file: file, tensors: reports.map { r in
             Entry(name: r.name, stats: Stats(r.whole), layout: r.layout?.rawValue,
                   gates: r.gates.map { Gate(gate: $0.name, stats: Stats($0.report)) })
-        })
+        }, parameters: Parameters(counts))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(doc), as: UTF8.self)

@@ -123,12 +123,32 @@ enum PlotDemoData {
         return chart
     }
 
+    /// The linear stack's closed form (W_hh = a·I, W_ih = b·I): log10 ‖∂L/∂h_t^ℓ‖ = log10 C(i+j, i) + i·log10 a
+    /// + j·log10 b with i = T − t, j = L − 1 − ℓ, for 8 layers over 60 steps: a + b < 1 (a = 0.6, b = 0.3)
+    /// vanishes along both axes; a + b > 1 (a = 0.9, b = 0.7) grows although a, b < 1 — the number of
+    /// lattice paths C(i + j, i) outgrows a^i·b^j (the path sum behaves like (a + b)^(i+j)).
+    static func depthTimeHeatmap() -> DepthTimeHeatmapChart {
+        let t = 60, layers = 8
+        func log10Binomial(_ n: Int, _ k: Int) -> Double { (lgamma(Double(n + 1)) - lgamma(Double(k + 1)) - lgamma(Double(n - k + 1))) / log(10) }
+        let panels = [(0.6, 0.3), (0.9, 0.7)].map { a, b in
+            DepthTimePanel(steps: (1...t).map(Double.init), layers: (0..<layers).map(Double.init),
+                           log10Norm: (0..<layers).flatMap { l in (1...t).map { step in
+                               let i = t - step, j = layers - 1 - l
+                               return log10Binomial(i + j, i) + Double(i) * log10(a) + Double(j) * log10(b)
+                           } }, title: "W_hh = \(a)·I, W_ih = \(b)·I")
+        }
+        var chart = DepthTimeHeatmapChart(panels: panels, title: "Linear stack: a + b < 1 vanishes, a + b > 1 explodes")
+        chart.contourLevel = 0
+        return chart
+    }
+
     /// Every recipe's demo figure, by recipe.
     static func figures() throws -> [(Recipe, Figure)] {
         try Recipe.allCases.map { recipe in
             switch recipe {
             case .normVsLag: return (recipe, Recipe.normVsLag(normVsLag()))
             case .phaseHeatmap: return (recipe, try Recipe.phaseHeatmap(phaseHeatmap()))
+            case .depthTimeHeatmap: return (recipe, try Recipe.depthTimeHeatmap(depthTimeHeatmap()))
             case .eigenvalues: return (recipe, Recipe.eigenvalues(try eigenvalues()))
             case .singularValues: return (recipe, Recipe.singularValues(try singularValues()))
             case .lyapunov: return (recipe, Recipe.lyapunov(lyapunov()))

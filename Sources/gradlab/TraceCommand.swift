@@ -10,7 +10,9 @@ struct TraceCommand: ParsableCommand {
         abstract: "Print a forward pass and backpropagation through time step by step.",
         discussion: """
         The model file (.safetensors or .npz) holds PyTorch's names: weight_ih_l0, weight_hh_l0, \
-        optional bias_ih_l0, bias_hh_l0, head.weight, head.bias. Inputs are .npy of shape (T, D) or \
+        optional bias_ih_l0, bias_hh_l0, head.weight, head.bias; stacked and bidirectional models \
+        add weight_ih_l1, …, weight_ih_l0_reverse, … (a PyTorch num_layers/bidirectional state dict \
+        loads unchanged) and are traced layer by layer. Inputs are .npy of shape (T, D) or \
         (B, T, D); targets .npy (float for mse/bce, int64 class indices for ce) shaped like the outputs. \
         Without --target the trace is a pure gradient-flow study: ∂L/∂h = 1 at the output steps \
         (L = the sum of those hidden states).
@@ -53,27 +55,33 @@ struct TraceCommand: ParsableCommand {
 
     func run() throws {
         try reportingUserErrors(context: modelOptions.model) {
-            let m = try modelOptions.load()
-            let (x, batched) = try SequenceBatch.loadInputs(input, featureSize: m.inputSize)
-            let mode: OutputMode = outputs == .last ? .last : .all
-            let objective: Objective
-            if let target {
-                if loss == .ce && m.outputSize < 2 {
-                    throw RecurrentError("\(modelOptions.model): ce needs at least 2 classes, but the outputs have size \(m.outputSize)")
-                }
-                objective = try Objective.load(target, loss: loss.rawValue, outputs: mode, steps: x.steps, batch: x.batchSize,
-                                               batched: batched, outputSize: m.outputSize)
-            } else {
-                let tOut = mode == .last ? 1 : x.steps
-                objective = .adjoint(try SequenceBatch(steps: tOut, batchSize: x.batchSize, featureSize: m.hiddenSize,
-                                                       timeMajor: [Double](repeating: 1, count: tOut * x.batchSize * m.hiddenSize)))
-            }
-            let truncation: Truncation
-            if let k = truncate { truncation = .chunks(k) }
-            else if let a = k1, let b = k2 { truncation = .williamsPeng(k1: a, k2: b) }
-            else { truncation = .none }
-            let report = try TraceReport(model: m, inputs: x, batched: batched, outputs: mode, objective: objective, truncation: truncation)
-            print(format == .json ? report.json() : report.text(digits: digits), terminator: format == .json ? "\n" : "")
+            print(try output(), terminator: format == .json ? "\n" : "")
         }
+    }
+
+    /// The report as text or JSON (without the trailing newline of JSON output).
+    func output() throws -> String {
+        let m = try modelOptions.load()
+        let (x, batched) = try SequenceBatch.loadInputs(input, featureSize: m.inputSize)
+        let mode: OutputMode = outputs == .last ? .last : .all
+        let objective: Objective
+        if let target {
+            if loss == .ce && m.outputSize < 2 {
+                throw RecurrentError("\(modelOptions.model): ce needs at least 2 classes, but the outputs have size \(m.outputSize)")
+            }
+            objective = try Objective.load(target, loss: loss.rawValue, outputs: mode, steps: x.steps, batch: x.batchSize,
+                                           batched: batched, outputSize: m.outputSize)
+        } else {
+            // ∂L/∂(top output) = 1: width H, or 2H for a bidirectional model.
+            let tOut = mode == .last ? 1 : x.steps
+            objective = .adjoint(try SequenceBatch(steps: tOut, batchSize: x.batchSize, featureSize: m.topWidth,
+                                                   timeMajor: [Double](repeating: 1, count: tOut * x.batchSize * m.topWidth)))
+        }
+        let truncation: Truncation
+        if let k = truncate { truncation = .chunks(k) }
+        else if let a = k1, let b = k2 { truncation = .williamsPeng(k1: a, k2: b) }
+        else { truncation = .none }
+        let report = try TraceReport(model: m, inputs: x, batched: batched, outputs: mode, objective: objective, truncation: truncation)
+        return format == .json ? report.json() : report.text(digits: digits)
     }
 }

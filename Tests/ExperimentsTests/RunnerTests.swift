@@ -89,7 +89,7 @@ func run(_ e: Experiment, into dir: URL, jobs: Int, shard: Shard? = nil,
         #expect(runs[0] == "run_id,replicate,init.weight_hh.spectral_radius,model.activation,sequence.length,model.hidden,status,reason,failed_step,seconds,spectral_radius,sigma_max,slope_log10_per_step,label,horizon,lambda_max,readout_norm")
         let series = try String(contentsOf: dir.appendingPathComponent("series.csv"), encoding: .utf8).split(separator: "\n")
         let expectedLines: Int = 1 + 12 * 21 + 12 * 41
-        #expect(series[0] == "run_id,metric,step,component,value" && series.count == expectedLines)
+        #expect(series[0] == "run_id,metric,step,component,value,layer,direction" && series.count == expectedLines)
         let resolved = try String(contentsOf: dir.appendingPathComponent("experiment.yaml"), encoding: .utf8)
         #expect(resolved.contains("seed: 3") && resolved.contains("# overrides: seed=3"))
         let reloaded = try Experiment(text: resolved, source: "experiment.yaml")

@@ -53,18 +53,8 @@ import Testing
             default: .crossEntropy(classes: (0..<(steps * f.B)).map { k in Int(f.targets[(k % f.B) * steps + k / f.B]) })
         }
         let g = try model.gradients(x, outputs: mode, objective: objective)
-        let tol = 1e-10
-        #expect(abs(g.loss - f.loss) < tol)
-        let hidden = try SequenceBatch(steps: f.T, batchSize: f.B, featureSize: f.H, timeMajor: g.forward.hidden).batchFirstValues
-        #expect(maxAbsDifference(hidden, f.hidden) < tol)
-        let y = try SequenceBatch(steps: steps, batchSize: f.B, featureSize: f.O, timeMajor: g.forward.outputs).batchFirstValues
-        #expect(maxAbsDifference(y, f.outputs_value) < tol)
-        #expect(g.parameters.names == f.order)
-        for (name, tensor) in g.parameters.pairs {
-            let diff = maxAbsDifference(tensor.elements, f.grads[name]!)
-            #expect(diff < tol, "\(file): ∂L/∂\(name) differs by \(diff)")
-        }
-        let dx = try SequenceBatch(steps: f.T, batchSize: f.B, featureSize: f.D, timeMajor: g.input).batchFirstValues
-        #expect(maxAbsDifference(dx, f.input_grad) < tol)
+        try expectPyTorchParity(g, file: file, steps: f.T, batch: f.B, inputSize: f.D, outputSteps: steps, outputSize: f.O,
+                                hiddenWidth: f.H, loss: f.loss, hidden: f.hidden, outputs: f.outputs_value, order: f.order,
+                                grads: f.grads, inputGrad: f.input_grad)
     }
 }

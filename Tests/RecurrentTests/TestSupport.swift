@@ -1,3 +1,4 @@
+import Testing
 import Linalg
 @testable import Recurrent
 
@@ -75,4 +76,23 @@ func centralDifferences(_ x: [Double], epsilon: Double = 1e-3, _ f: ([Double]) t
         g[i] = (4 * (try d(i, e / 2)) - (try d(i, e))) / 3
     }
     return g
+}
+
+/// The checks every PyTorch parity fixture shares: loss, hidden (width `hiddenWidth`), outputs,
+/// parameter gradients by name and order, input gradients; batch-first fixture arrays.
+func expectPyTorchParity(_ g: Gradients, file: String, steps t: Int, batch b: Int, inputSize d: Int, outputSteps: Int,
+                         outputSize o: Int, hiddenWidth w: Int, loss: Double, hidden: [Double], outputs: [Double],
+                         order: [String], grads: [String: [Double]], inputGrad: [Double], tolerance tol: Double = 1e-10) throws {
+    #expect(abs(g.loss - loss) < tol)
+    let h = try SequenceBatch(steps: t, batchSize: b, featureSize: w, timeMajor: g.forward.hidden).batchFirstValues
+    #expect(maxAbsDifference(h, hidden) < tol)
+    let y = try SequenceBatch(steps: outputSteps, batchSize: b, featureSize: o, timeMajor: g.forward.outputs).batchFirstValues
+    #expect(maxAbsDifference(y, outputs) < tol)
+    #expect(g.parameters.names == order)
+    for (name, tensor) in g.parameters.pairs {
+        let diff = maxAbsDifference(tensor.elements, grads[name] ?? [])
+        #expect(diff < tol, "\(file): ∂L/∂\(name) differs by \(diff)")
+    }
+    let dx = try SequenceBatch(steps: t, batchSize: b, featureSize: d, timeMajor: g.input).batchFirstValues
+    #expect(maxAbsDifference(dx, inputGrad) < tol)
 }

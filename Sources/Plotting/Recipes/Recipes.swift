@@ -3,6 +3,7 @@
 public enum Recipe: String, CaseIterable, Sendable {
     case normVsLag = "norm-vs-lag"
     case phaseHeatmap = "phase-heatmap"
+    case depthTimeHeatmap = "depth-time-heatmap"
     case eigenvalues
     case singularValues = "singular-values"
     case lyapunov

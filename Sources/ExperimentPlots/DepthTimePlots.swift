@@ -1,0 +1,42 @@
+import Experiments
+import Foundation
+import Plotting
+
+extension RunPlots {
+    /// `depth-time-heatmap`: per facet value one figure; per grid point one panel of `grad_norm_log10`
+    /// over (step t, layer ℓ), replicates averaged cell by cell (forward direction; a bidirectional
+    /// model gets a second panel for its backward direction).
+    static func depthTimeHeatmaps(_ plot: PlotSpec, _ data: RunData) throws -> [(String?, Figure)] {
+        let byRun = try data.series(RunData.gradNormMetric)
+        var figures: [(String?, Figure)] = []
+        for facet in data.facetValues(plot.facet) {
+            var panels: [DepthTimePanel] = []
+            let members = data.groups.filter { data.text(plot.facet, $0) == facet }
+            // Panel titles: the swept values that change within the figure, by their last path component.
+            let varying = Set(members.flatMap { $0.values.keys }).filter { path in Set(members.map { data.text(path, $0) }).count > 1 }.sorted()
+            for group in members {
+                let points = group.runs.flatMap { byRun[$0.runID] ?? [] }
+                for direction in ["forward", "reverse"] {
+                    var cells: [Int: [Int: [Double]]] = [:] // layer → step → replicate values
+                    for p in points where p.direction == direction && p.step >= 1 {
+                        cells[p.layer, default: [:]][p.step, default: []].append(p.value)
+                    }
+                    guard !cells.isEmpty else { continue }
+                    let layers = cells.keys.sorted(), steps = Set(cells.values.flatMap(\.keys)).sorted()
+                    let values = layers.flatMap { l in steps.map { t -> Double in
+                        let v = cells[l]?[t] ?? []
+                        return v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count)
+                    } }
+                    let parts = varying.map { "\($0.split(separator: ".").last.map(String.init) ?? $0) = \(data.text($0, group) ?? "")" }
+                    let label = (parts + (direction == "reverse" ? ["backward direction"] : [])).joined(separator: ", ")
+                    panels.append(DepthTimePanel(steps: steps.map(Double.init), layers: layers.map(Double.init), log10Norm: values,
+                                                 title: label.isEmpty ? nil : label))
+                }
+            }
+            guard !panels.isEmpty else { continue }
+            let chart = DepthTimeHeatmapChart(panels: panels, title: [data.title, facet].compactMap { $0 }.joined(separator: " — "))
+            figures.append((facet, try Recipe.depthTimeHeatmap(chart)))
+        }
+        return figures
+    }
+}

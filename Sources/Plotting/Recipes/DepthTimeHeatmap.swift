@@ -1,0 +1,59 @@
+import Foundation
+
+/// One stacked model's gradient map: log10 ‖∂L/∂h_t^ℓ‖ over steps t (x) and layers ℓ (y).
+public struct DepthTimePanel: Sendable {
+    /// Steps t (cell centres, increasing).
+    public var steps: [Double]
+    /// Layers ℓ (cell centres, increasing; 0 = the layer that reads the inputs).
+    public var layers: [Double]
+    /// `log10Norm[j * steps.count + i]` at (steps[i], layers[j]); NaN for missing cells (light gray),
+    /// −∞ (an exactly zero gradient) is drawn as the coldest colour.
+    public var log10Norm: [Double]
+    public var title: String?
+    public init(steps: [Double], layers: [Double], log10Norm: [Double], title: String? = nil) {
+        self.steps = steps; self.layers = layers; self.log10Norm = log10Norm; self.title = title
+    }
+}
+
+/// Inputs of the depth × time heatmap: one panel per model, one shared colour scale.
+public struct DepthTimeHeatmapChart: Sendable {
+    public var panels: [DepthTimePanel]
+    public var colorLabel = "log_{10} ‖∂L / ∂h_{t}^{ℓ}‖"
+    public var xLabel = "step t"
+    public var yLabel = "layer ℓ"
+    public var title: String?
+    /// Colour limits ±limit around 0; default: the largest finite |value| over all panels.
+    public var colorLimit: Double?
+    /// A contour drawn at this level in every panel (e.g. −6: a millionth of the gradient at the loss).
+    public var contourLevel: Double?
+    public var maxColumns = 4
+    public init(panels: [DepthTimePanel], title: String? = nil) { self.panels = panels; self.title = title }
+}
+
+extension Recipe {
+    /// log10 ‖∂L/∂h_t^ℓ‖ over (t, ℓ), one panel per model, on the phase heatmap's blue–white–red map
+    /// centred at 0 (blue: the gradient is smaller than at the loss; red: larger); every panel uses the
+    /// same colour limits, so panels compare by colour.
+    public static func depthTimeHeatmap(_ chart: DepthTimeHeatmapChart) throws -> Figure {
+        guard !chart.panels.isEmpty else { throw PlotError.invalidInput("depth-time-heatmap: no panels.") }
+        for p in chart.panels where p.log10Norm.count != p.steps.count * p.layers.count {
+            throw PlotError.invalidInput("depth-time-heatmap: a panel has \(p.log10Norm.count) values but steps × layers is \(p.steps.count) × \(p.layers.count).")
+        }
+        let finite = chart.panels.flatMap(\.log10Norm).filter(\.isFinite)
+        let limit = chart.colorLimit ?? max(finite.map(abs).max() ?? 1, 1e-12)
+        let scale = ColorScale(colormap: .blueWhiteRed, norm: .linear(lo: -limit, hi: limit), label: chart.colorLabel)
+        let axes = chart.panels.map { p -> Axes in
+            var a = Axes(title: p.title, xLabel: chart.xLabel, yLabel: chart.yLabel)
+            a.colorScale = scale
+            // −∞ (exactly zero) shows as the coldest colour rather than as a missing cell.
+            let values = p.log10Norm.map { $0 == -.infinity ? -limit : $0 }
+            a.add(.heatmap(HeatmapMark(xs: p.steps, ys: p.layers, values: values, contourLevel: chart.contourLevel,
+                                       contourLabel: chart.contourLevel.map { "level \($0)" })))
+            a.legend = .hidden
+            a.grid = false
+            return a
+        }
+        return RecipeSupport.grid(axes, maxColumns: chart.maxColumns, panelWidth: 400, panelHeight: 300,
+                                  shareX: false, shareY: false, title: chart.title)
+    }
+}
