@@ -50,7 +50,7 @@ public final class SingularValueWorkspace {
     /// (A·Aᵀ or Aᵀ·A, whichever is smaller; dsyrk + dsyevr for the top eigenvalue only).
     /// About twice as fast as `compute` for square matrices; the relative error of σ_max stays at a
     /// few ulps because λ_max of a positive semi-definite matrix is computed to eps·λ_max.
-    /// Does not update `values`.
+    /// Does not update `values` (unless it falls back to `compute`).
     public func largest(_ a: UnsafePointer<Double>) throws -> Double {
         let k = Swift.min(rows, cols)
         // Row-major A (rows×cols). Gram G = A·Aᵀ (rows×rows) if rows ≤ cols, else Aᵀ·A.
@@ -73,7 +73,9 @@ public final class SingularValueWorkspace {
                 }
             }
         }
-        guard info == 0 else { throw LinalgError.lapackFailure(routine: "dsyevr", info: info, shape: shapeString(rows, cols)) }
+        // dsyevr's MRRR can report an internal failure (info > 0) on exactly degenerate spectra,
+        // e.g. the Gram matrix ρ²·I of a scaled orthogonal matrix: fall back to the SVD then.
+        guard info == 0 else { return try compute(a) }
         return Swift.max(eigenvalues[0], 0).squareRoot()
     }
 

@@ -129,7 +129,11 @@ final class StackedTape<Cell: RecurrentCell> {
         let tapeInjected = direction == 0 ? injected
             : tapeStep(injected.upperBound, direction: 1)...tapeStep(injected.lowerBound, direction: 1)
         let rows = (to * bg) ..< (from * bg)
-        if layer > 0 { snapshot.update(from: u.zx + rows.lowerBound, count: rows.count) }
+        if layer > 0 {
+            // Steps this window reaches for the first time must read as zero before the snapshot.
+            u.settle(indices: to ..< from)
+            snapshot.update(from: u.zx + rows.lowerBound, count: rows.count)
+        }
         let source = current[direction]
         u.backward(from: from, to: to, injected: tapeInjected) { tau in
             UnsafePointer(source + (self.tapeStep(tau, direction: direction) - 1) * bh)

@@ -122,10 +122,12 @@ public final class Unroller<Cell: RecurrentCell> {
         touched.update(repeating: false, count: max(capacity, 1))
     }
 
-    /// Zeroes the accumulators of steps no window reached (their gradient is 0), once.
-    private func settle() {
+    /// Zeroes the accumulators of steps no window reached (their gradient is 0), once; `indices`
+    /// (0-based step indices t − 1) limits it to part of the tape, e.g. before reading one window's
+    /// accumulators as a difference (StackedTape).
+    func settle(indices: Range<Int>? = nil) {
         let bg = batch * gh, bs = batch * s
-        for t in 0..<steps where !touched[t] {
+        for t in indices ?? 0..<steps where !touched[t] {
             (zx + t * bg).update(repeating: 0, count: bg)
             if dzhAll != zx { (dzhAll + t * bg).update(repeating: 0, count: bg) }
             (dStates + t * bs).update(repeating: 0, count: bs)
