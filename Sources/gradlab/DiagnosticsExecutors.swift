@@ -19,8 +19,12 @@ enum DiagnosticsExecutors {
     }
 
     /// The model of a configuration: each parameter from its `init:` spec (default `pytorch-default`),
-    /// gate blocks initialised one by one (`InitSpec.make(layout:hidden:cols:rng:)`).
-    static func model(_ spec: ExperimentSpec, _ random: RandomStream) throws -> RecurrentModel {
+    /// gate blocks initialised one by one (`InitSpec.make(layout:hidden:cols:rng:)`). A `forget_bias`
+    /// on either LSTM bias sets the forget gate's *total* bias b_ih + b_hh (`InitSpec.applyForgetBias`:
+    /// the b_ih block to c, the b_hh block to 0). With `headSize` O, a linear read-out `head.weight`
+    /// (O × H) and `head.bias` (O × 1) follows, PyTorch's `nn.Linear` default U(−1/√H, 1/√H) from the
+    /// stream `init.head`.
+    static func model(_ spec: ExperimentSpec, _ random: RandomStream, headSize: Int? = nil) throws -> RecurrentModel {
         let h = spec.model.hidden, d = spec.model.input
         let layout: GateLayout, cell: CellKind
         switch spec.model.cell {
@@ -37,18 +41,29 @@ enum DiagnosticsExecutors {
             var r = random.split("init." + key)
             return try (initSpec ?? fallback).make(layout: layout, hidden: h, cols: cols, rng: &r)
         }
-        func bias(_ key: String, _ initSpec: InitSpec?) throws -> Matrix {
+        func bias(_ key: String, _ initSpec: InitSpec?) throws -> [Double] {
             var r = random.split("init." + key)
-            let b = try (initSpec ?? fallback).makeBias(layout: layout, hidden: h, rng: &r)
-            return try Matrix(rows: b.count, cols: 1, elements: b)
+            return try (initSpec ?? fallback).makeBias(layout: layout, hidden: h, rng: &r)
         }
         var pairs: [(String, Matrix)] = [
             (ParameterName.weightIH, try weight("weight_ih", inits.weightIH, cols: d)),
             (ParameterName.weightHH, try weight("weight_hh", inits.weightHH, cols: h)),
         ]
         if spec.model.bias {
-            pairs.append((ParameterName.biasIH, try bias("bias_ih", inits.biasIH)))
-            pairs.append((ParameterName.biasHH, try bias("bias_hh", inits.biasHH)))
+            var biasIH: [Double]? = try bias("bias_ih", inits.biasIH), biasHH: [Double]? = try bias("bias_hh", inits.biasHH)
+            if layout == .lstm, let c = inits.biasIH?.forgetBias ?? inits.biasHH?.forgetBias {
+                try InitSpec.applyForgetBias(c, hidden: h, biasIH: &biasIH, biasHH: &biasHH)
+            }
+            for (name, b) in [(ParameterName.biasIH, biasIH), (ParameterName.biasHH, biasHH)] {
+                guard let b else { continue }
+                pairs.append((name, try Matrix(rows: b.count, cols: 1, elements: b)))
+            }
+        }
+        if let o = headSize {
+            var r = random.split("init.head")
+            let k = 1 / Double(h).squareRoot()
+            pairs.append((ParameterName.headWeight, r.uniformMatrix(rows: o, cols: h, -k, k)))
+            if spec.model.bias { pairs.append((ParameterName.headBias, r.uniformMatrix(rows: o, cols: 1, -k, k))) }
         }
         return try RecurrentModel(cell: cell, parameters: ParameterSet(pairs))
     }

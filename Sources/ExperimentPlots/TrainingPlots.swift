@@ -1,0 +1,130 @@
+import Experiments
+import Plotting
+
+/// The `mode: train` plots of a run directory, from the series and runs columns the train executor
+/// stores (docs/training.md): loss curves, success rate against T, gradient-norm traces, and the
+/// gradient-flow heatmap. A method is a grid point's label (its swept `method`, else its swept
+/// values except the channels'); replicates are averaged.
+enum TrainingPlots {
+    static let curveMetrics = ["eval_loss", "loss", "accuracy", "grad_norm", "grad_norm_clipped"]
+
+    /// Replicates of `metric` averaged step by step over the replicates that have the step (runs
+    /// stopped when solved end early), with the min–max band when there are several.
+    static func curve(_ metric: String, _ group: RunData.Group, _ data: RunData) throws -> (steps: [Int], mean: [Double], lower: [Double], upper: [Double])? {
+        let byRun = try data.series(metric)
+        var byStep: [Int: [Double]] = [:]
+        for run in group.runs {
+            for p in byRun[run.runID] ?? [] where p.component == 0 { byStep[p.step, default: []].append(p.value) }
+        }
+        guard !byStep.isEmpty else { return nil }
+        let steps = byStep.keys.sorted()
+        let values = steps.map { byStep[$0] ?? [] }
+        return (steps, values.map { $0.reduce(0, +) / Double($0.count) }, values.map { $0.min() ?? .nan }, values.map { $0.max() ?? .nan })
+    }
+
+    static func curves(_ metric: String, _ plot: PlotSpec, _ data: RunData) throws -> [TrainingCurve] {
+        try data.groups.compactMap { group in
+            guard let c = try curve(metric, group, data) else { return nil }
+            let band = group.runs.count > 1
+            return TrainingCurve(iterations: c.steps.map(Double.init), values: c.mean, lower: band ? c.lower : nil, upper: band ? c.upper : nil,
+                                 label: data.label(excluding: [plot.facet], group), facet: data.text(plot.facet, group))
+        }
+    }
+
+    /// A runs column per group: the mean over its replicates that have it.
+    static func groupMean(_ column: [String: Double], _ group: RunData.Group) -> Double? {
+        let v = group.runs.compactMap { column[$0.runID] }
+        return v.isEmpty ? nil : v.reduce(0, +) / Double(v.count)
+    }
+
+    /// Distinct reference levels of a runs column per facet (one unfaceted level when all agree).
+    static func references(_ name: String, label: String, _ plot: PlotSpec, _ data: RunData) throws -> [ReferenceLevel] {
+        let column = try data.store.summaryColumn(name)
+        var levels: [ReferenceLevel] = []
+        for group in data.groups {
+            guard let v = groupMean(column, group) else { continue }
+            let facet = data.text(plot.facet, group)
+            if !levels.contains(where: { $0.value == v && $0.facet == facet }) { levels.append(ReferenceLevel(value: v, label: label, facet: facet)) }
+        }
+        if Set(levels.map(\.value)).count == 1, let first = levels.first { return [ReferenceLevel(value: first.value, label: label)] }
+        return levels
+    }
+
+    static func lossCurves(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
+        let metric = plot.y ?? "eval_loss"
+        guard curveMetrics.contains(metric) else { throw RunError("loss-curves: y must be one of \(curveMetrics.joined(separator: ", ")), got '\(metric)'") }
+        let curves = try curves(metric, plot, data)
+        guard !curves.isEmpty else { return nil }
+        let names = ["eval_loss": "held-out loss", "loss": "training loss (batch)", "accuracy": "held-out accuracy"]
+        var chart = TrainingCurvesChart(curves: curves, references: metric == "accuracy" ? [] : try references("baseline_loss", label: "baseline (best constant)", plot, data),
+                                        yLabel: names[metric] ?? metric, title: data.title)
+        chart.logY = metric != "accuracy"
+        return Recipe.lossCurves(chart)
+    }
+
+    static func gradientNormTrace(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
+        let metric = plot.y ?? "grad_norm"
+        guard metric == "grad_norm" || metric == "grad_norm_clipped" else {
+            throw RunError("grad-norm-trace: y must be grad_norm or grad_norm_clipped, got '\(metric)'")
+        }
+        let curves = try curves(metric, plot, data)
+        guard !curves.isEmpty else { return nil }
+        let chart = TrainingCurvesChart(curves: curves, references: try references("clip_threshold", label: "clip threshold", plot, data),
+                                        yLabel: metric == "grad_norm" ? "‖∇_{θ} L‖ before clipping" : "‖∇_{θ} L‖ after clipping", title: data.title)
+        return Recipe.gradientNormTrace(chart)
+    }
+
+    static func successRate(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
+        guard let xPath = plot.x else { throw RunError("success-vs-length needs x: the swept sequence length (task.length)") }
+        let column = try data.store.summaryColumn(plot.y ?? "solved")
+        var points: [String: [(x: Double, y: Double)]] = [:], order: [String] = []
+        for group in data.groups {
+            guard let x = data.number(xPath, group), let y = groupMean(column, group) else { continue }
+            let label = data.label(excluding: [xPath, plot.facet], group) ?? ""
+            let key = label + "\u{1}" + (data.text(plot.facet, group) ?? "")
+            if points[key] == nil { order.append(key) }
+            points[key, default: []].append((x, y))
+        }
+        guard !order.isEmpty else { return nil }
+        let series = order.map { key -> SuccessSeries in
+            let parts = key.split(separator: "\u{1}", omittingEmptySubsequences: false).map(String.init)
+            let sorted = (points[key] ?? []).sorted { $0.x < $1.x }
+            return SuccessSeries(lengths: sorted.map(\.x), rates: sorted.map(\.y), label: parts[0].isEmpty ? nil : parts[0],
+                                 facet: parts[1].isEmpty ? nil : parts[1])
+        }
+        var chart = SuccessRateChart(series: series, title: data.title)
+        chart.xLabel = xPath == "task.length" ? "sequence length T" : xPath
+        chart.yLabel = plot.y == nil || plot.y == "solved" ? "fraction of runs solved" : plot.y ?? ""
+        return Recipe.successRate(chart)
+    }
+
+    static func gradientFlowHeatmaps(_ plot: PlotSpec, _ data: RunData) throws -> [(String?, Figure)] {
+        let byRun = try data.series("grad_flow_log10")
+        var figures: [(String?, Figure)] = []
+        for facet in data.facetValues(plot.facet) {
+            var maps: [GradientFlowMap] = []
+            for group in data.groups where data.text(plot.facet, group) == facet {
+                var cells: [Int: [Int: [Double]]] = [:] // iteration → t → replicate values
+                for run in group.runs {
+                    for p in byRun[run.runID] ?? [] { cells[p.step, default: [:]][p.component, default: []].append(p.value) }
+                }
+                let iterations = cells.keys.sorted()
+                guard let maxT = cells.values.flatMap(\.keys).max() else { continue }
+                let steps = Array(1...maxT)
+                var values: [Double] = []
+                for t in steps {
+                    for i in iterations {
+                        let v = cells[i]?[t] ?? []
+                        values.append(v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count))
+                    }
+                }
+                maps.append(GradientFlowMap(iterations: iterations.map(Double.init), steps: steps.map(Double.init), log10Norm: values,
+                                            title: data.label(excluding: [plot.facet], group)))
+            }
+            guard !maps.isEmpty else { continue }
+            let title = [data.title, facet].compactMap { $0 }.joined(separator: " — ")
+            figures.append((facet, try Recipe.gradientFlowHeatmap(GradientFlowHeatmapChart(maps: maps, title: title))))
+        }
+        return figures
+    }
+}
