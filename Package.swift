@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Recurrent", "Linalg"]),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Experiments", "ExperimentsFixtures", "Initializers", "Linalg", "experiments-fixture-runner"]
+            dependencies: ["Experiments", "ExperimentsFixtures", "Initializers", "Linalg", "Training", "experiments-fixture-runner"]
         ),
         .testTarget(name: "RunCLITests", dependencies: ["gradlab", "Experiments", "Linalg", "Training"]),
         .testTarget(name: "ExperimentPlotsTests", dependencies: ["ExperimentPlots", "Experiments", "ExperimentsFixtures", "Plotting", "Linalg"]),
