@@ -67,11 +67,30 @@ enum TrainingPlots {
         guard metric == "grad_norm" || metric == "grad_norm_clipped" else {
             throw RunError("grad-norm-trace: y must be grad_norm or grad_norm_clipped, got '\(metric)'")
         }
-        let curves = try curves(metric, plot, data)
+        let curves = try curves(metric, plot, data).map { windowed($0, maxPoints: 300) }
         guard !curves.isEmpty else { return nil }
+        let what = metric == "grad_norm" ? "before" : "after"
         let chart = TrainingCurvesChart(curves: curves, references: try references("clip_threshold", label: "clip threshold", plot, data),
-                                        yLabel: metric == "grad_norm" ? "‖∇_{θ} L‖ before clipping" : "‖∇_{θ} L‖ after clipping", title: data.title)
+                                        yLabel: "‖∇_{θ} L‖ \(what) clipping (window median, min–max)", title: data.title)
         return Recipe.gradientNormTrace(chart)
+    }
+
+    /// A per-iteration curve in at most `maxPoints` windows of consecutive records: the window's
+    /// median as the line and its min–max as the band, so isolated spikes stay visible.
+    static func windowed(_ c: TrainingCurve, maxPoints: Int) -> TrainingCurve {
+        let n = c.values.count
+        guard n > maxPoints else { return c }
+        let width = (n + maxPoints - 1) / maxPoints
+        var xs: [Double] = [], median: [Double] = [], lower: [Double] = [], upper: [Double] = []
+        for start in stride(from: 0, to: n, by: width) {
+            let range = start..<min(start + width, n)
+            let v = c.values[range].sorted()
+            xs.append(c.iterations[range].reduce(0, +) / Double(range.count))
+            median.append(v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2)
+            lower.append(v.first ?? .nan)
+            upper.append(v.last ?? .nan)
+        }
+        return TrainingCurve(iterations: xs, values: median, lower: lower, upper: upper, label: c.label, facet: c.facet)
     }
 
     static func successRate(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {

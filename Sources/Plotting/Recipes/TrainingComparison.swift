@@ -99,20 +99,30 @@ extension Recipe {
     static func curvePanels(_ chart: TrainingCurvesChart, xLabel: String) -> Figure {
         let facets = RecipeSupport.facets(chart.curves.map(\.facet))
         let labels = distinctLabels(chart.curves.map(\.label))
+        // A method or reference is named in the legend of the first panel that draws it; a panel whose
+        // only curve is named by the panel title needs no legend for it.
+        var named: Set<String> = []
         var panels: [Axes] = []
-        for (k, facet) in facets.enumerated() {
+        for facet in facets {
             var axes = Axes(title: facet, xLabel: xLabel, yLabel: chart.yLabel, yScale: chart.logY ? .log10 : .linear)
-            for c in chart.curves where c.facet == facet {
+            let curves = chart.curves.filter { $0.facet == facet }
+            for c in curves {
                 let color = Palette.categorical(labels.firstIndex(of: c.label) ?? 0)
                 if let lo = c.lower, let hi = c.upper {
-                    axes.band(BandMark(xs: c.iterations, lower: lo, upper: hi, color: color, opacity: 0.14))
+                    axes.band(BandMark(xs: c.iterations, lower: lo, upper: hi, color: color, opacity: 0.16))
                 }
-                axes.line(LineMark(xs: c.iterations, ys: c.values, color: color, width: 1.3, label: k == 0 ? c.label : nil))
+                var label: String? = nil
+                if let l = c.label, !named.contains(l), !(curves.count == 1 && facet != nil) { label = l; named.insert(l) }
+                axes.line(LineMark(xs: c.iterations, ys: c.values, color: color, width: 1.3, label: label))
             }
             for r in chart.references where r.facet == nil || r.facet == facet {
-                axes.rule(RuleMark(.horizontal, at: r.value, color: .gray(0.2), width: 1.1, dash: Dash.dashed, label: k == 0 ? r.label : nil))
+                let label = named.contains(r.label) ? nil : r.label
+                named.insert(r.label)
+                axes.rule(RuleMark(.horizontal, at: r.value, color: .gray(0.2), width: 1.1, dash: Dash.dashed, label: label))
             }
-            if k != 0 { axes.legend = .hidden }
+            if !axes.marks.contains(where: { mark in
+                switch mark { case .line(let l): return l.label != nil; case .rule(let r): return r.label != nil; default: return false }
+            }) { axes.legend = .hidden }
             panels.append(axes)
         }
         return RecipeSupport.grid(panels, maxColumns: 2, panelWidth: 520, panelHeight: 340, shareX: true, shareY: true, title: chart.title)
