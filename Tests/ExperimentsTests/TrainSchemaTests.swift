@@ -49,7 +49,7 @@ training: {iterations: 50, eval_every: 10, snapshot_every: 5}
         ("optimizer: {kind: adam, lr: 0.01}", "optimizer: {kind: adam, momentum: 0.9}", 5, "optimizer: momentum does not apply to optimizer 'adam'"),
         ("clipping: {kind: global-norm, threshold: 1.0}", "clipping: {kind: none, threshold: 1.0}", 7, "clipping: clipping kind 'none' takes no threshold"),
         ("clipping: {kind: global-norm, threshold: 1.0}", "clipping: {kind: value}", 7, "clipping kind 'value' needs a threshold"),
-        ("clipping: {kind: global-norm, threshold: 1.0}", "clipping: {kind: global-norm, threshold: 1.0, non_finite: skip}", 7, "expected one of error, skip-step, follow-pytorch; did you mean 'skip-step'?"),
+        ("clipping: {kind: global-norm, threshold: 1.0}", "clipping: {kind: global-norm, threshold: 1.0, non_finite: skip_step}", 7, "expected one of error, skip-step, follow-pytorch; did you mean 'skip-step'?"),
         ("schedule: {kind: cosine, period: 100}", "schedule: {kind: cosine}", 6, "schedule 'cosine' needs 'period'"),
         ("training: {iterations: 50", "training: {iteratons: 50", 8, "did you mean 'iterations'?"),
         ("training: {iterations: 50", "training: {iterations: 50, batch_size: 0", 8, "training.batch_size must be at least 1"),

@@ -44,9 +44,9 @@ import Testing
         let r = RecordingRenderer()
         #expect(try figure.render(to: r).isEmpty)
         #expect(r.texts.contains("LSTM") && r.texts.contains("gaussian"))
-        // Markers are filled glyphs: 4 per series in the data group.
-        let fills = r.commands(inGroup: "data").filter { if case .fill = $0 { return true } else { return false } }
-        #expect(fills.count >= 8)
+        // One marker shape per method, so the lines stay apart in grayscale.
+        let markers = figure.panels[0].marks.compactMap { if case .line(let l) = $0 { return l.marker } else { return nil } }
+        #expect(markers == [.circle, .square])
     }
 
     @Test func gradientNormTraceDrawsTheThresholdPerFacet() throws {
