@@ -22,12 +22,47 @@ enum TrainingPlots {
         return (steps, values.map { $0.reduce(0, +) / Double($0.count) }, values.map { $0.min() ?? .nan }, values.map { $0.max() ?? .nan })
     }
 
+    /// The groups, ordered by the facet's numeric value when every facet value is a number
+    /// (panels T = 50, 100, 200 whatever order the runs finished in); stable otherwise.
+    static func facetOrdered(_ plot: PlotSpec, _ data: RunData) -> [RunData.Group] {
+        let values = data.groups.map { data.number(plot.facet, $0) }
+        guard plot.facet != nil, values.allSatisfy({ $0 != nil }) else { return data.groups }
+        return zip(data.groups, values).enumerated()
+            .sorted { ($0.element.1 ?? 0, $0.offset) < ($1.element.1 ?? 0, $1.offset) }
+            .map(\.element.0)
+    }
+
+    /// Per method: the mean over replicates at the iterations every replicate reached (a thick
+    /// line that ends when the first replicate stops) and each replicate as a thin line.
+    static func replicateCurves(_ metric: String, _ plot: PlotSpec, _ data: RunData) throws -> [TrainingCurve] {
+        let byRun = try data.series(metric)
+        return facetOrdered(plot, data).compactMap { group in
+            let runs = group.runs.map { (byRun[$0.runID] ?? []).filter { $0.component == 0 } }.filter { !$0.isEmpty }
+            guard !runs.isEmpty else { return nil }
+            let s = ReplicateSummary(runs)
+            var c = TrainingCurve(iterations: s.steps.map(Double.init), values: s.mean,
+                                  label: data.label(excluding: [plot.facet], group), facet: facetTitle(plot.facet, data.text(plot.facet, group)))
+            if runs.count > 1 { c.replicates = runs.map { r in (r.map { Double($0.step) }, r.map(\.value)) } }
+            return c
+        }
+    }
+
     static func curves(_ metric: String, _ plot: PlotSpec, _ data: RunData) throws -> [TrainingCurve] {
-        try data.groups.compactMap { group in
+        try facetOrdered(plot, data).compactMap { group in
             guard let c = try curve(metric, group, data) else { return nil }
             let band = group.runs.count > 1
             return TrainingCurve(iterations: c.steps.map(Double.init), values: c.mean, lower: band ? c.lower : nil, upper: band ? c.upper : nil,
-                                 label: data.label(excluding: [plot.facet], group), facet: data.text(plot.facet, group))
+                                 label: data.label(excluding: [plot.facet], group), facet: facetTitle(plot.facet, data.text(plot.facet, group)))
+        }
+    }
+
+    /// A panel title: `T = 100` for the task length, the value alone for `method`, else `path = value`.
+    static func facetTitle(_ path: String?, _ value: String?) -> String? {
+        guard let path, let value else { return value }
+        switch path {
+        case "task.length": return "T = \(value)"
+        case "method": return value
+        default: return "\(path) = \(value)"
         }
     }
 
@@ -53,9 +88,12 @@ enum TrainingPlots {
     static func lossCurves(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
         let metric = plot.y ?? "eval_loss"
         guard curveMetrics.contains(metric) else { throw RunError("loss-curves: y must be one of \(curveMetrics.joined(separator: ", ")), got '\(metric)'") }
-        let curves = try curves(metric, plot, data)
+        // The per-iteration batch loss is drawn in windows (median, min–max band) like the gradient
+        // norm; held-out values (every eval_every) as the replicates' mean and thin replicate lines.
+        let curves = metric == "loss" ? try curves(metric, plot, data).map { windowed($0, maxPoints: 300) }
+                                      : try replicateCurves(metric, plot, data)
         guard !curves.isEmpty else { return nil }
-        let names = ["eval_loss": "held-out loss", "loss": "training loss (batch)", "accuracy": "held-out accuracy"]
+        let names = ["eval_loss": "held-out loss", "loss": "training loss (batch; window median, min–max)", "accuracy": "held-out accuracy"]
         var chart = TrainingCurvesChart(curves: curves, references: metric == "accuracy" ? [] : try references("baseline_loss", label: "baseline (best constant)", plot, data),
                                         yLabel: names[metric] ?? metric, title: data.title)
         chart.logY = metric != "accuracy"
@@ -141,7 +179,7 @@ enum TrainingPlots {
                                             title: data.label(excluding: [plot.facet], group)))
             }
             guard !maps.isEmpty else { continue }
-            let title = [data.title, facet].compactMap { $0 }.joined(separator: " — ")
+            let title = [data.title, facetTitle(plot.facet, facet)].compactMap { $0 }.joined(separator: " — ")
             figures.append((facet, try Recipe.gradientFlowHeatmap(GradientFlowHeatmapChart(maps: maps, title: title))))
         }
         return figures

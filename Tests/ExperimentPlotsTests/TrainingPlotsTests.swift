@@ -63,9 +63,11 @@ import Plotting
         let plots = e.points[0].spec.plots
         // Loss curves: one panel per T, two methods each, held-out loss at 10, 20 (and 30, 40 for long).
         let loss = try #require(try TrainingPlots.lossCurves(plots[0], data))
-        #expect(loss.panels.map(\.title) == ["10", "20", "40"])
-        let lines = loss.panels[0].marks.compactMap { if case .line(let l) = $0 { return l } else { return nil } }
+        #expect(loss.panels.map(\.title) == ["T = 10", "T = 20", "T = 40"])
+        let all = loss.panels[0].marks.compactMap { if case .line(let l) = $0 { return l } else { return nil } }
+        let lines = all.filter { $0.label != nil }
         #expect(lines.map(\.label) == ["short", "long"])
+        #expect(all.count == 6)   // each method: its mean and its two replicates as thin lines
         #expect(lines[1].xs == [10, 20, 30, 40] && lines[1].ys == [0.05, 0.025, 0.5 / 30, 0.0125])
         let rules = loss.panels[0].marks.compactMap { if case .rule(let r) = $0 { return r.value } else { return nil } }
         #expect(rules == [1.0 / 6])

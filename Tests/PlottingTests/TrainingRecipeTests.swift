@@ -39,7 +39,10 @@ import Testing
         let series = [SuccessSeries(lengths: [50, 100, 200, 400], rates: [1, 1, 0.5, 0], label: "LSTM"),
                       SuccessSeries(lengths: [50, 100, 200, 400], rates: [1, 0, 0, 0], label: "gaussian")]
         let figure = Recipe.successRate(SuccessRateChart(series: series))
-        #expect(figure.panels.count == 1 && figure.panels[0].xScale == .log10)
+        #expect(figure.panels.count == 1 && figure.panels[0].xScale == .linear)
+        // Dodged by ±0.006 around the true rates so equal values stay visible.
+        let ys = figure.panels[0].marks.compactMap { if case .line(let l) = $0 { return l.ys } else { return nil } }
+        #expect(ys.count == 2 && abs(ys[0][0] - (1 - 0.006)) < 1e-12 && abs(ys[1][0] - (1 + 0.006)) < 1e-12)
         #expect(figure.panels[0].yDomain == -0.05...1.05)
         let r = RecordingRenderer()
         #expect(try figure.render(to: r).isEmpty)

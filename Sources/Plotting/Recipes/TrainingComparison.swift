@@ -13,6 +13,9 @@ public struct TrainingCurve: Sendable {
     public var label: String?
     /// Panel name (e.g. "T = 100"); nil puts everything in one panel.
     public var facet: String?
+    /// The replicates themselves, drawn as thin translucent lines in the method's colour (for runs
+    /// of different lengths, where a mean would jump when a replicate stops).
+    public var replicates: [(iterations: [Double], values: [Double])] = []
     public init(iterations: [Double], values: [Double], lower: [Double]? = nil, upper: [Double]? = nil,
                 label: String? = nil, facet: String? = nil) {
         self.iterations = iterations; self.values = values; self.lower = lower; self.upper = upper
@@ -56,7 +59,9 @@ public struct SuccessRateChart: Sendable {
     public var series: [SuccessSeries]
     public var xLabel: String = "sequence length T"
     public var yLabel: String = "success rate"
-    public var logX: Bool = true
+    public var logX: Bool = false
+    /// Vertical offset between successive methods' lines (0 draws them at their exact values).
+    public var dodge: Double = 0.012
     public var title: String?
     public init(series: [SuccessSeries], title: String? = nil) { self.series = series; self.title = title }
 }
@@ -84,8 +89,8 @@ public struct GradientFlowHeatmapChart: Sendable {
 }
 
 extension Recipe {
-    /// Curves against iteration (log y by default): one colour per method, min–max bands over
-    /// replicates, reference levels dashed gray; one panel per facet, shared axes.
+    /// Curves against iteration (log y by default): one colour per method, min–max bands or thin
+    /// replicate lines, reference levels dashed gray; one panel per facet, shared axes.
     public static func lossCurves(_ chart: TrainingCurvesChart) -> Figure {
         curvePanels(chart, xLabel: "iteration")
     }
@@ -111,6 +116,9 @@ extension Recipe {
                 if let lo = c.lower, let hi = c.upper {
                     axes.band(BandMark(xs: c.iterations, lower: lo, upper: hi, color: color, opacity: 0.16))
                 }
+                for r in c.replicates {
+                    axes.line(LineMark(xs: r.iterations, ys: r.values, color: color.withAlpha(0.4), width: 0.7))
+                }
                 var label: String? = nil
                 if let l = c.label, !named.contains(l), !(curves.count == 1 && facet != nil) { label = l; named.insert(l) }
                 axes.line(LineMark(xs: c.iterations, ys: c.values, color: color, width: 1.3, label: label))
@@ -128,7 +136,8 @@ extension Recipe {
         return RecipeSupport.grid(panels, maxColumns: 2, panelWidth: 520, panelHeight: 340, shareX: true, shareY: true, title: chart.title)
     }
 
-    /// Success rate against T (log x by default), one line with markers per method, y in [0, 1].
+    /// Success rate against T, one line with markers per method (slightly dodged), y in [0, 1], the
+    /// legend outside on the right.
     public static func successRate(_ chart: SuccessRateChart) -> Figure {
         let facets = RecipeSupport.facets(chart.series.map(\.facet))
         let labels = distinctLabels(chart.series.map(\.label))
@@ -139,10 +148,13 @@ extension Recipe {
             axes.yDomain = -0.05...1.05
             for s in chart.series where s.facet == facet {
                 let index = labels.firstIndex(of: s.label) ?? 0
-                axes.line(LineMark(xs: s.lengths, ys: s.rates, color: Palette.categorical(index), width: 1.5,
+                // Methods with equal rates (often all 0 or all 1) would hide each other: each line is
+                // moved up or down by a fixed 0.012 per position, centred on the true value.
+                let dodge = chart.dodge * (Double(index) - Double(labels.count - 1) / 2)
+                axes.line(LineMark(xs: s.lengths, ys: s.rates.map { $0 + dodge }, color: Palette.categorical(index), width: 1.5,
                                    marker: markers[index % markers.count], markerSize: 6, label: k == 0 ? s.label : nil))
             }
-            if k != 0 { axes.legend = .hidden }
+            axes.legend = k == 0 ? .outsideRight : .hidden
             panels.append(axes)
         }
         return RecipeSupport.grid(panels, maxColumns: 3, panelWidth: 480, panelHeight: 330, shareX: true, shareY: true, title: chart.title)
