@@ -64,6 +64,7 @@ let package = Package(
             dependencies: [
                 "Linalg",
                 "Initializers",
+                "Training",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -91,6 +92,7 @@ let package = Package(
                 "ExperimentPlots",
                 "Plotting",
                 "Initializers",
+                "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ComplexModule", package: "swift-numerics"),
             ]
@@ -118,10 +120,10 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Recurrent", "Linalg"]),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Experiments", "ExperimentsFixtures", "Initializers", "Linalg", "experiments-fixture-runner"]
+            dependencies: ["Experiments", "ExperimentsFixtures", "Initializers", "Linalg", "Training", "experiments-fixture-runner"]
         ),
-        .testTarget(name: "RunCLITests", dependencies: ["gradlab", "Experiments", "ExperimentPlots", "Linalg"]),
-        .testTarget(name: "ExperimentPlotsTests", dependencies: ["ExperimentPlots", "Experiments", "ExperimentsFixtures", "Plotting"]),
+        .testTarget(name: "RunCLITests", dependencies: ["gradlab", "Experiments", "ExperimentPlots", "Linalg", "Training"]),
+        .testTarget(name: "ExperimentPlotsTests", dependencies: ["ExperimentPlots", "Experiments", "ExperimentsFixtures", "Plotting", "Linalg"]),
     ],
     swiftLanguageModes: [.v6]
 )

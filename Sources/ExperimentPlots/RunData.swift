@@ -79,7 +79,9 @@ final class RunData {
     }
 
     /// `path=value` of a group's swept values except `excluded` (a legend label).
+    /// A swept `method` (a name the file gives the configuration) is the whole label when present.
     func label(excluding excluded: [String?], _ group: Group) -> String? {
+        if !excluded.contains("method"), let method = group.values["method"] { return method.description }
         let parts = group.values.filter { !excluded.contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }

@@ -15,6 +15,10 @@ public enum RunPlots {
         ("depth-time-heatmap", "log10 ‖∂L/∂h_t^ℓ‖ over step t × layer ℓ (stacked models), one panel per grid point, one figure per `facet`, shared colours"),
         ("singular-values", "histogram of the singular values of ∂h_T/∂h_t at the largest recorded lag"),
         ("lyapunov", "Lyapunov spectrum against index, coloured by `color`, one panel per `facet`"),
+        ("loss-curves", "train: `y` (eval_loss, default, or loss, accuracy) against iteration, log y, one colour per method, the task's baseline dashed, one panel per `facet`"),
+        ("success-vs-length", "train: `y` (solved, default: fraction of replicates that solved; or final_accuracy) against `x` (the swept task.length), one line per method"),
+        ("grad-norm-trace", "train: gradient norm before clipping (or `y: grad_norm_clipped`) against iteration, log y, the clip threshold dashed, one panel per `facet`"),
+        ("grad-flow-heatmap", "train: log10 ‖∂L/∂h_t‖ over (iteration, t) from training.snapshot_every, one panel per grid point, one file per `facet`"),
     ]
 
     public static var recipeNames: [String] { recipes.map(\.name) }
@@ -49,6 +53,10 @@ public enum RunPlots {
         case "depth-time-heatmap": return try depthTimeHeatmaps(plot, data)
         case "singular-values": return try singularValues(plot, data)
         case "lyapunov": return try lyapunov(plot, data).map { [(nil, $0)] } ?? []
+        case "loss-curves": return try TrainingPlots.lossCurves(plot, data).map { [(nil, $0)] } ?? []
+        case "success-vs-length": return try TrainingPlots.successRate(plot, data).map { [(nil, $0)] } ?? []
+        case "grad-norm-trace": return try TrainingPlots.gradientNormTrace(plot, data).map { [(nil, $0)] } ?? []
+        case "grad-flow-heatmap": return try TrainingPlots.gradientFlowHeatmaps(plot, data)
         default: throw RunError("plot recipe '\(plot.recipe)' cannot be drawn from run results (drawable: \(recipeNames.joined(separator: ", ")))")
         }
     }

@@ -186,7 +186,11 @@ extension ConfigNode {
     public var yamsNode: Node {
         switch self {
         case let .scalar(s):
-            return s.quoted ? .scalar(.init(s.text, Tag(.str), .doubleQuoted)) : .scalar(.init(s.text))
+            if s.quoted { return .scalar(.init(s.text, Tag(.str), .doubleQuoted)) }
+            // YAML's null (`null`, `~`): an absent optional value, e.g. a zipped `clipping.threshold`
+            // for `kind: none`.
+            if ["null", "Null", "NULL", "~"].contains(s.text) { return .scalar(.init(s.text, Tag(.null), .plain)) }
+            return .scalar(.init(s.text))
         case let .mapping(entries, _):
             return .mapping(.init(entries.map { (Node($0.key), $0.value.yamsNode) }))
         case let .sequence(items, _):

@@ -56,6 +56,16 @@ public struct Grid: Sendable {
                 throw ExperimentError(axis.keyOrigin, "zip lists must have equal lengths: '\(first.path)' has \(first.values.count) values, '\(axis.path)' has \(axis.values.count)")
             }
         }
+        if let first = zip.first {
+            var seen: [String: Int] = [:]
+            for i in first.values.indices {
+                let key = zip.map { $0.values[i].canonical }.joined(separator: "\u{1}")
+                if let earlier = seen[key] {
+                    throw ExperimentError(first.values[i].origin, "zip positions \(earlier + 1) and \(i + 1) are the same configuration (every zip list has equal values there)")
+                }
+                seen[key] = i
+            }
+        }
         let all = product + zip
         for (i, a) in all.enumerated() {
             for b in all[..<i] {
@@ -85,8 +95,10 @@ public struct Grid: Sendable {
             guard case let .sequence(values, _) = entry.value, !values.isEmpty else {
                 throw ExperimentError(entry.value.origin, "\(block) '\(entry.key)' must be a non-empty list of values, e.g. [0.5, 1.0]")
             }
+            // A zip list may repeat a value (`model.cell: [rnn, rnn, lstm]`): positions are told apart by
+            // all zip lists together, checked below.
             var seen: [String: Origin] = [:]
-            for v in values {
+            for v in values where block == "sweep" {
                 if let earlier = seen[v.canonical] {
                     throw ExperimentError(v.origin, "\(block) '\(entry.key)' lists \(v.canonical) twice (also at \(earlier))")
                 }

@@ -1,4 +1,5 @@
 import Initializers
+import Training
 
 /// The experiment schema: one Codable type per block of an experiment file. Every `init(from:)`
 /// rejects unknown keys; `validate()` checks ranges and combinations. Keys are snake_case as in the
@@ -8,11 +9,13 @@ import Initializers
 public enum Mode: String, SchemaChoice {
     case gradientFlow = "gradient-flow"
     case lyapunov
+    case train
 
     public var explanation: String {
         switch self {
         case .gradientFlow: return "‖∂L/∂h_t‖ by step, ‖∂h_T/∂h_t‖ and its singular values by lag, on one unrolled sequence"
         case .lyapunov: return "Lyapunov spectrum of the recurrent map by the QR (Benettin) method"
+        case .train: return "trains the model on a task (task:, optimizer:, schedule:, clipping:, training:); loss, gradient norms and gradient flow by iteration"
         }
     }
 }
@@ -34,12 +37,20 @@ public struct ExperimentSpec: Decodable, Sendable {
     public var measure: [Measure]
     public var diagnostics: DiagnosticsOptions
     public var plots: [PlotSpec]
+    /// `mode: train` only: the `task`, `optimizer`, `schedule`, `clipping` and `training` blocks.
+    /// In train mode `sequence` is derived from the task (length T, no other use).
+    public var train: TrainSpec?
+    /// A short name of the configuration for chart legends (`orthogonal`, `IRNN`); sweep or zip it
+    /// with the keys it stands for. Empty when absent.
+    public var method: String
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, description, mode, seed, model
         case initialization = "init"
         case sequence, loss, replicates, measure, diagnostics, plots
         case sweep, zip
+        case task, optimizer, schedule, clipping, training
+        case method
     }
 
     public init(from decoder: Decoder) throws {
@@ -47,11 +58,22 @@ public struct ExperimentSpec: Decodable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         description = try c.value(.description, or: "")
+        method = try c.value(.method, or: "")
         mode = try c.decode(Mode.self, forKey: .mode)
         seed = try c.value(.seed, or: 0)
         model = try c.decode(ModelSpec.self, forKey: .model)
         initialization = try c.value(.initialization, or: InitSection())
-        sequence = try c.decode(SequenceSpec.self, forKey: .sequence)
+        if mode == .train {
+            let spec = try TrainBlocks.decode(c)
+            train = spec
+            try TrainBlocks.rejectDiagnosticsKeys(c)
+            let task = try TrainBlocks.task(spec)
+            sequence = SequenceSpec(length: task.nominalLength)
+            if !model.inputGiven { model.input = task.inputSize }
+        } else {
+            try TrainBlocks.rejectTrainKeys(c, mode: mode)
+            sequence = try c.decode(SequenceSpec.self, forKey: .sequence)
+        }
         loss = try c.value(.loss, or: LossSpec())
         replicates = try c.value(.replicates, or: 1)
         measure = try c.value(.measure, or: Measure.defaults(for: mode))
@@ -68,6 +90,7 @@ public struct ExperimentSpec: Decodable, Sendable {
         try initialization.validate()
         try sequence.validate()
         try diagnostics.validate(length: sequence.length)
+        if let train { try TrainBlocks.validate(train, model: model) }
         for (i, m) in measure.enumerated() {
             try require(m.modes.contains(mode), "'\(m.rawValue)' is not measured in mode \(mode.rawValue) (it needs \(m.modes.map(\.rawValue).joined(separator: " or ")))", at: ["measure", String(i)])
         }
@@ -119,6 +142,8 @@ public struct ModelSpec: Decodable, Sendable {
     public var layers: Int
     /// Whether every layer also reads the sequence backwards (outputs [forward; backward]).
     public var bidirectional: Bool
+    /// Whether the file set `input` (in train mode an absent `input` is the task's input size).
+    public internal(set) var inputGiven: Bool
 
     enum CodingKeys: String, CodingKey, CaseIterable { case cell, activation, hidden, input, bias, layers, bidirectional }
 
@@ -129,6 +154,7 @@ public struct ModelSpec: Decodable, Sendable {
         activation = try c.value(.activation, or: .tanh)
         hidden = try c.decode(Int.self, forKey: .hidden)
         input = try c.value(.input, or: 1)
+        inputGiven = c.contains(.input)
         bias = try c.value(.bias, or: true)
         layers = try c.value(.layers, or: 1)
         bidirectional = try c.value(.bidirectional, or: false)
@@ -198,6 +224,10 @@ public struct SequenceSpec: Decodable, Sendable {
     public var h0: InitialState
 
     enum CodingKeys: String, CodingKey, CaseIterable { case length, input, h0 }
+
+    /// A sequence of `length` steps with the default input and initial state (train mode, where
+    /// the task generates the inputs).
+    public init(length: Int) { self.length = length; input = InputSpec(); h0 = .zeros }
 
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)

@@ -30,6 +30,7 @@ public enum Measure: String, SchemaChoice {
         switch mode {
         case .gradientFlow: return [.gradNorm, .jacobianNorm]
         case .lyapunov: return [.lyapunov]
+        case .train: return []
         }
     }
 }
@@ -147,7 +148,10 @@ public struct PlotSpec: Decodable, Sendable {
     /// Data columns a plot may name besides swept paths.
     public static let dataColumns = ["lag", "step", "index", "value", "replicate", "metric",
                                      "spectral_radius", "sigma_max", "slope_log10_per_step", "label",
-                                     "horizon", "lambda_max"]
+                                     "horizon", "lambda_max",
+                                     // mode train: series and runs columns
+                                     "iteration", "loss", "eval_loss", "accuracy", "grad_norm", "grad_norm_clipped",
+                                     "solved", "final_accuracy", "final_eval_loss", "final_loss", "sequence_length"]
 
     enum CodingKeys: String, CodingKey, CaseIterable { case recipe, color, x, y, facet }
 

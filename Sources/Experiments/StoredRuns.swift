@@ -51,6 +51,17 @@ extension ResultStore {
         }
     }
 
+    /// A numeric `runs` column (a summary metric) by run id; empty when no run has the column.
+    public func summaryColumn(_ name: String) throws -> [String: Double] {
+        let columns = try table("SELECT name FROM pragma_table_info('runs')").rows.compactMap { String.fromDatabaseValue($0[0]) }
+        guard columns.contains(name) else { return [:] }
+        var out: [String: Double] = [:]
+        for row in try table("SELECT run_id, \(quoted(name)) FROM runs").rows {
+            if let id = String.fromDatabaseValue(row[0]), let v = Double.fromDatabaseValue(row[1]) { out[id] = v }
+        }
+        return out
+    }
+
     /// The metrics present in `series`.
     public func metrics() throws -> [String] {
         try table("SELECT DISTINCT metric FROM series ORDER BY metric").rows.compactMap { String.fromDatabaseValue($0[0]) }

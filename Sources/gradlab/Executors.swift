@@ -6,6 +6,7 @@ enum StandardExecutors {
     static var registry: ExecutorRegistry {
         var registry = ExecutorRegistry()
         DiagnosticsExecutors.register(into: &registry)
+        TrainExecutors.register(into: &registry)
         return registry
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExperimentPlots
 import Experiments
+import Training
 import Initializers
 
 struct List: ParsableCommand {
@@ -45,6 +46,23 @@ struct List: ParsableCommand {
                 ("all", "every lag 0…T"),
                 ("log", "diagnostics.log_lags lags spaced evenly in log k, including 0 and T"),
                 ("N", "every N-th lag, and T"),
+            ]),
+            ("tasks (mode train, task.name:)", TaskCatalog.names.map { ($0, "docs/tasks.md") }
+                + TaskCatalog.aliases.sorted { $0.key < $1.key }.map { ($0.key, "alias of \($0.value)") }),
+            ("optimizers (optimizer.kind:)", [
+                ("sgd", "torch.optim.SGD: lr (1e-3), momentum, dampening, nesterov, weight_decay"),
+                ("rmsprop", "torch.optim.RMSprop: lr (1e-2), alpha, eps, momentum, centered, weight_decay"),
+                ("adam", "torch.optim.Adam (default): lr (1e-3), betas, eps, amsgrad, weight_decay"),
+            ]),
+            ("schedules (schedule.kind:)", [
+                ("constant", "lr throughout (default)"), ("step", "lr·gamma^⌊s/every⌋ (StepLR)"),
+                ("cosine", "CosineAnnealingLR over period, down to minimum"),
+            ]),
+            ("clipping (clipping.kind:)", [
+                ("none", "no clipping (default)"),
+                ("global-norm", "torch clip_grad_norm_: all gradients as one vector, norm ≤ threshold"),
+                ("per-tensor-norm", "each tensor's norm ≤ threshold"),
+                ("value", "torch clip_grad_value_: entries clamped to [−threshold, threshold]"),
             ]),
             ("plot recipes (plots: - recipe:)", RunPlots.recipes.map { ($0.name, $0.explanation) }),
         ]

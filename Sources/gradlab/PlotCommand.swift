@@ -35,7 +35,7 @@ enum PlotFormatOption: String, ExpressibleByArgument, CaseIterable {
 struct PlotDemo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Render every chart recipe from synthetic data (norm-vs-lag, phase-heatmap, eigenvalues, singular-values, lyapunov, training)."
+        abstract: "Render every chart recipe from synthetic data (norm-vs-lag, phase-heatmap, eigenvalues, singular-values, lyapunov, training, loss-curves, success-vs-length, grad-norm-trace, grad-flow-heatmap)."
     )
 
     @Option(name: .long, help: "Directory to write the charts into (created if missing).")

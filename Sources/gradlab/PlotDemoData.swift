@@ -153,6 +153,10 @@ enum PlotDemoData {
             case .singularValues: return (recipe, Recipe.singularValues(try singularValues()))
             case .lyapunov: return (recipe, Recipe.lyapunov(lyapunov()))
             case .training: return (recipe, Recipe.training(training()))
+            case .lossCurves: return (recipe, Recipe.lossCurves(lossCurves()))
+            case .successRate: return (recipe, Recipe.successRate(successRate()))
+            case .gradientNormTrace: return (recipe, Recipe.gradientNormTrace(gradientNormTrace()))
+            case .gradientFlowHeatmap: return (recipe, try Recipe.gradientFlowHeatmap(gradientFlowHeatmap()))
             }
         }
     }

@@ -101,7 +101,7 @@ struct Run: AsyncParsableCommand {
         let workers = min(jobs, max(pendingRuns.count, 1))
         print("run directory \(outDirectory.relativePath): \(planned.count - pendingRuns.count) stored, \(pendingRuns.count) to run on \(workers) job\(workers == 1 ? "" : "s") × \(blasThreads) BLAS thread\(blasThreads == 1 ? "" : "s")")
         if let estimate = Runner.estimatedSeconds(pendingRuns, registry: registry, jobs: jobs) {
-            print("estimated time ≈ \(ProgressReporter.clock(estimate)) (flop count at 2 GFLOP/s per job; progress shows the measured rate)")
+            print("estimated time ≈ \(ProgressReporter.clock(estimate)) (flop count per job; for mode train the whole iteration budget, an upper bound when runs stop once solved; progress shows the measured rate)")
         }
         if dryRun {
             for c in pendingRuns where c.replicate == 0 {

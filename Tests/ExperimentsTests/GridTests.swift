@@ -82,6 +82,16 @@ zip:
         guard case .file(_, 11, _) = error.origin else { Issue.record("not on line 11: \(error)"); return }
     }
 
+    @Test func zipListsMayRepeatAValueButNotAPosition() throws {
+        let ok = baseYAML + "\nzip:\n  model.activation: [tanh, tanh, relu]\n  model.hidden: [3, 5, 3]\n"
+        let e = try Experiment(text: ok, source: "exp.yaml")
+        #expect(e.points.map { "\($0.spec.model.activation.rawValue) \($0.spec.model.hidden)" } == ["tanh 3", "tanh 5", "relu 3"])
+        let same = baseYAML + "\nzip:\n  model.activation: [tanh, relu, tanh]\n  model.hidden: [3, 5, 3]\n"
+        let error = try #require(loadError(same))
+        #expect(error.message == "zip positions 1 and 3 are the same configuration (every zip list has equal values there)")
+        #expect(error.origin == .file(path: "exp.yaml", line: 12, column: 34))   // the third value of the first zip list
+    }
+
     @Test func shardsPartitionTheGrid() throws {
         let e = try Experiment(text: sweepYAML, source: "exp.yaml")
         let shards = (1...5).map { e.configurations(shard: Shard("\($0)/5")).map(\.runID) }

@@ -85,7 +85,7 @@ func loadError(_ text: String, overrides: [String] = [], recipes: [String]? = ni
 
     @Test func misspeltChoiceSuggestsTheClosest() throws {
         let error = try #require(loadError(edited("mode: gradient-flow", "mode: gradient_flow")))
-        #expect(error.description == "exp.yaml:2:7: 'gradient_flow' is not a valid mode: expected one of gradient-flow, lyapunov; did you mean 'gradient-flow'?")
+        #expect(error.description == "exp.yaml:2:7: 'gradient_flow' is not a valid mode: expected one of gradient-flow, lyapunov, train; did you mean 'gradient-flow'?")
     }
 
     @Test func wrongTypeNamesPathAndValue() throws {

@@ -8,6 +8,10 @@ public enum Recipe: String, CaseIterable, Sendable {
     case singularValues = "singular-values"
     case lyapunov
     case training
+    case lossCurves = "loss-curves"
+    case successRate = "success-vs-length"
+    case gradientNormTrace = "grad-norm-trace"
+    case gradientFlowHeatmap = "grad-flow-heatmap"
 }
 
 /// A curve to overlay (e.g. a theory density).

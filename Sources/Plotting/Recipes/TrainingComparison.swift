@@ -1,0 +1,191 @@
+/// Charts comparing training methods (clipping kinds, initialisations, cells) across runs:
+/// loss curves with the task's baseline, success rate against sequence length, gradient-norm traces
+/// with the clip threshold, and the gradient-flow heatmap over (iteration, t).
+
+/// One method's curve against iteration (loss or gradient norm): the mean over replicates, with an
+/// optional min–max band; categorical colour by position among the curves of its panel.
+public struct TrainingCurve: Sendable {
+    public var iterations: [Double]
+    public var values: [Double]
+    public var lower: [Double]?
+    public var upper: [Double]?
+    /// The method, for the legend (e.g. "global-norm", "orthogonal").
+    public var label: String?
+    /// Panel name (e.g. "T = 100"); nil puts everything in one panel.
+    public var facet: String?
+    /// The replicates themselves, drawn as thin translucent lines in the method's colour (for runs
+    /// of different lengths, where a mean would jump when a replicate stops).
+    public var replicates: [(iterations: [Double], values: [Double])] = []
+    public init(iterations: [Double], values: [Double], lower: [Double]? = nil, upper: [Double]? = nil,
+                label: String? = nil, facet: String? = nil) {
+        self.iterations = iterations; self.values = values; self.lower = lower; self.upper = upper
+        self.label = label; self.facet = facet
+    }
+}
+
+/// A horizontal reference line in one panel (nil facet: every panel).
+public struct ReferenceLevel: Sendable {
+    public var value: Double
+    public var label: String
+    public var facet: String?
+    public init(value: Double, label: String, facet: String? = nil) { self.value = value; self.label = label; self.facet = facet }
+}
+
+/// Inputs of `Recipe.lossCurves` and `Recipe.gradientNormTrace`.
+public struct TrainingCurvesChart: Sendable {
+    public var curves: [TrainingCurve]
+    /// Dashed gray rules: the task's baseline loss, or clip thresholds.
+    public var references: [ReferenceLevel] = []
+    public var yLabel: String
+    public var logY: Bool = true
+    public var title: String?
+    public init(curves: [TrainingCurve], references: [ReferenceLevel] = [], yLabel: String, title: String? = nil) {
+        self.curves = curves; self.references = references; self.yLabel = yLabel; self.title = title
+    }
+}
+
+/// One method's success rate (0…1) against sequence length T.
+public struct SuccessSeries: Sendable {
+    public var lengths: [Double]
+    public var rates: [Double]
+    public var label: String?
+    public var facet: String?
+    public init(lengths: [Double], rates: [Double], label: String? = nil, facet: String? = nil) {
+        self.lengths = lengths; self.rates = rates; self.label = label; self.facet = facet
+    }
+}
+
+public struct SuccessRateChart: Sendable {
+    public var series: [SuccessSeries]
+    public var xLabel: String = "sequence length T"
+    public var yLabel: String = "success rate"
+    public var logX: Bool = false
+    /// Vertical offset between successive methods' lines (0 draws them at their exact values).
+    public var dodge: Double = 0.012
+    public var title: String?
+    public init(series: [SuccessSeries], title: String? = nil) { self.series = series; self.title = title }
+}
+
+/// log10 ‖∂L/∂h_t‖ over training: `log10Norm[j * iterations.count + i]` at (iterations[i], steps[j]);
+/// NaN for missing cells. One panel per map (e.g. per method).
+public struct GradientFlowMap: Sendable {
+    public var iterations: [Double]
+    public var steps: [Double]
+    public var log10Norm: [Double]
+    public var title: String?
+    public init(iterations: [Double], steps: [Double], log10Norm: [Double], title: String? = nil) {
+        self.iterations = iterations; self.steps = steps; self.log10Norm = log10Norm; self.title = title
+    }
+}
+
+public struct GradientFlowHeatmapChart: Sendable {
+    public var maps: [GradientFlowMap]
+    public var colorLabel: String = "log_{10} ‖∂L / ∂h_{t}‖"
+    /// Colours span [max − range, max] over all maps (deeper values saturate), so a vanishing
+    /// gradient's 10^−40 does not wash out the informative top decades.
+    public var colorRange: Double = 12
+    public var title: String?
+    public init(maps: [GradientFlowMap], title: String? = nil) { self.maps = maps; self.title = title }
+}
+
+extension Recipe {
+    /// Curves against iteration (log y by default): one colour per method, min–max bands or thin
+    /// replicate lines, reference levels dashed gray; one panel per facet, shared axes.
+    public static func lossCurves(_ chart: TrainingCurvesChart) -> Figure {
+        curvePanels(chart, xLabel: "iteration")
+    }
+
+    /// The gradient norm before clipping against iteration (log y), the clip thresholds as dashed
+    /// rules: clipping keeps the *update* below the rule while the measured norm may spike above it.
+    public static func gradientNormTrace(_ chart: TrainingCurvesChart) -> Figure {
+        curvePanels(chart, xLabel: "iteration")
+    }
+
+    static func curvePanels(_ chart: TrainingCurvesChart, xLabel: String) -> Figure {
+        let facets = RecipeSupport.facets(chart.curves.map(\.facet))
+        let labels = distinctLabels(chart.curves.map(\.label))
+        // A method or reference is named in the legend of the first panel that draws it; a panel whose
+        // only curve is named by the panel title needs no legend for it.
+        var named: Set<String> = []
+        var panels: [Axes] = []
+        for facet in facets {
+            var axes = Axes(title: facet, xLabel: xLabel, yLabel: chart.yLabel, yScale: chart.logY ? .log10 : .linear)
+            let curves = chart.curves.filter { $0.facet == facet }
+            for c in curves {
+                let color = Palette.categorical(labels.firstIndex(of: c.label) ?? 0)
+                if let lo = c.lower, let hi = c.upper {
+                    axes.band(BandMark(xs: c.iterations, lower: lo, upper: hi, color: color, opacity: 0.16))
+                }
+                for r in c.replicates {
+                    axes.line(LineMark(xs: r.iterations, ys: r.values, color: color.withAlpha(0.4), width: 0.7))
+                }
+                var label: String? = nil
+                if let l = c.label, !named.contains(l), !(curves.count == 1 && facet != nil) { label = l; named.insert(l) }
+                axes.line(LineMark(xs: c.iterations, ys: c.values, color: color, width: 1.3, label: label))
+            }
+            for r in chart.references where r.facet == nil || r.facet == facet {
+                let label = named.contains(r.label) ? nil : r.label
+                named.insert(r.label)
+                axes.rule(RuleMark(.horizontal, at: r.value, color: .gray(0.2), width: 1.1, dash: Dash.dashed, label: label))
+            }
+            if !axes.marks.contains(where: { mark in
+                switch mark { case .line(let l): return l.label != nil; case .rule(let r): return r.label != nil; default: return false }
+            }) { axes.legend = .hidden }
+            panels.append(axes)
+        }
+        return RecipeSupport.grid(panels, maxColumns: 2, panelWidth: 520, panelHeight: 340, shareX: true, shareY: true, title: chart.title)
+    }
+
+    /// Success rate against T, one line with markers per method (slightly dodged), y in [0, 1], the
+    /// legend outside on the right.
+    public static func successRate(_ chart: SuccessRateChart) -> Figure {
+        let facets = RecipeSupport.facets(chart.series.map(\.facet))
+        let labels = distinctLabels(chart.series.map(\.label))
+        let markers: [MarkerShape] = [.circle, .square, .triangle, .diamond, .cross]
+        var panels: [Axes] = []
+        for (k, facet) in facets.enumerated() {
+            var axes = Axes(title: facet, xLabel: chart.xLabel, yLabel: chart.yLabel, xScale: chart.logX ? .log10 : .linear)
+            axes.yDomain = -0.05...1.05
+            for s in chart.series where s.facet == facet {
+                let index = labels.firstIndex(of: s.label) ?? 0
+                // Methods with equal rates (often all 0 or all 1) would hide each other: each line is
+                // moved up or down by a fixed 0.012 per position, centred on the true value.
+                let dodge = chart.dodge * (Double(index) - Double(labels.count - 1) / 2)
+                axes.line(LineMark(xs: s.lengths, ys: s.rates.map { $0 + dodge }, color: Palette.categorical(index), width: 1.5,
+                                   marker: markers[index % markers.count], markerSize: 6, label: k == 0 ? s.label : nil))
+            }
+            axes.legend = k == 0 ? .outsideRight : .hidden
+            panels.append(axes)
+        }
+        return RecipeSupport.grid(panels, maxColumns: 3, panelWidth: 480, panelHeight: 330, shareX: true, shareY: true, title: chart.title)
+    }
+
+    /// log10 ‖∂L/∂h_t‖ over (iteration, t) on viridis (bright = large gradient reaching step t), one
+    /// panel per map with a shared colour scale; a gradient that vanishes shows as a dark band at
+    /// small t, one that explodes as a bright spot.
+    public static func gradientFlowHeatmap(_ chart: GradientFlowHeatmapChart) throws -> Figure {
+        for m in chart.maps where m.log10Norm.count != m.iterations.count * m.steps.count {
+            throw PlotError.invalidInput("grad-flow-heatmap: a map has \(m.log10Norm.count) values but iterations × steps is \(m.iterations.count) × \(m.steps.count).")
+        }
+        let finite = chart.maps.flatMap(\.log10Norm).filter(\.isFinite)
+        let hi = finite.max() ?? 0
+        let lo = max(finite.min() ?? hi - 1, hi - chart.colorRange)
+        let scale = ColorScale(colormap: .viridis, norm: .linear(lo: lo, hi: hi > lo ? hi : lo + 1), label: chart.colorLabel)
+        let panels = chart.maps.map { m -> Axes in
+            var axes = Axes(title: m.title, xLabel: "iteration", yLabel: "step t")
+            axes.colorScale = scale
+            axes.add(.heatmap(HeatmapMark(xs: m.iterations, ys: m.steps, values: m.log10Norm.map { max($0, lo) })))
+            axes.legend = .hidden
+            axes.grid = false
+            return axes
+        }
+        return RecipeSupport.grid(panels, maxColumns: 4, panelWidth: 420, panelHeight: 320, shareX: false, shareY: false, title: chart.title)
+    }
+
+    /// Distinct labels in order of first appearance (one colour each across panels).
+    static func distinctLabels(_ labels: [String?]) -> [String?] {
+        var seen: [String?] = []
+        for l in labels where !seen.contains(where: { $0 == l }) { seen.append(l) }
+        return seen
+    }
+}
