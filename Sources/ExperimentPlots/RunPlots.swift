@@ -13,7 +13,7 @@ public enum RunPlots {
         ("norm-vs-lag", "log10 ‖∂h_T/∂h_t‖ against lag, one line per grid point coloured by `color`, replicates as a band, theory (ρ^k, Pascanu bound) dashed/dotted"),
         ("phase-heatmap", "log10 ‖∂h_T/∂h_t‖ over `x` (swept) × `y` (lag or swept), blue vanishing, red exploding, the norm = 1 boundary drawn"),
         ("depth-time-heatmap", "log10 ‖∂L/∂h_t^ℓ‖ over step t × layer ℓ (stacked models), one panel per grid point, one figure per `facet`, shared colours"),
-        ("singular-values", "histogram of the singular values of ∂h_T/∂h_t at the largest recorded lag"),
+        ("singular-values", "histogram of log10 singular values of ∂h_T/∂h_t at the largest recorded lag, pooled over a facet's runs"),
         ("lyapunov", "Lyapunov spectrum against index, coloured by `color`, one panel per `facet`"),
         ("loss-curves", "train: `y` (eval_loss, default, or loss, accuracy) against iteration, log y, one colour per method, the task's baseline dashed, one panel per `facet`"),
         ("success-vs-length", "train: `y` (solved, default: fraction of replicates that solved; or final_accuracy) against `x` (the swept task.length), one line per method"),
@@ -131,9 +131,15 @@ public enum RunPlots {
             let runs = data.groups.filter { data.text(plot.facet, $0) == facet }.flatMap(\.runs)
             let points = runs.flatMap { byRun[$0.runID] ?? [] }
             guard let lag = points.map(\.step).max() else { continue }
-            let values = points.filter { $0.step == lag }.map(\.value)
+            // log10 σ: the singular values of a long product span many decades (pooled over the facet's runs).
+            let values = points.filter { $0.step == lag && $0.value > 0 }.map { log10($0.value) }
+            guard let lo = values.min(), let hi = values.max() else { continue }
             let title = [data.title, facet, "lag \(lag)"].compactMap { $0 }.joined(separator: " — ")
-            figures.append((facet, Recipe.singularValues(SingularValuesChart(values: values, title: title))))
+            var chart = SingularValuesChart(values: values, title: title)
+            chart.xLabel = "log_{10} σ_{i} of ∂h_{T}/∂h_{T−\(lag)}"
+            let pad = max((hi - lo) * 0.05, 0.25)
+            chart.range = (lo - pad)...(hi + pad)
+            figures.append((facet, Recipe.singularValues(chart)))
         }
         return figures
     }
