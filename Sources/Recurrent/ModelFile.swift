@@ -10,14 +10,20 @@ extension RecurrentModel {
     /// `nn.RNN/LSTM/GRU(num_layers:, bidirectional:)` state dict). The cell and activation come from the arguments or from the file's metadata keys `cell`
     /// and `activation` (safetensors); a conflict, or neither, is an error saying which.
     /// `leakySlope` is used for `leaky-relu` (metadata key `alpha` when present).
+    ///
+    /// A whole model's state dict (`rnn.weight_ih_l0`, `fc.weight`, `embedding.weight`, …) loads with
+    /// `prefix: "rnn."` (only tensors starting with it are read, with the prefix removed) and
+    /// `head: "fc"` (`fc.weight` and `fc.bias` become `head.weight` and `head.bias`); without them such
+    /// a file gets an error that suggests the prefix.
     public static func load(_ path: String, cell: String? = nil, activation: String? = nil,
-                            leakySlope: Double? = nil) throws -> RecurrentModel {
+                            leakySlope: Double? = nil, prefix: String? = nil, head: String? = nil) throws -> RecurrentModel {
         let archive = try TensorArchive.load(path)
-        try archive.checkFinite(file: path)
         let kind = try resolveCell(path: path, metadata: archive.metadata, cell: cell, activation: activation, leakySlope: leakySlope)
+        let selected = try selectTensors(archive.names, path: path, prefix: prefix, head: head)
         var pairs: [(String, Matrix)] = []
-        for name in archive.names {
-            let t = archive[name]!
+        for (name, original) in selected {
+            let t = archive[original]!
+            try t.checkFinite(name: original, file: path)
             let m: Matrix
             switch t.rank {
             case 1: m = try Matrix(rows: t.shape[0], cols: 1, elements: t.values)
@@ -34,6 +40,32 @@ extension RecurrentModel {
         } catch let e as RecurrentError {
             throw RecurrentError("\(path): \(e.message)")
         }
+    }
+
+    /// (model name, file name) of the tensors a model reads, after `prefix` and `head` (see `load`).
+    static func selectTensors(_ names: [String], path: String, prefix: String?, head: String?) throws -> [(String, String)] {
+        var selected: [(String, String)] = []
+        for name in names {
+            if let head, name == head + ".weight" || name == head + ".bias" {
+                selected.append(("head." + name.dropFirst(head.count + 1), name))
+            } else if let prefix {
+                if name.hasPrefix(prefix) { selected.append((String(name.dropFirst(prefix.count)), name)) }
+            } else {
+                selected.append((name, name))
+            }
+        }
+        if let prefix, !selected.contains(where: { $0.1.hasPrefix(prefix) }) {
+            throw RecurrentError("\(path): no tensor name starts with '\(prefix)' (the file has: \(names.prefix(8).joined(separator: ", "))\(names.count > 8 ? ", …" : ""))")
+        }
+        if prefix == nil, let whole = names.first(where: { $0.hasSuffix(".weight_hh_l0") }) {
+            let p = String(whole.dropLast("weight_hh_l0".count))
+            // A linear read-out candidate: another module with both .weight and .bias (an Embedding has no bias).
+            let readOut = names.filter { !$0.hasPrefix(p) && $0.hasSuffix(".bias") }.map { String($0.dropLast(".bias".count)) }
+                .filter { names.contains($0 + ".weight") }.sorted().first
+            let hint = readOut.map { " (and --head \($0) if '\($0)' is the linear read-out)" } ?? ""
+            throw RecurrentError("\(path): this looks like a whole model's state dict ('\(whole)'): pass --prefix \(p)\(hint)")
+        }
+        return selected
     }
 
     static func resolveCell(path: String, metadata: [String: String], cell: String?, activation: String?,

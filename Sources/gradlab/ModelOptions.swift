@@ -21,6 +21,10 @@ struct ModelOptions: ParsableArguments {
     var activation: ActivationOption?
     @Option(help: "Slope α of leaky-relu for negative inputs.")
     var alpha: Double?
+    @Option(help: "Read only the tensors whose names start with this, without it (a whole model's state dict, e.g. 'rnn.').")
+    var prefix: String?
+    @Option(help: "The module whose .weight and .bias are the linear read-out (e.g. 'fc' for fc.weight, fc.bias).")
+    var head: String?
 
     func validate() throws {
         if let a = alpha, !a.isFinite { throw ValidationError("--alpha must be a finite number.") }
@@ -28,7 +32,8 @@ struct ModelOptions: ParsableArguments {
 
     /// The model, with cell and activation from the flags or the file's metadata (a conflict is an error).
     func load() throws -> RecurrentModel {
-        try RecurrentModel.load(model, cell: cell?.rawValue, activation: activation?.rawValue, leakySlope: alpha)
+        try RecurrentModel.load(model, cell: cell?.rawValue, activation: activation?.rawValue, leakySlope: alpha,
+                                prefix: prefix, head: head)
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import ArgumentParser
 import Linalg
 import Recurrent
+import TensorIO
 @testable import gradlab
 
 /// `gradlab diagnose` end to end on model files written to a temporary directory.
@@ -67,5 +68,40 @@ struct DiagnoseCommandTests {
         #expect(throws: ExitCode.self) { try cmd.run() }
         #expect(throws: (any Error).self) { try GradLab.parseAsRoot(["diagnose", "--model", missing, "--lags", "sometimes"]) }
         #expect(throws: (any Error).self) { try GradLab.parseAsRoot(["diagnose", "--model", missing, "--steps", "0"]) }
+    }
+}
+
+/// A whole model's state dict (embedding, rnn.*, fc.*) loads with --prefix and --head.
+@Suite("whole-model state dicts")
+struct WholeModelStateDictTests {
+    @Test func prefixAndHeadSelectTheRecurrentPart() throws {
+        let dir = try InitCLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var rng = RandomStream(seed: 3)
+        let path = dir.appendingPathComponent("whole.safetensors").path
+        let tensors: [(String, Tensor)] = [
+            ("embedding.weight", Tensor(rng.normalMatrix(rows: 10, cols: 2))),
+            ("rnn.weight_ih_l0", Tensor(rng.normalMatrix(rows: 4, cols: 2))),
+            ("rnn.weight_hh_l0", Tensor(Matrix.identity(4, scale: 0.5))),
+            ("rnn.bias_ih_l0", Tensor(rng.normals(4))),
+            ("fc.weight", Tensor(rng.normalMatrix(rows: 3, cols: 4))),
+            ("fc.bias", Tensor(rng.normals(3))),
+        ]
+        try TensorArchive(tensors, metadata: ["cell": "rnn", "activation": "linear"]).save(path)
+        do {
+            _ = try RecurrentModel.load(path)
+            Issue.record("a whole-model state dict loaded without --prefix")
+        } catch let e as RecurrentError {
+            #expect(e.message.contains("--prefix rnn.") && e.message.contains("--head fc"))
+        }
+        let m = try RecurrentModel.load(path, prefix: "rnn.", head: "fc")
+        #expect(m.parameters.names == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "head.weight", "head.bias"])
+        #expect(m.headSize == 3)
+        let cmd = try #require(try GradLab.parseAsRoot(["diagnose", "--model", path, "--prefix", "rnn.", "--head", "fc",
+                                                        "--steps", "20", "--h0", "zeros", "--lags", "10", "--format", "json"]) as? DiagnoseCommand)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(try cmd.output().utf8)) as? [String: Any])
+        let norms = try #require(json["jacobian_norm_log10"] as? [[Double]])
+        #expect(norms.allSatisfy { abs($0[1] - $0[0] * log10(0.5)) < 1e-12 })
+        #expect(throws: RecurrentError.self) { try RecurrentModel.load(path, prefix: "lstm.") }
     }
 }
