@@ -12,17 +12,23 @@
 /// Tiny and subnormal a return a (a·s underflows or is far below half an ulp of a). NaN propagates.
 /// Maximum error ≤ 2 ulp against libm (measured in `VectorTanhTests`).
 public func vectorTanh(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, count: Int) {
+    mapLanes(x, into: y, count: count, tanhLanes)
+}
+
+/// y[k] = f(x[k]) four lanes at a time; the tail is padded with zeros. y may equal x.
+@inline(__always)
+func mapLanes(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, count: Int,
+              _ f: (SIMD4<Double>) -> SIMD4<Double>) {
     var k = 0
     while k + 4 <= count {
-        let v = SIMD4<Double>(x[k], x[k + 1], x[k + 2], x[k + 3])
-        let t = tanhLanes(v)
+        let t = f(SIMD4<Double>(x[k], x[k + 1], x[k + 2], x[k + 3]))
         y[k] = t[0]; y[k + 1] = t[1]; y[k + 2] = t[2]; y[k + 3] = t[3]
         k += 4
     }
     if k < count {
         var v = SIMD4<Double>(repeating: 0)
         for i in 0..<(count - k) { v[i] = x[k + i] }
-        let t = tanhLanes(v)
+        let t = f(v)
         for i in 0..<(count - k) { y[k + i] = t[i] }
     }
 }
@@ -55,12 +61,14 @@ func tanhLanes(_ x: SIMD4<Double>) -> SIMD4<Double> {
 }
 
 /// e^y for lanes with k = round(y/ln 2) in [−1022, 1023] (|y| ≤ ~708); error ≲ 1 ulp.
+/// (`expLanesDown` extends the range down to the subnormals.)
 ///
 /// Cody–Waite reduction y = k·ln 2 + r, |r| ≤ ln 2 / 2 (ln 2 split so k·ln2Hi is exact), e^r by its
 /// Taylor polynomial of degree 13 (truncation < 10⁻¹⁷ relative), and 2^k built from exponent bits:
-/// adding 1.5·2^52 rounds y/ln 2 to an integer k held in the low mantissa bits.
+/// adding 1.5·2^52 rounds y/ln 2 to an integer k held in the low mantissa bits. `exponentOffset`
+/// (added to k in the exponent bits) lets `expLanesDown` return e^y·2^offset for very negative y.
 @inline(__always)
-func expLanes(_ y: SIMD4<Double>) -> SIMD4<Double> {
+func expLanes(_ y: SIMD4<Double>, exponentOffset: SIMD4<UInt64> = .zero) -> SIMD4<Double> {
     let shifter = SIMD4<Double>(repeating: 0x1.8p52)
     let kShifted = y * 1.4426950408889634074 + shifter
     let k = kShifted - shifter
@@ -80,6 +88,6 @@ func expLanes(_ y: SIMD4<Double>) -> SIMD4<Double> {
     p = p * r + 1
     p = p * r + 1
     let kBits = unsafeBitCast(kShifted, to: SIMD4<UInt64>.self)
-    let scale = unsafeBitCast((kBits &+ 1023) &<< 52, to: SIMD4<Double>.self)
+    let scale = unsafeBitCast((kBits &+ 1023 &+ exponentOffset) &<< 52, to: SIMD4<Double>.self)
     return p * scale
 }
