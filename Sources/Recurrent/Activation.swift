@@ -58,14 +58,10 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// h[k] = φ(z[k]) for k < count (h may equal z). tanh and sigmoid are vectorised (`vectorTanh`,
-    /// `vectorLogistic`, ≤ 2 ulp); the others apply `value(_:)` element by element.
+    /// h[k] = φ(z[k]) for k < count (h may equal z). tanh is vectorised (`vectorTanh`, ≤ 2 ulp from
+    /// libm); the other activations apply `value(_:)` element by element.
     public func apply(_ z: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>, count: Int) {
-        switch self {
-        case .tanh: return vectorTanh(z, into: h, count: count)
-        case .sigmoid: return vectorLogistic(z, into: h, count: count)
-        default: break
-        }
+        if case .tanh = self { return vectorTanh(z, into: h, count: count) }
         for k in 0..<count { h[k] = value(z[k]) }
     }
 

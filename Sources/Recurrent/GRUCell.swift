@@ -29,17 +29,12 @@ public struct GRUCell: RecurrentCell {
         for b in 0..<batch {
             let x = zx + b * 3 * h, y = zh + b * 3 * h, q = cache + b * 4 * h
             let prev = previous + b * h, out = next + b * h
-            // r, z by σ in place in the cache, then n = tanh(x_n + r ⊙ hn) in place.
-            for j in 0..<(2 * h) { q[j] = x[j] + y[j] }
-            vectorLogistic(q, into: q, count: 2 * h)
             for j in 0..<h {
+                let r = logistic(x[j] + y[j])
+                let z = logistic(x[h + j] + y[h + j])
                 let hn = y[2 * h + j]
-                q[3 * h + j] = hn
-                q[2 * h + j] = x[2 * h + j] + q[j] * hn
-            }
-            vectorTanh(q + 2 * h, into: q + 2 * h, count: h)
-            for j in 0..<h {
-                let z = q[h + j], n = q[2 * h + j]
+                let n = tanh(x[2 * h + j] + r * hn)
+                q[j] = r; q[h + j] = z; q[2 * h + j] = n; q[3 * h + j] = hn
                 out[j] = (1 - z) * n + z * prev[j]
             }
         }

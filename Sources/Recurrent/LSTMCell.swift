@@ -31,17 +31,17 @@ public struct LSTMCell: RecurrentCell {
         for b in 0..<batch {
             let x = zx + b * 4 * h, y = zh + b * 4 * h, q = cache + b * 5 * h
             let prev = previous + b * 2 * h, out = next + b * 2 * h
-            // Pre-activations into the cache, then the gates in place: i, f by σ, g by tanh, o by σ.
-            for j in 0..<(4 * h) { q[j] = x[j] + y[j] }
-            vectorLogistic(q, into: q, count: 2 * h)
-            vectorTanh(q + 2 * h, into: q + 2 * h, count: h)
-            vectorLogistic(q + 3 * h, into: q + 3 * h, count: h)
             for j in 0..<h {
-                let c = q[h + j] * prev[h + j] + q[j] * q[2 * h + j]
+                let i = logistic(x[j] + y[j])
+                let f = logistic(x[h + j] + y[h + j])
+                let g = tanh(x[2 * h + j] + y[2 * h + j])
+                let o = logistic(x[3 * h + j] + y[3 * h + j])
+                let c = f * prev[h + j] + i * g
+                let tc = tanh(c)
+                q[j] = i; q[h + j] = f; q[2 * h + j] = g; q[3 * h + j] = o; q[4 * h + j] = tc
+                out[j] = o * tc
                 out[h + j] = c
             }
-            vectorTanh(out + h, into: q + 4 * h, count: h)
-            for j in 0..<h { out[j] = q[3 * h + j] * q[4 * h + j] }
         }
     }
 
