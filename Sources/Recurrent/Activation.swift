@@ -58,6 +58,13 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// h[k] = φ(z[k]) for k < count (h may equal z). tanh is vectorised (`vectorTanh`, ≤ 2 ulp from
+    /// libm); the other activations apply `value(_:)` element by element.
+    public func apply(_ z: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>, count: Int) {
+        if case .tanh = self { return vectorTanh(z, into: h, count: count) }
+        for k in 0..<count { h[k] = value(z[k]) }
+    }
+
     /// φ'(z), given z and h = φ(z) (tanh and sigmoid use h: 1 − h², h(1 − h)).
     @inlinable
     public func derivative(z: Double, h: Double) -> Double {

@@ -22,12 +22,9 @@ public struct VanillaCell: RecurrentCell {
     public func pointwiseForward(batch: Int, zx: UnsafePointer<Double>, zh: UnsafePointer<Double>,
                                  previous: UnsafePointer<Double>, next: UnsafeMutablePointer<Double>,
                                  cache: UnsafeMutablePointer<Double>) {
-        let n = batch * hiddenSize, phi = activation
-        for k in 0..<n {
-            let z = zx[k] + zh[k]
-            cache[k] = z
-            next[k] = phi.value(z)
-        }
+        let n = batch * hiddenSize
+        for k in 0..<n { cache[k] = zx[k] + zh[k] }
+        activation.apply(cache, into: next, count: n)
     }
 
     public func pointwiseBackward(batch: Int, dState: UnsafePointer<Double>, cache: UnsafePointer<Double>,
