@@ -112,3 +112,16 @@ import Testing
         }
     }
 }
+
+@Suite("Integer ticks")
+struct IntegerTickTests {
+    @Test func wholeNumbersOnly() {
+        #expect(TickLocator.integer(-0.5, 0.5).major == [0])
+        #expect(TickLocator.integer(-0.5, 1.5).major == [0, 1])
+        #expect(TickLocator.integer(-0.5, 7.5).major == [0, 2, 4, 6])
+        #expect(TickLocator.integer(-0.5, 3.5).major == [0, 1, 2, 3])
+        #expect(TickLocator.integer(0, 30).major == [0, 5, 10, 15, 20, 25, 30])
+        #expect(TickLocator.integer(0, 1000).major.allSatisfy { $0 == $0.rounded() })
+        #expect(TickLocator.integer(0.2, 0.8).major.isEmpty)
+    }
+}

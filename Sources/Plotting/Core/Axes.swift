@@ -25,6 +25,9 @@ public struct Axes: Sendable {
     public var legendEntries: [LegendEntry] = []
     /// One data unit is as long on x as on y (the plot box shrinks to fit).
     public var equalAspect: Bool = false
+    /// Ticks at whole numbers only on a linear axis (counts, layer indices).
+    public var xIntegerTicks = false
+    public var yIntegerTicks = false
     public var grid: Bool = true
 
     public init(title: String? = nil, xLabel: String? = nil, yLabel: String? = nil,

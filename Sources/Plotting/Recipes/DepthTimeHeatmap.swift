@@ -44,6 +44,7 @@ extension Recipe {
         let scale = ColorScale(colormap: .blueWhiteRed, norm: .linear(lo: -limit, hi: limit), label: chart.colorLabel)
         let axes = chart.panels.map { p -> Axes in
             var a = Axes(title: p.title, xLabel: chart.xLabel, yLabel: chart.yLabel)
+            a.yIntegerTicks = true   // layers are whole numbers
             a.colorScale = scale
             // −∞ (exactly zero) shows as the coldest colour rather than as a missing cell.
             let values = p.log10Norm.map { $0 == -.infinity ? -limit : $0 }

@@ -102,7 +102,7 @@ extension Figure {
             let needed = widths.reduce(0, +)
             if needed <= plan.plotRect.width * 0.95 || plan.xTicks.major.count <= 2 { return }
             target -= 1
-            plan.xTicks = TickLocator.ticks(for: plan.axes.xScale, plan.xDomain.lo, plan.xDomain.hi, target: target)
+            plan.xTicks = plan.axes.ticks(x: true, plan.xDomain.lo, plan.xDomain.hi, target: target)
             plan.xTickLabels = TickFormatter.labels(plan.xTicks, scale: plan.axes.xScale)
         }
     }

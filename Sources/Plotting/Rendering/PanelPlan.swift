@@ -100,8 +100,8 @@ extension Figure {
             var yd = displayDomain(shareY ? sharedY : e.y, scale: axes.yScale, pad: shareY ? padY : e.padY)
             if let d = axes.xDomain { xd = (d.lowerBound, d.upperBound) }
             if let d = axes.yDomain { yd = (d.lowerBound, d.upperBound) }
-            let xt = TickLocator.ticks(for: axes.xScale, xd.lo, xd.hi)
-            let yt = TickLocator.ticks(for: axes.yScale, yd.lo, yd.hi)
+            let xt = axes.ticks(x: true, xd.lo, xd.hi)
+            let yt = axes.ticks(x: false, yd.lo, yd.hi)
             let colors = axes.resolvedMarkColors()
             var plan = PanelPlan(axes: axes, index: k, row: k / columns, column: k % columns,
                                  xDomain: xd, yDomain: yd, xTicks: xt, yTicks: yt,
@@ -117,5 +117,14 @@ extension Figure {
             plans.append(plan)
         }
         return plans
+    }
+}
+
+extension Axes {
+    /// The ticks of the x (or y) axis over [lo, hi]: whole numbers only when asked, on a linear scale.
+    func ticks(x: Bool, _ lo: Double, _ hi: Double, target: Int = 6) -> Ticks {
+        let scale = x ? xScale : yScale
+        if scale == .linear && (x ? xIntegerTicks : yIntegerTicks) { return TickLocator.integer(lo, hi, target: target) }
+        return TickLocator.ticks(for: scale, lo, hi, target: target)
     }
 }

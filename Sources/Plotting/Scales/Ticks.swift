@@ -102,6 +102,21 @@ public enum TickLocator {
         return Ticks(major: values.sorted())
     }
 
+    /// Linear ticks at whole numbers only (steps 1, 2, 5 × 10ⁿ, never below 1), for counts and indices
+    /// such as layers: a range [−0.5, 1.5] gets 0 and 1, not 0, 0.5, 1.
+    public static func integer(_ lo: Double, _ hi: Double, target: Int = 6) -> Ticks {
+        guard lo.isFinite, hi.isFinite else { return Ticks(major: []) }
+        let (a, b) = (Swift.min(lo, hi), Swift.max(lo, hi))
+        var step = 1.0
+        while (b - a) / step > Double(Swift.max(target, 1)) {
+            let mantissa = step / pow10(Int(Foundation.log10(step).rounded(.down)))
+            step *= mantissa == 2 ? 2.5 : 2   // 1 → 2 → 5 → 10 → 20 → 50 …
+        }
+        let first = (a / step - 1e-9).rounded(.up), last = (b / step + 1e-9).rounded(.down)
+        guard first <= last else { return Ticks(major: [], step: step) }
+        return Ticks(major: stride(from: first, through: last, by: 1).map { $0 * step == 0 ? 0 : $0 * step }, step: step)
+    }
+
     /// Ticks for `scale` over [lo, hi], about `target` of them (log axes: at most `target + 2` labelled).
     public static func ticks(for scale: ScaleKind, _ lo: Double, _ hi: Double, target: Int = 6) -> Ticks {
         switch scale {
