@@ -61,6 +61,20 @@ func compareWithPeers(workload: String, size: String, gain: Double, common: Peer
     }
 }
 
+/// Runs workload `name` of the autonomous map at every "N,T" size: builds the peers' map, then times
+/// `body` (GradLab's result as checksums) beside the peers.
+func runMapWorkload(_ name: String, sizes: [String], gain g: Double, common: PeerOptions, checksumKeys: [String],
+                    body: @escaping (PeerMap, _ n: Int, _ t: Int) throws -> [String: Double]) throws {
+    BLASThreads.set(common.threads)
+    emit("workload \(name), g = \(g), threads = \(common.threads), reps = \(common.reps)")
+    for (n, t, size) in try parseSizes(sizes) {
+        let map = try PeerMap(n: n, gain: g, seed: common.seed)
+        try compareWithPeers(workload: name, size: size, gain: g, common: common, checksumKeys: checksumKeys) {
+            try body(map, n, t)
+        }
+    }
+}
+
 /// Workload W2: the full Lyapunov spectrum by QR every step (`LyapunovSpectrum`, no transient, Q_0 = I).
 struct LyapunovBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -74,18 +88,13 @@ struct LyapunovBenchmark: ParsableCommand {
     @OptionGroup var common: PeerOptions
 
     func run() throws {
-        BLASThreads.set(common.threads)
-        emit("workload lyapunov, g = \(g), threads = \(common.threads), reps = \(common.reps)")
-        for (n, t, size) in try parseSizes(sizes) {
-            let map = try PeerMap(n: n, gain: g, seed: common.seed)
-            try compareWithPeers(workload: "lyapunov", size: size, gain: g, common: common,
-                                 checksumKeys: ["cs_lambda_sum", "lambda_max", "lambda_min"]) {
-                var rng = RandomStream(seed: 0)
-                var options = LyapunovOptions(count: n, steps: t, transient: 0, reorthonormalizeEvery: 1)
-                options.start = map.x0
-                let l = try LyapunovSpectrum(map: map.cell, options: options, rng: &rng).exponents
-                return ["cs_lambda_sum": l.reduce(0, +), "lambda_max": l.first ?? .nan, "lambda_min": l.last ?? .nan]
-            }
+        try runMapWorkload("lyapunov", sizes: sizes, gain: g, common: common,
+                           checksumKeys: ["cs_lambda_sum", "lambda_max", "lambda_min"]) { map, n, t in
+            var rng = RandomStream(seed: 0)
+            var options = LyapunovOptions(count: n, steps: t, transient: 0, reorthonormalizeEvery: 1)
+            options.start = map.x0
+            let l = try LyapunovSpectrum(map: map.cell, options: options, rng: &rng).exponents
+            return ["cs_lambda_sum": l.reduce(0, +), "lambda_max": l.first ?? .nan, "lambda_min": l.last ?? .nan]
         }
     }
 }
@@ -103,18 +112,13 @@ struct JacprodBenchmark: ParsableCommand {
     @OptionGroup var common: PeerOptions
 
     func run() throws {
-        BLASThreads.set(common.threads)
-        emit("workload jacprod, g = \(g), threads = \(common.threads), reps = \(common.reps)")
-        for (n, t, size) in try parseSizes(sizes) {
-            let map = try PeerMap(n: n, gain: g, seed: common.seed)
-            try compareWithPeers(workload: "jacprod", size: size, gain: g, common: common,
-                                 checksumKeys: ["cs_logn_sum", "logn_t0", "logn_tTm1"]) {
-                let traj = try Trajectory(map: map.cell, initialState: map.x0, inputs: Matrix(rows: t, cols: 1))
-                let flow = try BackwardFlow(map: map.cell, trajectory: traj, options: .init(jacobianLags: .all))
-                // Natural logs at lags 1 … T (the peers' t = T−1 … 0).
-                let ln = flow.jacobianNorms.dropFirst().map { ($0.spectralLog10 ?? -.infinity) * log(10.0) }
-                return ["cs_logn_sum": ln.reduce(0, +), "logn_t0": ln.last ?? .nan, "logn_tTm1": ln.first ?? .nan]
-            }
+        try runMapWorkload("jacprod", sizes: sizes, gain: g, common: common,
+                           checksumKeys: ["cs_logn_sum", "logn_t0", "logn_tTm1"]) { map, _, t in
+            let traj = try Trajectory(map: map.cell, initialState: map.x0, inputs: Matrix(rows: t, cols: 1))
+            let flow = try BackwardFlow(map: map.cell, trajectory: traj, options: .init(jacobianLags: .all))
+            // Natural logs at lags 1 … T (the peers' t = T−1 … 0).
+            let ln = flow.jacobianNorms.dropFirst().map { ($0.spectralLog10 ?? -.infinity) * log(10.0) }
+            return ["cs_logn_sum": ln.reduce(0, +), "logn_t0": ln.last ?? .nan, "logn_tTm1": ln.first ?? .nan]
         }
     }
 }
