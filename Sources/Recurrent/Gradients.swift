@@ -153,15 +153,7 @@ extension RecurrentModel {
                 u.forward(steps: t, inputs: xBuf.baseAddress!)
             }
             // Hidden (and cell) states, and the hidden states at the output steps.
-            var hidden = [Double](repeating: 0, count: t * b * h)
-            var cellStates: [Double]? = s == 2 * h ? [Double](repeating: 0, count: t * b * h) : nil
-            for step in 1...t {
-                let st = u.state(step)
-                for r in 0..<b { for j in 0..<h {
-                    hidden[((step - 1) * b + r) * h + j] = st[r * s + j]
-                    cellStates?[((step - 1) * b + r) * h + j] = st[r * s + h + j]
-                } }
-            }
+            let (hidden, cellStates) = splitStates(steps: t, batch: b, hidden: h, state: s) { u.state($0) }
             let hOut = Array(hidden[(firstOut - 1) * b * h ..< t * b * h])
             var y = try headOutputs(hOut, rows: tOut * b, adjoint: adjoint)
             let forward = ForwardPass(steps: t, batchSize: b, hiddenSize: h, outputMode: mode, hidden: hidden, cell: cellStates,
@@ -205,15 +197,7 @@ extension RecurrentModel {
             if grads[ParameterName.biasIH] != nil { grads[ParameterName.biasIH] = p.inputBias }
             if grads[ParameterName.biasHH] != nil { grads[ParameterName.biasHH] = p.hiddenBias }
 
-            var dHidden = [Double](repeating: 0, count: t * b * h)
-            var dCell: [Double]? = s == 2 * h ? [Double](repeating: 0, count: t * b * h) : nil
-            for step in 1...t {
-                let g = u.stateGradient(step)
-                for r in 0..<b { for j in 0..<h {
-                    dHidden[((step - 1) * b + r) * h + j] = g[r * s + j]
-                    dCell?[((step - 1) * b + r) * h + j] = g[r * s + h + j]
-                } }
-            }
+            let (dHidden, dCell) = splitStates(steps: t, batch: b, hidden: h, state: s) { u.stateGradient($0) }
             var hNorms = [Double](repeating: 0, count: t), wNorms = [Double](repeating: 0, count: t)
             hNorms.withUnsafeMutableBufferPointer { u.hiddenGradientNorms(into: $0.baseAddress!) }
             wNorms.withUnsafeMutableBufferPointer { u.recurrentWeightStepLog10Norms(into: $0.baseAddress!) }
@@ -249,4 +233,20 @@ extension RecurrentModel {
         }
         return y.elements
     }
+}
+
+/// Splits per-step B × S state blocks (`block(t)`, t = 1 … T; S = H, or 2H for [h, c]) into time-major
+/// T·B·H arrays of the h part and, when S = 2H, the c part.
+func splitStates(steps t: Int, batch b: Int, hidden h: Int, state s: Int,
+                 _ block: (Int) -> UnsafePointer<Double>) -> (h: [Double], c: [Double]?) {
+    var hs = [Double](repeating: 0, count: t * b * h)
+    var cs: [Double]? = s == 2 * h ? [Double](repeating: 0, count: t * b * h) : nil
+    for step in stride(from: 1, through: t, by: 1) {
+        let st = block(step)
+        for r in 0..<b { for j in 0..<h {
+            hs[((step - 1) * b + r) * h + j] = st[r * s + j]
+            cs?[((step - 1) * b + r) * h + j] = st[r * s + h + j]
+        } }
+    }
+    return (hs, cs)
 }
