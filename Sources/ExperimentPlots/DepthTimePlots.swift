@@ -5,10 +5,11 @@ import Plotting
 extension RunPlots {
     /// `depth-time-heatmap`: per facet value one figure; per grid point one panel of `grad_norm_log10`
     /// over (step t, layer ℓ), replicates averaged cell by cell (forward direction; a bidirectional
-    /// model gets a second panel for its backward direction).
+    /// model gets a second panel for its backward direction). All facet files share one colour scale, so
+    /// the files compare by colour as the panels of one file do.
     static func depthTimeHeatmaps(_ plot: PlotSpec, _ data: RunData) throws -> [(String?, Figure)] {
         let byRun = try data.series(RunData.gradNormMetric)
-        var figures: [(String?, Figure)] = []
+        var charts: [(String?, DepthTimeHeatmapChart)] = []
         for facet in data.facetValues(plot.facet) {
             var panels: [DepthTimePanel] = []
             let members = data.groups.filter { data.text(plot.facet, $0) == facet }
@@ -34,9 +35,13 @@ extension RunPlots {
                 }
             }
             guard !panels.isEmpty else { continue }
-            let chart = DepthTimeHeatmapChart(panels: panels, title: [data.title, facet].compactMap { $0 }.joined(separator: " — "))
-            figures.append((facet, try Recipe.depthTimeHeatmap(chart)))
+            charts.append((facet, DepthTimeHeatmapChart(panels: panels, title: [data.title, facet].compactMap { $0 }.joined(separator: " — "))))
         }
-        return figures
+        let limit = charts.flatMap { $0.1.panels.flatMap(\.log10Norm) }.filter(\.isFinite).map(abs).max()
+        return try charts.map { facet, chart in
+            var chart = chart
+            chart.colorLimit = limit.map { max($0, 1e-12) }
+            return (facet, try Recipe.depthTimeHeatmap(chart))
+        }
     }
 }

@@ -10,6 +10,7 @@ final class RunData {
 
     static let lagMetricName = "jacobian_norm_log10"
     static let gradNormMetric = "grad_norm_log10"
+    static let depthMetric = "depth_jacobian_norm_log10"
 
     let store: ResultStore
     let groups: [Group]
@@ -37,7 +38,8 @@ final class RunData {
         return nil
     }
 
-    /// A group's replicates of `metric` (the top layer's forward direction of a stacked model),
+    /// A group's replicates of `metric` (the top layer's forward direction of a stacked model; for
+    /// `depth_jacobian_norm_log10`, whose step is the number of layers crossed, every layer's),
     /// summarised; `grad_norm_log10` is re-indexed by lag T − t.
     func summary(_ metric: String, _ group: Group) throws -> ReplicateSummary {
         guard metrics.contains(metric) else { return ReplicateSummary([]) }
@@ -45,7 +47,7 @@ final class RunData {
         let replicates = group.runs.map { run -> [SeriesValue] in
             // Stacked models: the top layer's forward direction (where the loss enters), as for one layer.
             let all = byRun[run.runID] ?? [], top = all.map(\.layer).max() ?? 0
-            let points = all.filter { $0.layer == top && $0.direction == "forward" }
+            let points = all.filter { ($0.layer == top || metric == RunData.depthMetric) && $0.direction == "forward" }
             guard metric == RunData.gradNormMetric, let T = points.map(\.step).max() else { return points }
             return points.map { SeriesValue(step: T - $0.step, component: $0.component, value: $0.value) }
         }

@@ -13,6 +13,7 @@ public enum RunPlots {
         ("norm-vs-lag", "log10 ‖∂h_T/∂h_t‖ against lag, one line per grid point coloured by `color`, replicates as a band, theory (ρ^k, Pascanu bound) dashed/dotted"),
         ("phase-heatmap", "log10 ‖∂h_T/∂h_t‖ over `x` (swept) × `y` (lag or swept), blue vanishing, red exploding, the norm = 1 boundary drawn"),
         ("depth-time-heatmap", "log10 ‖∂L/∂h_t^ℓ‖ over step t × layer ℓ (stacked models), one panel per grid point, one figure per `facet`, shared colours"),
+        ("depth-profile", "log10 ‖∂h_T^top/∂h_T^ℓ‖ of stacked models against the layers crossed, one line per grid point coloured by `color`, replicates as a band, one panel per `facet`"),
         ("singular-values", "histogram of log10 singular values of ∂h_T/∂h_t at the largest recorded lag, pooled over a facet's runs"),
         ("lyapunov", "Lyapunov spectrum against index, coloured by `color`, one panel per `facet`"),
         ("loss-curves", "train: `y` (eval_loss, default, or loss, accuracy) against iteration, log y, one colour per method, the task's baseline dashed, one panel per `facet`"),
@@ -51,6 +52,7 @@ public enum RunPlots {
         case "norm-vs-lag": return try normVsLag(plot, data).map { [(nil, $0)] } ?? []
         case "phase-heatmap": return try phaseHeatmaps(plot, data)
         case "depth-time-heatmap": return try depthTimeHeatmaps(plot, data)
+        case "depth-profile": return try depthProfile(plot, data).map { [(nil, $0)] } ?? []
         case "singular-values": return try singularValues(plot, data)
         case "lyapunov": return try lyapunov(plot, data).map { [(nil, $0)] } ?? []
         case "loss-curves": return try TrainingPlots.lossCurves(plot, data).map { [(nil, $0)] } ?? []
@@ -63,7 +65,22 @@ public enum RunPlots {
 
     static func normVsLag(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
         guard let metric = try data.lagMetric() else { return nil }
-        let theoryMetrics: [(String, TheoryLine.Kind)] = [("spectral_power_log10", .spectralPower), ("pascanu_bound_log10", .pascanuBound)]
+        return try lineChart(metric, plot, data)
+    }
+
+    /// `depth-profile`: the depth axis of a stacked model, log10 ‖∂h_T^top/∂h_T^ℓ‖₂ (diag(φ′)·W_ih products
+    /// at the last step) against the number of layers crossed d = top − ℓ.
+    static func depthProfile(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
+        guard data.metrics.contains(RunData.depthMetric) else { return nil }
+        return try lineChart(RunData.depthMetric, plot, data)
+    }
+
+    /// One line per grid point of `metric` against its step (mean over replicates, min–max band), with the
+    /// theory lines a run recorded for the time axis; labelled for the metric.
+    private static func lineChart(_ metric: String, _ plot: PlotSpec, _ data: RunData) throws -> Figure? {
+        // ρ^k and the Pascanu bound are time-axis theory (by lag).
+        let theoryMetrics: [(String, TheoryLine.Kind)] = metric == RunData.depthMetric ? []
+            : [("spectral_power_log10", .spectralPower), ("pascanu_bound_log10", .pascanuBound)]
         var series: [NormVsLagSeries] = [], theory: [TheoryLine] = []
         for group in data.groups {
             let s = try data.summary(metric, group)
@@ -83,6 +100,11 @@ public enum RunPlots {
         guard !series.isEmpty else { return nil }
         var chart = NormVsLagChart(series: series, theory: theory, colorLabel: plot.color ?? "", title: data.title)
         if metric == RunData.gradNormMetric { chart.yLabel = "log_{10} ‖∂L / ∂h_{t}‖" }
+        if metric == RunData.depthMetric {
+            chart.xLabel = "layers crossed d (at the last step T)"
+            chart.yLabel = "log_{10} ‖∂h_{T}^{top} / ∂h_{T}^{top−d}‖"
+            chart.integerX = true
+        }
         return Recipe.normVsLag(chart)
     }
 

@@ -1,8 +1,8 @@
 import Experiments
-import ExperimentPlots
 import Foundation
 import Linalg
 import Testing
+@testable import ExperimentPlots
 @testable import gradlab
 
 /// `model.layers` / `model.bidirectional` in the runner, checked against the linear lattice closed form,
@@ -24,6 +24,7 @@ import Testing
       model.layers: [1, 3]
     plots:
       - {recipe: depth-time-heatmap}
+      - {recipe: depth-profile, color: model.layers}
     """
 
     static func log10Binomial(_ n: Int, _ k: Int) -> Double {
@@ -66,7 +67,42 @@ import Testing
         let header = try String(contentsOf: dir.appendingPathComponent("series.csv"), encoding: .utf8).split(separator: "\n")[0]
         #expect(header == "run_id,metric,step,component,value,layer,direction")
         let written = try RunPlots.render(runDirectory: dir, formats: [.png])
-        #expect(written.map { URL(fileURLWithPath: $0).lastPathComponent } == ["1-depth-time-heatmap.png"])
+        #expect(written.map { URL(fileURLWithPath: $0).lastPathComponent } == ["1-depth-time-heatmap.png", "2-depth-profile.png"])
+    }
+
+    /// The depth profile reads every layer's `depth_jacobian_norm_log10` at t = T: d·log10 b on the lattice.
+    @Test func depthProfileSummaryIsTheDepthAxisOfTheLattice() async throws {
+        let e = try Experiment(text: Self.linearLattice, source: "lattice.yaml", recipes: RunPlots.recipeNames)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-depth-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try await Runner.run(e, registry: StandardExecutors.registry, options: RunOptions(outDirectory: dir, jobs: 1, progress: .silent))
+        let data = try RunData(store: try ResultStore(existing: dir))
+        let group = try #require(data.groups.first { data.number("model.layers", $0) == 3 })
+        let s = try data.summary(RunData.depthMetric, group)
+        #expect(s.steps == [0, 1, 2])
+        for (d, v) in zip(s.steps, s.mean) { #expect(abs(v - Double(d) * log10(0.6)) < 1e-12) }
+        let figure = try #require(try RunPlots.depthProfile(e.points[0].spec.plots[1], data))
+        #expect(figure.panels.count == 1)
+    }
+
+    /// One file per facet value, all on one colour scale (the largest |log10 norm| of any file): with
+    /// W_hh = 0.9·I and 0.5·I the files alone would reach 29·|log10 0.9| and 29·log10 2; both use the latter.
+    @Test func depthTimeHeatmapFacetFilesShareTheColourScale() async throws {
+        let text = Self.linearLattice
+            .replacingOccurrences(of: "{recipe: depth-time-heatmap}", with: "{recipe: depth-time-heatmap, facet: init.weight_hh.scale}")
+            .replacingOccurrences(of: "model.layers: [1, 3]", with: "init.weight_hh.scale: [0.9, 0.5]")
+            .replacingOccurrences(of: "color: model.layers", with: "color: init.weight_hh.scale")
+        let e = try Experiment(text: text, source: "lattice.yaml", recipes: RunPlots.recipeNames)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-facets-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try await Runner.run(e, registry: StandardExecutors.registry, options: RunOptions(outDirectory: dir, jobs: 1, progress: .silent))
+        let data = try RunData(store: try ResultStore(existing: dir))
+        let figures = try RunPlots.figures(for: e.points[0].spec.plots[0], data: data)
+        #expect(figures.map(\.0) == ["0.9", "0.5"])
+        for norm in figures.map({ $0.1.panels[0].colorScale?.norm }) {
+            guard case .linear(let lo, let hi)? = norm else { Issue.record("expected a linear colour norm"); continue }
+            #expect(abs(hi - 29 * log10(2.0)) < 1e-9 && lo == -hi)
+        }
     }
 
     @Test func singleLayerMeasuresAreRejectedForStackedModels() throws {

@@ -57,6 +57,8 @@ public struct NormVsLagChart: Sendable {
     public var yLabel: String = "log_{10} ‖∂h_{T} / ∂h_{t}‖"
     /// What the band shows, for the legend ("min–max over seeds").
     public var bandDescription: String = "min–max over seeds"
+    /// Whole-number x ticks (for counts such as layers crossed).
+    public var integerX = false
     public init(series: [NormVsLagSeries], theory: [TheoryLine] = [], colorLabel: String = "ρ", title: String? = nil) {
         self.series = series; self.theory = theory; self.colorLabel = colorLabel; self.title = title
     }
@@ -73,6 +75,7 @@ extension Recipe {
         for (k, facet) in facets.enumerated() {
             var axes = Axes(title: facet, xLabel: chart.xLabel, yLabel: chart.yLabel)
             axes.colorScale = scale
+            axes.xIntegerTicks = chart.integerX
             var next = 0
             for s in chart.series where s.facet == facet {
                 let categorical: Color? = s.colorValue == nil ? Palette.categorical(next) : nil
