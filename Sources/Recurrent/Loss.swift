@@ -76,9 +76,8 @@ public enum Objective: Sendable {
             let n = Double(rows.count * width)
             targets.values.withUnsafeBufferPointer { t in
                 for k in rows.lowerBound * width ..< rows.upperBound * width {
-                    let v = y[k]
-                    total += max(v, 0) - v * t[k] + log1p(exp(-abs(v)))
-                    dy[k] = (logistic(v) - t[k]) / n
+                    total += binaryCrossEntropy(logit: y[k], target: t[k])
+                    dy[k] = (logistic(y[k]) - t[k]) / n
                 }
             }
             return total / n
@@ -86,11 +85,7 @@ public enum Objective: Sendable {
             let n = Double(rows.count)
             for r in rows {
                 let row = y + r * width, g = dy + r * width
-                var m = -Double.infinity
-                for j in 0..<width { m = max(m, row[j]) }
-                var s = 0.0
-                for j in 0..<width { s += exp(row[j] - m) }
-                let lse = m + log(s)
+                let lse = logSumExp(row, count: width)
                 total += lse - row[classes[r]]
                 for j in 0..<width { g[j] = exp(row[j] - lse) / n }
                 g[classes[r]] -= 1 / n
@@ -106,4 +101,20 @@ public enum Objective: Sendable {
             return total
         }
     }
+}
+
+/// BCE(σ(y), t) of a logit y against a target t ∈ [0, 1]: max(y, 0) − y·t + log(1 + e^(−|y|)), finite for
+/// every finite y (PyTorch's `BCEWithLogitsLoss` per element).
+@inlinable public func binaryCrossEntropy(logit y: Double, target t: Double) -> Double {
+    max(y, 0) - y * t + log1p(exp(-abs(y)))
+}
+
+/// log Σ_j e^(x_j) over `count` ≥ 1 values, with the maximum subtracted first (no overflow); the
+/// cross-entropy of class c is logSumExp(x) − x_c.
+public func logSumExp(_ x: UnsafePointer<Double>, count: Int) -> Double {
+    var m = -Double.infinity
+    for j in 0..<count { m = max(m, x[j]) }
+    var s = 0.0
+    for j in 0..<count { s += exp(x[j] - m) }
+    return m + log(s)
 }

@@ -1,8 +1,10 @@
 import Foundation
+import Recurrent
 
 /// The loss of a batch and per-sequence correctness under a task's success criterion, for
 /// evaluation (training gradients come from the recurrent core's `Objective`, which computes the
-/// same losses for uniform last-step / all-step batches).
+/// same losses for uniform last-step / all-step batches, with the same per-element
+/// `binaryCrossEntropy` and `logSumExp`).
 ///
 /// Outputs are (B, T, O) row-major like the batch: `outputs[(b·T + t)·O + o]`; entries at steps
 /// without loss are ignored. With N = `batch.scoredCount` scored (b, t) entries:
@@ -50,16 +52,13 @@ public struct TaskLoss: Sendable {
                 case .classes(let classes):
                     let target = classes[b * tl + t]
                     if batch.output == .binary {
-                        let y = outputs[base], label = Double(target)
-                        loss += softplus(y) - label * y
+                        let y = outputs[base]
+                        loss += binaryCrossEntropy(logit: y, target: Double(target))
                         if (y > 0) != (target == 1) { correct[b] = false }
                     } else {
                         var m = -Double.infinity, argmax = 0
                         for k in 0..<o where outputs[base + k] > m { m = outputs[base + k]; argmax = k }
-                        var sum = 0.0
-                        for k in 0..<o { sum += Foundation.exp(outputs[base + k] - m) }
-                        let logSumExp = m + Foundation.log(sum)
-                        loss += logSumExp - outputs[base + target]
+                        loss += outputs.withUnsafeBufferPointer { logSumExp($0.baseAddress! + base, count: o) } - outputs[base + target]
                         if argmax != target { correct[b] = false }
                     }
                 }
@@ -78,9 +77,4 @@ public struct TaskLoss: Sendable {
             loss < bound
         }
     }
-}
-
-/// log(1 + e^y) without overflow.
-@inline(__always) func softplus(_ y: Double) -> Double {
-    y > 0 ? y + Foundation.log1p(Foundation.exp(-y)) : Foundation.log1p(Foundation.exp(y))
 }
