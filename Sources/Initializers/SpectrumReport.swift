@@ -61,13 +61,6 @@ public struct SpectrumReport: Sendable {
         let m4 = x.reduce(0) { $0 + pow($1 - mean, 4) } / n
         return abs(mean) < 0.1 * m2.squareRoot() && abs(m4 / (m2 * m2) - 3) < 0.5
     }
-
-    /// The quarter-circle density of singular values of an N×N i.i.d. Gaussian matrix with radius R:
-    /// p(σ) = 4/(πR²)·√(R² − σ²) on [0, R] (0 outside); it integrates to 1.
-    public static func quarterCircleDensity(_ sigma: Double, radius r: Double) -> Double {
-        guard r > 0, sigma >= 0, sigma <= r else { return 0 }
-        return 4 / (Double.pi * r * r) * (r * r - sigma * sigma).squareRoot()
-    }
 }
 
 /// A report on one tensor of a file: the whole matrix and, for a gated recurrent weight
