@@ -101,13 +101,8 @@ public struct ParameterSet: Sendable, Equatable {
     /// The total number of scalars.
     public var scalarCount: Int { tensors.reduce(0) { $0 + $1.count } }
 
-    /// sqrt(Σ over tensors ‖T‖_F²), the global norm used by clipping (scaled: no spurious overflow).
-    public var globalNorm: Double {
-        let norms = tensors.map(\.frobeniusNorm)
-        let m = norms.max() ?? 0
-        guard m > 0, m.isFinite else { return m }
-        return m * norms.reduce(0) { $0 + ($1 / m) * ($1 / m) }.squareRoot()
-    }
+    /// √(Σ over tensors ‖T‖_F²), the global norm used by clipping (Linalg's `globalNorm`).
+    public var globalNorm: Double { Linalg.globalNorm(tensors) }
 
     /// Element-wise `self + alpha·other`; the names and shapes must match.
     public func adding(_ other: ParameterSet, scaledBy alpha: Double = 1) throws -> ParameterSet {

@@ -61,7 +61,7 @@ public enum GradientClipping: Sendable, Equatable {
 
     /// Clips `gradients` in place and reports the norms before and after.
     public func apply(to gradients: inout [Matrix]) throws -> ClippingReport {
-        let before = totalGradientNorm(gradients)
+        let before = Linalg.globalNorm(gradients)
         var clipped = false, skip = false
         switch self {
         case .none:
@@ -83,7 +83,7 @@ public enum GradientClipping: Sendable, Equatable {
             }
         case .perTensorNorm(let maxNorm):
             for i in gradients.indices {
-                let coef = clampAtOne(maxNorm / (tensorNorm(gradients[i]) + 1e-6))
+                let coef = clampAtOne(maxNorm / (gradients[i].frobeniusNormPropagatingNonFinite + 1e-6))
                 if !(coef == 1) {
                     clipped = true
                     gradients[i] = gradients[i].scaled(by: coef)
@@ -99,7 +99,7 @@ public enum GradientClipping: Sendable, Equatable {
                 }
             }
         }
-        let after = clipped ? totalGradientNorm(gradients) : before
+        let after = clipped ? Linalg.globalNorm(gradients) : before
         return ClippingReport(normBefore: before, normAfter: after, clipped: clipped, skipStep: skip)
     }
 }
@@ -133,21 +133,6 @@ public struct NonFiniteGuard: Sendable, Equatable {
         }
         return true
     }
-}
-
-/// ‖g‖ over all tensors as one vector: sqrt(Σ_i ‖g_i‖_F²), computed as the scaled 2-norm of the
-/// per-tensor norms (no spurious overflow). NaN if any entry is NaN, else ∞ if any is ±∞.
-public func totalGradientNorm(_ gradients: [Matrix]) -> Double {
-    let norms = gradients.map(tensorNorm)
-    if norms.contains(where: \.isNaN) { return .nan }
-    if norms.contains(where: \.isInfinite) { return .infinity }
-    return nrm2(norms)
-}
-
-/// ‖g‖_F with explicit NaN / ∞ propagation (BLAS dnrm2 implementations may skip NaNs).
-func tensorNorm(_ g: Matrix) -> Double {
-    if g.isFinite { return g.frobeniusNorm }
-    return g.withUnsafeBufferPointer { p in p.contains { $0.isNaN } ? .nan : .infinity }
 }
 
 /// min(x, 1), propagating NaN like torch.clamp.

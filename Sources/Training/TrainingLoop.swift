@@ -61,11 +61,11 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
             step.gradients[recurrentIndex] = try step.gradients[recurrentIndex].adding(omega.gradient, scaledBy: c.omegaWeight)
         }
 
-        let norm = totalGradientNorm(step.gradients)
+        let norm = globalNorm(step.gradients)
         if let guardrail, guardrail.apply(to: &step.gradients, parameters: model.parameters.tensors, totalNorm: norm) {
             record.guarded = true
             record.gradNorm = norm
-            record.gradNormClipped = totalGradientNorm(step.gradients)
+            record.gradNormClipped = globalNorm(step.gradients)
         } else {
             let report = try c.clipping.apply(to: &step.gradients)
             (record.gradNorm, record.gradNormClipped) = (report.normBefore, report.normAfter)
