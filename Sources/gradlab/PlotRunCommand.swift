@@ -30,7 +30,9 @@ struct PlotRun: ParsableCommand {
     func run() throws {
         let written: [String]
         do {
-            written = try RunPlots.render(runDirectory: URL(fileURLWithPath: runDirectory), recipe: recipe, formats: format.formats)
+            written = try RunPlots.render(runDirectory: URL(fileURLWithPath: runDirectory), recipe: recipe, formats: format.formats) {
+                FileHandle.standardError.write(Data("gradlab: warning: \($0)\n".utf8))
+            }
         } catch let error as ExperimentError {
             throw CommandFailure(error.description)
         } catch let error as RunError {

@@ -123,7 +123,9 @@ struct Run: AsyncParsableCommand {
         print("done in \(ProgressReporter.clock(report.seconds)): \(counts)\(report.skipped > 0 ? " (\(report.skipped) already stored)" : "")")
         print("results: \(outDirectory.relativePath)/results.sqlite, runs.csv, series.csv, manifest.json")
         do {
-            let plots = try RunPlots.render(runDirectory: outDirectory, recipe: nil, formats: [.png, .svg])
+            let plots = try RunPlots.render(runDirectory: outDirectory, recipe: nil, formats: [.png, .svg]) {
+                FileHandle.standardError.write(Data("gradlab: warning: \($0)\n".utf8))
+            }
             if !plots.isEmpty { print("charts: \(outDirectory.relativePath)/plots/ (" + plots.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ") + ")") }
         } catch {
             // The results are stored; a chart that cannot be drawn must not fail the run.

@@ -19,12 +19,16 @@ import ExperimentsFixtures
         plots:
           - {recipe: norm-vs-lag, color: init.weight_hh.spectral_radius, facet: model.activation}
           - {recipe: phase-heatmap, x: init.weight_hh.spectral_radius, y: lag, facet: model.activation}
+          - {recipe: depth-profile}
         """
         let e = try Experiment(text: text, source: "plots.yaml", recipes: RunPlots.recipeNames)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-plots-\(UUID().uuidString)")
         _ = try await Runner.run(e, registry: SyntheticExecutor.registry(),
                                  options: RunOptions(outDirectory: dir, jobs: 2, progress: .silent))
-        let written = try RunPlots.render(runDirectory: dir, formats: [.png, .svg])
+        var empty: [String] = []
+        let written = try RunPlots.render(runDirectory: dir, formats: [.png, .svg]) { empty.append($0) }
+        // Single-layer runs have no depth axis: the third plot says so instead of failing or staying silent.
+        #expect(empty == ["plot 3 (depth-profile) drew nothing: it needs stacked models (model.layers > 1) with measure jacobian_norm, and ok runs that recorded it"])
         let names = written.map { URL(fileURLWithPath: $0).lastPathComponent }.sorted()
         #expect(names == ["1-norm-vs-lag.png", "1-norm-vs-lag.svg",
                           "2-phase-heatmap-relu.png", "2-phase-heatmap-relu.svg",
