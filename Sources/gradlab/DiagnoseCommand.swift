@@ -102,7 +102,7 @@ extension DiagnoseCommand {
         let flow = try DepthTimeFlow(model: m, options: options, rng: RandomStream(seed: seed))
         let title = "\(m.cell), \(m.layers) layers\(m.bidirectional ? ", bidirectional" : ""), H = \(m.hiddenSize)"
         if let plot {
-            let written = try depthTimeChart(flow, title: title).write(to: plot)
+            let written = try StackedDiagnosisCharts(flow: flow, title: title).write(to: plot)
             FileHandle.standardError.write(Data("charts: \(written.joined(separator: ", "))\n".utf8))
         }
         return format == .json ? try flow.jsonString() : flow.textReport(title: "\(URL(fileURLWithPath: modelOptions.model).lastPathComponent) (\(title))")
@@ -116,34 +116,5 @@ extension RecurrentModel {
         guard case .rnn(let activation) = cell else { return TheoryInputs() }
         return TheoryInputs(recurrentWeight: cellWeights.hiddenWeight, derivativeBound: activation.derivativeBound,
                             isTanh: activation == .tanh)
-    }
-}
-
-extension DiagnoseCommand {
-    /// `--plot DIR` for a stacked model: DIR/depth-time-heatmap.png and .svg, one panel per direction.
-    func depthTimeChart(_ flow: DepthTimeFlow, title: String) -> StackedChart {
-        let dirs = flow.bidirectional ? 2 : 1
-        let panels = (0..<dirs).map { dir in
-            let units = flow.units.filter { ($0.reverse ? 1 : 0) == dir }
-            return DepthTimePanel(steps: (1...flow.steps).map(Double.init), layers: units.map { Double($0.layer) },
-                                  log10Norm: units.flatMap { $0.gradNormLog10.map { $0 ?? -.infinity } },
-                                  title: flow.bidirectional ? (dir == 0 ? "forward" : "backward direction") : nil)
-        }
-        return StackedChart(chart: DepthTimeHeatmapChart(panels: panels, title: title))
-    }
-
-    struct StackedChart {
-        let chart: DepthTimeHeatmapChart
-        func write(to directory: String) throws -> [String] {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let figure = try Recipe.depthTimeHeatmap(chart)
-            return try [OutputFormat.png, .svg].map { format in
-                let path = (directory as NSString).appendingPathComponent("depth-time-heatmap.\(format.fileExtension)")
-                for warning in try figure.write(to: path, format: format) {
-                    FileHandle.standardError.write(Data("warning: \(path): \(warning)\n".utf8))
-                }
-                return path
-            }
-        }
     }
 }

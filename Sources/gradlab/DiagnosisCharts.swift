@@ -10,20 +10,7 @@ struct DiagnosisCharts {
     let title: String
 
     /// Writes every chart that has data as PNG and SVG into `directory`; returns the paths written.
-    func write(to directory: String) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var written: [String] = []
-        for (name, figure) in try figures() {
-            for format in [OutputFormat.png, .svg] {
-                let path = (directory as NSString).appendingPathComponent("\(name).\(format.fileExtension)")
-                for warning in try figure.write(to: path, format: format) {
-                    FileHandle.standardError.write(Data("warning: \(path): \(warning)\n".utf8))
-                }
-                written.append(path)
-            }
-        }
-        return written
-    }
+    func write(to directory: String) throws -> [String] { try writeCharts(try figures(), to: directory) }
 
     func figures() throws -> [(String, Figure)] {
         let d = diagnosis
@@ -83,6 +70,73 @@ struct DiagnosisCharts {
             let ev = try model.cellWeights.hiddenWeight.eigenvalues()
             out.append(("eigenvalues", Recipe.eigenvalues(EigenvaluesChart(sets: [EigenvalueSet(real: ev.map(\.real), imag: ev.map(\.imaginary), label: "λ(W_{hh})")],
                                                                           title: "Eigenvalues of W_{hh}"))))
+        }
+        return out
+    }
+}
+
+/// Writes named figures as DIR/NAME.png and .svg (warnings to standard error); returns the paths.
+func writeCharts(_ figures: [(String, Figure)], to directory: String) throws -> [String] {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    var written: [String] = []
+    for (name, figure) in figures {
+        for format in [OutputFormat.png, .svg] {
+            let path = (directory as NSString).appendingPathComponent("\(name).\(format.fileExtension)")
+            for warning in try figure.write(to: path, format: format) {
+                FileHandle.standardError.write(Data("warning: \(path): \(warning)\n".utf8))
+            }
+            written.append(path)
+        }
+    }
+    return written
+}
+
+/// The charts of `gradlab diagnose --plot DIR` for a stacked or bidirectional model.
+struct StackedDiagnosisCharts {
+    let flow: DepthTimeFlow
+    let title: String
+
+    func write(to directory: String) throws -> [String] { try writeCharts(try figures(), to: directory) }
+
+    func unitName(_ u: UnitFlow) -> String { "ℓ = \(u.layer)" + (flow.bidirectional ? (u.reverse ? " bwd" : " fwd") : "") }
+
+    func figures() throws -> [(String, Figure)] {
+        var out: [(String, Figure)] = []
+        // log10 ‖∂L/∂h_t^ℓ‖ over (t, ℓ), one panel per direction.
+        let dirs = flow.bidirectional ? 2 : 1
+        let panels = (0..<dirs).map { dir in
+            let units = flow.units.filter { ($0.reverse ? 1 : 0) == dir }
+            return DepthTimePanel(steps: (1...flow.steps).map(Double.init), layers: units.map { Double($0.layer) },
+                                  log10Norm: units.flatMap { $0.gradNormLog10.map { $0 ?? -.infinity } },
+                                  title: flow.bidirectional ? (dir == 0 ? "forward" : "backward direction") : nil)
+        }
+        out.append(("depth-time-heatmap", try Recipe.depthTimeHeatmap(DepthTimeHeatmapChart(panels: panels, title: title))))
+
+        // Along time: each unit's own recursion ‖∂h_T^ℓ/∂h_{T−k}^ℓ‖₂.
+        let time = flow.units.compactMap { u -> NormVsLagSeries? in
+            let finite = u.timeJacobianNorms.compactMap { n in n.spectralLog10.map { (Double(n.lag), $0) } }
+            guard finite.count >= 2 else { return nil }
+            return NormVsLagSeries(lags: finite.map(\.0), log10Norm: finite.map(\.1), label: unitName(u))
+        }
+        if !time.isEmpty {
+            var chart = NormVsLagChart(series: time, title: "Within-layer products ‖∂h_{T}^{ℓ}/∂h_{T−k}^{ℓ}‖₂ — \(title)")
+            chart.yLabel = "log_{10} ‖∂h_{T}^{ℓ} / ∂h_{T−k}^{ℓ}‖"
+            chart.xLabel = "lag k"
+            out.append(("time-products", Recipe.normVsLag(chart)))
+        }
+
+        // Along depth: ‖∂h_t^top/∂h_t^{top−d}‖₂ at the measured steps.
+        let depth = flow.depthJacobianNorms.compactMap { d -> NormVsLagSeries? in
+            let finite = d.norms.compactMap { n in n.spectralLog10.map { (Double(n.lag), $0) } }
+            guard finite.count >= 2 else { return nil }
+            return NormVsLagSeries(lags: finite.map(\.0), log10Norm: finite.map(\.1), label: "t = \(d.step)")
+        }
+        if !depth.isEmpty {
+            var chart = NormVsLagChart(series: depth, title: "Depth products ‖∂h_{t}^{top}/∂h_{t}^{top−d}‖₂ — \(title)")
+            chart.yLabel = "log_{10} ‖∂h_{t}^{top} / ∂h_{t}^{top−d}‖"
+            chart.xLabel = "layers crossed d"
+            chart.integerX = true
+            out.append(("depth-products", Recipe.normVsLag(chart)))
         }
         return out
     }

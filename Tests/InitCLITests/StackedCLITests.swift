@@ -73,7 +73,7 @@ extension StackedCLITests {
         let dir = try InitCLITests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         _ = try Self.diagnose(["--steps", "20", "--plot", dir.path])
-        for name in ["depth-time-heatmap.png", "depth-time-heatmap.svg"] {
+        for name in ["depth-time-heatmap", "time-products", "depth-products"].flatMap({ ["\($0).png", "\($0).svg"] }) {
             let size = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(name).path)[.size] as? Int ?? 0
             #expect(size > 1000, "\(name) is \(size) bytes")
         }
