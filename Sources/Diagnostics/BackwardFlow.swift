@@ -34,8 +34,9 @@ public struct LagNorm: Sendable, Equatable {
 /// accumulated backwards as P_k = P_{k−1}·J_{T−k+1} with P_0 = I. After every product P is divided by
 /// its Frobenius norm and the logarithm of the divisor is added to a running scale, so products as
 /// large as 1.5^10000 or as small as 0.5^10000 never overflow or underflow. The adjoint
-/// a_{t−1} = J_tᵀ a_t is renormalised the same way. Singular values below σ_max·1e-15 of a product
-/// are at round-off level (the product is held to double precision relative to its largest value).
+/// a_{t−1} = J_tᵀ a_t is renormalised the same way. The singular spectra come from a separate graded
+/// factorisation of Pᵀ (`ProductSingularValues`, updated only up to the largest requested lag), which
+/// resolves every singular value to high relative accuracy, not just those within 10^16 of σ_max.
 public struct BackwardFlow: Sendable {
     /// Norms of ∂s_T/∂s_{T−k} at the selected lags (ascending k).
     public var jacobianNorms: [LagNorm] = []
@@ -62,6 +63,8 @@ public struct BackwardFlow: Sendable {
         for i in 0..<(doProducts ? s : 0) { prod[i * s + i] = 1 }
         var logScale = CompensatedSum(), productIsZero = false
         let svd = try SingularValueWorkspace(rows: s, cols: s)
+        let lastSVLag = wantSV.max() ?? -1
+        let spectrum = lastSVLag >= 0 ? try ProductSingularValues(size: s) : nil
 
         var adj = [Double](repeating: 0, count: options.adjoint == nil ? 0 : s)
         var adjNext = adj
@@ -79,10 +82,7 @@ public struct BackwardFlow: Sendable {
                                                  frobeniusLog10: Foundation.log10(nrm2(prod)) + logScale.value / ln10))
                 }
             }
-            if wantSV.contains(k), !productIsZero {
-                try prod.withUnsafeBufferPointer { _ = try svd.compute($0.baseAddress!) }
-                singularValuesLog10[k] = svd.values.map { Foundation.log10($0) + logScale.value / ln10 }
-            }
+            if wantSV.contains(k), let spectrum { singularValuesLog10[k] = try spectrum.singularValuesLog10() }
         }
         func recordGrad(step t: Int) {
             guard options.adjoint != nil, !adjIsZero else { return }
@@ -98,6 +98,8 @@ public struct BackwardFlow: Sendable {
                     jac.withUnsafeMutableBufferPointer { j in
                         map.jacobian(st.baseAddress! + (t - 1) * s, xs.baseAddress! + (t - 1) * d, into: j.baseAddress!, workspace: &ws)
                     }
+                    // Pᵀ ← Jᵀ·Pᵀ: the row-major J read column-major is Jᵀ.
+                    if let spectrum, T - t + 1 <= lastSVLag { try jac.withUnsafeBufferPointer { try spectrum.multiply(left: $0.baseAddress!) } }
                     if doProducts && !productIsZero {
                         // tmp = prod · J  (row-major S×S)
                         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(s), Int32(s), Int32(s),

@@ -47,6 +47,17 @@ extension Diagnosis {
         if let g = gradNormLog10.first, let gg = g, let last = gradNormLog10.last, let ll = last {
             lines.append("‖∂L/∂h_t‖ for a unit ∂L/∂h_T: \(pow10(ll)) at t = T, \(pow10(gg)) at t = 0.")
         }
+        if !singularValuesLog10.isEmpty {
+            lines.append("")
+            lines.append("Singular values of ∂h_T/∂h_{T−k} (log10 σ; directions kept: σ within a factor 10 of σ_max):")
+            lines.append("  " + ["lag", "largest", "median", "smallest"].map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined() + "directions kept")
+            for (lag, v) in singularValuesLog10.sorted(by: { $0.key < $1.key }) where !v.isEmpty {
+                let top = v[0], kept = v.filter { $0 >= top - 1 }.count
+                func log(_ x: Double) -> String { x == -.infinity ? "−∞ (zero)" : String(format: "%.2f", x) }
+                let cols = [String(lag), log(top), log(v[v.count / 2]), log(v[v.count - 1])]
+                lines.append("  " + cols.map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined() + "\(kept) of \(v.count)")
+            }
+        }
         if !lyapunov.isEmpty {
             lines.append("")
             let top = lyapunov.prefix(5).map { f($0, 4) }.joined(separator: ", ")

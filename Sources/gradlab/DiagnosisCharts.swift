@@ -43,16 +43,15 @@ struct DiagnosisCharts {
             out.append(("grad-norm", Recipe.normVsLag(chart)))
         }
 
-        // Singular values of ∂h_T/∂h_t at the largest recorded lag, above the round-off floor
-        // (the product is held to double precision relative to σ_max: docs/diagnostics.md).
-        if let lag = d.singularValuesLog10.keys.max(), let all = d.singularValuesLog10[lag], let top = all.first {
-            let values = all.filter { $0 > top - 15 }
-            if values.count >= 2, let lo = values.min() {
+        // Singular values of ∂h_T/∂h_t at the largest recorded lag (every one resolved: docs/diagnostics.md).
+        if let lag = d.singularValuesLog10.keys.max(), let all = d.singularValuesLog10[lag] {
+            let values = all.filter(\.isFinite)
+            if values.count >= 2, let lo = values.min(), let top = values.max() {
                 var chart = SingularValuesChart(values: values, bins: min(40, max(10, values.count / 3)),
                                                 title: "Singular values of ∂h_{T}/∂h_{T−\(lag)}")
                 chart.xLabel = "log_{10} σ_{i}"
-                let dropped = all.count - values.count
-                chart.label = dropped == 0 ? "measured" : "measured (\(dropped) below the round-off floor σ_{max}·10^{−15} not shown)"
+                let zeros = all.count - values.count
+                chart.label = zeros == 0 ? "measured" : "measured (\(zeros) exactly zero not shown)"
                 let pad = max((top - lo) * 0.05, 0.5)
                 chart.range = (lo - pad)...(top + pad)
                 out.append(("singular-values", Recipe.singularValues(chart)))

@@ -54,10 +54,28 @@ struct DiagnoseCommandTests {
         let plots = dir.appendingPathComponent("charts").path
         let out = try Self.run(["--model", model, "--steps", "40", "--h0", "zeros", "--plot", plots])
         #expect(out.contains("EXPLODING"))
+        // W = 1.2·I: every singular value of ∂h_T/∂h_{T−k} is 1.2^k, so all 4 directions are kept.
+        let lag40 = try #require(out.split(separator: "\n").first { $0.hasPrefix("  40 ") && $0.contains(" of ") })
+        #expect(lag40.contains(String(format: "%.2f", 40 * log10(1.2))) && lag40.hasSuffix("4 of 4"), "\(lag40)")
         let files = try FileManager.default.contentsOfDirectory(atPath: plots)
         for name in ["jacobian-norm-vs-lag", "grad-norm", "eigenvalues"] {
             #expect(files.contains("\(name).png") && files.contains("\(name).svg"), "missing \(name)")
         }
+    }
+
+    /// --singular-value-lags picks the spectra (W = 0.9·I: every σ of ∂h_T/∂h_{T−k} is 0.9^k); none drops them.
+    @Test func singularValueLagsAreChosenOrSwitchedOff() throws {
+        let dir = try InitCLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try Self.scaledIdentityModel(a: 0.9, in: dir)
+        let out = try Self.run(["--model", model, "--steps", "30", "--singular-value-lags", "3, 7", "--format", "json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        let spectra = try #require(json["singular_values_log10"] as? [String: [Double]])
+        #expect(Set(spectra.keys) == ["3", "7"])
+        for (lag, values) in spectra { #expect(values.allSatisfy { abs($0 - Double(lag)! * log10(0.9)) < 1e-12 }) }
+        let none = try Self.run(["--model", model, "--steps", "30", "--singular-value-lags", "none"])
+        #expect(!none.contains("Singular values"))
+        #expect(throws: (any Error).self) { try GradLab.parseAsRoot(["diagnose", "--model", model, "--singular-value-lags", "3,x"]) }
     }
 
     @Test func badInputsAreOneLineErrors() throws {

@@ -55,7 +55,8 @@ import Testing
             tables.append(try store.table("SELECT run_id, metric, step, component, value FROM series ORDER BY run_id, metric, step, component")
                 .rows.map { $0.map { v in Double.fromDatabaseValue(v).map { String($0.bitPattern, radix: 16) } ?? v.description }.joined(separator: " ") })
         }
-        #expect(tables[0].count > 300 && tables[0] == tables[1])
+        let firstDifference = zip(tables[0], tables[1]).first { $0 != $1 }
+        #expect(tables[0].count > 300 && tables[0] == tables[1], "first difference: \(String(describing: firstDifference))")
     }
 
     @Test func lyapunovModeOfAScaledOrthogonalLinearCell() throws {
