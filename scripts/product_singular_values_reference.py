@@ -24,10 +24,29 @@ def case(name, n, k, seed, scale):
     return {"name": name, "n": n, "k": k, "factors": [b.flatten().tolist() for b in factors], "log10_singular_values": values}
 
 
+def tanh_case(name, n, k, seed, gain):
+    """Jacobians J_t = diag(1 − h_t²)·W of a tanh RNN h_t = tanh(W h_{t−1} + x_t), gain so large that many
+    units saturate: each factor is itself graded (tanh′ down to ~1e-8)."""
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((n, n)) * gain / np.sqrt(n)
+    h = rng.standard_normal(n)
+    factors = []
+    for _ in range(k):
+        h = np.tanh(w @ h + rng.standard_normal(n))
+        factors.append(np.diag(1 - h * h) @ w)
+    product = mpmath.eye(n)
+    for b in factors:
+        product = mpmath.matrix(b.tolist()) * product
+    sigma = mpmath.svd_r(product, compute_uv=False)
+    values = sorted((float(mpmath.log10(s)) for s in sigma), reverse=True)
+    return {"name": name, "n": n, "k": k, "factors": [b.flatten().tolist() for b in factors], "log10_singular_values": values}
+
+
 cases = [
     case("gaussian n=6 k=120", 6, 120, 1, 1.0),     # spans ~70 decades
     case("gaussian n=4 k=300 gain 0.7", 4, 300, 2, 0.7),  # every value small, ~150 decades apart
     case("gaussian n=8 k=8", 8, 8, 3, 1.0),          # a short product: mild spread
+    tanh_case("saturated tanh n=8 k=40 gain 4", 8, 40, 4, 4.0),
 ]
 with open("Tests/Fixtures/Linalg/product-singular-values.json", "w") as fh:
     json.dump({"generator": "scripts/product_singular_values_reference.py (mpmath 200 digits)", "cases": cases}, fh)

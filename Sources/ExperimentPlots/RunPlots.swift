@@ -153,14 +153,15 @@ public enum RunPlots {
     }
 
     static func singularValues(_ plot: PlotSpec, _ data: RunData) throws -> [(String?, Figure)] {
-        let byRun = try data.series("singular_value")
+        let byRun = try data.series("singular_value_log10")
         var figures: [(String?, Figure)] = []
         for facet in data.facetValues(plot.facet) {
             let runs = data.groups.filter { data.text(plot.facet, $0) == facet }.flatMap(\.runs)
             let points = runs.flatMap { byRun[$0.runID] ?? [] }
             guard let lag = points.map(\.step).max() else { continue }
-            // log10 σ: the singular values of a long product span many decades (pooled over the facet's runs).
-            let values = points.filter { $0.step == lag && $0.value > 0 }.map { log10($0.value) }
+            // log10 σ: the singular values of a long product span many decades, below 10^−308 too
+            // (pooled over the facet's runs; exact zeros, −∞, are left out).
+            let values = points.filter { $0.step == lag && $0.value.isFinite }.map(\.value)
             guard let lo = values.min(), let hi = values.max() else { continue }
             let title = [data.title, facet, "lag \(lag)"].compactMap { $0 }.joined(separator: " — ")
             var chart = SingularValuesChart(values: values, title: title)
