@@ -75,7 +75,8 @@ public enum Runner {
     ///
     /// BLAS threads: OpenBLAS is set to `options.blasThreads` per call for the duration (default 1:
     /// configurations are the parallel unit, nested BLAS threads would oversubscribe the cores, and a
-    /// threaded BLAS reduction may round differently) and restored afterwards. `--jobs 1
+    /// threaded BLAS reduction may round differently) and restored when the last concurrent run in the
+    /// process ends (`BLASThreads.enterScope`). `--jobs 1
     /// --blas-threads N` suits one big configuration.
     ///
     /// Results do not depend on `jobs` or order: each configuration draws only from
@@ -113,9 +114,8 @@ public enum Runner {
         var manifest = Manifest(experiment: experiment, options: options, started: started, planned: planned.count)
         try manifest.write(to: out, counts: try store.statusCounts())
 
-        let previousBLASThreads = BLASThreads.current
-        BLASThreads.set(options.blasThreads)
-        defer { BLASThreads.set(previousBLASThreads) }
+        BLASThreads.enterScope(options.blasThreads)
+        defer { BLASThreads.leaveScope() }
 
         let progress = ProgressReporter(total: pendingRuns.count, style: options.progress)
         var counts: [ConfigurationResult.Status: Int] = [:]

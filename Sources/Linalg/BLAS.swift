@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// Whether an operand enters a product as itself or transposed.
 public enum Transpose: Sendable {
@@ -15,6 +16,31 @@ public enum BLASThreads {
     public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
     /// The number of threads OpenBLAS currently uses.
     public static var current: Int { Int(openblas_get_num_threads()) }
+
+    /// Enters a scope that needs OpenBLAS at `n` threads (e.g. a sweep). The setting is process-wide,
+    /// so scopes share it: the first saves the current count, each sets `n` (the latest wins while
+    /// several are open — runners in one process should agree), and the last to leave restores the
+    /// saved count. A scope that restored on its own would change the count under one still running,
+    /// and OpenBLAS rounds differently at different thread counts (even 6×6 products).
+    public static func enterScope(_ n: Int) {
+        scopes.lock.lock(); defer { scopes.lock.unlock() }
+        if scopes.open == 0 { scopes.saved = current }
+        scopes.open += 1
+        set(n)
+    }
+
+    /// Leaves a scope entered with `enterScope`; the last one restores the count from before the first.
+    public static func leaveScope() {
+        scopes.lock.lock(); defer { scopes.lock.unlock() }
+        scopes.open = max(0, scopes.open - 1)
+        if scopes.open == 0 { set(scopes.saved) }
+    }
+
+    private final class Scopes: @unchecked Sendable {   // guarded by `lock`
+        let lock = NSLock()
+        var open = 0, saved = 1
+    }
+    private static let scopes = Scopes()
 }
 
 /// C ← α·op(A)·op(B) + β·C (dgemm). Throws when the shapes do not fit.

@@ -170,3 +170,15 @@ struct LAPACKTests {
         #expect(maxAbsDifference(try matmul(q, q, transA: .transpose), .identity(n)) < 1e-12)
     }
 }
+
+/// Concurrent sweeps share OpenBLAS's process-wide thread count: leaving an inner scope must not
+/// restore the count under an outer one still running (OpenBLAS rounds differently at 1 and 2 threads).
+@Suite struct BLASThreadScopeTests {
+    @Test func anInnerScopeDoesNotRestoreUnderAnOuterOne() {
+        BLASThreads.enterScope(1)
+        BLASThreads.enterScope(1)
+        BLASThreads.leaveScope()
+        #expect(BLASThreads.current == 1)
+        BLASThreads.leaveScope()
+    }
+}
