@@ -107,6 +107,12 @@ import Testing
         let reference = try singular.singularValues()
         #expect(values.last == -.infinity)
         for (g, w) in zip(values.dropLast(), reference.dropLast()) { #expect(abs(g - log10(w)) < 1e-13) }
+
+        // 1×1: (−3)·(−3) = 9.
+        let scalar = try ProductSingularValues(size: 1)
+        for _ in 0..<2 { try [-3.0].withUnsafeBufferPointer { try scalar.multiply(left: $0.baseAddress!) } }
+        #expect(abs(try scalar.singularValuesLog10()[0] - log10(9)) < 1e-15)
+        #expect(throws: LinalgError.self) { try ProductSingularValues(size: 0) }
     }
 
     /// Row groups: split at ≥ 8-decade gaps where every scale above exceeds every scale below; a group
