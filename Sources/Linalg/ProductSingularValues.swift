@@ -7,8 +7,9 @@ import Foundation
 ///
 /// The product is held as A = Q·D·T (Loh et al. 1992; pre-pivoting as in Bai, Lee, Li & Xu 2011):
 /// Q orthogonal, D = diag(e^{ℓ_i}) kept as logarithms ℓ_i (so nothing under- or overflows), T with
-/// unit-norm rows. A step A ← B·A forms M = B·Q (Q kept as Householder reflectors), orders the columns of M·D by decreasing norm
-/// (permutation Π, computed in log space), factors MΠ = Q′R̃ by Householder QR and sets
+/// unit-norm rows. A step A ← B·A forms M = B·Q (Q kept as Householder reflectors), orders the
+/// columns of M·D by decreasing norm (permutation Π, computed in log space), factors MΠ = Q′R̃ by
+/// Householder QR and sets
 ///     D′ = diag(|R̃_ii|·d_{Π(i)}),   F = D′⁻¹·R̃·Πᵀ D Π (upper triangular, unit diagonal),
 ///     A = Q′·D′·(F·ΠᵀT),
 /// then moves the row norms of F·ΠᵀT into D′. The grading lives in D; Q and T stay well conditioned.
@@ -105,8 +106,13 @@ public final class ProductSingularValues {
             let norm = m.withUnsafeBufferPointer { cblas_dnrm2(Int32(n), $0.baseAddress! + j * n, 1) }
             shuffled[j] = norm > 0 && scales[j] > -.infinity ? Foundation.log(norm) + scales[j] : -.infinity
         }
-        for j in 0..<n { perm[j] = j }
-        perm.sort { shuffled[$0] > shuffled[$1] || (shuffled[$0] == shuffled[$1] && $0 < $1) }
+        // Stable insertion sort, largest first: O(n²) next to the QR's O(n³), and no allocation.
+        for j in 0..<n {
+            let key = shuffled[j]
+            var i = j
+            while i > 0 && shuffled[perm[i - 1]] < key { perm[i] = perm[i - 1]; i -= 1 }
+            perm[i] = j
+        }
         for i in 0..<n { shuffled[i] = scales[perm[i]]; shuffledLow[i] = low[perm[i]] }   // d′_i = d_Π(i)
         if updatingQ { try factorPermuted(into: &q, tau: &tau) } else { try factorPermuted(into: &scratch, tau: &tauScratch) }
         // D′_i = |R̃_ii|·d′_i (a zero pivot: the row's largest |R̃_ij|·d′_j); F_ij = R̃_ij·d′_j / D′_i.
