@@ -13,15 +13,21 @@ import numpy as np
 mpmath.mp.dps = 200
 
 
-def case(name, n, k, seed, scale):
-    rng = np.random.default_rng(seed)
-    factors = [rng.standard_normal((n, n)) * scale / np.sqrt(n) for _ in range(k)]
+def reference(name, factors):
+    """The fixture entry for B_k ⋯ B_1: the factors and log10 σ of their exact product (200 digits)."""
+    n = factors[0].shape[0]
     product = mpmath.eye(n)
     for b in factors:
         product = mpmath.matrix(b.tolist()) * product
     sigma = mpmath.svd_r(product, compute_uv=False)
     values = sorted((float(mpmath.log10(s)) for s in sigma), reverse=True)
-    return {"name": name, "n": n, "k": k, "factors": [b.flatten().tolist() for b in factors], "log10_singular_values": values}
+    return {"name": name, "n": n, "k": len(factors), "factors": [b.flatten().tolist() for b in factors],
+            "log10_singular_values": values}
+
+
+def case(name, n, k, seed, scale):
+    rng = np.random.default_rng(seed)
+    return reference(name, [rng.standard_normal((n, n)) * scale / np.sqrt(n) for _ in range(k)])
 
 
 def tanh_case(name, n, k, seed, gain):
@@ -34,12 +40,7 @@ def tanh_case(name, n, k, seed, gain):
     for _ in range(k):
         h = np.tanh(w @ h + rng.standard_normal(n))
         factors.append(np.diag(1 - h * h) @ w)
-    product = mpmath.eye(n)
-    for b in factors:
-        product = mpmath.matrix(b.tolist()) * product
-    sigma = mpmath.svd_r(product, compute_uv=False)
-    values = sorted((float(mpmath.log10(s)) for s in sigma), reverse=True)
-    return {"name": name, "n": n, "k": k, "factors": [b.flatten().tolist() for b in factors], "log10_singular_values": values}
+    return reference(name, factors)
 
 
 cases = [
