@@ -48,25 +48,17 @@ public struct Adam: Optimizer {
         let s = Double(stepCount)
         let stepSize = learningRate / (1 - Foundation.pow(beta1, s))
         let correction2Root = (1 - Foundation.pow(beta2, s)).squareRoot()
-        for i in parameters.indices {
-            gradients[i].withUnsafeBufferPointer { g in
-                parameters[i].withUnsafeMutableBufferPointer { p in
-                    for k in p.indices {
-                        var d = g[k]
-                        if weightDecay != 0 { d += weightDecay * p[k] }
-                        let m = lerp(firstMoments![i][k], d, 1 - beta1)
-                        firstMoments![i][k] = m
-                        let v = beta2 * secondMoments[i][k] + (1 - beta2) * d * d
-                        secondMoments[i][k] = v
-                        var vHat = v
-                        if amsgrad {
-                            vHat = max(maxSecondMoments[i][k], v)
-                            maxSecondMoments[i][k] = vHat
-                        }
-                        p[k] -= stepSize * m / (vHat.squareRoot() / correction2Root + epsilon)
-                    }
-                }
+        updateElementwise(&parameters, gradients, weightDecay: weightDecay) { i, k, d, p in
+            let m = lerp(firstMoments![i][k], d, 1 - beta1)
+            firstMoments![i][k] = m
+            let v = beta2 * secondMoments[i][k] + (1 - beta2) * d * d
+            secondMoments[i][k] = v
+            var vHat = v
+            if amsgrad {
+                vHat = max(maxSecondMoments[i][k], v)
+                maxSecondMoments[i][k] = vHat
             }
+            return p - stepSize * m / (vHat.squareRoot() / correction2Root + epsilon)
         }
     }
 }

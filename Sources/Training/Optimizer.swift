@@ -50,6 +50,23 @@ func zeroState(like gradients: [Matrix]) -> [[Double]] {
     gradients.map { [Double](repeating: 0, count: $0.count) }
 }
 
+/// The element loop every optimizer shares: for each element k of tensor i, d = g + λ·p (weight decay as
+/// torch.optim adds it to the gradient), and the element becomes `update(i, k, d, p)`.
+@inline(__always) func updateElementwise(_ parameters: inout [Matrix], _ gradients: [Matrix], weightDecay: Double,
+                                         _ update: (_ tensor: Int, _ index: Int, _ d: Double, _ p: Double) -> Double) {
+    for i in parameters.indices {
+        gradients[i].withUnsafeBufferPointer { g in
+            parameters[i].withUnsafeMutableBufferPointer { p in
+                for k in p.indices {
+                    var d = g[k]
+                    if weightDecay != 0 { d += weightDecay * p[k] }
+                    p[k] = update(i, k, d, p[k])
+                }
+            }
+        }
+    }
+}
+
 /// torch.lerp on CPU: start + w·(end − start) for |w| < 0.5, else end − (end − start)·(1 − w).
 @inline(__always) func lerp(_ start: Double, _ end: Double, _ w: Double) -> Double {
     abs(w) < 0.5 ? start + w * (end - start) : end - (end - start) * (1 - w)

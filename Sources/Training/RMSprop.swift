@@ -41,33 +41,22 @@ public struct RMSprop: Optimizer {
             gradientAverages = centered ? zeros : []
             buffers = momentum > 0 ? zeros : []
         }
-        for i in parameters.indices {
-            gradients[i].withUnsafeBufferPointer { g in
-                parameters[i].withUnsafeMutableBufferPointer { p in
-                    for k in p.indices {
-                        var d = g[k]
-                        if weightDecay != 0 { d += weightDecay * p[k] }
-                        let v = alpha * squareAverages![i][k] + (1 - alpha) * d * d
-                        squareAverages![i][k] = v
-                        var avg: Double
-                        if centered {
-                            let m = lerp(gradientAverages[i][k], d, 1 - alpha)
-                            gradientAverages[i][k] = m
-                            avg = (v - m * m).squareRoot()
-                        } else {
-                            avg = v.squareRoot()
-                        }
-                        avg += epsilon
-                        if momentum > 0 {
-                            let b = momentum * buffers[i][k] + d / avg
-                            buffers[i][k] = b
-                            p[k] -= learningRate * b
-                        } else {
-                            p[k] -= learningRate * d / avg
-                        }
-                    }
-                }
+        updateElementwise(&parameters, gradients, weightDecay: weightDecay) { i, k, d, p in
+            let v = alpha * squareAverages![i][k] + (1 - alpha) * d * d
+            squareAverages![i][k] = v
+            var avg: Double
+            if centered {
+                let m = lerp(gradientAverages[i][k], d, 1 - alpha)
+                gradientAverages[i][k] = m
+                avg = (v - m * m).squareRoot()
+            } else {
+                avg = v.squareRoot()
             }
+            avg += epsilon
+            guard momentum > 0 else { return p - learningRate * d / avg }
+            let b = momentum * buffers[i][k] + d / avg
+            buffers[i][k] = b
+            return p - learningRate * b
         }
     }
 }

@@ -33,21 +33,14 @@ public struct SGD: Optimizer {
         try checkShapes(parameters, gradients, buffers?.count)
         let first = buffers == nil
         if first { buffers = zeroState(like: gradients) }
-        for i in parameters.indices {
-            gradients[i].withUnsafeBufferPointer { g in
-                parameters[i].withUnsafeMutableBufferPointer { p in
-                    for k in p.indices {
-                        var d = g[k]
-                        if weightDecay != 0 { d += weightDecay * p[k] }
-                        if momentum != 0 {
-                            let b = first ? d : momentum * buffers![i][k] + (1 - dampening) * d
-                            buffers![i][k] = b
-                            d = nesterov ? d + momentum * b : b
-                        }
-                        p[k] -= learningRate * d
-                    }
-                }
+        updateElementwise(&parameters, gradients, weightDecay: weightDecay) { i, k, d, p in
+            var d = d
+            if momentum != 0 {
+                let b = first ? d : momentum * buffers![i][k] + (1 - dampening) * d
+                buffers![i][k] = b
+                d = nesterov ? d + momentum * b : b
             }
+            return p - learningRate * d
         }
     }
 }
