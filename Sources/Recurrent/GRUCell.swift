@@ -17,7 +17,6 @@ public struct GRUCell: RecurrentCell {
         self.weights = weights
     }
 
-    public var hiddenSize: Int { weights.hiddenSize }
     public var stateSize: Int { weights.hiddenSize }
     public var cacheWidth: Int { 4 * weights.hiddenSize }
     public var hiddenPreactivationGradientIsInputGradient: Bool { false }

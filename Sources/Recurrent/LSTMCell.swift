@@ -19,7 +19,6 @@ public struct LSTMCell: RecurrentCell {
         self.weights = weights
     }
 
-    public var hiddenSize: Int { weights.hiddenSize }
     public var stateSize: Int { 2 * weights.hiddenSize }
     public var cacheWidth: Int { 5 * weights.hiddenSize }
     public var hiddenPreactivationGradientIsInputGradient: Bool { true }

@@ -15,7 +15,7 @@ import Linalg
 /// a cell supplies the point-wise forward map, its point-wise backward map, and its closed-form
 /// one-step Jacobian. Cells hold their weights; they are values (Sendable).
 public protocol RecurrentCell: RecurrentMap where Workspace == CellWorkspace {
-    /// H.
+    /// H (default: the weights' H).
     var hiddenSize: Int { get }
     /// The weights: W_ih (G·H × D), W_hh (G·H × H), b_ih, b_hh (G·H each; zeros when absent).
     var weights: CellWeights { get }
@@ -109,6 +109,7 @@ func allocateAligned(_ count: Int) -> UnsafeMutablePointer<Double> {
 
 extension RecurrentCell {
     public var inputSize: Int { weights.inputSize }
+    public var hiddenSize: Int { weights.hiddenSize }
 
     /// The zero state of a batch: B × S (rows h, or [h, c] for LSTM), the cell's state type in the
     /// unroller's layout (`Unroller.forward(initial:)` takes its storage).

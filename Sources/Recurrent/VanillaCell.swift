@@ -14,7 +14,6 @@ public struct VanillaCell: RecurrentCell {
         self.activation = activation
     }
 
-    public var hiddenSize: Int { weights.hiddenSize }
     public var stateSize: Int { weights.hiddenSize }
     public var cacheWidth: Int { weights.hiddenSize }
     public var hiddenPreactivationGradientIsInputGradient: Bool { true }
