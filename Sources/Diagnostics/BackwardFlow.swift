@@ -53,7 +53,7 @@ public struct BackwardFlow: Sendable {
         }
         let lagList = options.jacobianLags?.lags(upTo: T) ?? []
         let wantLag = Set(lagList), wantSV = Set(options.singularValueLags.filter { $0 <= T })
-        let doProducts = !lagList.isEmpty || !wantSV.isEmpty
+        let doProducts = !lagList.isEmpty   // the plain product serves the norms only
         let ln10 = Foundation.log(10.0)
 
         var ws = map.makeWorkspace()
@@ -82,6 +82,8 @@ public struct BackwardFlow: Sendable {
                                                  frobeniusLog10: Foundation.log10(nrm2(prod)) + logScale.value / ln10))
                 }
             }
+        }
+        func recordSpectrum(lag k: Int) throws {
             if wantSV.contains(k), let spectrum { singularValuesLog10[k] = try spectrum.singularValuesLog10() }
         }
         func recordGrad(step t: Int) {
@@ -91,6 +93,7 @@ public struct BackwardFlow: Sendable {
         }
 
         if doProducts { try recordProduct(lag: 0) }
+        try recordSpectrum(lag: 0)
         recordGrad(step: T)
         try trajectory.states.withUnsafeBufferPointer { st in
             try trajectory.inputs.withUnsafeBufferPointer { xs in
@@ -99,7 +102,10 @@ public struct BackwardFlow: Sendable {
                         map.jacobian(st.baseAddress! + (t - 1) * s, xs.baseAddress! + (t - 1) * d, into: j.baseAddress!, workspace: &ws)
                     }
                     // Pᵀ ← Jᵀ·Pᵀ: the row-major J read column-major is Jᵀ.
-                    if let spectrum, T - t + 1 <= lastSVLag { try jac.withUnsafeBufferPointer { try spectrum.multiply(left: $0.baseAddress!) } }
+                    if let spectrum, T - t + 1 <= lastSVLag {
+                        try jac.withUnsafeBufferPointer { try spectrum.multiply(left: $0.baseAddress!) }
+                        try recordSpectrum(lag: T - t + 1)
+                    }
                     if doProducts && !productIsZero {
                         // tmp = prod · J  (row-major S×S)
                         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(s), Int32(s), Int32(s),

@@ -53,8 +53,8 @@ extension Diagnosis {
             lines.append("  " + ["lag", "largest", "median", "smallest"].map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined() + "directions kept")
             for (lag, v) in singularValuesLog10.sorted(by: { $0.key < $1.key }) where !v.isEmpty {
                 let top = v[0], kept = v.filter { $0 >= top - 1 }.count
-                func log(_ x: Double) -> String { x == -.infinity ? "−∞ (zero)" : String(format: "%.2f", x) }
-                let cols = [String(lag), log(top), log(v[v.count / 2]), log(v[v.count - 1])]
+                func decades(_ x: Double) -> String { x == -.infinity ? "−∞ (zero)" : String(format: "%.2f", x) }
+                let cols = [String(lag), decades(top), decades(v[v.count / 2]), decades(v[v.count - 1])]
                 lines.append("  " + cols.map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined() + "\(kept) of \(v.count)")
             }
         }
