@@ -22,7 +22,6 @@ struct DiagnoseCommand: ParsableCommand {
         """
     )
 
-    enum FormatOption: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Input sequence .npy of shape (T, D); without it, --steps steps are generated.")
@@ -31,8 +30,8 @@ struct DiagnoseCommand: ParsableCommand {
     var steps = 200
     @Option(help: "Std of i.i.d. Gaussian input noise when there is no --input (0 = autonomous run).")
     var inputNoise = 0.0
-    @Option(help: "Initial state: \(InitialState.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var h0: InitialStateOption = .gaussian
+    @Option(help: "Initial state h_0 (gaussian: N(0, 1) per unit).")
+    var h0: InitialState = .gaussian
     @Option(help: "Seed for generated inputs, h_0, the adjoint ∂L/∂h_T and the Lyapunov run.")
     var seed: UInt64 = 0
     @Option(help: "Lags to report: all, log, log:N, or N (every N-th).")
@@ -47,11 +46,9 @@ struct DiagnoseCommand: ParsableCommand {
     @Option(help: "Transient steps discarded before measuring Lyapunov exponents.")
     var lyapunovTransient = 200
     @Option(help: "Output format: text or json.")
-    var format: FormatOption = .text
+    var format: ReportFormat = .text
     @Option(help: "Write the diagnosis charts (PNG and SVG) into this directory.")
     var plot: String?
-
-    enum InitialStateOption: String, ExpressibleByArgument, CaseIterable { case zeros, gaussian }
 
     /// "none" → [], "1,10,100" → [1, 10, 100]; nil when malformed.
     static func parseLagList(_ text: String) -> [Int]? {
@@ -86,7 +83,7 @@ struct DiagnoseCommand: ParsableCommand {
     func output() throws -> String {
         let m = try modelOptions.load()
         var options = DiagnosisOptions(steps: steps, input: inputNoise > 0 ? .gaussian(std: inputNoise) : .zeros,
-                                       initialState: h0 == .zeros ? .zeros : .gaussian,
+                                       initialState: h0,
                                        lags: LagSelection(parsing: lags) ?? .all,
                                        singularValueLags: singularValueLags.flatMap(Self.parseLagList), lyapunovCount: lyapunov,
                                        lyapunovSteps: lyapunovSteps, lyapunovTransient: lyapunovTransient)
@@ -135,3 +132,5 @@ extension RecurrentModel {
                             isTanh: activation == .tanh)
     }
 }
+
+extension InitialState: ExpressibleByArgument {}

@@ -21,14 +21,13 @@ struct InspectCommand: ParsableCommand {
         """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     @Argument(help: "A .npy, .npz or .safetensors file.")
     var file: String
     @Option(help: "Only this tensor.")
     var tensor: String?
     @Option(help: "Output format.")
-    var format: Format = .text
+    var format: ReportFormat = .text
     @Option(help: "Significant digits in text output.")
     var digits: Int = 6
     @Option(help: "Draw the eigenvalues (complex plane, unit circle) and the singular-value histogram to OUT.png, .svg or .pdf (first matrix, or --tensor).")

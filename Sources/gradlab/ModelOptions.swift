@@ -5,6 +5,9 @@ import Plotting
 import Recurrent
 import TensorIO
 
+/// `--format` of the commands that print a report: words for people or JSON for programs.
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+
 /// The model-file options shared by `trace` and `diagnose`: the file and, when its metadata does not
 /// say (or to check it), the cell and activation.
 struct ModelOptions: ParsableArguments {

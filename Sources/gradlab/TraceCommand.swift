@@ -21,7 +21,6 @@ struct TraceCommand: ParsableCommand {
 
     enum LossOption: String, ExpressibleByArgument, CaseIterable { case mse, bce, ce }
     enum OutputsOption: String, ExpressibleByArgument, CaseIterable { case last, all }
-    enum FormatOption: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Input .npy, shape (T, D) or (B, T, D).")
@@ -39,7 +38,7 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "… backpropagate through the last K2 steps (K2 ≥ K1).")
     var k2: Int?
     @Option(help: "Output format.")
-    var format: FormatOption = .text
+    var format: ReportFormat = .text
     @Option(help: "Decimals in text output.")
     var digits = 4
 
