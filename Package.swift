@@ -5,13 +5,21 @@ import PackageDescription
 let package = Package(
     name: "GradLab",
     platforms: [.macOS(.v13)],
+    // What another Swift program depends on (docs/architecture.md): the numerics (Recurrent,
+    // Diagnostics, Training, Initializers, Linalg), tensor files, charts, the runner core (Sweeps) and
+    // the lab library that runs an experiment file (Lab) and draws its charts (ExperimentPlots).
     products: [
         .executable(name: "gradlab", targets: ["gradlab"]),
         .library(name: "Linalg", targets: ["Linalg"]),
         .library(name: "TensorIO", targets: ["TensorIO"]),
+        .library(name: "Recurrent", targets: ["Recurrent"]),
+        .library(name: "Diagnostics", targets: ["Diagnostics"]),
         .library(name: "Initializers", targets: ["Initializers"]),
-        .library(name: "Plotting", targets: ["Plotting"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Plotting", targets: ["Plotting"]),
+        .library(name: "Sweeps", targets: ["Sweeps"]),
+        .library(name: "Lab", targets: ["Lab"]),
+        .library(name: "ExperimentPlots", targets: ["ExperimentPlots"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,37 +56,45 @@ let package = Package(
         // Tensor files: .npy (1.0–3.0), .npz (stored/deflated zip), .safetensors; validated, never trusting headers.
         .target(name: "TensorIO", dependencies: ["Linalg", "CZlib"]),
 
+        // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
+        .target(name: "Recurrent", dependencies: ["Linalg", "TensorIO"]),
+
         // Weight initializers (PyTorch's definitions), Haar matrices, spectrum control, InitSpec.
-        .target(name: "Initializers", dependencies: ["Linalg", "TensorIO", .product(name: "ComplexModule", package: "swift-numerics"),
+        .target(name: "Initializers", dependencies: ["Linalg", "TensorIO", "Recurrent",
+                                                    .product(name: "ComplexModule", package: "swift-numerics"),
                                                     .product(name: "RealModule", package: "swift-numerics")]),
 
-        // Cells (RNN, LSTM, GRU), unrolling, losses, exact BPTT, one-step Jacobians.
-        .target(name: "Recurrent", dependencies: ["Linalg", "COpenBLAS", "TensorIO"]),
-
         // Gradient flow through time, Jacobian-product spectra, Lyapunov spectra, theory overlays.
-        .target(name: "Diagnostics", dependencies: ["Linalg", "Recurrent", "COpenBLAS"]),
+        .target(name: "Diagnostics", dependencies: ["Linalg", "Recurrent"]),
 
-        // Experiment files (YAML schema, grids, seeding), the parallel runner and its SQLite/CSV store.
+        // Tasks (sequence generators with baselines), optimizers, clipping, training loop.
+        .target(name: "Training", dependencies: ["Linalg", "Recurrent"]),
+
+        // Charts over a small renderer protocol; Cairo writes PNG, SVG and PDF.
+        .target(name: "Plotting", dependencies: ["CCairo"]),
+
+        // The runner core, knowing no numerics: experiment files as config trees (origins for errors,
+        // overrides), grids, seeding, the parallel runner, its SQLite/CSV store, progress, manifests.
         .target(
-            name: "Experiments",
+            name: "Sweeps",
             dependencies: [
                 "Linalg",
-                "Initializers",
-                "Training",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        // A synthetic executor (no numerics) and a child process running it, for the runner's tests.
-        .target(name: "ExperimentsFixtures", dependencies: ["Experiments", "Initializers", "Linalg"]),
-        .executableTarget(name: "experiments-fixture-runner", dependencies: ["Experiments", "ExperimentsFixtures"]),
-        // Charts over a small renderer protocol; Cairo writes PNG, SVG and PDF.
-        .target(name: "Plotting", dependencies: ["CCairo"]),
-        // A run directory's declared plots: reads results.sqlite, draws Plotting recipes into plots/.
-        .target(name: "ExperimentPlots", dependencies: ["Experiments", "Plotting"]),
 
-        // Tasks (sequence generators with baselines), optimizers, clipping, training loop.
-        .target(name: "Training", dependencies: ["Linalg", "Recurrent"]),
+        // The lab library: the experiment schema decoded into domain types, the metric catalog, the
+        // model factory and the executors of every mode. Runs an experiment without the CLI.
+        .target(name: "Lab", dependencies: ["Sweeps", "Linalg", "Recurrent", "Diagnostics", "Initializers", "Training"]),
+
+        // A run directory's declared plots: reads results.sqlite, draws Plotting recipes into plots/.
+        .target(name: "ExperimentPlots", dependencies: ["Lab", "Sweeps", "Plotting"]),
+
+        // Test support only (underscore): a synthetic executor (no numerics) and a child process running
+        // it, for the runner's tests.
+        .target(name: "_ExperimentsFixtures", dependencies: ["Sweeps", "Lab", "Linalg"]),
+        .executableTarget(name: "_experiments-fixture-runner", dependencies: ["Sweeps", "Lab", "_ExperimentsFixtures"]),
 
         // The command-line lab: parses, calls library modules, prints.
         .executableTarget(
@@ -88,7 +104,8 @@ let package = Package(
                 "Recurrent",
                 "TensorIO",
                 "Diagnostics",
-                "Experiments",
+                "Sweeps",
+                "Lab",
                 "ExperimentPlots",
                 "Plotting",
                 "Initializers",
@@ -116,14 +133,15 @@ let package = Package(
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "Linalg"]),
         .testTarget(name: "InitializersTests", dependencies: ["Initializers", "TensorIO", "Linalg"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "InitCLITests", dependencies: ["gradlab", "Initializers", "TensorIO", "Linalg"]),
+        // The command line end to end: runs the built `gradlab` as a child process (imports no executable).
+        .testTarget(name: "CLITests", dependencies: ["gradlab", "Initializers", "Recurrent", "TensorIO", "Linalg"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Recurrent", "Linalg"]),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Experiments", "ExperimentsFixtures", "Initializers", "Linalg", "Training", "experiments-fixture-runner"]
+            dependencies: ["Sweeps", "Lab", "_ExperimentsFixtures", "Initializers", "Linalg", "Training", "_experiments-fixture-runner"]
         ),
-        .testTarget(name: "RunCLITests", dependencies: ["gradlab", "Experiments", "ExperimentPlots", "Linalg", "Training"]),
-        .testTarget(name: "ExperimentPlotsTests", dependencies: ["ExperimentPlots", "Experiments", "ExperimentsFixtures", "Plotting", "Linalg"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Sweeps", "ExperimentPlots", "Linalg", "Recurrent", "Diagnostics", "Training"]),
+        .testTarget(name: "ExperimentPlotsTests", dependencies: ["ExperimentPlots", "Lab", "Sweeps", "_ExperimentsFixtures", "Plotting", "Linalg"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,4 @@
 import Foundation
-import COpenBLAS
 import Linalg
 import Recurrent
 
@@ -108,23 +107,22 @@ public struct BackwardFlow: Sendable {
                     }
                     if doProducts && !productIsZero {
                         // tmp = prod · J  (row-major S×S)
-                        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(s), Int32(s), Int32(s),
-                                    1, prod, Int32(s), jac, Int32(s), 0, &tmp, Int32(s))
+                        gemm(.none, .none, m: s, n: s, k: s, prod, lda: s, jac, ldb: s, beta: 0, &tmp, ldc: s)
                         swap(&prod, &tmp)
                         let f = nrm2(prod)
                         if f > 0 && f.isFinite {
-                            cblas_dscal(Int32(s * s), 1 / f, &prod, 1)
+                            scal(1 / f, &prod, count: s * s)
                             logScale.add(Foundation.log(f))
                         } else if f == 0 { productIsZero = true }
                         try recordProduct(lag: T - t + 1)
                     }
                     if options.adjoint != nil && !adjIsZero {
                         // adjNext = Jᵀ · adj
-                        cblas_dgemv(CblasRowMajor, CblasTrans, Int32(s), Int32(s), 1, jac, Int32(s), adj, 1, 0, &adjNext, 1)
+                        gemv(.transpose, rows: s, cols: s, jac, adj, beta: 0, &adjNext)
                         swap(&adj, &adjNext)
                         let f = nrm2(adj)
                         if f > 0 {
-                            cblas_dscal(Int32(s), 1 / f, &adj, 1)
+                            scal(1 / f, &adj, count: s)
                             adjLog.add(Foundation.log(f))
                         } else { adjIsZero = true }
                         recordGrad(step: t - 1)

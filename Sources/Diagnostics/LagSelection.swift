@@ -11,11 +11,15 @@ public enum LagSelection: Sendable, Equatable, CustomStringConvertible {
     /// Exactly these lags (those above T are dropped).
     case explicit([Int])
 
+    /// The number of lags of a plain `log` selection (the command line's `--lags log` and an
+    /// experiment's `diagnostics.lags: log` alike).
+    public static let defaultLogCount = 50
+
     /// Parses `all`, `log`, `log:N` or a positive integer N (= every N-th).
     public init?(parsing text: String) {
         switch text {
         case "all": self = .all
-        case "log": self = .log(count: 60)
+        case "log": self = .log(count: LagSelection.defaultLogCount)
         default:
             if text.hasPrefix("log:"), let n = Int(text.dropFirst(4)), n >= 2 { self = .log(count: n) }
             else if let n = Int(text), n >= 1 { self = .every(n) }
@@ -27,7 +31,7 @@ public enum LagSelection: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .all: return "all"
         case .every(let n): return "\(n)"
-        case .log(let n): return n == 60 ? "log" : "log:\(n)"
+        case .log(let n): return n == LagSelection.defaultLogCount ? "log" : "log:\(n)"
         case .explicit(let ks): return ks.map(String.init).joined(separator: ",")
         }
     }

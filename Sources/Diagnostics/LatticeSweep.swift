@@ -1,5 +1,4 @@
 import Foundation
-import COpenBLAS
 import Linalg
 import Recurrent
 
@@ -34,7 +33,7 @@ struct LatticeSweep {
 
     /// acc·10^accLog += v·10^vLog (n values), keeping acc's entries O(1).
     private static func addScaled(_ acc: inout [Double], _ accLog: inout Double, _ v: UnsafePointer<Double>, count n: Int, log10Scale vLog: Double) {
-        let nv = cblas_dnrm2(Int32(n), v, 1)
+        let nv = nrm2(v, count: n)
         guard nv > 0, vLog > -.infinity else { return }
         let e = vLog + log10(nv)
         if accLog == -.infinity {
@@ -79,7 +78,7 @@ struct LatticeSweep {
                                 } }
                             } }
                             vin.withUnsafeBufferPointer { v in
-                                let slice = v.baseAddress! + dir * h, n = cblas_dnrm2(Int32(h), slice, 1)
+                                let slice = v.baseAddress! + dir * h, n = nrm2(slice, count: h)
                                 depthTerm[k][time - 1][dir2] = n > 0 ? log10(n) + scale : -.infinity
                                 Self.addScaled(&acc, &accLog, slice, count: h, log10Scale: scale)
                             }
@@ -106,7 +105,7 @@ struct LatticeSweep {
                                 } }
                             } }
                             tmp.withUnsafeBufferPointer { v in
-                                let n = cblas_dnrm2(Int32(s), v.baseAddress!, 1)
+                                let n = nrm2(v.baseAddress!, count: s)
                                 timeTerm[k][time - 1] = n > 0 ? log10(n) + scale : -.infinity
                                 Self.addScaled(&acc, &accLog, v.baseAddress!, count: s, log10Scale: scale)
                             }
@@ -116,11 +115,11 @@ struct LatticeSweep {
                         for i in 0..<s { tmp[i] = i < h ? injection[dir][(time - 1) * h + i] : 0 }
                         tmp.withUnsafeBufferPointer { Self.addScaled(&acc, &accLog, $0.baseAddress!, count: s, log10Scale: injectionLog[dir][time - 1]) }
                     }
-                    let n = acc.withUnsafeBufferPointer { cblas_dnrm2(Int32(s), $0.baseAddress!, 1) }
+                    let n = acc.withUnsafeBufferPointer { nrm2($0.baseAddress!, count: s) }
                     guard n > 0, accLog > -.infinity else { continue }
                     for i in 0..<s { adj[k][(time - 1) * s + i] = acc[i] / n }
                     adjLog[k][time - 1] = accLog + log10(n)
-                    let nh = adj[k].withUnsafeBufferPointer { cblas_dnrm2(Int32(h), $0.baseAddress! + (time - 1) * s, 1) }
+                    let nh = adj[k].withUnsafeBufferPointer { nrm2($0.baseAddress! + (time - 1) * s, count: h) }
                     gradNormLog10[k][time - 1] = nh > 0 ? log10(nh) + adjLog[k][time - 1] : nil
                 }
             }
@@ -167,10 +166,10 @@ struct LatticeSweep {
                 } }
             }
             if !zero {
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, p, Int32(n), k, Int32(n), 0, &next, Int32(n))
+                gemm(.none, .none, m: n, n: n, k: n, p, lda: n, k, ldb: n, beta: 0, &next, ldc: n)
                 swap(&p, &next)
                 let f = nrm2(p)
-                if f > 0 && f.isFinite { cblas_dscal(Int32(n * n), 1 / f, &p, 1); logScale += log10(f) } else if f == 0 { zero = true }
+                if f > 0 && f.isFinite { scal(1 / f, &p, count: n * n); logScale += log10(f) } else if f == 0 { zero = true }
             }
             let lag = layers - m
             if zero {

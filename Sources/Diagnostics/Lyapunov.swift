@@ -1,5 +1,4 @@
 import Foundation
-import COpenBLAS
 import Linalg
 import Recurrent
 
@@ -98,9 +97,9 @@ public struct LyapunovSpectrum: Sendable {
             map.step(state, x, into: &next, workspace: &ws)
             if next.contains(where: { !$0.isFinite }) { bad = t; break }
             swap(&state, &next)
-            // Y = J · Q: column-major C(S×K) = op(A)·B with A = row-major J (= column-major Jᵀ).
-            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(s), Int32(k), Int32(s),
-                        1, jac, Int32(s), q, Int32(s), 0, &y, Int32(s))
+            // Y = J · Q with Q, Y column-major S × K, i.e. row-major K × S: Yᵀ = Qᵀ · Jᵀ (the same
+            // BLAS kernel call as column-major op(J)·Q).
+            gemm(.none, .transpose, m: k, n: s, k: s, q, lda: s, jac, ldb: s, beta: 0, &y, ldc: s)
             swap(&q, &y)
             if t % m == 0 {
                 try q.withUnsafeMutableBufferPointer { try qr.factor($0.baseAddress!, leadingDimension: s, rDiagonal: &diag) }

@@ -1,5 +1,6 @@
 import Foundation
 import Linalg
+import Recurrent
 
 /// Theory to set beside every measurement.
 public enum Theory {
@@ -47,5 +48,15 @@ public enum Theory {
         let root = q.squareRoot()
         let slope = g * g * gaussianExpectation { z in let t = Foundation.tanh(root * z); let d = 1 - t * t; return d * d }
         return (q, 0.5 * Foundation.log(slope))
+    }
+}
+
+extension RecurrentModel {
+    /// What theory needs from this model: W_hh and γ for a vanilla cell; nothing for gated cells,
+    /// where neither the Pascanu bound nor the mean-field prediction applies as stated.
+    public var theoryInputs: TheoryInputs {
+        guard case .rnn(let activation) = cell else { return TheoryInputs() }
+        return TheoryInputs(recurrentWeight: cellWeights.hiddenWeight, derivativeBound: activation.derivativeBound,
+                            isTanh: activation == .tanh)
     }
 }

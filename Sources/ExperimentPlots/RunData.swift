@@ -1,4 +1,5 @@
-import Experiments
+import Sweeps
+import Lab
 
 /// A run directory's `ok` runs grouped by grid point, with helpers mapping plot channels to values.
 final class RunData {

@@ -1,4 +1,5 @@
-import Experiments
+import Sweeps
+import Lab
 import Foundation
 import Plotting
 
@@ -8,40 +9,26 @@ import Plotting
 /// point become one line (their mean) with a min–max band; swept paths not named by `color`, `x`, `y`
 /// or `facet` are separate lines (norm-vs-lag, lyapunov) or averaged (phase-heatmap).
 public enum RunPlots {
-    /// The recipes a run can draw, with one line each (for `gradlab list` and schema checks).
-    public static let recipes: [(name: String, explanation: String, needs: String)] = [
-        ("norm-vs-lag", "log10 ‖∂h_T/∂h_t‖ against lag, one line per grid point coloured by `color`, replicates as a band, theory (ρ^k, Pascanu bound) dashed/dotted", "measure jacobian_norm or grad_norm"),
-        ("phase-heatmap", "log10 ‖∂h_T/∂h_t‖ over `x` (swept) × `y` (lag or swept), blue vanishing, red exploding, the norm = 1 boundary drawn", "an `x` channel and measure jacobian_norm or grad_norm"),
-        ("depth-time-heatmap", "log10 ‖∂L/∂h_t^ℓ‖ over step t × layer ℓ (stacked models), one panel per grid point, one figure per `facet`, shared colours", "measure grad_norm (a single-layer model is one row)"),
-        ("depth-profile", "log10 ‖∂h_T^top/∂h_T^ℓ‖ of stacked models against the layers crossed, one line per grid point coloured by `color`, replicates as a band, one panel per `facet`", "stacked models (model.layers > 1) with measure jacobian_norm"),
-        ("singular-values", "histogram of log10 singular values of ∂h_T/∂h_t at the largest recorded lag, pooled over a facet's runs", "measure singular_values (single-layer models)"),
-        ("lyapunov", "Lyapunov spectrum against index, coloured by `color`, one panel per `facet`", "mode lyapunov"),
-        ("loss-curves", "train: `y` (eval_loss, default, or loss, accuracy) against iteration, log y, one colour per method, the task's baseline dashed, one panel per `facet`", "mode train"),
-        ("success-vs-length", "train: `y` (solved, default: fraction of replicates that solved; or final_accuracy) against `x` (the swept task.length), one line per method", "mode train with task.length swept as `x`"),
-        ("grad-norm-trace", "train: gradient norm before clipping (or `y: grad_norm_clipped`) against iteration, log y, the clip threshold dashed, one panel per `facet`", "mode train"),
-        ("grad-flow-heatmap", "train: log10 ‖∂L/∂h_t‖ over (iteration, t) from training.snapshot_every, one panel per grid point, one file per `facet`", "mode train with training.snapshot_every"),
-    ]
-
-    public static var recipeNames: [String] { recipes.map(\.name) }
+    /// The names of the recipes a run can draw (`PlotRecipe`, module Lab).
+    public static var recipeNames: [String] { PlotRecipe.allCases.map(\.rawValue) }
 
     /// Renders the declared plots (or only those of `recipe`) in each format; returns the files written.
     /// `drewNothing` hears of each declared plot that found nothing to draw, as a sentence naming what it needs.
-    public static func render(runDirectory: URL, recipe: String? = nil, formats: [OutputFormat],
+    public static func render(runDirectory: URL, recipe: PlotRecipe? = nil, formats: [OutputFormat],
                               drewNothing: ((String) -> Void)? = nil) throws -> [String] {
-        let experiment = try Experiment.load(path: runDirectory.appendingPathComponent("experiment.yaml").path, recipes: recipeNames)
+        let declared = try DeclaredPlots(resolvedExperiment: runDirectory.appendingPathComponent("experiment.yaml").path)
         let store = try ResultStore(existing: runDirectory)
-        let data = try RunData(store: store, title: experiment.name)
+        let data = try RunData(store: store, title: declared.name)
         let plotsDirectory = runDirectory.appendingPathComponent("plots")
         var written: [String] = []
-        for (i, plot) in experiment.points[0].spec.plots.enumerated() where recipe == nil || plot.recipe == recipe {
+        for (i, plot) in declared.plots.enumerated() where recipe == nil || plot.recipe == recipe {
             let figures = try figures(for: plot, data: data)
             if figures.isEmpty, let report = drewNothing {
-                let needs = recipes.first { $0.name == plot.recipe }?.needs ?? "other results"
-                report("plot \(i + 1) (\(plot.recipe)) drew nothing: it needs \(needs), and ok runs that recorded it")
+                report("plot \(i + 1) (\(plot.recipe.rawValue)) drew nothing: it needs \(plot.recipe.needs), and ok runs that recorded it")
             }
             if !figures.isEmpty { try FileManager.default.createDirectory(at: plotsDirectory, withIntermediateDirectories: true) }
             for (suffix, figure) in figures {
-                let base = "\(i + 1)-\(plot.recipe)" + (suffix.map { "-" + fileSafe($0) } ?? "")
+                let base = "\(i + 1)-\(plot.recipe.rawValue)" + (suffix.map { "-" + fileSafe($0) } ?? "")
                 for format in formats {
                     let path = plotsDirectory.appendingPathComponent(base + "." + format.fileExtension).path
                     try figure.write(to: path, format: format)
@@ -55,17 +42,16 @@ public enum RunPlots {
     /// The figures of one plot, with a file-name suffix when a recipe draws one figure per facet.
     static func figures(for plot: PlotSpec, data: RunData) throws -> [(String?, Figure)] {
         switch plot.recipe {
-        case "norm-vs-lag": return try normVsLag(plot, data).map { [(nil, $0)] } ?? []
-        case "phase-heatmap": return try phaseHeatmaps(plot, data)
-        case "depth-time-heatmap": return try depthTimeHeatmaps(plot, data)
-        case "depth-profile": return try depthProfile(plot, data).map { [(nil, $0)] } ?? []
-        case "singular-values": return try singularValues(plot, data)
-        case "lyapunov": return try lyapunov(plot, data).map { [(nil, $0)] } ?? []
-        case "loss-curves": return try TrainingPlots.lossCurves(plot, data).map { [(nil, $0)] } ?? []
-        case "success-vs-length": return try TrainingPlots.successRate(plot, data).map { [(nil, $0)] } ?? []
-        case "grad-norm-trace": return try TrainingPlots.gradientNormTrace(plot, data).map { [(nil, $0)] } ?? []
-        case "grad-flow-heatmap": return try TrainingPlots.gradientFlowHeatmaps(plot, data)
-        default: throw RunError("plot recipe '\(plot.recipe)' cannot be drawn from run results (drawable: \(recipeNames.joined(separator: ", ")))")
+        case .normVsLag: return try normVsLag(plot, data).map { [(nil, $0)] } ?? []
+        case .phaseHeatmap: return try phaseHeatmaps(plot, data)
+        case .depthTimeHeatmap: return try depthTimeHeatmaps(plot, data)
+        case .depthProfile: return try depthProfile(plot, data).map { [(nil, $0)] } ?? []
+        case .singularValues: return try singularValues(plot, data)
+        case .lyapunov: return try lyapunov(plot, data).map { [(nil, $0)] } ?? []
+        case .lossCurves: return try TrainingPlots.lossCurves(plot, data).map { [(nil, $0)] } ?? []
+        case .successVsLength: return try TrainingPlots.successRate(plot, data).map { [(nil, $0)] } ?? []
+        case .gradNormTrace: return try TrainingPlots.gradientNormTrace(plot, data).map { [(nil, $0)] } ?? []
+        case .gradFlowHeatmap: return try TrainingPlots.gradientFlowHeatmaps(plot, data)
         }
     }
 

@@ -1,4 +1,5 @@
-import Experiments
+import Sweeps
+import Lab
 import Plotting
 
 /// The `mode: train` plots of a run directory, from the series and runs columns the train executor

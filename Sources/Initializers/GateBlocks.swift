@@ -1,37 +1,6 @@
 import Linalg
+import Recurrent
 import TensorIO
-
-/// PyTorch's gate layouts: a weight of shape (G·H) × D stacks G blocks of H rows.
-/// LSTM: (i, f, g, o); GRU: (r, z, n); vanilla RNN: one block.
-public enum GateLayout: String, Sendable, Hashable, CaseIterable, Codable {
-    case rnn, lstm, gru
-
-    public var gateCount: Int { gateNames.count }
-
-    /// Block names in row order.
-    public var gateNames: [String] {
-        switch self {
-        case .rnn: ["h"]
-        case .lstm: ["i", "f", "g", "o"]
-        case .gru: ["r", "z", "n"]
-        }
-    }
-
-    /// LSTM only: the forget gate's block index (rows H..<2H).
-    public var forgetGate: Int? { self == .lstm ? 1 : nil }
-
-    /// The layout a weight of shape rows×cols suggests when it is square-blocked (rows = G·cols):
-    /// 4 → LSTM, 3 → GRU, 1 → RNN; nil otherwise. Used by `inspect` when a file has no `cell` metadata.
-    public init?(inferringFromRows rows: Int, cols: Int) {
-        guard cols > 0, rows % cols == 0 else { return nil }
-        switch rows / cols {
-        case 1: self = .rnn
-        case 3: self = .gru
-        case 4: self = .lstm
-        default: return nil
-        }
-    }
-}
 
 extension InitSpec {
     /// A gated weight of shape (G·hidden) × cols: **each gate block is initialised on its own** as an
@@ -40,7 +9,7 @@ extension InitSpec {
     /// per-gate studies; PyTorch's `orthogonal_(lstm.weight_hh_l0)` instead treats the 4H×H stack as one
     /// matrix). fan_in/fan_out and pytorch-default's H are those of one block. With kind `file`, the file
     /// holds the whole (G·hidden) × cols tensor and spectrum control and gain apply per block.
-    public func make(layout: GateLayout, hidden: Int, cols: Int, rng: inout RandomStream) throws -> Matrix {
+    public func make(layout: CellFamily, hidden: Int, cols: Int, rng: inout RandomStream) throws -> Matrix {
         try validate()
         guard hidden > 0, cols > 0 else {
             throw InitError("size must be positive, got hidden size \(hidden) and \(cols) columns; use a size of at least 1")
@@ -61,7 +30,7 @@ extension InitSpec {
     /// `gaussian` with `std`, or `file` (a rank-1 tensor). For an LSTM, `forget_bias` then sets the
     /// forget block (entries H..<2H). PyTorch adds two biases, so to make the forget gate's total
     /// bias exactly c use `applyForgetBias` on both.
-    public func makeBias(layout: GateLayout, hidden: Int, rng: inout RandomStream) throws -> [Double] {
+    public func makeBias(layout: CellFamily, hidden: Int, rng: inout RandomStream) throws -> [Double] {
         try validate()
         let n = layout.gateCount * hidden
         guard hidden > 0 else { throw InitError("size must be positive, got hidden size \(hidden); use a size of at least 1") }

@@ -1,5 +1,6 @@
 import Foundation
 import Linalg
+import Recurrent
 
 /// How to initialise one weight matrix: a kind (PyTorch's definitions where PyTorch has one) with its
 /// options, then spectrum control. The experiment runner decodes it from YAML (`init.weight_hh: {…}`),
@@ -42,7 +43,7 @@ public struct InitSpec: Codable, Sendable, Hashable {
     /// Build Q·D·Qᵀ with Haar Q and D of 2×2 rotation–scaling blocks (no kind): |λ| and arg λ (radians).
     public var eigenvalueModuli: SpectrumValues?
     public var eigenvaluePhases: SpectrumValues?
-    /// LSTM: the forget-gate bias (rows H..<2H of the bias; see `GateLayout`).
+    /// LSTM: the forget-gate bias (rows H..<2H of the bias; see `CellFamily`).
     public var forgetBias: Double?
 
     public init(kind: InitKind? = nil, std: Double? = nil, gain: Double? = nil, a: Double? = nil, b: Double? = nil,

@@ -1,5 +1,6 @@
 import Foundation
 import Linalg
+import Recurrent
 import ComplexModule
 import RealModule
 import TensorIO
@@ -69,7 +70,7 @@ public struct TensorSpectrumReport: Sendable {
     public let name: String
     public let whole: SpectrumReport
     /// The layout used to split the blocks (from the file's `cell` metadata, else inferred from the shape).
-    public let layout: GateLayout?
+    public let layout: CellFamily?
     /// (gate name, report) in row order; empty unless `layout` is LSTM or GRU.
     public let gates: [(name: String, report: SpectrumReport)]
 
@@ -96,10 +97,10 @@ public struct TensorSpectrumReport: Sendable {
         let w = try t.matrix(name: "\(file): tensor '\(name)'")
         self.name = name
         whole = try SpectrumReport(w)
-        var layout: GateLayout? = nil
+        var layout: CellFamily? = nil
         if name.hasPrefix("weight_hh_l") {
             if let cell = archive.metadata["cell"] {
-                guard let l = GateLayout(rawValue: cell) else {
+                guard let l = CellFamily(rawValue: cell) else {
                     throw InitError("\(file): metadata cell '\(cell)' is not one of rnn, lstm, gru")
                 }
                 guard w.rows == l.gateCount * w.cols else {
@@ -107,7 +108,7 @@ public struct TensorSpectrumReport: Sendable {
                 }
                 layout = l
             } else {
-                layout = GateLayout(inferringFromRows: w.rows, cols: w.cols)
+                layout = CellFamily(inferringFromRows: w.rows, cols: w.cols)
             }
         }
         self.layout = layout

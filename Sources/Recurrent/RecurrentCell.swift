@@ -1,4 +1,3 @@
-import COpenBLAS
 import Linalg
 
 /// A recurrent cell in the form BPTT wants: affine pre-activations computed by BLAS, then a
@@ -125,10 +124,10 @@ extension RecurrentCell {
         w.inputBias.withUnsafeBufferPointer { ws.zx.update(from: $0.baseAddress!, count: gh) }
         w.hiddenBias.withUnsafeBufferPointer { ws.zh.update(from: $0.baseAddress!, count: gh) }
         w.inputWeight.withUnsafeBufferPointer { a in
-            cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(gh), Int32(w.inputSize), 1, a.baseAddress, Int32(w.inputSize), x, 1, 1, ws.zx, 1)
+            gemv(.none, rows: gh, cols: w.inputSize, a.baseAddress!, x, beta: 1, ws.zx)
         }
         w.hiddenWeight.withUnsafeBufferPointer { a in
-            cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(gh), Int32(hiddenSize), 1, a.baseAddress, Int32(hiddenSize), s, 1, 1, ws.zh, 1)
+            gemv(.none, rows: gh, cols: hiddenSize, a.baseAddress!, s, beta: 1, ws.zh)
         }
     }
 
@@ -164,8 +163,7 @@ extension RecurrentCell {
         backwardOneStep(s, x, cotangent: u, dPrevious: out, ws)
         let dzh = hiddenPreactivationGradientIsInputGradient ? ws.dzx : ws.dzh
         weights.hiddenWeight.withUnsafeBufferPointer { a in
-            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(weights.gateRows), Int32(hiddenSize), 1, a.baseAddress,
-                        Int32(hiddenSize), dzh, 1, 1, out, 1)
+            gemv(.transpose, rows: weights.gateRows, cols: hiddenSize, a.baseAddress!, dzh, beta: 1, out)
         }
     }
 
@@ -177,8 +175,7 @@ extension RecurrentCell {
         let ws = workspace
         backwardOneStep(s, x, cotangent: u, dPrevious: ws.dPrevious, ws)
         weights.inputWeight.withUnsafeBufferPointer { a in
-            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(weights.gateRows), Int32(inputSize), 1, a.baseAddress,
-                        Int32(inputSize), ws.dzx, 1, 0, out, 1)
+            gemv(.transpose, rows: weights.gateRows, cols: inputSize, a.baseAddress!, ws.dzx, beta: 0, out)
         }
     }
 

@@ -1,29 +1,34 @@
 import Foundation
 import Linalg
 
-/// Which cell a model uses.
+/// Which cell a model uses: its family and, for an RNN, its activation.
 public enum CellKind: Sendable, Equatable, CustomStringConvertible {
     case rnn(Activation)
     case lstm
     case gru
 
-    /// G, the number of stacked gate blocks in W_ih and W_hh (1, 4, 3).
-    public var gateCount: Int {
-        switch self {
-        case .rnn: 1
-        case .lstm: 4
-        case .gru: 3
+    /// The cell of `family`; `activation` is used by `rnn` only.
+    public init(_ family: CellFamily, activation: Activation = .tanh) {
+        switch family {
+        case .rnn: self = .rnn(activation)
+        case .lstm: self = .lstm
+        case .gru: self = .gru
         }
     }
 
-    /// `rnn`, `lstm` or `gru`.
-    public var name: String {
+    public var family: CellFamily {
         switch self {
-        case .rnn: "rnn"
-        case .lstm: "lstm"
-        case .gru: "gru"
+        case .rnn: .rnn
+        case .lstm: .lstm
+        case .gru: .gru
         }
     }
+
+    /// G, the number of stacked gate blocks in W_ih and W_hh (1, 4, 3).
+    public var gateCount: Int { family.gateCount }
+
+    /// `rnn`, `lstm` or `gru`.
+    public var name: String { family.rawValue }
 
     public var description: String {
         if case .rnn(let a) = self { return "rnn(\(a))" }

@@ -143,7 +143,7 @@ final class StackedTape<Cell: RecurrentCell> {
         for k in 0..<rows.count { snapshot[k] = u.zx[rows.lowerBound + k] - snapshot[k] }
         let width = directions * h, n = from - to
         u.cell.weights.inputWeight.withUnsafeBufferPointer { wih in
-            gemmRaw(false, false, m: n * batch, n: width, k: gh, snapshot, lda: gh, wih.baseAddress!, ldb: width,
+            gemm(.none, .none, m: n * batch, n: width, k: gh, snapshot, lda: gh, wih.baseAddress!, ldb: width,
                     beta: 0, windowGradient, ldc: width)
         }
         for tau in (to + 1)...from {

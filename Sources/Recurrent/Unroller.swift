@@ -1,5 +1,4 @@
 import Foundation
-import COpenBLAS
 import Linalg
 
 /// The generic unroller: runs any `RecurrentCell` over a batch of sequences on a preallocated tape,
@@ -93,7 +92,7 @@ public final class Unroller<Cell: RecurrentCell> {
         let w = cell.weights
         // ZX = X·W_ihᵀ + b_ih for all steps at once.
         w.inputWeight.withUnsafeBufferPointer { wih in
-            gemmRaw(false, true, m: t * batch, n: gh, k: d, x, lda: d, wih.baseAddress!, ldb: d, beta: 0, zx, ldc: gh)
+            gemm(.none, .transpose, m: t * batch, n: gh, k: d, x, lda: d, wih.baseAddress!, ldb: d, beta: 0, zx, ldc: gh)
         }
         w.inputBias.withUnsafeBufferPointer { bias in
             for r in 0..<(t * batch) { let row = zx + r * gh; for j in 0..<gh { row[j] += bias[j] } }
@@ -105,9 +104,9 @@ public final class Unroller<Cell: RecurrentCell> {
                     let prev = states + (step - 1) * bs
                     for b in 0..<batch { (zh + b * gh).update(from: bias.baseAddress!, count: gh) }
                     if batch == 1 {
-                        gemvRaw(false, rows: gh, cols: h, whh, prev, beta: 1, zh)
+                        gemv(.none, rows: gh, cols: h, whh, prev, beta: 1, zh)
                     } else {
-                        gemmRaw(false, false, m: batch, n: gh, k: h, prev, lda: s, hiddenWeightTransposed, ldb: gh, beta: 1, zh, ldc: gh)
+                        gemm(.none, .none, m: batch, n: gh, k: h, prev, lda: s, hiddenWeightTransposed, ldb: gh, beta: 1, zh, ldc: gh)
                     }
                     cell.pointwiseForward(batch: batch, zx: zx + (step - 1) * bg, zh: zh, previous: prev,
                                           next: states + step * bs, cache: cache + (step - 1) * batch * cw)
@@ -166,9 +165,9 @@ public final class Unroller<Cell: RecurrentCell> {
                                        previous: states + (t - 1) * bs, next: states + t * bs,
                                        dzx: dzx, dzh: dzh, dPrevious: other)
                 if batch == 1 {
-                    gemvRaw(true, rows: gh, cols: h, whh, dzh, beta: 1, other)
+                    gemv(.transpose, rows: gh, cols: h, whh, dzh, beta: 1, other)
                 } else {
-                    gemmRaw(false, false, m: batch, n: h, k: gh, dzh, lda: gh, whh, ldb: h, beta: 1, other, ldc: s)
+                    gemm(.none, .none, m: batch, n: h, k: gh, dzh, lda: gh, whh, ldb: h, beta: 1, other, ldc: s)
                 }
                 if !first {
                     for k in 0..<bg { accX[k] += dzx[k] }
@@ -191,10 +190,10 @@ public final class Unroller<Cell: RecurrentCell> {
         var dbih = Matrix(rows: gh, cols: 1), dbhh = Matrix(rows: gh, cols: 1)
         guard let x = inputs else { return (dwih, dwhh, dbih, dbhh, inputGradient ? [] : nil) }
         dwih.withUnsafeMutableBufferPointer { c in
-            gemmRaw(true, false, m: gh, n: d, k: rows, zx, lda: gh, x, ldb: d, beta: 0, c.baseAddress!, ldc: d)
+            gemm(.transpose, .none, m: gh, n: d, k: rows, zx, lda: gh, x, ldb: d, beta: 0, c.baseAddress!, ldc: d)
         }
         dwhh.withUnsafeMutableBufferPointer { c in
-            gemmRaw(true, false, m: gh, n: h, k: rows, dzhAll, lda: gh, states, ldb: s, beta: 0, c.baseAddress!, ldc: h)
+            gemm(.transpose, .none, m: gh, n: h, k: rows, dzhAll, lda: gh, states, ldb: s, beta: 0, c.baseAddress!, ldc: h)
         }
         func columnSums(_ p: UnsafePointer<Double>, into m: inout Matrix) {
             m.withUnsafeMutableBufferPointer { o in
@@ -208,7 +207,7 @@ public final class Unroller<Cell: RecurrentCell> {
             var g = [Double](repeating: 0, count: rows * d)
             cell.weights.inputWeight.withUnsafeBufferPointer { wih in
                 g.withUnsafeMutableBufferPointer { o in
-                    gemmRaw(false, false, m: rows, n: d, k: gh, zx, lda: gh, wih.baseAddress!, ldb: d, beta: 0, o.baseAddress!, ldc: d)
+                    gemm(.none, .none, m: rows, n: d, k: gh, zx, lda: gh, wih.baseAddress!, ldb: d, beta: 0, o.baseAddress!, ldc: d)
                 }
             }
             dx = g
@@ -221,7 +220,7 @@ public final class Unroller<Cell: RecurrentCell> {
     public func hiddenGradientNorms(into out: UnsafeMutablePointer<Double>) {
         settle()
         for t in 1...max(steps, 1) where steps > 0 {
-            out[t - 1] = scaledFrobeniusNorm(dStates + (t - 1) * batch * s, rows: batch, cols: h, ld: s)
+            out[t - 1] = frobeniusNorm(dStates + (t - 1) * batch * s, rows: batch, cols: h, ld: s)
         }
     }
 
@@ -230,7 +229,7 @@ public final class Unroller<Cell: RecurrentCell> {
         settle()
         precondition(s == 2 * h)
         for t in 1...max(steps, 1) where steps > 0 {
-            out[t - 1] = scaledFrobeniusNorm(dStates + (t - 1) * batch * s + h, rows: batch, cols: h, ld: s)
+            out[t - 1] = frobeniusNorm(dStates + (t - 1) * batch * s + h, rows: batch, cols: h, ld: s)
         }
     }
 
@@ -244,13 +243,13 @@ public final class Unroller<Cell: RecurrentCell> {
         let g1 = gb + batch * h, g2 = g1 + batch * batch
         for t in 1...max(steps, 1) where steps > 0 {
             let a = dzhAll + (t - 1) * bg, hb = states + (t - 1) * batch * s
-            let na = cblas_dnrm2(Int32(bg), a, 1)
-            let nb = scaledFrobeniusNorm(hb, rows: batch, cols: h, ld: s)
+            let na = nrm2(a, count: bg)
+            let nb = frobeniusNorm(hb, rows: batch, cols: h, ld: s)
             guard na > 0, nb > 0 else { out[t - 1] = -.infinity; continue }
             for k in 0..<bg { ga[k] = a[k] / na }
             for b in 0..<batch { for j in 0..<h { gb[b * h + j] = hb[b * s + j] / nb } }
-            gemmRaw(false, true, m: batch, n: batch, k: gh, ga, lda: gh, ga, ldb: gh, beta: 0, g1, ldc: batch)
-            gemmRaw(false, true, m: batch, n: batch, k: h, gb, lda: h, gb, ldb: h, beta: 0, g2, ldc: batch)
+            gemm(.none, .transpose, m: batch, n: batch, k: gh, ga, lda: gh, ga, ldb: gh, beta: 0, g1, ldc: batch)
+            gemm(.none, .transpose, m: batch, n: batch, k: h, gb, lda: h, gb, ldb: h, beta: 0, g2, ldc: batch)
             var sum = 0.0
             for k in 0..<(batch * batch) { sum += g1[k] * g2[k] }
             out[t - 1] = sum > 0 ? log10(na) + log10(nb) + 0.5 * log10(sum) : -.infinity

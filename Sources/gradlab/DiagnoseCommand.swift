@@ -123,14 +123,4 @@ extension DiagnoseCommand {
     }
 }
 
-extension RecurrentModel {
-    /// What theory needs from this model: W_hh and γ for a vanilla cell; nothing for gated cells,
-    /// where neither the Pascanu bound nor the mean-field prediction applies as stated.
-    var theoryInputs: TheoryInputs {
-        guard case .rnn(let activation) = cell else { return TheoryInputs() }
-        return TheoryInputs(recurrentWeight: cellWeights.hiddenWeight, derivativeBound: activation.derivativeBound,
-                            isTanh: activation == .tanh)
-    }
-}
-
 extension InitialState: ExpressibleByArgument {}

@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 import Initializers
 import Linalg
+import Recurrent
 import TensorIO
 
 extension FanMode: ExpressibleByArgument {}
 extension Nonlinearity: ExpressibleByArgument {}
-extension GateLayout: ExpressibleByArgument {}
+extension CellFamily: ExpressibleByArgument {}
 
 /// The InitSpec options, named like the YAML keys in kebab-case, shared by commands that build weights.
 struct InitSpecOptions: ParsableArguments {
@@ -94,7 +95,7 @@ struct InitCommand: ParsableCommand {
     @Option(help: "Experiment seed (the matrix uses its stream 0).")
     var seed: UInt64 = 0
     @Option(help: "Gate layout: the matrix stacks 1 (rnn), 4 (lstm: i, f, g, o) or 3 (gru: r, z, n) blocks.")
-    var cell: GateLayout = .rnn
+    var cell: CellFamily = .rnn
     @Option(name: [.short, .customLong("output")], help: "Write a new file (.npy, .npz or .safetensors).")
     var output: String?
     @Option(help: "Add or replace the tensor in this model file (.npz or .safetensors; created if missing).")

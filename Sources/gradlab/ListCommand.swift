@@ -1,6 +1,9 @@
 import ArgumentParser
 import ExperimentPlots
-import Experiments
+import Sweeps
+import Lab
+import Diagnostics
+import Recurrent
 import Training
 import Initializers
 
@@ -21,14 +24,14 @@ struct List: ParsableCommand {
     }
 
     static func choices<C: SchemaChoice>(_ type: C.Type) -> [(String, String)] {
-        C.allCases.map { ($0.rawValue, $0.explanation) }
+        C.choices.map { ($0.word, $0.explanation) }
     }
 
     static var sections: [(String, [(String, String)])] {
         [
             ("modes (mode:)", choices(Mode.self)),
-            ("cells (model.cell:)", choices(ModelSpec.Cell.self)),
-            ("activations (model.activation:)", choices(ModelSpec.Activation.self)),
+            ("cells (model.cell:)", choices(CellFamily.self)),
+            ("activations (model.activation:)", choices(Activation.self)),
             ("initializers (init.<parameter>.kind:)", InitKind.allCases.map { ($0.rawValue, initializerExplanation($0)) }),
             ("spectrum options (init.<parameter>.*)", [
                 ("spectral_radius", "rescale W so that max |λ_i(W)| equals the value (square matrices)"),
@@ -39,7 +42,7 @@ struct List: ParsableCommand {
                 ("eigenvalue_phases", "the arguments of those eigenvalues, in radians"),
             ]),
             ("inputs (sequence.input.kind:)", choices(InputKind.self)),
-            ("initial states (sequence.h0:)", choices(SequenceSpec.InitialState.self)),
+            ("initial states (sequence.h0:)", choices(InitialState.self)),
             ("losses (loss.kind:)", choices(LossKind.self)),
             ("measures (measure:)", choices(Measure.self)),
             ("lag selections (diagnostics.lags:)", [
@@ -64,7 +67,11 @@ struct List: ParsableCommand {
                 ("per-tensor-norm", "each tensor's norm ≤ threshold"),
                 ("value", "torch clip_grad_value_: entries clamped to [−threshold, threshold]"),
             ]),
-            ("plot recipes (plots: - recipe:)", RunPlots.recipes.map { ($0.name, $0.explanation) }),
+            ("plot recipes (plots: - recipe:)", choices(PlotRecipe.self)),
+            ("stored metrics (series.csv metric / runs.csv columns; plots: y)", Metric.all.map { m in
+                let table = [m.index.map { "series by \($0.rawValue)" }, m.sqlType.map { _ in "runs column" }].compactMap { $0 }.joined(separator: ", ")
+                return (m.name, "\(m.title)\(m.unit.isEmpty ? "" : " [\(m.unit)]") — \(table); \(m.producedBy)")
+            }),
         ]
     }
 

@@ -11,17 +11,12 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case text, json
 /// The model-file options shared by `trace` and `diagnose`: the file and, when its metadata does not
 /// say (or to check it), the cell and activation.
 struct ModelOptions: ParsableArguments {
-    enum CellOption: String, ExpressibleByArgument, CaseIterable { case rnn, lstm, gru }
-    enum ActivationOption: String, ExpressibleByArgument, CaseIterable {
-        case tanh, sigmoid, relu, linear, leakyRelu = "leaky-relu"
-    }
-
     @Option(help: "Model file (.safetensors or .npz) with PyTorch parameter names.")
     var model: String
     @Option(help: "Cell (default: the file's metadata).")
-    var cell: CellOption?
+    var cell: CellFamily?
     @Option(help: "Activation of an rnn cell (default: the file's metadata).")
-    var activation: ActivationOption?
+    var activation: Activation?
     @Option(help: "Slope α of leaky-relu for negative inputs.")
     var alpha: Double?
     @Option(help: "Read only the tensors whose names start with this, without it (a whole model's state dict, e.g. 'rnn.').")
@@ -35,7 +30,7 @@ struct ModelOptions: ParsableArguments {
 
     /// The model, with cell and activation from the flags or the file's metadata (a conflict is an error).
     func load() throws -> RecurrentModel {
-        try RecurrentModel.load(model, cell: cell?.rawValue, activation: activation?.rawValue, leakySlope: alpha,
+        try RecurrentModel.load(model, cell: cell?.rawValue, activation: activation?.name, leakySlope: alpha,
                                 prefix: prefix, head: head)
     }
 }
@@ -58,4 +53,9 @@ func reportingUserErrors(context: String, _ body: () throws -> Void) throws {
     }
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     throw ExitCode.failure
+}
+
+extension Activation: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { Activation.names }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExperimentPlots
-import Experiments
+import Sweeps
+import Lab
 import Foundation
 import Plotting
 
@@ -16,16 +17,10 @@ struct PlotRun: ParsableCommand {
     var runDirectory: String
 
     @Option(help: "Only the plots of this recipe (\(RunPlots.recipeNames.joined(separator: ", "))).")
-    var recipe: String?
+    var recipe: PlotRecipe?
 
     @Option(help: "Output format: \(PlotFormatOption.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: PlotFormatOption = .all
-
-    func validate() throws {
-        if let recipe, !RunPlots.recipeNames.contains(recipe) {
-            throw ValidationError("--recipe must be one of \(RunPlots.recipeNames.joined(separator: ", ")); got '\(recipe)'.")
-        }
-    }
 
     func run() throws {
         let written: [String]
@@ -39,8 +34,10 @@ struct PlotRun: ParsableCommand {
             throw CommandFailure(error.description)
         }
         if written.isEmpty {
-            print("\(runDirectory): no plots drawn (none declared\(recipe.map { " for recipe \($0)" } ?? ""), or no ok results with the series they need)")
+            print("\(runDirectory): no plots drawn (none declared\(recipe.map { " for recipe \($0.rawValue)" } ?? ""), or no ok results with the series they need)")
         }
         for path in written { print(path) }
     }
 }
+
+extension PlotRecipe: ExpressibleByArgument {}

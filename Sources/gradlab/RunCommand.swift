@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExperimentPlots
-import Experiments
+import Sweeps
+import Lab
 import Foundation
 
 /// How `gradlab run` shows progress.
@@ -28,7 +29,7 @@ struct ExperimentOptions: ParsableArguments {
     /// Loads the experiment or exits with its located error.
     func load() throws -> Experiment {
         do {
-            return try Experiment.load(path: experiment, overrides: overrides, recipes: RunPlots.recipeNames)
+            return try Experiment.load(path: experiment, overrides: overrides)
         } catch let error as ExperimentError {
             throw CommandFailure(error.description)
         }
@@ -90,7 +91,7 @@ struct Run: AsyncParsableCommand {
         let experiment = try source.load()
         let outDirectory = URL(fileURLWithPath: out ?? "runs/\(experiment.name)")
         let shard = self.shard.flatMap(Shard.init)
-        let registry = StandardExecutors.registry
+        let executor = ExecutorRegistry.standard
         let stored = try storedRunIDs(outDirectory, experiment)
         let planned = experiment.configurations(shard: shard)
         let pendingRuns = Runner.pending(experiment, shard: shard, stored: stored)
@@ -100,9 +101,8 @@ struct Run: AsyncParsableCommand {
         if let shard { print("shard \(shard): \(planned.count) configurations") }
         let workers = min(jobs, max(pendingRuns.count, 1))
         print("run directory \(outDirectory.relativePath): \(planned.count - pendingRuns.count) stored, \(pendingRuns.count) to run on \(workers) job\(workers == 1 ? "" : "s") × \(blasThreads) BLAS thread\(blasThreads == 1 ? "" : "s")")
-        if let estimate = Runner.estimatedSeconds(pendingRuns, registry: registry, jobs: jobs) {
-            print("estimated time ≈ \(ProgressReporter.clock(estimate)) (flop count per job; for mode train the whole iteration budget, an upper bound when runs stop once solved; progress shows the measured rate)")
-        }
+        let estimate = Runner.estimatedSeconds(pendingRuns, executor: executor, jobs: jobs)
+        print("estimated time ≈ \(ProgressReporter.clock(estimate)) (flop count per job; for mode train the whole iteration budget, an upper bound when runs stop once solved; progress shows the measured rate)")
         if dryRun {
             for c in pendingRuns where c.replicate == 0 {
                 let identity = c.point.identity.isEmpty ? "(no sweep)" : c.point.values.map { "\($0.path)=\($0.text)" }.joined(separator: " ")
@@ -115,7 +115,7 @@ struct Run: AsyncParsableCommand {
                                  progress: progress.style)
         let report: RunReport
         do {
-            report = try await Runner.run(experiment, registry: registry, options: options)
+            report = try await Runner.run(experiment, executor: executor, options: options)
         } catch let error as RunError {
             throw CommandFailure(error.description)
         }

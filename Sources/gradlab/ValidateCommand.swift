@@ -1,5 +1,6 @@
 import ArgumentParser
-import Experiments
+import Sweeps
+import Lab
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,6 +16,6 @@ struct Validate: ParsableCommand {
         print("\(experiment.source): ok — \(experiment.name), mode \(spec.mode.rawValue), \(experiment.points.count) grid point\(experiment.points.count == 1 ? "" : "s") × \(experiment.replicates) replicate\(experiment.replicates == 1 ? "" : "s") = \(experiment.runCount) configurations")
         for axis in experiment.grid.product { print("  sweep \(axis.path): \(axis.values.map(\.canonical).joined(separator: ", "))") }
         for axis in experiment.grid.zip { print("  zip   \(axis.path): \(axis.values.map(\.canonical).joined(separator: ", "))") }
-        if !spec.plots.isEmpty { print("  plots: \(spec.plots.map(\.recipe).joined(separator: ", "))") }
+        if !spec.plots.isEmpty { print("  plots: \(spec.plots.map(\.recipe.rawValue).joined(separator: ", "))") }
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import ExperimentPlots
-import Experiments
-import ExperimentsFixtures
+import Sweeps
+import Lab
+import _ExperimentsFixtures
 
 @Suite struct RunPlotsTests {
     @Test func declaredPlotsAreWrittenFromStoredResults() async throws {

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 @testable import ExperimentPlots
-import Experiments
+import Sweeps
+import Lab
 import Linalg
 import Plotting
 

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import Experiments
-import ExperimentsFixtures
+import _ExperimentsFixtures
 
 /// A fresh temporary directory.
 func temporaryDirectory(_ label: String) throws -> URL {

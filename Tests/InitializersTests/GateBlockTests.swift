@@ -5,8 +5,8 @@ import TensorIO
 
 @Suite("Gate blocks and biases")
 struct GateBlockTests {
-    @Test(arguments: [GateLayout.lstm, .gru])
-    func eachGateBlockGetsTheSpectrum(layout: GateLayout) throws {
+    @Test(arguments: [CellFamily.lstm, .gru])
+    func eachGateBlockGetsTheSpectrum(layout: CellFamily) throws {
         var rng = RandomStream(seed: 31)
         let h = 16
         let w = try InitSpec(kind: .gaussian, spectralRadius: 0.9).make(layout: layout, hidden: h, cols: h, rng: &rng)

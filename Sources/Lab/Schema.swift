@@ -1,4 +1,7 @@
+import Diagnostics
 import Initializers
+import Recurrent
+import Sweeps
 import Training
 
 /// The experiment schema: one Codable type per block of an experiment file. Every `init(from:)`
@@ -6,7 +9,7 @@ import Training
 /// file; docs/experiments.md documents each one.
 
 /// What a configuration measures.
-public enum Mode: String, SchemaChoice {
+public enum Mode: String, CaseIterable, SchemaChoice {
     case gradientFlow = "gradient-flow"
     case lyapunov
     case train
@@ -21,7 +24,7 @@ public enum Mode: String, SchemaChoice {
 }
 
 /// One experiment configuration after sweep substitution: everything an executor needs.
-public struct ExperimentSpec: Decodable, Sendable {
+public struct ExperimentSpec: SweepSpec {
     public var name: String
     public var description: String
     public var mode: Mode
@@ -82,7 +85,7 @@ public struct ExperimentSpec: Decodable, Sendable {
     }
 
     /// Checks ranges and combinations; throws `SchemaIssue` with the offending path.
-    func validate(sweptPaths: [String], recipes: [String]?) throws {
+    public func validate(sweptPaths: [String]) throws {
         try require(!name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) },
                     "must be a non-empty word of letters, digits, '-', '_' or '.' (it names the run directory)", at: ["name"])
         try require(replicates >= 1, "must be at least 1", at: ["replicates"])
@@ -95,42 +98,15 @@ public struct ExperimentSpec: Decodable, Sendable {
             try require(m.modes.contains(mode), "'\(m.rawValue)' is not measured in mode \(mode.rawValue) (it needs \(m.modes.map(\.rawValue).joined(separator: " or ")))", at: ["measure", String(i)])
         }
         for (i, plot) in plots.enumerated() {
-            try plot.validate(at: ["plots", String(i)], sweptPaths: sweptPaths, recipes: recipes)
+            try plot.validate(at: ["plots", String(i)], sweptPaths: sweptPaths, mode: mode, measures: measure)
         }
     }
 }
 
 /// `model:` — the cell and its sizes.
 public struct ModelSpec: Decodable, Sendable {
-    /// Recurrent cell kinds.
-    public enum Cell: String, SchemaChoice {
-        case rnn, lstm, gru
-        public var explanation: String {
-            switch self {
-            case .rnn: return "Elman cell h_t = φ(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)"
-            case .lstm: return "LSTM, PyTorch gate order (i, f, g, o); state [h; c]"
-            case .gru: return "GRU, PyTorch gates (r, z, n), n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))"
-            }
-        }
-    }
-
-    /// Activations of an `rnn` cell (LSTM and GRU use their standard sigmoid/tanh gates).
-    public enum Activation: String, SchemaChoice {
-        case tanh, relu, sigmoid, linear
-        case leakyRelu = "leaky-relu"
-        public var explanation: String {
-            switch self {
-            case .tanh: return "tanh, sup|φ'| = 1"
-            case .relu: return "max(0, z), sup|φ'| = 1"
-            case .leakyRelu: return "max(0.01·z, z) (PyTorch's default slope), sup|φ'| = 1"
-            case .sigmoid: return "1/(1 + e^−z), sup|φ'| = 1/4"
-            case .linear: return "identity: the product of Jacobians is W_hh^k"
-            }
-        }
-    }
-
-    public var cell: Cell
-    /// Used by `rnn` cells only.
+    public var cell: CellFamily
+    /// Used by `rnn` cells only (leaky-relu with PyTorch's default slope 0.01).
     public var activation: Activation
     /// H, the hidden size.
     public var hidden: Int
@@ -210,17 +186,10 @@ public struct InitSection: Decodable, Sendable {
 
 /// `sequence:` — length, inputs and initial state of the unrolled sequence.
 public struct SequenceSpec: Decodable, Sendable {
-    /// The state h_0 (for LSTM, c_0 = 0).
-    public enum InitialState: String, SchemaChoice {
-        case zeros, gaussian
-        public var explanation: String {
-            self == .zeros ? "h_0 = 0" : "h_0 ~ N(0, 1) per unit (an LSTM's c_0 stays 0)"
-        }
-    }
-
     /// T, the number of steps.
     public var length: Int
     public var input: InputSpec
+    /// The state h_0 (for LSTM, c_0 = 0).
     public var h0: InitialState
 
     enum CodingKeys: String, CodingKey, CaseIterable { case length, input, h0 }
@@ -261,7 +230,7 @@ public struct InputSpec: Decodable, Sendable {
     }
 }
 
-public enum InputKind: String, SchemaChoice {
+public enum InputKind: String, CaseIterable, SchemaChoice {
     case gaussian, zeros
     public var explanation: String {
         self == .gaussian ? "x_t ~ N(0, std²) i.i.d. (driven system)" : "x_t = 0 (autonomous system)"
@@ -283,7 +252,7 @@ public struct LossSpec: Decodable, Sendable {
     }
 }
 
-public enum LossKind: String, SchemaChoice {
+public enum LossKind: String, CaseIterable, SchemaChoice {
     case adjoint, mse, bce, ce
     public var explanation: String {
         switch self {
@@ -292,5 +261,30 @@ public enum LossKind: String, SchemaChoice {
         case .bce: return "binary cross-entropy of a logistic read-out"
         case .ce: return "cross-entropy of a softmax read-out"
         }
+    }
+}
+
+// MARK: - Domain types as schema choices
+
+extension CellFamily: SchemaChoice {}
+
+extension Activation: SchemaChoice {
+    /// The activations an experiment file names, in `gradlab list` order.
+    public static var choices: [Activation] { [.tanh, .relu, .sigmoid, .linear, .leakyRelu(alpha: Activation.defaultLeakySlope)] }
+    public var word: String { name }
+    public var explanation: String {
+        switch self {
+        case .tanh: "tanh, sup|φ'| = 1"
+        case .relu: "max(0, z), sup|φ'| = 1"
+        case .leakyRelu: "max(0.01·z, z) (PyTorch's default slope), sup|φ'| = 1"
+        case .sigmoid: "1/(1 + e^−z), sup|φ'| = 1/4"
+        case .linear: "identity: the product of Jacobians is W_hh^k"
+        }
+    }
+}
+
+extension InitialState: SchemaChoice {
+    public var explanation: String {
+        self == .zeros ? "h_0 = 0" : "h_0 ~ N(0, 1) per unit (an LSTM's c_0 stays 0)"
     }
 }

@@ -1,7 +1,10 @@
+import Diagnostics
+import Sweeps
+
 /// The measurement blocks of the schema: `measure:`, `diagnostics:` and `plots:`.
 
 /// A quantity an executor records.
-public enum Measure: String, SchemaChoice {
+public enum Measure: String, CaseIterable, SchemaChoice {
     case gradNorm = "grad_norm"
     case jacobianNorm = "jacobian_norm"
     case singularValues = "singular_values"
@@ -65,34 +68,23 @@ extension Decoder {
     }
 }
 
-/// `diagnostics:` — options of the measurements.
-public struct DiagnosticsOptions: Decodable, Sendable {
-    /// Which lags k = T − t to measure.
-    public enum Lags: Decodable, Sendable, Equatable, CustomStringConvertible {
-        /// Every lag 0…T.
-        case all
-        /// About `diagnostics.log_lags` lags spaced evenly in log k (always including 0 and T).
-        case log
-        /// Every n-th lag (and T).
-        case every(Int)
+/// `diagnostics.lags` as written: `all`, `log` or a count N (every N-th lag).
+private enum LagWord: Decodable {
+    case all, log, every(Int)
 
-        public init(from decoder: Decoder) throws {
-            switch try decoder.wordOrCount(words: ["all", "log"], countHint: "N (every N-th lag)") {
-            case .count(let n): self = .every(n)
-            case .word(let w): self = w == "all" ? .all : .log
-            }
-        }
-
-        public var description: String {
-            switch self {
-            case .all: return "all"
-            case .log: return "log"
-            case let .every(n): return String(n)
-            }
+    init(from decoder: Decoder) throws {
+        switch try decoder.wordOrCount(words: ["all", "log"], countHint: "N (every N-th lag)") {
+        case .count(let n): self = .every(n)
+        case .word(let w): self = w == "all" ? .all : .log
         }
     }
+}
 
-    public var lags: Lags
+/// `diagnostics:` — options of the measurements.
+public struct DiagnosticsOptions: Decodable, Sendable {
+    /// Which lags k = T − t to measure: `all`, `log` (about `log_lags` lags spaced evenly in
+    /// log(1 + k), always including 0, 1 and T) or N (every N-th lag, and T).
+    public var lags: LagSelection
     /// Number of log-spaced lags when `lags: log`.
     public var logLags: Int
     /// Lags at which singular values of ∂h_T/∂h_t are recorded (lags beyond T are skipped).
@@ -109,7 +101,7 @@ public struct DiagnosticsOptions: Decodable, Sendable {
     }
 
     public init() {
-        lags = .log; logLags = 50; singularValueLags = [1, 10, 100]; lyapunov = .all
+        lags = .log(count: LagSelection.defaultLogCount); logLags = LagSelection.defaultLogCount; singularValueLags = [1, 10, 100]; lyapunov = .all
         transient = 100; reorthonormalize = 1
     }
 
@@ -117,8 +109,12 @@ public struct DiagnosticsOptions: Decodable, Sendable {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = DiagnosticsOptions()
-        lags = try c.value(.lags, or: d.lags)
         logLags = try c.value(.logLags, or: d.logLags)
+        lags = switch try c.decodeIfPresent(LagWord.self, forKey: .lags) ?? .log {
+        case .all: .all
+        case .log: .log(count: logLags)
+        case .every(let n): .every(n)
+        }
         singularValueLags = try c.value(.singularValueLags, or: d.singularValueLags)
         lyapunov = try c.value(.lyapunov, or: d.lyapunov)
         transient = try c.value(.transient, or: d.transient)
@@ -136,45 +132,40 @@ public struct DiagnosticsOptions: Decodable, Sendable {
     }
 }
 
-/// `plots:` — one chart of the run, drawn by a recipe of the Plotting module.
+/// `plots:` — one chart of the run, drawn by a recipe (module ExperimentPlots).
 public struct PlotSpec: Decodable, Sendable {
-    public var recipe: String
-    /// Swept path (or data column) mapped to colour, x, y and small multiples.
+    public var recipe: PlotRecipe
+    /// Swept path mapped to colour; swept path or recipe axis on x and y; swept path for small multiples.
     public var color: String?
     public var x: String?
     public var y: String?
     public var facet: String?
-
-    /// Data columns a plot may name besides swept paths.
-    public static let dataColumns = ["lag", "step", "index", "value", "replicate", "metric",
-                                     "spectral_radius", "sigma_max", "slope_log10_per_step", "label",
-                                     "horizon", "lambda_max",
-                                     // mode train: series and runs columns
-                                     "iteration", "loss", "eval_loss", "accuracy", "grad_norm", "grad_norm_clipped",
-                                     "solved", "final_accuracy", "final_eval_loss", "final_loss", "sequence_length"]
 
     enum CodingKeys: String, CodingKey, CaseIterable { case recipe, color, x, y, facet }
 
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        recipe = try c.decode(String.self, forKey: .recipe)
+        recipe = try c.decode(PlotRecipe.self, forKey: .recipe)
         color = try c.decodeIfPresent(String.self, forKey: .color)
         x = try c.decodeIfPresent(String.self, forKey: .x)
         y = try c.decodeIfPresent(String.self, forKey: .y)
         facet = try c.decodeIfPresent(String.self, forKey: .facet)
     }
 
-    func validate(at path: [String], sweptPaths: [String], recipes: [String]?) throws {
-        if let recipes, !recipes.contains(recipe) {
-            throw SchemaIssue.invalidChoice(recipe, choices: recipes, path: path + ["recipe"])
-        }
-        for (key, value) in [("color", color), ("x", x), ("y", y), ("facet", facet)] {
+    /// Every channel names something this experiment stores and the recipe reads there: a swept path,
+    /// or (x, y) one of the recipe's own axes or catalog metrics that the mode and measures produce.
+    func validate(at path: [String], sweptPaths: [String], mode: Mode, measures: [Measure]) throws {
+        for (channel, value) in [(PlotRecipe.Channel.color, color), (.x, x), (.y, y), (.facet, facet)] {
             guard let value else { continue }
-            let choices = sweptPaths + PlotSpec.dataColumns
+            let choices = recipe.choices(for: channel, sweptPaths: sweptPaths)
             if !choices.contains(value) {
-                throw SchemaIssue.invalidChoice(value, choices: choices, path: path + [key])
+                let why = choices.isEmpty ? " (\(recipe.rawValue) draws nothing on \(channel.rawValue); remove it)" : ""
+                throw SchemaIssue.invalidChoice(value + why, choices: choices, path: path + [channel.rawValue])
             }
+        }
+        if let needs = recipe.unmetNeed(mode: mode, measures: measures, x: x) {
+            throw SchemaIssue.invalid("\(recipe.rawValue) needs \(needs)", path: path + ["recipe"])
         }
     }
 }

@@ -24,7 +24,7 @@ struct Manifest: Encodable {
     var skipped: Int?
     var counts: [String: Int] = [:]
 
-    init(experiment: Experiment, options: RunOptions, started: Date, planned: Int) {
+    init<Spec>(experiment: Sweep<Spec>, options: RunOptions, started: Date, planned: Int) {
         self.experiment = experiment.name
         source = experiment.source
         command = options.commandLine

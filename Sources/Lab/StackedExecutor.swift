@@ -1,5 +1,5 @@
 import Diagnostics
-import Experiments
+import Sweeps
 import Linalg
 import Recurrent
 
@@ -13,7 +13,7 @@ extension DiagnosticsExecutors {
     /// `depth_slope_log10_per_layer` and the dominant path's moves are added.
     static func stackedGradientFlow(_ spec: ExperimentSpec, _ m: RecurrentModel, lags: LagSelection,
                                     _ random: RandomStream) throws -> ConfigurationResult {
-        let options = DiagnosisOptions(steps: spec.sequence.length, input: inputSource(spec), initialState: initialState(spec), lags: lags)
+        let options = DiagnosisOptions(steps: spec.sequence.length, input: inputSource(spec), initialState: spec.sequence.h0, lags: lags)
         let flow: DepthTimeFlow
         do {
             flow = try DepthTimeFlow(model: m, options: options, rng: random.split("diagnosis"))
@@ -28,36 +28,36 @@ extension DiagnosticsExecutors {
             let direction = u.reverse ? "reverse" : "forward"
             if spec.measure.contains(.gradNorm) {
                 for (i, v) in u.gradNormLog10.enumerated() {
-                    series.append(SeriesPoint("grad_norm_log10", step: i + 1, value: v ?? -.infinity, layer: u.layer, direction: direction))
+                    series.append(SeriesPoint(.gradNormLog10, step: i + 1, value: v ?? -.infinity, layer: u.layer, direction: direction))
                 }
             }
             if spec.measure.contains(.jacobianNorm) {
                 for n in u.timeJacobianNorms {
-                    series.append(SeriesPoint("jacobian_norm_log10", step: n.lag, value: n.spectralLog10 ?? -.infinity, layer: u.layer, direction: direction))
-                    series.append(SeriesPoint("jacobian_frobenius_log10", step: n.lag, value: n.frobeniusLog10 ?? -.infinity, layer: u.layer, direction: direction))
+                    series.append(SeriesPoint(.jacobianNormLog10, step: n.lag, value: n.spectralLog10 ?? -.infinity, layer: u.layer, direction: direction))
+                    series.append(SeriesPoint(.jacobianFrobeniusLog10, step: n.lag, value: n.frobeniusLog10 ?? -.infinity, layer: u.layer, direction: direction))
                 }
             }
         }
         if spec.measure.contains(.jacobianNorm) {
             for d in flow.depthJacobianNorms {
                 for n in d.norms {
-                    series.append(SeriesPoint("depth_jacobian_norm_log10", step: n.lag, component: d.step == flow.steps ? 0 : 1,
+                    series.append(SeriesPoint(.depthJacobianNormLog10, step: n.lag, component: d.step == flow.steps ? 0 : 1,
                                               value: n.spectralLog10 ?? -.infinity, layer: flow.layers - 1 - n.lag))
                 }
             }
         }
         let top = flow.units[(flow.layers - 1) * (flow.bidirectional ? 2 : 1)].timeSummary
         var summary: [String: StoredValue] = [:]
-        summary["slope_log10_per_step"] = top.slopeLog10PerStep.map(StoredValue.number)
-        summary["label"] = top.label.map { .text($0.rawValue) }
-        summary["horizon"] = top.horizon.map { .integer(Int64($0)) }
-        summary["time_slope_log10_per_step"] = flow.timeSlopeLog10PerStep.map(StoredValue.number)
-        summary["depth_slope_log10_per_layer"] = flow.depthSlopeLog10PerLayer.map(StoredValue.number)
-        summary["dominant_path_time_moves"] = .integer(Int64(flow.timeMoves))
-        summary["dominant_path_depth_moves"] = .integer(Int64(flow.depthMoves))
+        summary[Metric.slopeLog10PerStep] = top.slopeLog10PerStep.map(StoredValue.number)
+        summary[Metric.label] = top.label.map { StoredValue.text($0.rawValue) }
+        summary[Metric.horizon] = top.horizon.map { StoredValue.integer(Int64($0)) }
+        summary[Metric.timeSlopeLog10PerStep] = flow.timeSlopeLog10PerStep.map(StoredValue.number)
+        summary[Metric.depthSlopeLog10PerLayer] = flow.depthSlopeLog10PerLayer.map(StoredValue.number)
+        summary[Metric.dominantPathTimeMoves] = .integer(Int64(flow.timeMoves))
+        summary[Metric.dominantPathDepthMoves] = .integer(Int64(flow.depthMoves))
         if let w = m.theoryInputs.recurrentWeight {
-            summary["spectral_radius"] = .number(try w.spectralRadius())
-            summary["sigma_max"] = .number(try w.spectralNorm())
+            summary[Metric.spectralRadius] = .number(try w.spectralRadius())
+            summary[Metric.sigmaMax] = .number(try w.spectralNorm())
         }
         return ConfigurationResult(summary: summary, series: series)
     }

@@ -1,4 +1,5 @@
-import Experiments
+import Sweeps
+import Lab
 import Foundation
 import Linalg
 import Testing

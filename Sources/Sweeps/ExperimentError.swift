@@ -27,7 +27,7 @@ public struct ExperimentError: Error, Sendable, CustomStringConvertible, Equatab
 
 /// Raised while decoding or validating, with a coding path; turned into an `ExperimentError` by
 /// looking the path up in the `ConfigNode` tree.
-enum SchemaIssue: Error {
+public enum SchemaIssue: Error {
     case unknownKey(String, known: [String], path: [String])
     case invalidChoice(String, choices: [String], path: [String])
     case invalid(String, path: [String])
@@ -59,7 +59,7 @@ func editDistance(_ a: String, _ b: String) -> Int {
 
 extension ExperimentError {
     /// Locates a decoding or validation error of a configuration decoded from `tree`.
-    static func locating(_ error: Error, in tree: ConfigNode) -> ExperimentError {
+    public static func locating(_ error: Error, in tree: ConfigNode) -> ExperimentError {
         func pathString(_ p: [String]) -> String { p.isEmpty ? "the top level" : p.joined(separator: ".") }
         func keys(_ codingPath: [CodingKey]) -> [String] {
             codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }

@@ -1,4 +1,5 @@
-import Experiments
+import Sweeps
+import Lab
 import Foundation
 import Linalg
 
@@ -16,7 +17,7 @@ import Linalg
 public enum SyntheticExecutor {
     public static func registry(failAt: Set<Double> = [], nanAt: Set<Double> = [], delay: Double = 0) -> ExecutorRegistry {
         var registry = ExecutorRegistry()
-        let run: Executor = { configuration, random in
+        let run: ExecutorRegistry.Run = { configuration, random in
             let spec = configuration.spec
             let gain = spec.initialization.weightHH?.spectralRadius ?? 1
             let T = spec.sequence.length

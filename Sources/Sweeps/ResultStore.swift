@@ -20,16 +20,12 @@ public final class ResultStore: Sendable {
     private let db: DatabaseQueue
     public let sweptPaths: [String]
 
-    /// Summary metrics that always have a column, with their SQL types.
-    public static let summaryColumns: [(name: String, type: String)] = [
-        ("spectral_radius", "REAL"), ("sigma_max", "REAL"), ("slope_log10_per_step", "REAL"),
-        ("label", "TEXT"), ("horizon", "INTEGER"), ("lambda_max", "REAL"),
-    ]
     static let fixedColumns = ["run_id", "replicate", "status", "reason", "failed_step", "seconds"]
 
     /// Opens (or creates) `results.sqlite` in `directory`. An existing store must hold the same
-    /// experiment (`fingerprint`, swept paths); otherwise this throws, naming the directory.
-    public init(directory: URL, sweptPaths: [String], fingerprint: String) throws {
+    /// experiment (`fingerprint`, swept paths); otherwise this throws, naming the directory. A new
+    /// store's `runs` table starts with `summaryColumns` (name, SQL type) after the fixed columns.
+    public init(directory: URL, sweptPaths: [String], fingerprint: String, summaryColumns: [(name: String, type: String)] = []) throws {
         url = directory.appendingPathComponent("results.sqlite")
         self.sweptPaths = sweptPaths
         var configuration = GRDB.Configuration()
@@ -38,7 +34,7 @@ public final class ResultStore: Sendable {
         try db.write { db in
             if try !db.tableExists("runs") {
                 let swept = sweptPaths.map { "\(quoted($0))" }
-                let summary = ResultStore.summaryColumns.map { "\($0.name) \($0.type)" }
+                let summary = summaryColumns.map { "\(quoted($0.name)) \($0.type)" }
                 let columns = ["run_id TEXT PRIMARY KEY NOT NULL", "replicate INTEGER NOT NULL"] + swept
                     + ["status TEXT NOT NULL", "reason TEXT", "failed_step INTEGER", "seconds REAL"] + summary
                 try db.execute(sql: "CREATE TABLE runs (\(columns.joined(separator: ", ")))")
@@ -103,7 +99,7 @@ public final class ResultStore: Sendable {
     }
 
     /// Stores one configuration's result (its `runs` row and all its series) in one transaction.
-    public func insert(_ configuration: Configuration, _ result: ConfigurationResult, seconds: Double) throws {
+    public func insert<Spec>(_ configuration: Configuration<Spec>, _ result: ConfigurationResult, seconds: Double) throws {
         try db.write { db in
             let existing = Set(try db.columns(in: "runs").map(\.name))
             for (key, value) in result.summary.sorted(by: { $0.key < $1.key }) where !existing.contains(key) {
@@ -114,7 +110,7 @@ public final class ResultStore: Sendable {
             var values: [DatabaseValueConvertible?] = [configuration.runID, configuration.replicate]
             for v in configuration.point.values {
                 names.append(v.path)
-                values.append(v.storedValue.databaseValue)
+                values.append(v.value.databaseValue)
             }
             names += ["status", "reason", "failed_step", "seconds"]
             values += [result.status.rawValue, result.reason, result.failedStep, seconds]

@@ -1,3 +1,4 @@
+import Sweeps
 import Training
 
 /// The `mode: train` blocks of an experiment file — `task`, `optimizer`, `schedule`, `clipping`,

@@ -55,17 +55,13 @@ public struct RunError: Error, CustomStringConvertible {
 
 public enum Runner {
     /// The configurations still to run: this shard's, minus those stored in `directory` (if any).
-    public static func pending(_ experiment: Experiment, shard: Shard?, stored: Set<String>) -> [Configuration] {
+    public static func pending<Spec>(_ experiment: Sweep<Spec>, shard: Shard?, stored: Set<String>) -> [Configuration<Spec>] {
         experiment.configurations(shard: shard).filter { !stored.contains($0.runID) }
     }
 
-    /// Estimated wall time in seconds for `configurations` on `jobs` workers (nil: no executor).
-    public static func estimatedSeconds(_ configurations: [Configuration], registry: ExecutorRegistry, jobs: Int) -> Double? {
-        var total = 0.0
-        for c in configurations {
-            guard let entry = registry[c.spec.mode] else { return nil }
-            total += entry.estimatedSeconds(c.spec)
-        }
+    /// Estimated wall time in seconds for `configurations` on `jobs` workers.
+    public static func estimatedSeconds<E: SweepExecutor>(_ configurations: [Configuration<E.Spec>], executor: E, jobs: Int) -> Double {
+        let total = configurations.reduce(0.0) { $0 + executor.estimatedSeconds($1.spec) }
         return total / Double(max(1, min(jobs, configurations.count)))
     }
 
@@ -81,17 +77,13 @@ public enum Runner {
     ///
     /// Results do not depend on `jobs` or order: each configuration draws only from
     /// `Configuration.randomStream`.
-    public static func run(_ experiment: Experiment, registry: ExecutorRegistry, options: RunOptions) async throws -> RunReport {
+    public static func run<E: SweepExecutor>(_ experiment: Sweep<E.Spec>, executor: E, options: RunOptions) async throws -> RunReport {
         let started = Date()
         let fm = FileManager.default
         let out = options.outDirectory
-        for mode in Set(experiment.points.map(\.spec.mode)) where registry[mode] == nil {
-            let available = registry.modes.isEmpty ? "no mode has one" : "available: " + registry.modes.map(\.rawValue).joined(separator: ", ")
-            throw RunError("mode '\(mode.rawValue)' has no executor in this build (\(available))")
-        }
         for point in experiment.points {
             do {
-                try registry[point.spec.mode]?.check(point.spec)
+                try executor.check(point.spec)
             } catch let failure as ConfigurationFailure {
                 let which = point.identity.isEmpty ? "" : " (configuration \(point.identity))"
                 throw RunError("\(experiment.source): \(failure.reason)\(which)")
@@ -103,7 +95,8 @@ public enum Runner {
         try fm.createDirectory(at: out, withIntermediateDirectories: true)
         let store: ResultStore
         do {
-            store = try ResultStore(directory: out, sweptPaths: experiment.grid.sweptPaths, fingerprint: experiment.fingerprint)
+            store = try ResultStore(directory: out, sweptPaths: experiment.grid.sweptPaths, fingerprint: experiment.fingerprint,
+                                    summaryColumns: executor.summaryColumns)
         } catch let mismatch as ResultStore.StoreMismatch {
             throw RunError(mismatch.description)
         }
@@ -119,11 +112,10 @@ public enum Runner {
 
         let progress = ProgressReporter(total: pendingRuns.count, style: options.progress)
         var counts: [ConfigurationResult.Status: Int] = [:]
-        try await withThrowingTaskGroup(of: (Configuration, ConfigurationResult, Double).self) { group in
+        try await withThrowingTaskGroup(of: (Configuration<E.Spec>, ConfigurationResult, Double).self) { group in
             var next = pendingRuns.makeIterator()
             func launch() {
                 guard let configuration = next.next() else { return }
-                guard let executor = registry[configuration.spec.mode]?.run else { return }
                 group.addTask { execute(configuration, executor) }
             }
             for _ in 0..<min(options.jobs, pendingRuns.count) { launch() }
@@ -146,13 +138,13 @@ public enum Runner {
     }
 
     /// Runs one configuration; failures and non-finite results become statuses, never throws.
-    static func execute(_ configuration: Configuration, _ executor: Executor) -> (Configuration, ConfigurationResult, Double) {
+    static func execute<E: SweepExecutor>(_ configuration: Configuration<E.Spec>, _ executor: E) -> (Configuration<E.Spec>, ConfigurationResult, Double) {
         let clock = ContinuousClock()
         let start = clock.now
         var random = configuration.randomStream
         let result: ConfigurationResult
         do {
-            result = try executor(configuration, &random).checkedForNonFinite()
+            result = try executor.run(configuration, &random).checkedForNonFinite()
         } catch let failure as ConfigurationFailure {
             result = .failed(failure.reason, step: failure.step)
         } catch {

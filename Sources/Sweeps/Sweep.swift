@@ -2,26 +2,34 @@ import Foundation
 import Linalg
 import Yams
 
-/// One swept value of a grid point: its dotted path and canonical text (`0.9`, `tanh`, `{kind: …}`).
+/// One swept value of a grid point: its dotted path, its canonical text (`0.9`, `tanh`, `{kind: …}`;
+/// configuration identities are made of it) and its typed value as stored in the `runs` column named
+/// by the path (an unquoted integer or number stays numeric, anything else is text).
 public struct SweptValue: Sendable, Equatable {
     public let path: String
     public let text: String
+    public let value: StoredValue
 
-    /// The value as stored: an integer, a number, or text.
-    public var storedValue: StoredValue {
-        if let i = Int64(text) { return .integer(i) }
-        if let d = Double(text), text.contains(where: \.isNumber) { return .number(d) }
-        return .text(text)
+    init(path: String, node: ConfigNode) {
+        self.path = path
+        text = node.canonical
+        if case let .scalar(s) = node, !s.quoted, let i = Int64(text) {
+            value = .integer(i)
+        } else if case let .scalar(s) = node, !s.quoted, let d = Double(text), text.contains(where: \.isNumber) {
+            value = .number(d)
+        } else {
+            value = .text(text)
+        }
     }
 }
 
-/// A grid point: the decoded, validated experiment with its swept values substituted.
-public struct GridPoint: Sendable {
+/// A grid point: the decoded, validated configuration with its swept values substituted.
+public struct GridPoint<Spec: SweepSpec>: Sendable {
     /// Position in the grid (0-based, see `Grid`).
     public let index: Int
     /// Swept values in `Grid.sweptPaths` order.
     public let values: [SweptValue]
-    public let spec: ExperimentSpec
+    public let spec: Spec
 
     /// The configuration identity: `path=value` pairs sorted by path, joined by `,` (empty without a
     /// sweep). Seeds and run ids derive from it, so they do not depend on the grid's order.
@@ -31,12 +39,17 @@ public struct GridPoint: Sendable {
 }
 
 /// A unit of work: a grid point and one replicate.
-public struct Configuration: Sendable {
-    public let point: GridPoint
+public struct Configuration<Spec: SweepSpec>: Sendable {
+    public let point: GridPoint<Spec>
     /// 0-based replicate number.
     public let replicate: Int
 
-    public var spec: ExperimentSpec { point.spec }
+    public init(point: GridPoint<Spec>, replicate: Int) {
+        self.point = point
+        self.replicate = replicate
+    }
+
+    public var spec: Spec { point.spec }
 
     /// Stable key of this configuration and replicate: 16 hex digits of the identity's hash, `-r`,
     /// the replicate (e.g. `3f9c0a1b22d4e871-r2`).
@@ -57,14 +70,30 @@ public struct Configuration: Sendable {
     public func sweptValue(_ path: String) -> SweptValue? { point.values.first { $0.path == path } }
 }
 
-/// An experiment file, loaded: overrides applied, grid expanded, every grid point decoded and validated.
-public struct Experiment: Sendable {
+/// What the runner core needs of one decoded configuration (module Lab's `ExperimentSpec` is the
+/// one `gradlab` uses). Decoding rejects unknown keys and misspelt choices with coding paths
+/// (`SchemaIssue`), which `Sweep` locates in the file.
+public protocol SweepSpec: Decodable, Sendable {
+    /// The experiment's name (it names the run directory).
+    var name: String { get }
+    /// The experiment seed; each configuration and replicate derives its own stream from it.
+    var seed: UInt64 { get }
+    /// Independent draws per grid point.
+    var replicates: Int { get }
+    /// Checks ranges and combinations of one decoded grid point; throws `SchemaIssue` with the
+    /// offending path (or an `ExperimentError`).
+    func validate(sweptPaths: [String]) throws
+}
+
+/// An experiment file, loaded: overrides applied, the grid expanded on the config tree, every grid
+/// point decoded once into `Spec` and validated.
+public struct Sweep<Spec: SweepSpec>: Sendable {
     /// The file it came from.
     public let source: String
     /// The experiment tree after overrides (still holding `sweep:` and `zip:`).
     public let tree: ConfigNode
     public let grid: Grid
-    public let points: [GridPoint]
+    public let points: [GridPoint<Spec>]
     public let overrides: [Override]
 
     public var name: String { points[0].spec.name }
@@ -73,19 +102,19 @@ public struct Experiment: Sendable {
     public var runCount: Int { points.count * replicates }
 
     /// Loads an experiment file (YAML or JSON). Errors are `ExperimentError`s located in the file (or in
-    /// the `--set` argument). `recipes`: the plot recipes `plots:` may name (nil: not checked).
-    public static func load(path: String, overrides: [String] = [], recipes: [String]? = nil) throws -> Experiment {
+    /// the `--set` argument).
+    public static func load(path: String, overrides: [String] = []) throws -> Sweep {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw ExperimentError(.file(path: path, line: 1, column: 1), "cannot read the file (\((error as NSError).localizedDescription))")
         }
-        return try Experiment(text: text, source: path, overrides: overrides, recipes: recipes)
+        return try Sweep(text: text, source: path, overrides: overrides)
     }
 
     /// Parses and checks experiment text; `source` names it in errors.
-    public init(text: String, source: String, overrides: [String] = [], recipes: [String]? = nil) throws {
+    public init(text: String, source: String, overrides: [String] = []) throws {
         var tree = try ConfigNode.parse(yaml: text, path: source)
         guard tree.entries != nil else { throw ExperimentError(tree.origin, "an experiment file is a mapping of keys (name:, mode:, model:, …)") }
         let parsed = try overrides.map(Override.init)
@@ -94,7 +123,7 @@ public struct Experiment: Sendable {
         var base = tree
         base.remove(at: ["sweep"])
         base.remove(at: ["zip"])
-        var points: [GridPoint] = []
+        var points: [GridPoint<Spec>] = []
         points.reserveCapacity(grid.count)
         let decoder = YAMLDecoder()
         for index in 0..<grid.count {
@@ -103,10 +132,10 @@ public struct Experiment: Sendable {
             for (axis, value) in assignment {
                 try pointTree.set(value, at: axis.components, keyOrigin: axis.keyOrigin)
             }
-            let values = assignment.map { SweptValue(path: $0.axis.path, text: $0.value.canonical) }
+            let values = assignment.map { SweptValue(path: $0.axis.path, node: $0.value) }
             do {
-                let spec = try decoder.decode(ExperimentSpec.self, from: pointTree.yamsNode)
-                try spec.validate(sweptPaths: grid.sweptPaths, recipes: recipes)
+                let spec = try decoder.decode(Spec.self, from: pointTree.yamsNode)
+                try spec.validate(sweptPaths: grid.sweptPaths)
                 points.append(GridPoint(index: index, values: values, spec: spec))
             } catch {
                 let located = ExperimentError.locating(error, in: pointTree)
@@ -126,13 +155,13 @@ public struct Experiment: Sendable {
     }
 
     /// Every configuration (grid point × replicate), grid order then replicate.
-    public var configurations: [Configuration] {
+    public var configurations: [Configuration<Spec>] {
         points.flatMap { p in (0..<replicates).map { Configuration(point: p, replicate: $0) } }
     }
 
     /// The configurations of shard `index` (1-based) of `count`: grid points i with i mod count =
     /// index − 1, with all their replicates. The shards are disjoint and cover the grid.
-    public func configurations(shard: Shard?) -> [Configuration] {
+    public func configurations(shard: Shard?) -> [Configuration<Spec>] {
         guard let shard else { return configurations }
         return configurations.filter { $0.point.index % shard.count == shard.index - 1 }
     }

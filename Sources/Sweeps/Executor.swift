@@ -111,46 +111,21 @@ public struct ConfigurationFailure: Error, Sendable, CustomStringConvertible {
     public var description: String { reason }
 }
 
-/// Runs one configuration: reads `configuration.spec`, draws only from `random` (seeded from the
-/// experiment seed, the configuration identity and the replicate), returns its measurements.
-/// Called concurrently from several tasks; must not touch shared mutable state.
-public typealias Executor = @Sendable (Configuration, inout RandomStream) throws -> ConfigurationResult
-
-/// Executors by mode. Experiments knows no numerics: the program registers them
-/// (`gradlab` wires Diagnostics; tests register synthetic ones).
-public struct ExecutorRegistry: Sendable {
-    public struct Entry: Sendable {
-        public let run: Executor
-        /// Rough cost of one configuration in seconds on one core (for the time estimate).
-        public let estimatedSeconds: @Sendable (ExperimentSpec) -> Double
-        /// Throws `ConfigurationFailure` for a configuration this executor cannot run (checked for
-        /// every grid point before anything runs).
-        public let check: @Sendable (ExperimentSpec) throws -> Void
-    }
-
-    private var entries: [Mode: Entry] = [:]
-
-    public init() {}
-
-    /// Registers `run` for `mode`; `estimatedSeconds` defaults to `flopEstimate`, `check` to none.
-    public mutating func register(_ mode: Mode,
-                                  estimatedSeconds: @escaping @Sendable (ExperimentSpec) -> Double = ExecutorRegistry.flopEstimate,
-                                  check: @escaping @Sendable (ExperimentSpec) throws -> Void = { _ in },
-                                  run: @escaping Executor) {
-        entries[mode] = Entry(run: run, estimatedSeconds: estimatedSeconds, check: check)
-    }
-
-    public subscript(mode: Mode) -> Entry? { entries[mode] }
-
-    /// The modes with an executor.
-    public var modes: [Mode] { Mode.allCases.filter { entries[$0] != nil } }
-
-    /// A flop-count estimate at 2 GFLOP/s per core: per step, a state-size³ Jacobian-product gemm plus
-    /// a QR (≈ 10/3 n³ flops, n = H or 2H for LSTM), plus the cell's forward pass.
-    public static let flopEstimate: @Sendable (ExperimentSpec) -> Double = { spec in
-        let n = Double(spec.model.cell == .lstm ? 2 * spec.model.hidden : spec.model.hidden)
-        let gates: Double = switch spec.model.cell { case .rnn: 1; case .gru: 3; case .lstm: 4 }
-        let perStep = 10.0 / 3.0 * n * n * n + 2 * gates * Double(spec.model.hidden) * (n + Double(spec.model.input))
-        return Double(spec.sequence.length) * perStep / 2e9
-    }
+/// Runs the configurations of a sweep. The runner core knows no numerics: module Lab provides the
+/// executors of `gradlab` (by mode), tests provide synthetic ones.
+///
+/// `run` reads `configuration.spec`, draws only from `random` (seeded from the experiment seed, the
+/// configuration identity and the replicate) and returns its measurements. It is called concurrently
+/// from several tasks and must not touch shared mutable state.
+public protocol SweepExecutor<Spec>: Sendable {
+    associatedtype Spec: SweepSpec
+    func run(_ configuration: Configuration<Spec>, _ random: inout RandomStream) throws -> ConfigurationResult
+    /// Rough cost of one configuration in seconds on one core (for the time estimate).
+    func estimatedSeconds(_ spec: Spec) -> Double
+    /// Throws `ConfigurationFailure` for a configuration this executor cannot run (checked for every
+    /// grid point before anything runs).
+    func check(_ spec: Spec) throws
+    /// Summary columns every `runs` table of this executor's sweeps has, in order, with their SQL
+    /// types (`REAL`, `INTEGER`, `TEXT`); other summary keys get a column when first reported.
+    var summaryColumns: [(name: String, type: String)] { get }
 }

@@ -1,0 +1,35 @@
+import Foundation
+import Sweeps
+import Yams
+
+/// The `plots:` of a run directory's resolved `experiment.yaml`, decoded once (no grid is expanded
+/// and no configuration decoded: the run's results are in its store).
+public struct DeclaredPlots: Sendable {
+    /// The experiment's name (chart titles).
+    public let name: String
+    public let plots: [PlotSpec]
+
+    /// Reads `path` (a run directory's `experiment.yaml`); a missing file says the directory holds no run.
+    public init(resolvedExperiment path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw RunError("\((path as NSString).deletingLastPathComponent) holds no run (no experiment.yaml)")
+        }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ExperimentError(.file(path: path, line: 1, column: 1), "cannot read the file (\((error as NSError).localizedDescription))")
+        }
+        let tree = try ConfigNode.parse(yaml: text, path: path)
+        guard case let .scalar(name)? = tree["name"] else { throw ExperimentError(tree.origin, "missing key 'name' in the top level") }
+        self.name = name.text
+        guard let node = tree["plots"] else { plots = []; return }
+        var wrapper = ConfigNode.mapping([], tree.origin)
+        try wrapper.set(node, at: ["plots"], keyOrigin: tree.keyOrigin(at: ["plots"]))
+        do {
+            plots = try YAMLDecoder().decode(Plots.self, from: wrapper.yamsNode).plots
+        } catch {
+            throw ExperimentError.locating(error, in: wrapper)
+        }
+    }
+
+    private struct Plots: Decodable { var plots: [PlotSpec] }
+}

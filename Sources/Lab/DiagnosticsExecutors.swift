@@ -1,0 +1,136 @@
+import Diagnostics
+import Foundation
+import Sweeps
+import Initializers
+import Linalg
+import Recurrent
+
+/// The runner's executors for `gradient-flow` and `lyapunov`: an experiment configuration becomes a
+/// `RecurrentModel` (weights from the `init:` specs) and a `Diagnosis` / `LyapunovSpectrum`, whose
+/// results become `runs` columns and `series` rows (names in docs/experiments.md).
+///
+/// Random streams, split by purpose from the configuration's stream: `init.<parameter>` for each
+/// weight and bias, `diagnosis` for inputs, h_0, the adjoint and the Lyapunov frame (Diagnostics
+/// splits that one further), `lyapunov` in lyapunov mode.
+enum DiagnosticsExecutors {
+    static func register(into registry: inout ExecutorRegistry) {
+        registry.register(.gradientFlow, check: checkGradientFlow) { configuration, random in try gradientFlow(configuration.spec, random) }
+        registry.register(.lyapunov, check: checkSingleLayer) { configuration, random in try lyapunov(configuration.spec, random) }
+    }
+
+    static func inputSource(_ spec: ExperimentSpec) -> InputSource {
+        spec.sequence.input.kind == .zeros ? .zeros : .gaussian(std: spec.sequence.input.std)
+    }
+
+    static func lyapunovCount(_ spec: ExperimentSpec, stateSize: Int) -> Int {
+        switch spec.diagnostics.lyapunov {
+        case .all: return stateSize
+        case .top(let k): return min(k, stateSize)
+        }
+    }
+
+    /// What gradient-flow cannot measure yet.
+    @Sendable static func checkGradientFlow(_ spec: ExperimentSpec) throws {
+        guard spec.loss.kind == .adjoint else {
+            throw ConfigurationFailure("loss \(spec.loss.kind.rawValue): gradient-flow measures from an adjoint ∂L/∂h_T only (loss: {kind: adjoint})")
+        }
+        if spec.measure.contains(.contributions) {
+            throw ConfigurationFailure("measure contributions is not computed by Diagnostics yet; remove it from measure:")
+        }
+        if spec.model.layers > 1 || spec.model.bidirectional {
+            for m in [Measure.singularValues, .lyapunov] where spec.measure.contains(m) {
+                throw ConfigurationFailure("measure \(m.rawValue) is for single-layer models (model.layers = 1, bidirectional: false); stacked models measure grad_norm and jacobian_norm")
+            }
+        }
+    }
+
+    /// Lyapunov spectra are of one recurrent map: a single-layer model.
+    @Sendable static func checkSingleLayer(_ spec: ExperimentSpec) throws {
+        if spec.model.layers > 1 || spec.model.bidirectional {
+            throw ConfigurationFailure("mode lyapunov needs a single-layer model (model.layers = 1, bidirectional: false)")
+        }
+    }
+
+    /// Runs a `Diagnosis` on one unrolled sequence of length T.
+    static func gradientFlow(_ spec: ExperimentSpec, _ random: RandomStream) throws -> ConfigurationResult {
+        try checkGradientFlow(spec)
+        let m = try spec.makeModel(random)
+        let t = spec.sequence.length
+        let lags = spec.diagnostics.lags
+        if m.isStacked { return try stackedGradientFlow(spec, m, lags: lags, random) }
+        let options = DiagnosisOptions(
+            steps: t, input: inputSource(spec), initialState: spec.sequence.h0, lags: lags,
+            singularValueLags: spec.measure.contains(.singularValues) ? spec.diagnostics.singularValueLags.filter { $0 <= t } : [],
+            lyapunovCount: spec.measure.contains(.lyapunov) ? lyapunovCount(spec, stateSize: m.stateSize) : 0,
+            lyapunovSteps: t, lyapunovTransient: spec.diagnostics.transient)
+        let d = try Diagnosis(map: m.makeCell(), theory: m.theoryInputs, options: options, rng: random.split("diagnosis"))
+
+        var series: [SeriesPoint] = []
+        if spec.measure.contains(.gradNorm) {
+            for (step, v) in d.gradNormLog10.enumerated() { series.append(SeriesPoint(.gradNormLog10, step: step, value: v ?? -.infinity)) }
+        }
+        if spec.measure.contains(.jacobianNorm) {
+            for n in d.jacobianNorms {
+                series.append(SeriesPoint(.jacobianNormLog10, step: n.lag, value: n.spectralLog10 ?? -.infinity))
+                series.append(SeriesPoint(.jacobianFrobeniusLog10, step: n.lag, value: n.frobeniusLog10 ?? -.infinity))
+            }
+            for (lag, v) in d.pascanuBoundLog10 { series.append(SeriesPoint(.pascanuBoundLog10, step: lag, value: v)) }
+            for (lag, v) in d.linearRateLog10 { series.append(SeriesPoint(.spectralPowerLog10, step: lag, value: v)) }
+        }
+        for (lag, values) in d.singularValuesLog10.sorted(by: { $0.key < $1.key }) {
+            for (i, v) in values.enumerated() {
+                series.append(SeriesPoint(.singularValueLog10, step: lag, component: i, value: v))
+                if abs(v) < 300 { series.append(SeriesPoint(.singularValue, step: lag, component: i, value: pow10(v))) }
+            }
+        }
+        for (i, l) in d.lyapunov.enumerated() { series.append(SeriesPoint(.lyapunov, step: i, value: l)) }
+
+        var summary: [String: StoredValue] = [:]
+        summary[Metric.spectralRadius] = d.spectralRadius.map(StoredValue.number)
+        summary[Metric.sigmaMax] = d.sigmaMax.map(StoredValue.number)
+        summary[Metric.slopeLog10PerStep] = d.summary.slopeLog10PerStep.map(StoredValue.number)
+        summary[Metric.label] = d.summary.label.map { StoredValue.text($0.rawValue) }
+        summary[Metric.horizon] = d.summary.horizon.map { StoredValue.integer(Int64($0)) }
+        summary[Metric.lambdaMax] = d.lambdaMax.map(StoredValue.number)
+        summary[Metric.kaplanYorkeDimension] = d.kaplanYorkeDimension.map(StoredValue.number)
+        summary[Metric.meanFieldLambdaMax] = d.meanFieldLambdaMax.map(StoredValue.number)
+        var result = ConfigurationResult(summary: summary, series: series)
+        if let step = d.nonfiniteStep {
+            result.status = .nonfinite
+            result.reason = "the state became non-finite at step \(step)"
+            result.failedStep = step
+        }
+        return result
+    }
+
+    /// The Lyapunov spectrum over `sequence.length` steps after `diagnostics.transient`.
+    static func lyapunov(_ spec: ExperimentSpec, _ random: RandomStream) throws -> ConfigurationResult {
+        let m = try spec.makeModel(random)
+        var r = random.split("lyapunov")
+        let spectrum = try LyapunovSpectrum(
+            map: m.makeCell(),
+            options: LyapunovOptions(count: lyapunovCount(spec, stateSize: m.stateSize), steps: spec.sequence.length,
+                                     transient: spec.diagnostics.transient, reorthonormalizeEvery: spec.diagnostics.reorthonormalize,
+                                     input: inputSource(spec), initialState: spec.sequence.h0),
+            rng: &r)
+        var summary: [String: StoredValue] = [:]
+        summary[Metric.lambdaMax] = spectrum.maximum.map(StoredValue.number)
+        summary[Metric.meanExponent] = spectrum.mean.map(StoredValue.number)
+        if !spectrum.exponents.isEmpty { summary[Metric.kaplanYorkeDimension] = .number(spectrum.kaplanYorkeDimension) }
+        let theory = m.theoryInputs
+        if let w = theory.recurrentWeight {
+            summary[Metric.spectralRadius] = .number(try w.spectralRadius())
+            summary[Metric.sigmaMax] = .number(try w.spectralNorm())
+        }
+        var result = ConfigurationResult(summary: summary,
+                                         series: spectrum.exponents.enumerated().map { SeriesPoint(.lyapunov, step: $0.offset, value: $0.element) })
+        if let step = spectrum.nonfiniteStep {
+            result.status = .nonfinite
+            result.reason = "the state became non-finite at step \(step)"
+            result.failedStep = step
+        }
+        return result
+    }
+
+    static func pow10(_ x: Double) -> Double { Foundation.pow(10, x) }
+}

@@ -1,0 +1,189 @@
+import Sweeps
+/// The metric catalog: every quantity a run stores, once — its name in `results.sqlite` and the
+/// CSVs, its human title (axis and legend text in Plotting's markup: `_{…}` subscripts, `^{…}`
+/// superscripts), its unit, what its index means and which measure or mode produces it.
+///
+/// Executors write `SeriesPoint(Metric.gradNormLog10, …)` and `summary[Metric.lambdaMax]`, charts
+/// read the same constants and titles, the schema checks `plots:` channels against them, and
+/// `gradlab list` and docs/experiments.md describe them. No metric name is a string literal
+/// outside this file.
+public struct Metric: Sendable, Hashable, CustomStringConvertible {
+    /// What the `step` of a series row counts.
+    public enum Index: String, Sendable, Hashable {
+        /// Time step t = 0 … T (or 1 … T for stacked models).
+        case step
+        /// Lag k = T − t.
+        case lag
+        /// Position in a descending spectrum (0 = largest).
+        case exponent
+        /// Layers crossed d at the last step (stacked models).
+        case layersCrossed = "layers crossed"
+        /// Training iteration.
+        case iteration
+    }
+
+    /// The stored name (a `series.metric` value or a `runs` column).
+    public let name: String
+    /// Axis and legend title.
+    public let title: String
+    /// Unit, or "" for counts, flags and labels.
+    public let unit: String
+    /// As a series: what `step` counts, and what `component` numbers ("" when always 0). Nil when
+    /// the metric is only a summary column.
+    public let index: Index?
+    public let component: String
+    /// As a summary column: its SQL type (`REAL`, `INTEGER`, `TEXT`). Nil when only a series.
+    public let sqlType: String?
+    /// The measure (gradient-flow), mode or block that produces it.
+    public let producedBy: String
+
+    public var description: String { name }
+
+    init(_ name: String, _ title: String, unit: String = "", index: Index? = nil, component: String = "",
+         summary sqlType: String? = nil, by producedBy: String) {
+        self.name = name
+        self.title = title
+        self.unit = unit
+        self.index = index
+        self.component = component
+        self.sqlType = sqlType
+        self.producedBy = producedBy
+    }
+
+    public static func == (a: Metric, b: Metric) -> Bool { a.name == b.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+}
+
+// MARK: - Gradient flow (mode gradient-flow), stacked models and Lyapunov spectra
+
+extension Metric {
+    public static let gradNormLog10 = Metric("grad_norm_log10", "log_{10} ‖∂L / ∂h_{t}‖", unit: "log10", index: .step, by: "measure grad_norm")
+    public static let jacobianNormLog10 = Metric("jacobian_norm_log10", "log_{10} ‖∂h_{T} / ∂h_{t}‖_{2}", unit: "log10", index: .lag, by: "measure jacobian_norm")
+    public static let jacobianFrobeniusLog10 = Metric("jacobian_frobenius_log10", "log_{10} ‖∂h_{T} / ∂h_{t}‖_{F}", unit: "log10", index: .lag, by: "measure jacobian_norm")
+    public static let pascanuBoundLog10 = Metric("pascanu_bound_log10", "log_{10} (γ‖W_{hh}‖_{2})^{k}", unit: "log10", index: .lag, by: "measure jacobian_norm")
+    public static let spectralPowerLog10 = Metric("spectral_power_log10", "log_{10} ρ(W_{hh})^{k}", unit: "log10", index: .lag, by: "measure jacobian_norm")
+    public static let depthJacobianNormLog10 = Metric("depth_jacobian_norm_log10", "log_{10} ‖∂h_{T}^{top} / ∂h_{T}^{top−d}‖_{2}", unit: "log10", index: .layersCrossed,
+                                                      component: "0 at t = T, 1 at t = 1", by: "measure jacobian_norm (stacked models)")
+    public static let singularValueLog10 = Metric("singular_value_log10", "log_{10} σ_{i}(∂h_{T} / ∂h_{t})", unit: "log10", index: .lag, component: "i (0 = largest)", by: "measure singular_values")
+    public static let singularValue = Metric("singular_value", "σ_{i}(∂h_{T} / ∂h_{t})", index: .lag, component: "i (0 = largest); only where |log10 σ| < 300", by: "measure singular_values")
+    public static let lyapunov = Metric("lyapunov", "Lyapunov exponent λ_{i}", unit: "nats/step", index: .exponent, by: "measure lyapunov, mode lyapunov")
+    public static let contributionLog10 = Metric("contribution_log10", "log_{10} ‖(∂L/∂z_{t}) h_{t−1}^{T}‖_{F}", unit: "log10", index: .step,
+                                                 component: "the W_hh gate block is not split: all G·H rows", by: "measure contributions")
+
+    public static let spectralRadius = Metric("spectral_radius", "ρ(W_{hh})", index: .iteration, summary: "REAL", by: "gradient-flow, lyapunov (of W_hh); train (per iteration, rnn cells)")
+    public static let sigmaMax = Metric("sigma_max", "‖W_{hh}‖_{2}", index: .iteration, summary: "REAL", by: "gradient-flow, lyapunov (of W_hh); train (per iteration, rnn cells)")
+    public static let slopeLog10PerStep = Metric("slope_log10_per_step", "slope of log_{10} ‖∂h_{T} / ∂h_{t}‖ per step", unit: "decades/step", summary: "REAL", by: "mode gradient-flow")
+    public static let label = Metric("label", "regime", summary: "TEXT", by: "mode gradient-flow (vanishing, exploding, stable)")
+    public static let horizon = Metric("horizon", "gradient horizon (lag where the norm falls below 10^{−6})", unit: "steps", summary: "INTEGER", by: "mode gradient-flow")
+    public static let lambdaMax = Metric("lambda_max", "λ_{max}", unit: "nats/step", summary: "REAL", by: "measure lyapunov, mode lyapunov")
+    public static let kaplanYorkeDimension = Metric("kaplan_yorke_dimension", "Kaplan–Yorke dimension", summary: "REAL", by: "measure lyapunov, mode lyapunov")
+    public static let meanFieldLambdaMax = Metric("mean_field_lambda_max", "λ_{max} (mean field)", unit: "nats/step", summary: "REAL", by: "measure lyapunov (Gaussian tanh theory)")
+    public static let meanExponent = Metric("mean_exponent", "mean Lyapunov exponent", unit: "nats/step", summary: "REAL", by: "mode lyapunov")
+    public static let timeSlopeLog10PerStep = Metric("time_slope_log10_per_step", "slope of log_{10} ‖∂L / ∂h_{t}^{ℓ}‖ per step", unit: "decades/step", summary: "REAL", by: "gradient-flow (stacked models)")
+    public static let depthSlopeLog10PerLayer = Metric("depth_slope_log10_per_layer", "slope of log_{10} ‖∂L / ∂h_{T}^{ℓ}‖ per layer", unit: "decades/layer", summary: "REAL", by: "gradient-flow (stacked models)")
+    public static let dominantPathTimeMoves = Metric("dominant_path_time_moves", "time moves of the dominant path", summary: "INTEGER", by: "gradient-flow (stacked models)")
+    public static let dominantPathDepthMoves = Metric("dominant_path_depth_moves", "depth moves of the dominant path", summary: "INTEGER", by: "gradient-flow (stacked models)")
+}
+
+// MARK: - Training (mode train)
+
+extension Metric {
+    public static let loss = Metric("loss", "training loss", index: .iteration, by: "mode train")
+    public static let evalLoss = Metric("eval_loss", "held-out loss", index: .iteration, by: "mode train")
+    public static let accuracy = Metric("accuracy", "held-out accuracy", index: .iteration, by: "mode train")
+    public static let learningRate = Metric("learning_rate", "learning rate", index: .iteration, by: "mode train")
+    public static let omega = Metric("omega", "Ω regularizer", index: .iteration, by: "mode train (training.omega)")
+    public static let gradNorm = Metric("grad_norm", "gradient norm before clipping", index: .iteration, by: "mode train")
+    public static let gradNormClipped = Metric("grad_norm_clipped", "gradient norm after clipping", index: .iteration, by: "mode train")
+    public static let clipped = Metric("clipped", "clipped (0/1)", index: .iteration, by: "mode train")
+    public static let guarded = Metric("guarded", "non-finite guard fired (0/1)", index: .iteration, by: "mode train")
+    public static let gradientReach = Metric("gradient_reach", "gradient reach", unit: "steps", index: .iteration, by: "mode train")
+    public static let gradFlowLog10 = Metric("grad_flow_log10", "log_{10} ‖∂L / ∂h_{t}‖", unit: "log10", index: .iteration, component: "t (1-based)", by: "mode train (training.snapshot_every)")
+
+    public static let solved = Metric("solved", "fraction of runs solved", summary: "INTEGER", by: "mode train")
+    public static let iterationsToSolve = Metric("iterations_to_solve", "iterations to solve", summary: "INTEGER", by: "mode train")
+    public static let iterations = Metric("iterations", "iterations run", summary: "INTEGER", by: "mode train")
+    public static let diverged = Metric("diverged", "diverged (0/1)", summary: "INTEGER", by: "mode train")
+    public static let finalLoss = Metric("final_loss", "final training loss", summary: "REAL", by: "mode train")
+    public static let finalEvalLoss = Metric("final_eval_loss", "final held-out loss", summary: "REAL", by: "mode train")
+    public static let finalAccuracy = Metric("final_accuracy", "final held-out accuracy", summary: "REAL", by: "mode train")
+    public static let baselineLoss = Metric("baseline_loss", "baseline (best constant)", summary: "REAL", by: "mode train")
+    public static let clippedFraction = Metric("clipped_fraction", "fraction of iterations clipped", summary: "REAL", by: "mode train")
+    public static let clipThreshold = Metric("clip_threshold", "clip threshold", summary: "REAL", by: "mode train (norm clipping)")
+    public static let sequenceLength = Metric("sequence_length", "sequence length T", unit: "steps", summary: "INTEGER", by: "mode train")
+}
+
+// MARK: - The catalog
+
+extension Metric {
+    /// Every metric, in the order `gradlab list` and the docs show them.
+    public static let all: [Metric] = [
+        gradNormLog10, jacobianNormLog10, jacobianFrobeniusLog10, pascanuBoundLog10, spectralPowerLog10,
+        depthJacobianNormLog10, singularValueLog10, singularValue, lyapunov, contributionLog10,
+        spectralRadius, sigmaMax, slopeLog10PerStep, label, horizon, lambdaMax, kaplanYorkeDimension,
+        meanFieldLambdaMax, meanExponent, timeSlopeLog10PerStep, depthSlopeLog10PerLayer,
+        dominantPathTimeMoves, dominantPathDepthMoves,
+        loss, evalLoss, accuracy, learningRate, omega, gradNorm, gradNormClipped, clipped, guarded,
+        gradientReach, gradFlowLog10,
+        solved, iterationsToSolve, iterations, diverged, finalLoss, finalEvalLoss, finalAccuracy,
+        baselineLoss, clippedFraction, clipThreshold, sequenceLength,
+    ]
+
+    /// The summary columns every `runs` table starts with (after the fixed and swept columns), in order.
+    public static let standardSummaryColumns: [Metric] = [spectralRadius, sigmaMax, slopeLog10PerStep, label, horizon, lambdaMax]
+
+    /// The metric stored as `name`, if the catalog has one.
+    public static func named(_ name: String) -> Metric? { byName[name] }
+
+    private static let byName: [String: Metric] = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+}
+
+/// Human titles of the experiment keys people sweep, for axes, legends and colour bars
+/// (`init.weight_hh.spectral_radius` → "ρ(W_hh)"); any other path is shown as written.
+public enum ParameterTitle {
+    public static func title(for path: String) -> String {
+        if let exact = exact[path] { return exact }
+        let parts = path.split(separator: ".").map(String.init)
+        // init.<parameter>.<key>: the key's symbol of that parameter.
+        if parts.count == 3, parts[0] == "init", let parameter = parameters[parts[1]], let key = initKeys[parts[2]] {
+            return key(parameter)
+        }
+        return path
+    }
+
+    private static let exact: [String: String] = [
+        "model.cell": "cell", "model.activation": "activation", "model.hidden": "hidden size H",
+        "model.input": "input size D", "model.layers": "layers L", "model.bidirectional": "bidirectional",
+        "sequence.length": "sequence length T", "sequence.input.std": "input std", "sequence.h0": "h_{0}",
+        "task.length": "sequence length T", "task.name": "task", "optimizer.lr": "learning rate",
+        "optimizer.kind": "optimizer", "clipping.kind": "clipping", "clipping.threshold": "clip threshold",
+        "training.omega": "Ω weight", "method": "method", "seed": "seed",
+    ]
+
+    private static let parameters = ["weight_hh": "W_{hh}", "weight_ih": "W_{ih}", "bias_hh": "b_{hh}", "bias_ih": "b_{ih}"]
+
+    private static let initKeys: [String: @Sendable (String) -> String] = [
+        "spectral_radius": { "ρ(\($0))" },
+        "spectral_norm": { "‖\($0)‖_{2}" },
+        "gain": { "gain of \($0)" },
+        "kind": { "init of \($0)" },
+        "std": { "std of \($0)" },
+        "scale": { "scale of \($0)" },
+        "forget_bias": { _ in "forget-gate bias" },
+    ]
+}
+
+extension SeriesPoint {
+    /// A point of `metric`'s series (see `Metric.index` for what `step` counts).
+    public init(_ metric: Metric, step: Int, component: Int = 0, value: Double, layer: Int = 0, direction: String = "forward") {
+        self.init(metric.name, step: step, component: component, value: value, layer: layer, direction: direction)
+    }
+}
+
+extension Dictionary where Key == String, Value == StoredValue {
+    /// A summary column by its catalog entry.
+    public subscript(metric: Metric) -> StoredValue? {
+        get { self[metric.name] }
+        set { self[metric.name] = newValue }
+    }
+}

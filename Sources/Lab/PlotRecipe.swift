@@ -1,0 +1,87 @@
+import Sweeps
+
+/// The charts a run can declare in `plots:` (drawn by module ExperimentPlots), with what each reads
+/// on which channel, so `gradlab validate` refuses a channel the chart would ignore or a column the
+/// store will not have, and `gradlab list` explains them.
+public enum PlotRecipe: String, CaseIterable, SchemaChoice {
+    case normVsLag = "norm-vs-lag"
+    case phaseHeatmap = "phase-heatmap"
+    case depthTimeHeatmap = "depth-time-heatmap"
+    case depthProfile = "depth-profile"
+    case singularValues = "singular-values"
+    case lyapunov
+    case lossCurves = "loss-curves"
+    case successVsLength = "success-vs-length"
+    case gradNormTrace = "grad-norm-trace"
+    case gradFlowHeatmap = "grad-flow-heatmap"
+
+    /// The channels of a `plots:` entry.
+    public enum Channel: String, Sendable { case color, x, y, facet }
+
+    public var explanation: String {
+        switch self {
+        case .normVsLag: "log10 ‖∂h_T/∂h_t‖ against lag, one line per grid point coloured by `color`, replicates as a band, theory (ρ^k, Pascanu bound) dashed/dotted"
+        case .phaseHeatmap: "log10 ‖∂h_T/∂h_t‖ over `x` (swept) × `y` (lag or swept), blue vanishing, red exploding, the norm = 1 boundary drawn"
+        case .depthTimeHeatmap: "log10 ‖∂L/∂h_t^ℓ‖ over step t × layer ℓ (stacked models), one panel per grid point, one figure per `facet`, shared colours"
+        case .depthProfile: "log10 ‖∂h_T^top/∂h_T^ℓ‖ of stacked models against the layers crossed, one line per grid point coloured by `color`, replicates as a band, one panel per `facet`"
+        case .singularValues: "histogram of log10 singular values of ∂h_T/∂h_t at the largest recorded lag, pooled over a facet's runs"
+        case .lyapunov: "Lyapunov spectrum against index, coloured by `color`, one panel per `facet`"
+        case .lossCurves: "train: `y` (eval_loss, default, or loss, accuracy) against iteration, log y, one colour per method, the task's baseline dashed, one panel per `facet`"
+        case .successVsLength: "train: `y` (solved, default: fraction of replicates that solved; or final_accuracy) against `x` (the swept task.length), one line per method"
+        case .gradNormTrace: "train: gradient norm before clipping (or `y: grad_norm_clipped`) against iteration, log y, the clip threshold dashed, one panel per `facet`"
+        case .gradFlowHeatmap: "train: log10 ‖∂L/∂h_t‖ over (iteration, t) from training.snapshot_every, one panel per grid point, one file per `facet`"
+        }
+    }
+
+    /// What the recipe needs, in words (for `gradlab list` and the "drew nothing" warning).
+    public var needs: String {
+        switch self {
+        case .normVsLag: "measure jacobian_norm or grad_norm"
+        case .phaseHeatmap: "an `x` channel and measure jacobian_norm or grad_norm"
+        case .depthTimeHeatmap: "measure grad_norm (a single-layer model is one row)"
+        case .depthProfile: "stacked models (model.layers > 1) with measure jacobian_norm"
+        case .singularValues: "measure singular_values (single-layer models)"
+        case .lyapunov: "mode lyapunov (or measure lyapunov)"
+        case .lossCurves, .gradNormTrace: "mode train"
+        case .successVsLength: "mode train with task.length swept as `x`"
+        case .gradFlowHeatmap: "mode train with training.snapshot_every"
+        }
+    }
+
+    /// The values `channel` may take: swept paths where the recipe reads a swept value there, and
+    /// the recipe's own axes and metric choices. Empty: the recipe does not read the channel.
+    public func choices(for channel: Channel, sweptPaths: [String]) -> [String] {
+        switch (self, channel) {
+        case (_, .facet): return sweptPaths
+        case (.normVsLag, .color), (.depthProfile, .color), (.lyapunov, .color): return sweptPaths
+        case (.normVsLag, .x): return ["lag"]
+        case (.phaseHeatmap, .x), (.successVsLength, .x): return sweptPaths
+        case (.phaseHeatmap, .y): return ["lag"] + sweptPaths
+        case (.lossCurves, .y): return PlotRecipe.lossCurveMetrics.map(\.name)
+        case (.gradNormTrace, .y): return [Metric.gradNorm.name, Metric.gradNormClipped.name]
+        case (.successVsLength, .y): return [Metric.solved.name, Metric.finalAccuracy.name]
+        default: return []
+        }
+    }
+
+    /// The metrics `loss-curves` draws on y.
+    public static let lossCurveMetrics = [Metric.evalLoss, .loss, .accuracy]
+
+    /// Why an experiment with this mode, these measures and this `x` cannot feed the recipe (nil if it can).
+    func unmetNeed(mode: Mode, measures: [Measure], x: String?) -> String? {
+        let measured = Set(measures)
+        switch self {
+        case .normVsLag, .phaseHeatmap:
+            if self == .phaseHeatmap && x == nil { return "an x channel (a swept path)" }
+            return measured.isDisjoint(with: [.gradNorm, .jacobianNorm]) ? "measure grad_norm or jacobian_norm" : nil
+        case .depthTimeHeatmap: return measured.contains(.gradNorm) ? nil : "measure grad_norm"
+        case .depthProfile: return measured.contains(.jacobianNorm) ? nil : "measure jacobian_norm (of stacked models)"
+        case .singularValues: return measured.contains(.singularValues) ? nil : "measure singular_values"
+        case .lyapunov: return measured.contains(.lyapunov) ? nil : "measure lyapunov (mode lyapunov or gradient-flow)"
+        case .lossCurves, .gradNormTrace, .gradFlowHeatmap: return mode == .train ? nil : "mode train"
+        case .successVsLength:
+            if mode != .train { return "mode train" }
+            return x == nil ? "an x channel: the swept task.length" : nil
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Sweeps
+import Linalg
+import Recurrent
+import Training
+
+/// The runner's executor for `mode: train`: the configuration's model (`model` + `init` specs, a
+/// linear read-out sized for the task) is trained by `Training.train` on the `task`, `optimizer`,
+/// `schedule`, `clipping` and `training` blocks; the records become `series` rows and the summary
+/// becomes `runs` columns (names in docs/training.md and docs/experiments.md).
+///
+/// Random streams, split by purpose from the configuration's stream: `init.<parameter>` and
+/// `init.head` for the weights, `train` for the training loop (which splits it into `train` batches
+/// and the `evaluation` set), so changing the optimizer does not change the initial weights.
+enum TrainExecutors {
+    static func register(into registry: inout ExecutorRegistry) {
+        registry.register(.train, estimatedSeconds: estimatedSeconds, check: check) { configuration, random in
+            try run(configuration.spec, random)
+        }
+    }
+
+    /// The configuration's Training setup; a spec that is not in train mode is a failure.
+    static func configuration(_ spec: ExperimentSpec) throws -> TrainingConfiguration {
+        guard let train = spec.train else { throw ConfigurationFailure("mode train needs the task: block") }
+        do { return try train.configuration() } catch { throw ConfigurationFailure("\(error)") }
+    }
+
+    @Sendable static func check(_ spec: ExperimentSpec) throws {
+        _ = try configuration(spec)
+    }
+
+    /// Trains one configuration and stores its records and summary.
+    static func run(_ spec: ExperimentSpec, _ random: RandomStream) throws -> ConfigurationResult {
+        let c = try configuration(spec)
+        let model = try spec.makeModel(random, headSize: c.task.output.size)
+        let result: TrainingResult
+        do { result = try train(model, c, rng: random.split("train")) } catch { throw ConfigurationFailure("\(error)") }
+        return ConfigurationResult(summary: summary(result, c), series: series(result))
+    }
+
+    /// The records and snapshots as series points, step = iteration. Only defined, finite values are
+    /// listed (a record's NaN fields — no evaluation at that iteration, ρ of a gated cell — and a
+    /// diverged loss are left out; `diverged` in the summary says the latter), because the store reads
+    /// a non-finite value as a failed measurement. `grad_flow_log10`: component = t, 1-based; a norm of
+    /// exactly 0 is left out.
+    static func series(_ result: TrainingResult) -> [SeriesPoint] {
+        var points: [SeriesPoint] = []
+        func add(_ metric: Metric, _ step: Int, _ value: Double?, component: Int = 0) {
+            if let value, value.isFinite { points.append(SeriesPoint(metric, step: step, component: component, value: value)) }
+        }
+        for r in result.records {
+            let i = r.iteration
+            add(.loss, i, r.loss)
+            add(.evalLoss, i, r.evalLoss)
+            add(.accuracy, i, r.accuracy)
+            add(.learningRate, i, r.learningRate)
+            add(.omega, i, r.omega)
+            add(.gradNorm, i, r.gradNorm)
+            add(.gradNormClipped, i, r.gradNormClipped)
+            if i > 0 {
+                add(.clipped, i, r.clipped ? 1 : 0)
+                add(.guarded, i, r.guarded ? 1 : 0)
+            }
+            add(.spectralRadius, i, r.spectralRadius)
+            add(.sigmaMax, i, r.sigmaMax)
+            add(.gradientReach, i, r.gradientReach)
+        }
+        for snapshot in result.snapshots {
+            for (t, v) in snapshot.log10Norms.enumerated() { add(.gradFlowLog10, snapshot.iteration, v, component: t + 1) }
+        }
+        return points
+    }
+
+    /// The runs columns: `solved`, `iterations_to_solve` (absent when unsolved), `iterations`,
+    /// `diverged` (counts and flags as integers), `final_loss`, `final_eval_loss`, `final_accuracy`,
+    /// `baseline_loss`, `clipped_fraction` (of the recorded training iterations), `clip_threshold` for
+    /// norm clipping (the gradient-norm chart draws it) and `sequence_length` (T, the task's length).
+    /// Non-finite values are left out.
+    static func summary(_ result: TrainingResult, _ c: TrainingConfiguration) -> [String: StoredValue] {
+        var summary: [String: StoredValue] = [:]
+        func number(_ metric: Metric, _ value: Double?) {
+            if let value, value.isFinite { summary[metric] = .number(value) }
+        }
+        summary[Metric.solved] = .integer(result.solved ? 1 : 0)
+        summary[Metric.iterationsToSolve] = result.iterationsToSolve.map { .integer(Int64($0)) }
+        summary[Metric.iterations] = .integer(Int64(result.iterations))
+        summary[Metric.diverged] = .integer(result.diverged ? 1 : 0)
+        number(.finalLoss, result.finalLoss)
+        number(.finalEvalLoss, result.finalEvalLoss)
+        number(.finalAccuracy, result.finalAccuracy)
+        number(.baselineLoss, result.baselineLoss)
+        let trained = result.records.filter { $0.iteration > 0 }
+        number(.clippedFraction, trained.isEmpty ? nil : Double(trained.filter(\.clipped).count) / Double(trained.count))
+        switch c.clipping {
+        case .globalNorm(let maxNorm, _), .perTensorNorm(let maxNorm): summary[Metric.clipThreshold] = .number(maxNorm)
+        default: break
+        }
+        summary[Metric.sequenceLength] = .integer(Int64(c.task.nominalLength))
+        return summary
+    }
+
+    /// Multiply–adds of BPTT (forward, backward: ≈ 3 passes of the G·H × (H + D) products) for every
+    /// training and evaluation sequence, at an effective 4 GFLOP/s per core.
+    @Sendable static func estimatedSeconds(_ spec: ExperimentSpec) -> Double {
+        guard let c = try? configuration(spec) else { return 0 }
+        let h = Double(spec.model.hidden), d = Double(spec.model.input)
+        let gates: Double = switch spec.model.cell { case .rnn: 1; case .gru: 3; case .lstm: 4 }
+        let perSequence = Double(c.task.nominalLength) * 2 * gates * h * (h + d)
+        let training = Double(c.iterations * c.batchSize) * 3 * perSequence
+        let evaluations = Double(c.iterations / c.evaluationInterval + 2) * Double(c.evaluationBatches * c.evaluationBatchSize)
+        return (training + evaluations * perSequence) / 4e9
+    }
+}

@@ -1,0 +1,45 @@
+/// The recurrent cell families and PyTorch's gate layouts: a weight of shape (G·H) × D stacks G
+/// blocks of H rows. LSTM: (i, f, g, o); GRU: (r, z, n); vanilla RNN (Elman): one block.
+///
+/// One name per idea: experiment files (`model.cell`), the command line (`--cell`), file metadata
+/// (`cell`), initializers (gate blocks) and the benchmark all use this enum; `CellKind` adds the
+/// RNN's activation.
+public enum CellFamily: String, Sendable, Hashable, CaseIterable {
+    case rnn, lstm, gru
+
+    /// G, the number of stacked gate blocks in W_ih and W_hh (1, 4, 3).
+    public var gateCount: Int { gateNames.count }
+
+    /// Block names in row order.
+    public var gateNames: [String] {
+        switch self {
+        case .rnn: ["h"]
+        case .lstm: ["i", "f", "g", "o"]
+        case .gru: ["r", "z", "n"]
+        }
+    }
+
+    /// LSTM only: the forget gate's block index (rows H..<2H).
+    public var forgetGate: Int? { self == .lstm ? 1 : nil }
+
+    /// The family a weight of shape rows × cols suggests when it is square-blocked (rows = G·cols):
+    /// 4 → LSTM, 3 → GRU, 1 → RNN; nil otherwise (used when a file has no `cell` metadata).
+    public init?(inferringFromRows rows: Int, cols: Int) {
+        guard cols > 0, rows % cols == 0 else { return nil }
+        switch rows / cols {
+        case 1: self = .rnn
+        case 3: self = .gru
+        case 4: self = .lstm
+        default: return nil
+        }
+    }
+
+    /// A one-line description (for `gradlab list` and help texts).
+    public var explanation: String {
+        switch self {
+        case .rnn: "Elman cell h_t = φ(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)"
+        case .lstm: "LSTM, PyTorch gate order (i, f, g, o); state [h; c]"
+        case .gru: "GRU, PyTorch gates (r, z, n), n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))"
+        }
+    }
+}
