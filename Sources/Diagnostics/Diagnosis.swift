@@ -34,6 +34,8 @@ public struct DiagnosisOptions: Sendable {
     public var lyapunovCount: Int
     public var lyapunovSteps: Int
     public var lyapunovTransient: Int
+    /// Whether to measure each step's term of ∂L/∂W_hh (`WeightGradientContributions`; cells only).
+    public var contributions = false
 
     public init(inputs: Matrix? = nil, steps: Int = 200, input: InputSource = .zeros, initialState: InitialState = .gaussian,
                 lags: LagSelection = .all, singularValueLags: [Int]? = nil, adjoint: [Double]? = nil,
@@ -68,6 +70,9 @@ public struct Diagnosis: Sendable {
     public var meanFieldLambdaMax: Double?
     public var summary: FlowSummary
     public var nonfiniteStep: Int?
+    /// log10 ‖g_t·h_{t−1}ᵀ‖_F, step t's term of ∂L/∂W_hh, for t = 1 … T (index t − 1; nil = exactly
+    /// zero); empty unless `options.contributions` and the map is a cell.
+    public var contributionLog10: [Double?] = []
 
     /// Pascanu et al.'s bound at the reported lags (log10), when σ_max and γ are known.
     public var pascanuBoundLog10: [(lag: Int, value: Double)] {
@@ -100,6 +105,11 @@ public struct Diagnosis: Sendable {
         singularValuesLog10 = flow.singularValuesLog10
         summary = FlowSummary(norms: flow.jacobianNorms)
         nonfiniteStep = traj.nonfiniteStep
+        if o.contributions, let cell = map as? any RecurrentCell {
+            let terms = try WeightGradientContributions(cell: cell, trajectory: traj, adjoint: adjoint)
+            contributionLog10 = terms.log10Norms
+            if nonfiniteStep == nil { nonfiniteStep = terms.nonfiniteStep }
+        }
 
         if o.lyapunovCount > 0 {
             let spectrum = try LyapunovSpectrum(map: map, options: .init(count: min(o.lyapunovCount, map.stateSize), steps: o.lyapunovSteps,

@@ -34,11 +34,8 @@ enum DiagnosticsExecutors {
         guard spec.loss.kind == .adjoint else {
             throw ConfigurationFailure("loss \(spec.loss.kind.rawValue): gradient-flow measures from an adjoint ∂L/∂h_T only (loss: {kind: adjoint})")
         }
-        if spec.measure.contains(.contributions) {
-            throw ConfigurationFailure("measure contributions is not computed by Diagnostics yet; remove it from measure:")
-        }
         if spec.model.layers > 1 || spec.model.bidirectional {
-            for m in [Measure.singularValues, .lyapunov] where spec.measure.contains(m) {
+            for m in [Measure.singularValues, .lyapunov, .contributions] where spec.measure.contains(m) {
                 throw ConfigurationFailure("measure \(m.rawValue) is for single-layer models (model.layers = 1, bidirectional: false); stacked models measure grad_norm and jacobian_norm")
             }
         }
@@ -63,7 +60,9 @@ enum DiagnosticsExecutors {
             singularValueLags: spec.measure.contains(.singularValues) ? spec.diagnostics.singularValueLags.filter { $0 <= t } : [],
             lyapunovCount: spec.measure.contains(.lyapunov) ? lyapunovCount(spec, stateSize: m.stateSize) : 0,
             lyapunovSteps: t, lyapunovTransient: spec.diagnostics.transient)
-        let d = try Diagnosis(map: m.makeCell(), theory: m.theoryInputs, options: options, rng: random.split("diagnosis"))
+        var withTerms = options
+        withTerms.contributions = spec.measure.contains(.contributions)
+        let d = try Diagnosis(map: m.makeCell(), theory: m.theoryInputs, options: withTerms, rng: random.split("diagnosis"))
 
         var series: [SeriesPoint] = []
         if spec.measure.contains(.gradNorm) {
@@ -84,6 +83,7 @@ enum DiagnosticsExecutors {
             }
         }
         for (i, l) in d.lyapunov.enumerated() { series.append(SeriesPoint(.lyapunov, step: i, value: l)) }
+        for (i, v) in d.contributionLog10.enumerated() { series.append(SeriesPoint(.contributionLog10, step: i + 1, value: v ?? -.infinity)) }
 
         var summary: [String: StoredValue] = [:]
         summary[Metric.spectralRadius] = d.spectralRadius.map(StoredValue.number)

@@ -167,6 +167,16 @@ extension RecurrentCell {
         }
     }
 
+    /// g = ∂L/∂Z_h at (s, x) for a state cotangent u = ∂L/∂s_t: the G·H vector (gate pre-activation
+    /// gradients, for a GRU's n gate after the reset gate) that multiplies W_hh, so that this step's
+    /// term of ∂L/∂W_hh is the rank-one g·hᵀ with h the first H entries of s. `g` has `gateRows` entries.
+    public func hiddenWeightGradientFactor(_ s: UnsafePointer<Double>, _ x: UnsafePointer<Double>, cotangent u: UnsafePointer<Double>,
+                                           into g: UnsafeMutablePointer<Double>, workspace: inout CellWorkspace) {
+        let ws = workspace
+        backwardOneStep(s, x, cotangent: u, dPrevious: ws.dPrevious, ws)
+        g.update(from: hiddenPreactivationGradientIsInputGradient ? ws.dzx : ws.dzh, count: weights.gateRows)
+    }
+
     /// The input vector–Jacobian product (∂s_t/∂x_t)ᵀu = W_ihᵀ·∂L/∂ZX at (s, x) for a cotangent u on
     /// the state (`stateSize` entries): how a gradient on this cell's state reaches its input — the
     /// depth step of a stacked model. `out` has `inputSize` entries (overwritten).

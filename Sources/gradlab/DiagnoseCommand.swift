@@ -74,7 +74,7 @@ struct DiagnoseCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingUserErrors(context: modelOptions.model) {
+        try withModelContext(modelOptions.model) {
             FileHandle.standardOutput.write(Data((try output() + "\n").utf8))
         }
     }

@@ -82,7 +82,7 @@ func writeCharts(_ figures: [(String, Figure)], to directory: String) throws -> 
         for format in [OutputFormat.png, .svg] {
             let path = (directory as NSString).appendingPathComponent("\(name).\(format.fileExtension)")
             for warning in try figure.write(to: path, format: format) {
-                FileHandle.standardError.write(Data("warning: \(path): \(warning)\n".utf8))
+                warn("\(path): \(warning)")
             }
             written.append(path)
         }

@@ -9,6 +9,20 @@ struct GradLab: AsyncParsableCommand {
         version: GradLabVersion.string,
         subcommands: [Run.self, Validate.self, List.self, InitCommand.self, InspectCommand.self, TraceCommand.self, DiagnoseCommand.self, Plot.self]
     )
+
+    /// Parses, runs, and reports any error in the one style of `ErrorReport`.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            ErrorReport.exit(error, command: self)
+        }
+    }
 }
 
 enum GradLabVersion {

@@ -261,7 +261,7 @@ struct SpectrumChart {
                             title: "\(name): '\(report.name)' (\(w.rows)×\(w.cols))")
         let format = OutputFormat(rawValue: (path as NSString).pathExtension.lowercased()) ?? .png
         for warning in try figure.write(to: path, format: format) {
-            FileHandle.standardError.write(Data("warning: \(path): \(warning)\n".utf8))
+            warn("\(path): \(warning)")
         }
         FileHandle.standardError.write(Data("chart: \(path)\n".utf8))
     }

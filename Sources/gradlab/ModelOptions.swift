@@ -35,24 +35,10 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// Runs `body`; an error a user can act on (a bad file, shape or value) is printed as one line
-/// `error: …` on standard error and becomes exit code 1. Anything else propagates.
-func reportingUserErrors(context: String, _ body: () throws -> Void) throws {
-    let message: String
-    do {
-        try body()
-        return
-    } catch let e as RecurrentError {
-        message = e.message
-    } catch let e as TensorIOError {
-        message = e.description
-    } catch let e as LinalgError {
-        message = "\(context): \(e.description)"
-    } catch let e as PlotError {
-        message = "charts: \(e.description)"
-    }
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-    throw ExitCode.failure
+/// Runs `body`; a numerical error (singular matrix, bad shape) is reported with the model file it
+/// came from. Other errors reach `ErrorReport` as they are.
+func withModelContext<T>(_ path: String, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as LinalgError { throw UserError("\(path): \(e.description)") }
 }
 
 extension Activation: ExpressibleByArgument {

@@ -57,13 +57,13 @@ struct PlotDemo: ParsableCommand {
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         } catch {
-            throw PlotCommandError("--out \(out): cannot create the directory (\(error.localizedDescription))")
+            throw UserError("--out \(out): cannot create the directory (\(error.localizedDescription))")
         }
         for (recipe, figure) in try PlotDemoData.figures() {
             for format in format.formats {
                 let path = (out as NSString).appendingPathComponent("\(recipe.rawValue).\(format.fileExtension)")
                 let warnings = try figure.write(to: path, format: format, dpi: dpi)
-                for w in warnings { FileHandle.standardError.write(Data("warning: \(recipe.rawValue): \(w)\n".utf8)) }
+                for w in warnings { warn("\(recipe.rawValue): \(w)") }
                 print(path)
             }
         }

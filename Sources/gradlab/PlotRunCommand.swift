@@ -23,16 +23,7 @@ struct PlotRun: ParsableCommand {
     var format: PlotFormatOption = .all
 
     func run() throws {
-        let written: [String]
-        do {
-            written = try RunPlots.render(runDirectory: URL(fileURLWithPath: runDirectory), recipe: recipe, formats: format.formats) {
-                FileHandle.standardError.write(Data("gradlab: warning: \($0)\n".utf8))
-            }
-        } catch let error as ExperimentError {
-            throw CommandFailure(error.description)
-        } catch let error as RunError {
-            throw CommandFailure(error.description)
-        }
+        let written = try RunPlots.render(runDirectory: URL(fileURLWithPath: runDirectory), recipe: recipe, formats: format.formats) { warn($0) }
         if written.isEmpty {
             print("\(runDirectory): no plots drawn (none declared\(recipe.map { " for recipe \($0.rawValue)" } ?? ""), or no ok results with the series they need)")
         }

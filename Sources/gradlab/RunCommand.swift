@@ -26,13 +26,9 @@ struct ExperimentOptions: ParsableArguments {
             help: ArgumentHelp("Override a key, as Hydra does: --set model.hidden=64, --set 'sweep.model.activation=[tanh, relu]'. A swept key set this way is fixed.", valueName: "path=value"))
     var overrides: [String] = []
 
-    /// Loads the experiment or exits with its located error.
+    /// Loads the experiment (its errors are located in the file or the `--set` argument).
     func load() throws -> Experiment {
-        do {
-            return try Experiment.load(path: experiment, overrides: overrides)
-        } catch let error as ExperimentError {
-            throw CommandFailure(error.description)
-        }
+        try Experiment.load(path: experiment, overrides: overrides)
     }
 }
 
@@ -113,38 +109,29 @@ struct Run: AsyncParsableCommand {
 
         let options = RunOptions(outDirectory: outDirectory, jobs: jobs, blasThreads: blasThreads, shard: shard, requireExistingRun: resume,
                                  progress: progress.style)
-        let report: RunReport
-        do {
-            report = try await Runner.run(experiment, executor: executor, options: options)
-        } catch let error as RunError {
-            throw CommandFailure(error.description)
-        }
+        let report = try await Runner.run(experiment, executor: executor, options: options)
         let counts = ConfigurationResult.Status.allCases.map { "\(report.counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
         print("done in \(ProgressReporter.clock(report.seconds)): \(counts)\(report.skipped > 0 ? " (\(report.skipped) already stored)" : "")")
         print("results: \(outDirectory.relativePath)/results.sqlite, runs.csv, series.csv, manifest.json")
         do {
             let plots = try RunPlots.render(runDirectory: outDirectory, recipe: nil, formats: [.png, .svg]) {
-                FileHandle.standardError.write(Data("gradlab: warning: \($0)\n".utf8))
+                warn($0)
             }
             if !plots.isEmpty { print("charts: \(outDirectory.relativePath)/plots/ (" + plots.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ") + ")") }
         } catch {
             // The results are stored; a chart that cannot be drawn must not fail the run.
-            FileHandle.standardError.write(Data("gradlab: warning: plots not drawn: \(error)\n".utf8))
+            warn("plots not drawn: \(error)")
         }
         if !report.allOK {
             let bad = report.storedCounts.filter { $0.key != "ok" }.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")
-            throw CommandFailure("\(bad) configuration(s) in \(outDirectory.relativePath); see the status and reason columns of runs.csv")
+            throw UserError("\(bad) configuration(s) in \(outDirectory.relativePath); see the status and reason columns of runs.csv")
         }
     }
 
     /// Run ids already in `directory` (none if it holds no run).
     private func storedRunIDs(_ directory: URL, _ experiment: Experiment) throws -> Set<String> {
         guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("results.sqlite").path) else { return [] }
-        do {
-            return try ResultStore(directory: directory, sweptPaths: experiment.grid.sweptPaths,
-                                   fingerprint: experiment.fingerprint).storedRunIDs()
-        } catch let mismatch as ResultStore.StoreMismatch {
-            throw CommandFailure(mismatch.description)
-        }
+        return try ResultStore(directory: directory, sweptPaths: experiment.grid.sweptPaths,
+                               fingerprint: experiment.fingerprint).storedRunIDs()
     }
 }

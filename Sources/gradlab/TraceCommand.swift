@@ -53,7 +53,7 @@ struct TraceCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingUserErrors(context: modelOptions.model) {
+        try withModelContext(modelOptions.model) {
             print(try output(), terminator: format == .json ? "\n" : "")
         }
     }

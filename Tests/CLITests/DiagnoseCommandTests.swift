@@ -1,10 +1,8 @@
 import Testing
 import Foundation
-import ArgumentParser
 import Linalg
 import Recurrent
 import TensorIO
-@testable import gradlab
 
 /// `gradlab diagnose` end to end on model files written to a temporary directory.
 @Suite("diagnose command")
@@ -20,8 +18,7 @@ struct DiagnoseCommandTests {
 
     /// Parses `gradlab diagnose ARGS` and returns what it prints on standard output.
     static func run(_ args: [String]) throws -> String {
-        let cmd = try #require(try GradLab.parseAsRoot(["diagnose"] + args) as? DiagnoseCommand)
-        return try cmd.output()
+        try gradlabOutput(["diagnose"] + args)
     }
 
     @Test func jsonMatchesClosedFormAndTheory() throws {
@@ -75,17 +72,19 @@ struct DiagnoseCommandTests {
         for (lag, values) in spectra { #expect(values.allSatisfy { abs($0 - Double(lag)! * log10(0.9)) < 1e-12 }) }
         let none = try Self.run(["--model", model, "--steps", "30", "--singular-value-lags", "none"])
         #expect(!none.contains("Singular values"))
-        #expect(throws: (any Error).self) { try GradLab.parseAsRoot(["diagnose", "--model", model, "--singular-value-lags", "3,x"]) }
+        #expect(try gradlab(["diagnose", "--model", model, "--singular-value-lags", "3,x"]).status != 0)
     }
 
     @Test func badInputsAreOneLineErrors() throws {
         let dir = try InitCLITests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let missing = dir.appendingPathComponent("nope.safetensors").path
-        let cmd = try #require(try GradLab.parseAsRoot(["diagnose", "--model", missing]) as? DiagnoseCommand)
-        #expect(throws: ExitCode.self) { try cmd.run() }
-        #expect(throws: (any Error).self) { try GradLab.parseAsRoot(["diagnose", "--model", missing, "--lags", "sometimes"]) }
-        #expect(throws: (any Error).self) { try GradLab.parseAsRoot(["diagnose", "--model", missing, "--steps", "0"]) }
+        let notFound = try gradlab(["diagnose", "--model", missing])
+        #expect(notFound.status == 1 && notFound.stderr == "error: \(missing): no such file\n" && notFound.stdout.isEmpty)
+        for bad in [["--lags", "sometimes"], ["--steps", "0"]] {
+            let r = try gradlab(["diagnose", "--model", missing] + bad)
+            #expect(r.status != 0 && r.stderr.hasPrefix("error: ") && r.stderr.split(separator: "\n").count == 2, "\(r.stderr)")
+        }
     }
 }
 
@@ -115,9 +114,9 @@ struct WholeModelStateDictTests {
         let m = try RecurrentModel.load(path, prefix: "rnn.", head: "fc")
         #expect(m.parameters.names == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "head.weight", "head.bias"])
         #expect(m.headSize == 3)
-        let cmd = try #require(try GradLab.parseAsRoot(["diagnose", "--model", path, "--prefix", "rnn.", "--head", "fc",
-                                                        "--steps", "20", "--h0", "zeros", "--lags", "10", "--format", "json"]) as? DiagnoseCommand)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(try cmd.output().utf8)) as? [String: Any])
+        let out = try gradlabOutput(["diagnose", "--model", path, "--prefix", "rnn.", "--head", "fc",
+                                                        "--steps", "20", "--h0", "zeros", "--lags", "10", "--format", "json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
         let norms = try #require(json["jacobian_norm_log10"] as? [[Double]])
         #expect(norms.allSatisfy { abs($0[1] - $0[0] * log10(0.5)) < 1e-12 })
         #expect(throws: RecurrentError.self) { try RecurrentModel.load(path, prefix: "lstm.") }

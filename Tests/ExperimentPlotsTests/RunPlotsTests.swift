@@ -22,9 +22,9 @@ import _ExperimentsFixtures
           - {recipe: phase-heatmap, x: init.weight_hh.spectral_radius, y: lag, facet: model.activation}
           - {recipe: depth-profile}
         """
-        let e = try Experiment(text: text, source: "plots.yaml", recipes: RunPlots.recipeNames)
+        let e = try Experiment(text: text, source: "plots.yaml")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-plots-\(UUID().uuidString)")
-        _ = try await Runner.run(e, registry: SyntheticExecutor.registry(),
+        _ = try await Runner.run(e, executor: SyntheticExecutor.registry(),
                                  options: RunOptions(outDirectory: dir, jobs: 2, progress: .silent))
         var empty: [String] = []
         let written = try RunPlots.render(runDirectory: dir, formats: [.png, .svg]) { empty.append($0) }
@@ -38,7 +38,7 @@ import _ExperimentsFixtures
             let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
             #expect(size > 1000, "\(path) is \(size) bytes")
         }
-        let only = try RunPlots.render(runDirectory: dir, recipe: "phase-heatmap", formats: [.pdf])
+        let only = try RunPlots.render(runDirectory: dir, recipe: .phaseHeatmap, formats: [.pdf])
         #expect(only.count == 2 && only.allSatisfy { $0.hasSuffix(".pdf") })
     }
 

@@ -52,9 +52,9 @@ import Plotting
     }
 
     @Test func drawsEachTrainRecipeFromTheStore() async throws {
-        let e = try Experiment(text: Self.text, source: "tp.yaml", recipes: RunPlots.recipeNames)
+        let e = try Experiment(text: Self.text, source: "tp.yaml")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-train-plots-\(UUID().uuidString)")
-        _ = try await Runner.run(e, registry: Self.registry(), options: RunOptions(outDirectory: dir, jobs: 1, progress: .silent))
+        _ = try await Runner.run(e, executor: Self.registry(), options: RunOptions(outDirectory: dir, jobs: 1, progress: .silent))
         let written = try RunPlots.render(runDirectory: dir, formats: [.png])
         let names = written.map { URL(fileURLWithPath: $0).lastPathComponent }.sorted()
         #expect(names == ["1-loss-curves.png", "2-success-vs-length.png", "3-grad-norm-trace.png",

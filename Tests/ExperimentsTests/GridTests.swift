@@ -1,6 +1,7 @@
 import Initializers
 import Testing
-@testable import Experiments
+@testable import Sweeps
+@testable import Lab
 
 let sweepYAML = baseYAML + """
 
@@ -18,7 +19,7 @@ zip:
         #expect(e.grid.count == 12 && e.points.count == 12 && e.runCount == 24)
         #expect(e.grid.sweptPaths == ["init.weight_hh.spectral_radius", "model.activation", "sequence.length", "model.hidden"])
         let rows = e.points.map { p in
-            "\(p.spec.initialization.weightHH?.spectralRadius ?? -1) \(p.spec.model.activation.rawValue) \(p.spec.sequence.length) \(p.spec.model.hidden)"
+            "\(p.spec.initialization.weightHH?.spectralRadius ?? -1) \(p.spec.model.activation.name) \(p.spec.sequence.length) \(p.spec.model.hidden)"
         }
         #expect(rows == [
             "0.5 tanh 20 3", "0.5 tanh 40 5", "0.5 relu 20 3", "0.5 relu 40 5",
@@ -85,7 +86,7 @@ zip:
     @Test func zipListsMayRepeatAValueButNotAPosition() throws {
         let ok = baseYAML + "\nzip:\n  model.activation: [tanh, tanh, relu]\n  model.hidden: [3, 5, 3]\n"
         let e = try Experiment(text: ok, source: "exp.yaml")
-        #expect(e.points.map { "\($0.spec.model.activation.rawValue) \($0.spec.model.hidden)" } == ["tanh 3", "tanh 5", "relu 3"])
+        #expect(e.points.map { "\($0.spec.model.activation.name) \($0.spec.model.hidden)" } == ["tanh 3", "tanh 5", "relu 3"])
         let same = baseYAML + "\nzip:\n  model.activation: [tanh, relu, tanh]\n  model.hidden: [3, 5, 3]\n"
         let error = try #require(loadError(same))
         #expect(error.message == "zip positions 1 and 3 are the same configuration (every zip list has equal values there)")

@@ -1,16 +1,17 @@
 import Foundation
 import Testing
-@testable import Experiments
+@testable import Sweeps
+@testable import Lab
 
 /// The `experiments-fixture-runner` executable built next to the test bundle.
 func fixtureRunner() throws -> URL {
     let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
                       Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
     for dir in candidates {
-        let url = dir.appendingPathComponent("experiments-fixture-runner")
+        let url = dir.appendingPathComponent("_experiments-fixture-runner")
         if FileManager.default.isExecutableFile(atPath: url.path) { return url }
     }
-    throw RunError("experiments-fixture-runner not found next to \(CommandLine.arguments[0])")
+    throw RunError("_experiments-fixture-runner not found next to \(CommandLine.arguments[0])")
 }
 
 func startRunner(_ yaml: URL, _ out: URL, jobs: Int, delay: Double) throws -> Process {

@@ -1,6 +1,7 @@
 import Initializers
 import Testing
-@testable import Experiments
+@testable import Sweeps
+@testable import Lab
 
 @Suite struct OverrideTests {
     @Test func setChangesAValueAndAddsMissingKeys() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Experiments
+@testable import Sweeps
+@testable import Lab
 
 @Suite struct ProgressTests {
     @Test(arguments: [(0.0, "0:00"), (59.4, "0:59"), (61, "1:01"), (3600, "1:00:00"), (3725, "1:02:05"), (.infinity, "--")])

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Experiments
+@testable import Sweeps
+@testable import Lab
 import _ExperimentsFixtures
 
 /// A fresh temporary directory.
@@ -24,7 +25,7 @@ func seriesFingerprint(_ directory: URL, experiment: Experiment) throws -> [Stri
 
 func run(_ e: Experiment, into dir: URL, jobs: Int, shard: Shard? = nil,
          failAt: Set<Double> = [], nanAt: Set<Double> = []) async throws -> RunReport {
-    try await Runner.run(e, registry: SyntheticExecutor.registry(failAt: failAt, nanAt: nanAt),
+    try await Runner.run(e, executor: SyntheticExecutor.registry(failAt: failAt, nanAt: nanAt),
                          options: RunOptions(outDirectory: dir, jobs: jobs, shard: shard, progress: .silent, commandLine: ["test"]))
 }
 
@@ -107,7 +108,7 @@ func run(_ e: Experiment, into dir: URL, jobs: Int, shard: Shard? = nil,
         let e = try Experiment(text: baseYAML, source: "exp.yaml")
         let dir = try temporaryDirectory("noexec")
         await #expect(throws: RunError.self) {
-            try await Runner.run(e, registry: ExecutorRegistry(), options: RunOptions(outDirectory: dir, progress: .silent))
+            try await Runner.run(e, executor: ExecutorRegistry(), options: RunOptions(outDirectory: dir, progress: .silent))
         }
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("results.sqlite").path))
     }

@@ -1,6 +1,7 @@
 import Initializers
 import Testing
-@testable import Experiments
+@testable import Sweeps
+@testable import Lab
 
 /// A valid experiment; tests edit lines of it. Line numbers below refer to this text.
 let baseYAML = """
@@ -23,9 +24,9 @@ func edited(_ original: String, _ replace: String, in text: String = baseYAML) -
 }
 
 /// The error loading `text` throws (or nil).
-func loadError(_ text: String, overrides: [String] = [], recipes: [String]? = nil) -> ExperimentError? {
+func loadError(_ text: String, overrides: [String] = []) -> ExperimentError? {
     do {
-        _ = try Experiment(text: text, source: "exp.yaml", overrides: overrides, recipes: recipes)
+        _ = try Experiment(text: text, source: "exp.yaml", overrides: overrides)
         return nil
     } catch let e as ExperimentError {
         return e
@@ -44,7 +45,7 @@ func loadError(_ text: String, overrides: [String] = [], recipes: [String]? = ni
         #expect(spec.model.hidden == 4 && spec.model.input == 2 && spec.model.cell == .rnn)
         #expect(spec.initialization.weightHH?.spectralRadius == 0.9)
         #expect(spec.sequence.length == 10 && spec.sequence.h0 == .zeros)
-        #expect(spec.diagnostics.lags == .log && spec.diagnostics.logLags == 50 && spec.diagnostics.lyapunov == .all)
+        #expect(spec.diagnostics.lags == .log(count: 50) && spec.diagnostics.logLags == 50 && spec.diagnostics.lyapunov == .all)
         #expect(spec.measure == [.gradNorm, .jacobianNorm])
     }
 
@@ -111,12 +112,19 @@ func loadError(_ text: String, overrides: [String] = [], recipes: [String]? = ni
 
     @Test func plotsNameSweptPathsOrDataColumns() throws {
         let ok = baseYAML + "\nsweep: {model.activation: [tanh, relu]}\nplots:\n  - {recipe: norm-vs-lag, color: model.activation, x: lag}\n"
-        #expect(loadError(ok, recipes: ["norm-vs-lag"]) == nil)
+        #expect(loadError(ok) == nil)
         let badPath = try #require(loadError(edited("color: model.activation", "color: model.activaton", in: ok)))
         #expect(badPath.origin == .file(path: "exp.yaml", line: 13, column: 34))
         #expect(badPath.message.contains("did you mean 'model.activation'?"))
-        let badRecipe = try #require(loadError(ok, recipes: ["phase-heatmap"]))
-        #expect(badRecipe.message.hasPrefix("'norm-vs-lag' is not a valid plots.0.recipe"))
+        let badRecipe = try #require(loadError(edited("recipe: norm-vs-lag", "recipe: norm-vs-lagg", in: ok)))
+        #expect(badRecipe.message.hasPrefix("'norm-vs-lagg' is not a valid plots.0.recipe") && badRecipe.message.contains("did you mean 'norm-vs-lag'?"))
+        // A channel the chart would not read as a swept value is refused at validation, not drawn uncoloured.
+        let summaryColour = try #require(loadError(edited("color: model.activation", "color: spectral_radius", in: ok)))
+        #expect(summaryColour.origin == .file(path: "exp.yaml", line: 13, column: 34))
+        #expect(summaryColour.message.contains("is not a valid plots.0.color: expected one of model.activation"))
+        // A recipe whose data the mode does not produce is refused too.
+        let wrongMode = try #require(loadError(edited("recipe: norm-vs-lag, color: model.activation, x: lag", "recipe: loss-curves", in: ok)))
+        #expect(wrongMode.message.contains("loss-curves needs mode train"))
     }
 
     @Test func yamlSyntaxErrorsCarryTheirPosition() throws {

@@ -1,5 +1,6 @@
 import Testing
-@testable import Experiments
+@testable import Sweeps
+@testable import Lab
 
 /// `model.layers` and `model.bidirectional`: defaults, sweeping, and a located error.
 @Suite struct StackedSchemaTests {

@@ -1,6 +1,7 @@
 import Testing
 import Training
-@testable import Experiments
+@testable import Sweeps
+@testable import Lab
 
 /// A valid `mode: train` experiment; tests edit it. Line numbers below refer to this text.
 let trainYAML = """

@@ -1,5 +1,6 @@
 import Testing
 import Linalg
+import Recurrent
 import TensorIO
 @testable import Initializers
 

@@ -3,7 +3,7 @@ import Lab
 import Foundation
 import Linalg
 import Testing
-@testable import gradlab
+@testable import Lab
 
 /// The Diagnostics executors behind `gradlab run`, checked against closed forms.
 @Suite struct DiagnosticsExecutorTests {
@@ -26,7 +26,7 @@ import Testing
     /// log10 ‖·‖₂ = k·log10 ρ and every singular value is ρ^k.
     @Test func linearOrthogonalCellGivesRhoToTheK() throws {
         let e = try Experiment(text: Self.linearOrthogonal, source: "exec.yaml")
-        let registry = StandardExecutors.registry
+        let registry = ExecutorRegistry.standard
         for c in e.configurations {
             var random = c.randomStream
             let result = try #require(registry[.gradientFlow]).run(c, &random)
@@ -50,7 +50,7 @@ import Testing
         var tables: [[String]] = []
         for jobs in [1, 2] {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-exec-\(UUID().uuidString)")
-            _ = try await Runner.run(e, registry: StandardExecutors.registry,
+            _ = try await Runner.run(e, executor: ExecutorRegistry.standard,
                                      options: RunOptions(outDirectory: dir, jobs: jobs, progress: .silent))
             let store = try ResultStore(existing: dir)
             tables.append(try store.table("SELECT run_id, metric, step, component, value FROM series ORDER BY run_id, metric, step, component")
@@ -66,7 +66,7 @@ import Testing
         let e = try Experiment(text: text, source: "exec.yaml")
         let c = e.configurations[0]
         var random = c.randomStream
-        let result = try #require(StandardExecutors.registry[.lyapunov]).run(c, &random)
+        let result = try #require(ExecutorRegistry.standard[.lyapunov]).run(c, &random)
         let exponents = result.series.filter { $0.metric == "lyapunov" }.map(\.value)
         #expect(exponents.count == 6)
         for l in exponents { #expect(abs(l - Foundation.log(0.8)) < 1e-10) } // every exponent is ln ρ
@@ -76,7 +76,7 @@ import Testing
         let e = try Experiment(text: Self.linearOrthogonal, source: "exec.yaml", overrides: ["loss.kind=mse"])
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-exec-\(UUID().uuidString)")
         do {
-            _ = try await Runner.run(e, registry: StandardExecutors.registry, options: RunOptions(outDirectory: dir, progress: .silent))
+            _ = try await Runner.run(e, executor: ExecutorRegistry.standard, options: RunOptions(outDirectory: dir, progress: .silent))
             Issue.record("ran an unsupported loss")
         } catch let error as RunError {
             #expect(error.description.hasPrefix("exec.yaml: loss mse: gradient-flow measures from an adjoint"))

@@ -4,7 +4,7 @@ import Foundation
 import Linalg
 import Testing
 @testable import ExperimentPlots
-@testable import gradlab
+@testable import Lab
 
 /// `model.layers` / `model.bidirectional` in the runner, checked against the linear lattice closed form,
 /// and the `depth-time-heatmap` recipe drawn from a real run.
@@ -35,10 +35,10 @@ import Testing
     /// grad_norm_log10 at (t, ℓ) = log10 C(i + j, i) + i·log10 a + j·log10 b for a unit adjoint; the
     /// within-layer products are a^k, the depth products b^d; series carry layer and direction.
     @Test func stackedGradientFlowMatchesTheLatticeClosedForm() throws {
-        let e = try Experiment(text: Self.linearLattice, source: "lattice.yaml", recipes: RunPlots.recipeNames)
+        let e = try Experiment(text: Self.linearLattice, source: "lattice.yaml")
         let c = try #require(e.configurations.first { $0.spec.model.layers == 3 })
         var random = c.randomStream
-        let result = try #require(StandardExecutors.registry[.gradientFlow]).run(c, &random)
+        let result = try #require(ExecutorRegistry.standard[.gradientFlow]).run(c, &random)
         #expect(result.status == .ok)
         let grad = result.series.filter { $0.metric == "grad_norm_log10" }
         #expect(grad.count == 3 * 30 && Set(grad.map(\.layer)) == [0, 1, 2] && grad.allSatisfy { $0.direction == "forward" })
@@ -57,11 +57,10 @@ import Testing
 
     @Test func bidirectionalRunStoresBothDirectionsAndDrawsTheHeatmap() async throws {
         let e = try Experiment(text: Self.linearLattice, source: "lattice.yaml",
-                               overrides: ["model.bidirectional=true", "model.activation=tanh"],
-                               recipes: RunPlots.recipeNames)
+                               overrides: ["model.bidirectional=true", "model.activation=tanh"])
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-stacked-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        _ = try await Runner.run(e, registry: StandardExecutors.registry, options: RunOptions(outDirectory: dir, jobs: 2, progress: .silent))
+        _ = try await Runner.run(e, executor: ExecutorRegistry.standard, options: RunOptions(outDirectory: dir, jobs: 2, progress: .silent))
         let store = try ResultStore(existing: dir)
         let rows = try store.table("SELECT layer, direction, COUNT(*) FROM series WHERE metric = 'grad_norm_log10' GROUP BY layer, direction ORDER BY layer, direction").rows
         #expect(rows.map { "\($0[0]) \($0[1]) \($0[2])" } == ["0 \"forward\" 60", "0 \"reverse\" 60", "1 \"forward\" 30", "1 \"reverse\" 30", "2 \"forward\" 30", "2 \"reverse\" 30"])
@@ -73,10 +72,10 @@ import Testing
 
     /// The depth profile reads every layer's `depth_jacobian_norm_log10` at t = T: d·log10 b on the lattice.
     @Test func depthProfileSummaryIsTheDepthAxisOfTheLattice() async throws {
-        let e = try Experiment(text: Self.linearLattice, source: "lattice.yaml", recipes: RunPlots.recipeNames)
+        let e = try Experiment(text: Self.linearLattice, source: "lattice.yaml")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-depth-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        _ = try await Runner.run(e, registry: StandardExecutors.registry, options: RunOptions(outDirectory: dir, jobs: 1, progress: .silent))
+        _ = try await Runner.run(e, executor: ExecutorRegistry.standard, options: RunOptions(outDirectory: dir, jobs: 1, progress: .silent))
         let data = try RunData(store: try ResultStore(existing: dir))
         let group = try #require(data.groups.first { data.number("model.layers", $0) == 3 })
         let s = try data.summary(RunData.depthMetric, group)
@@ -93,10 +92,10 @@ import Testing
             .replacingOccurrences(of: "{recipe: depth-time-heatmap}", with: "{recipe: depth-time-heatmap, facet: init.weight_hh.scale}")
             .replacingOccurrences(of: "model.layers: [1, 3]", with: "init.weight_hh.scale: [0.9, 0.5]")
             .replacingOccurrences(of: "color: model.layers", with: "color: init.weight_hh.scale")
-        let e = try Experiment(text: text, source: "lattice.yaml", recipes: RunPlots.recipeNames)
+        let e = try Experiment(text: text, source: "lattice.yaml")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-facets-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        _ = try await Runner.run(e, registry: StandardExecutors.registry, options: RunOptions(outDirectory: dir, jobs: 1, progress: .silent))
+        _ = try await Runner.run(e, executor: ExecutorRegistry.standard, options: RunOptions(outDirectory: dir, jobs: 1, progress: .silent))
         let data = try RunData(store: try ResultStore(existing: dir))
         let figures = try RunPlots.figures(for: e.points[0].spec.plots[0], data: data)
         #expect(figures.map(\.0) == ["0.9", "0.5"])
@@ -108,10 +107,10 @@ import Testing
 
     @Test func singleLayerMeasuresAreRejectedForStackedModels() throws {
         for (overrides, message) in [(["measure=[grad_norm, singular_values]"], "measure singular_values is for single-layer models"),
-                                     (["mode=lyapunov", "measure=[lyapunov]"], "mode lyapunov needs a single-layer model")] {
-            let e = try Experiment(text: Self.linearLattice, source: "lattice.yaml", overrides: overrides, recipes: RunPlots.recipeNames)
+                                     (["mode=lyapunov", "measure=[lyapunov]", "plots=[]"], "mode lyapunov needs a single-layer model")] {
+            let e = try Experiment(text: Self.linearLattice, source: "lattice.yaml", overrides: overrides)
             let c = try #require(e.configurations.first { $0.spec.model.layers == 3 })
-            let entry = try #require(StandardExecutors.registry[c.spec.mode])
+            let entry = try #require(ExecutorRegistry.standard[c.spec.mode])
             #expect { try entry.check(c.spec) } throws: { "\($0)".contains(message) }
         }
     }

@@ -5,7 +5,7 @@ import Linalg
 import Recurrent
 import Testing
 import Training
-@testable import gradlab
+@testable import Lab
 
 /// The `mode: train` executor behind `gradlab run`: model construction, stored rows and series.
 @Suite struct TrainExecutorTests {
@@ -26,7 +26,7 @@ import Training
     static func runDirectory(_ text: String, overrides: [String] = []) async throws -> ResultStore {
         let e = try Experiment(text: text, source: "train.yaml", overrides: overrides)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-train-\(UUID().uuidString)")
-        _ = try await Runner.run(e, registry: StandardExecutors.registry, options: RunOptions(outDirectory: dir, jobs: 2, progress: .silent))
+        _ = try await Runner.run(e, executor: ExecutorRegistry.standard, options: RunOptions(outDirectory: dir, jobs: 2, progress: .silent))
         return try ResultStore(existing: dir)
     }
 
@@ -75,7 +75,7 @@ import Training
         let e = try Experiment(text: text, source: "m.yaml")
         let c = e.configurations[0]
         let task = try #require(try c.spec.train?.task.make())
-        let model = try DiagnosticsExecutors.model(c.spec, c.randomStream, headSize: task.output.size)
+        let model = try c.spec.makeModel(c.randomStream, headSize: task.output.size)
         #expect(model.inputSize == task.inputSize && model.outputSize == task.output.size)
         let bih = try #require(model.parameters[ParameterName.biasIH]), bhh = try #require(model.parameters[ParameterName.biasHH])
         for i in 5..<10 { #expect(bih.elements[i] + bhh.elements[i] == 1) }
