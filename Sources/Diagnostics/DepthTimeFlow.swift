@@ -10,11 +10,14 @@ public struct DepthTimeOptions: Sendable {
     public var depthSteps: [Int]?
     /// ∂L/∂(top output at T) (dirs·H); nil = a seeded random unit vector.
     public var adjoint: [Double]?
+    /// Whether to measure each unit's per-step terms of its ∂L/∂W_hh (`UnitFlow.contributionLog10`).
+    public var contributions: Bool
 
-    public init(lags: LagSelection = .all, depthSteps: [Int]? = nil, adjoint: [Double]? = nil) {
+    public init(lags: LagSelection = .all, depthSteps: [Int]? = nil, adjoint: [Double]? = nil, contributions: Bool = false) {
         self.lags = lags
         self.depthSteps = depthSteps
         self.adjoint = adjoint
+        self.contributions = contributions
     }
 }
 
@@ -29,6 +32,9 @@ public struct UnitFlow: Sendable {
     public let timeJacobianNorms: [LagNorm]
     /// Slope and label of `timeJacobianNorms`.
     public let timeSummary: FlowSummary
+    /// log10 ‖g_t·h_{t−1}ᵀ‖_F, step t's term of this unit's ∂L/∂W_hh (t = 1 … T, index t − 1; nil =
+    /// exactly zero); empty unless `DepthTimeOptions.contributions`.
+    public let contributionLog10: [Double?]
 }
 
 /// ‖∂h_t^{top}/∂h_t^{top−d}‖ at one step t, d = 0 … L−1 layers crossed (`LagNorm.lag` = d): the product
@@ -119,11 +125,13 @@ public struct DepthTimeFlow: Sendable {
             layerInput = outputs
         }
 
-        let sweep = LatticeSweep(cells: cells, trajectories: trajectories, layers: layers, directions: dirs, adjoint: g)
+        let sweep = LatticeSweep(cells: cells, trajectories: trajectories, layers: layers, directions: dirs, adjoint: g,
+                                 contributions: options.contributions)
         for k in 0..<unitCount {
             let flow = try BackwardFlow(map: cells[k], trajectory: trajectories[k], options: .init(jacobianLags: options.lags))
             units.append(UnitFlow(layer: k / dirs, reverse: k % dirs == 1, gradNormLog10: sweep.gradNormLog10[k],
-                                  timeJacobianNorms: flow.jacobianNorms, timeSummary: FlowSummary(norms: flow.jacobianNorms)))
+                                  timeJacobianNorms: flow.jacobianNorms, timeSummary: FlowSummary(norms: flow.jacobianNorms),
+                                  contributionLog10: options.contributions ? sweep.contributionLog10[k] : []))
         }
         dominantPath = sweep.dominantPath()
         for step in Array(Set(options.depthSteps ?? [1, t])).sorted() where step >= 1 && step <= t {
@@ -162,6 +170,7 @@ extension DepthTimeFlow {
         let s0 = (0..<(model.layers * model.directions)).map { _ in
             makeInitialState(o.initialState, hiddenSize: model.hiddenSize, stateSize: model.stateSize, rng: &stateRng)
         }
-        try self.init(model: model, inputs: x, initialStates: s0, options: DepthTimeOptions(lags: o.lags, adjoint: o.adjoint), rng: rng)
+        try self.init(model: model, inputs: x, initialStates: s0,
+                      options: DepthTimeOptions(lags: o.lags, adjoint: o.adjoint, contributions: o.contributions), rng: rng)
     }
 }

@@ -11,11 +11,15 @@ struct LatticeSweep {
     let layers: Int, dirs: Int, steps: Int, h: Int, s: Int
     /// Per unit, per step t: log10 ‖h-part of a_t‖ (nil = exactly zero).
     private(set) var gradNormLog10: [[Double?]]
+    /// Per unit, per step t (with `contributions`): log10 ‖g_τ·h_{τ−1}ᵀ‖_F, the unit's term of
+    /// ∂L/∂W_hh at its tape step τ (`WeightGradientContributions`); nil = exactly zero.
+    private(set) var contributionLog10: [[Double?]] = []
     /// Per unit, per step: log10 of the norm of the time term, the depth term from each direction
     /// of the layer above, and the loss term (−∞ = absent or zero).
     private var timeTerm: [[Double]], depthTerm: [[[Double]]], lossTerm: [[Double]]
 
-    init(cells: [any RecurrentCell], trajectories: [Trajectory], layers: Int, directions: Int, adjoint g: [Double]) {
+    init(cells: [any RecurrentCell], trajectories: [Trajectory], layers: Int, directions: Int, adjoint g: [Double],
+         contributions: Bool = false) {
         self.cells = cells
         states = trajectories.map(\.states.elements)
         inputs = trajectories.map(\.inputs.elements)
@@ -26,6 +30,7 @@ struct LatticeSweep {
         timeTerm = [[Double]](repeating: [Double](repeating: -.infinity, count: t), count: units)
         lossTerm = timeTerm
         depthTerm = [[[Double]]](repeating: [[Double]](repeating: [Double](repeating: -.infinity, count: directions), count: t), count: units)
+        if contributions { contributionLog10 = gradNormLog10 }
         sweep(adjoint: g)
     }
 
@@ -54,6 +59,7 @@ struct LatticeSweep {
         var injectionLog = [[Double]](repeating: [Double](repeating: -.infinity, count: t), count: dirs)
         var acc = [Double](repeating: 0, count: max(s, width)), vin = [Double](repeating: 0, count: width)
         var tmp = [Double](repeating: 0, count: s)
+        var factor = [Double](repeating: 0, count: contributionLog10.isEmpty ? 0 : cells[0].weights.gateRows)
         var workspaces = cells.map { $0.makeWorkspace() }
         for layer in stride(from: top, through: 0, by: -1) {
             // Depth (or loss) terms into this layer, per direction and step.
@@ -121,6 +127,17 @@ struct LatticeSweep {
                     adjLog[k][time - 1] = accLog + log10(n)
                     let nh = adj[k].withUnsafeBufferPointer { nrm2($0.baseAddress! + (time - 1) * s, count: h) }
                     gradNormLog10[k][time - 1] = nh > 0 ? log10(nh) + adjLog[k][time - 1] : nil
+                    if !contributionLog10.isEmpty {
+                        // Step τ's term of ∂L/∂W_hh: g(a_τ)·h_{τ−1}ᵀ, a rank-one matrix.
+                        let (ng, nPrevious) = states[k].withUnsafeBufferPointer { st in inputs[k].withUnsafeBufferPointer { x in
+                            adj[k].withUnsafeBufferPointer { u in factor.withUnsafeMutableBufferPointer { o in
+                                cells[k].hiddenWeightGradientFactor(st.baseAddress! + (tau - 1) * s, x.baseAddress! + (tau - 1) * d,
+                                                                    cotangent: u.baseAddress! + (time - 1) * s, into: o.baseAddress!, workspace: &workspaces[k])
+                                return (nrm2(o.baseAddress!, count: o.count), nrm2(st.baseAddress! + (tau - 1) * s, count: h))
+                            } }
+                        } }
+                        contributionLog10[k][time - 1] = ng > 0 && nPrevious > 0 ? log10(ng) + log10(nPrevious) + adjLog[k][time - 1] : nil
+                    }
                 }
             }
         }

@@ -9,7 +9,7 @@ extension RunPlots {
     /// model gets a second panel for its backward direction). All facet files share one colour scale, so
     /// the files compare by colour as the panels of one file do.
     static func depthTimeHeatmaps(_ plot: PlotSpec, _ data: RunData) throws -> [(String?, Figure)] {
-        let byRun = try data.series(RunData.gradNormMetric)
+        let byRun = try data.series(.gradNormLog10)
         var charts: [(String?, DepthTimeHeatmapChart)] = []
         for facet in data.facetValues(plot.facet) {
             var panels: [DepthTimePanel] = []

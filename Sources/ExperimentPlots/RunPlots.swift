@@ -56,23 +56,23 @@ public enum RunPlots {
     }
 
     static func normVsLag(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
-        guard let metric = try data.lagMetric() else { return nil }
+        guard let metric = try data.lagMetric(plot.y) else { return nil }
         return try lineChart(metric, plot, data)
     }
 
     /// `depth-profile`: the depth axis of a stacked model, log10 ‖∂h_T^top/∂h_T^ℓ‖₂ (diag(φ′)·W_ih products
     /// at the last step) against the number of layers crossed d = top − ℓ.
     static func depthProfile(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
-        guard data.metrics.contains(RunData.depthMetric) else { return nil }
-        return try lineChart(RunData.depthMetric, plot, data)
+        guard data.metrics.contains(Metric.depthJacobianNormLog10.name) else { return nil }
+        return try lineChart(.depthJacobianNormLog10, plot, data)
     }
 
     /// One line per grid point of `metric` against its step (mean over replicates, min–max band), with the
     /// theory lines a run recorded for the time axis; labelled for the metric.
-    private static func lineChart(_ metric: String, _ plot: PlotSpec, _ data: RunData) throws -> Figure? {
+    private static func lineChart(_ metric: Metric, _ plot: PlotSpec, _ data: RunData) throws -> Figure? {
         // ρ^k and the Pascanu bound are time-axis theory (by lag).
-        let theoryMetrics: [(String, TheoryLine.Kind)] = metric == RunData.depthMetric ? []
-            : [("spectral_power_log10", .spectralPower), ("pascanu_bound_log10", .pascanuBound)]
+        let theoryMetrics: [(Metric, TheoryLine.Kind)] = metric == .depthJacobianNormLog10 || metric == .contributionLog10 ? []
+            : [(.spectralPowerLog10, .spectralPower), (.pascanuBoundLog10, .pascanuBound)]
         var series: [NormVsLagSeries] = [], theory: [TheoryLine] = []
         for group in data.groups {
             let s = try data.summary(metric, group)
@@ -81,20 +81,20 @@ public enum RunPlots {
             series.append(NormVsLagSeries(lags: s.steps.map(Double.init), log10Norm: s.mean,
                                           log10Lower: many ? s.lower : nil, log10Upper: many ? s.upper : nil,
                                           colorValue: data.number(plot.color, group), label: data.label(excluding: [plot.facet], group),
-                                          facet: data.text(plot.facet, group)))
+                                          facet: data.facetTitle(plot.facet, group)))
             for (name, kind) in theoryMetrics {
                 let t = try data.summary(name, group)
                 guard !t.steps.isEmpty else { continue }
                 theory.append(TheoryLine(lags: t.steps.map(Double.init), log10Values: t.mean, kind: kind,
-                                         colorValue: data.number(plot.color, group), facet: data.text(plot.facet, group)))
+                                         colorValue: data.number(plot.color, group), facet: data.facetTitle(plot.facet, group)))
             }
         }
         guard !series.isEmpty else { return nil }
-        var chart = NormVsLagChart(series: series, theory: theory, colorLabel: plot.color ?? "", title: data.title)
-        if metric == RunData.gradNormMetric { chart.yLabel = "log_{10} ‖∂L / ∂h_{t}‖" }
-        if metric == RunData.depthMetric {
+        var chart = NormVsLagChart(series: series, theory: theory, colorLabel: plot.color.map(ParameterTitle.title(for:)) ?? "", title: data.title)
+        if metric == .gradNormLog10 || metric == .contributionLog10 { chart.yLabel = metric.title }
+        if metric == .depthJacobianNormLog10 {
             chart.xLabel = "layers crossed d (at the last step T)"
-            chart.yLabel = "log_{10} ‖∂h_{T}^{top} / ∂h_{T}^{top−d}‖"
+            chart.yLabel = Metric.depthJacobianNormLog10.title
             chart.integerX = true
         }
         return Recipe.normVsLag(chart)
@@ -126,9 +126,9 @@ public enum RunPlots {
                     values.append(v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count))
                 }
             }
-            var chart = PhaseHeatmapChart(xs: xs, ys: ys, log10Norm: values, xLabel: xPath,
-                                          yLabel: yPath == "lag" ? "lag k = T − t" : yPath, title: [data.title, facet].compactMap { $0 }.joined(separator: " — "))
-            if metric == RunData.gradNormMetric {
+            var chart = PhaseHeatmapChart(xs: xs, ys: ys, log10Norm: values, xLabel: ParameterTitle.title(for: xPath),
+                                          yLabel: yPath == "lag" ? "lag k = T − t" : ParameterTitle.title(for: yPath), title: [data.title, facet].compactMap { $0 }.joined(separator: " — "))
+            if metric == .gradNormLog10 {
                 chart.colorLabel = yPath == "lag" ? "log_{10} ‖∂L / ∂h_{t}‖" : "log_{10} ‖∂L / ∂h_{0}‖"
             } else if yPath != "lag" {
                 chart.colorLabel = "log_{10} ‖∂h_{T} / ∂h_{0}‖"
@@ -139,7 +139,7 @@ public enum RunPlots {
     }
 
     static func singularValues(_ plot: PlotSpec, _ data: RunData) throws -> [(String?, Figure)] {
-        let byRun = try data.series("singular_value_log10")
+        let byRun = try data.series(.singularValueLog10)
         var figures: [(String?, Figure)] = []
         for facet in data.facetValues(plot.facet) {
             let runs = data.groups.filter { data.text(plot.facet, $0) == facet }.flatMap(\.runs)
@@ -162,13 +162,13 @@ public enum RunPlots {
     static func lyapunov(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
         var series: [LyapunovSeries] = []
         for group in data.groups {
-            let s = try data.summary("lyapunov", group)
+            let s = try data.summary(.lyapunov, group)
             guard !s.steps.isEmpty else { continue }
             series.append(LyapunovSeries(exponents: s.mean, colorValue: data.number(plot.color, group),
-                                         label: data.label(excluding: [plot.facet], group), facet: data.text(plot.facet, group)))
+                                         label: data.label(excluding: [plot.facet], group), facet: data.facetTitle(plot.facet, group)))
         }
         guard !series.isEmpty else { return nil }
-        return Recipe.lyapunov(LyapunovChart(series: series, colorLabel: plot.color ?? "", title: data.title))
+        return Recipe.lyapunov(LyapunovChart(series: series, colorLabel: plot.color.map(ParameterTitle.title(for:)) ?? "", title: data.title))
     }
 
     static func fileSafe(_ s: String) -> String {

@@ -7,11 +7,9 @@ import Plotting
 /// gradient-flow heatmap. A method is a grid point's label (its swept `method`, else its swept
 /// values except the channels'); replicates are averaged.
 enum TrainingPlots {
-    static let curveMetrics = ["eval_loss", "loss", "accuracy", "grad_norm", "grad_norm_clipped"]
-
     /// Replicates of `metric` averaged step by step over the replicates that have the step (runs
     /// stopped when solved end early), with the min–max band when there are several.
-    static func curve(_ metric: String, _ group: RunData.Group, _ data: RunData) throws -> (steps: [Int], mean: [Double], lower: [Double], upper: [Double])? {
+    static func curve(_ metric: Metric, _ group: RunData.Group, _ data: RunData) throws -> (steps: [Int], mean: [Double], lower: [Double], upper: [Double])? {
         let byRun = try data.series(metric)
         var byStep: [Int: [Double]] = [:]
         for run in group.runs {
@@ -35,35 +33,25 @@ enum TrainingPlots {
 
     /// Per method: the mean over replicates at the iterations every replicate reached (a thick
     /// line that ends when the first replicate stops) and each replicate as a thin line.
-    static func replicateCurves(_ metric: String, _ plot: PlotSpec, _ data: RunData) throws -> [TrainingCurve] {
+    static func replicateCurves(_ metric: Metric, _ plot: PlotSpec, _ data: RunData) throws -> [TrainingCurve] {
         let byRun = try data.series(metric)
         return facetOrdered(plot, data).compactMap { group in
             let runs = group.runs.map { (byRun[$0.runID] ?? []).filter { $0.component == 0 } }.filter { !$0.isEmpty }
             guard !runs.isEmpty else { return nil }
             let s = ReplicateSummary(runs)
             var c = TrainingCurve(iterations: s.steps.map(Double.init), values: s.mean,
-                                  label: data.label(excluding: [plot.facet], group), facet: facetTitle(plot.facet, data.text(plot.facet, group)))
+                                  label: data.label(excluding: [plot.facet], group), facet: data.facetTitle(plot.facet, group))
             if runs.count > 1 { c.replicates = runs.map { r in (r.map { Double($0.step) }, r.map(\.value)) } }
             return c
         }
     }
 
-    static func curves(_ metric: String, _ plot: PlotSpec, _ data: RunData) throws -> [TrainingCurve] {
+    static func curves(_ metric: Metric, _ plot: PlotSpec, _ data: RunData) throws -> [TrainingCurve] {
         try facetOrdered(plot, data).compactMap { group in
             guard let c = try curve(metric, group, data) else { return nil }
             let band = group.runs.count > 1
             return TrainingCurve(iterations: c.steps.map(Double.init), values: c.mean, lower: band ? c.lower : nil, upper: band ? c.upper : nil,
-                                 label: data.label(excluding: [plot.facet], group), facet: facetTitle(plot.facet, data.text(plot.facet, group)))
-        }
-    }
-
-    /// A panel title: `T = 100` for the task length, the value alone for `method`, else `path = value`.
-    static func facetTitle(_ path: String?, _ value: String?) -> String? {
-        guard let path, let value else { return value }
-        switch path {
-        case "task.length": return "T = \(value)"
-        case "method": return value
-        default: return "\(path) = \(value)"
+                                 label: data.label(excluding: [plot.facet], group), facet: data.facetTitle(plot.facet, group))
         }
     }
 
@@ -74,8 +62,8 @@ enum TrainingPlots {
     }
 
     /// Distinct reference levels of a runs column per facet (one unfaceted level when all agree).
-    static func references(_ name: String, label: String, _ plot: PlotSpec, _ data: RunData) throws -> [ReferenceLevel] {
-        let column = try data.store.summaryColumn(name)
+    static func references(_ metric: Metric, _ plot: PlotSpec, _ data: RunData) throws -> [ReferenceLevel] {
+        let column = try data.store.summaryColumn(metric.name), label = metric.title
         var levels: [ReferenceLevel] = []
         for group in data.groups {
             guard let v = groupMean(column, group) else { continue }
@@ -87,31 +75,35 @@ enum TrainingPlots {
     }
 
     static func lossCurves(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
-        let metric = plot.y ?? "eval_loss"
-        guard curveMetrics.contains(metric) else { throw RunError("loss-curves: y must be one of \(curveMetrics.joined(separator: ", ")), got '\(metric)'") }
+        let metric = try channelMetric(plot.y, default: .evalLoss, among: PlotRecipe.lossCurveMetrics, recipe: .lossCurves)
         // The per-iteration batch loss is drawn in windows (median, min–max band) like the gradient
         // norm; held-out values (every eval_every) as the replicates' mean and thin replicate lines.
-        let curves = metric == "loss" ? try curves(metric, plot, data).map { windowed($0, maxPoints: 300) }
+        let curves = metric == .loss ? try curves(metric, plot, data).map { windowed($0, maxPoints: 300) }
                                       : try replicateCurves(metric, plot, data)
         guard !curves.isEmpty else { return nil }
-        let names = ["eval_loss": "held-out loss", "loss": "training loss (batch; window median, min–max)", "accuracy": "held-out accuracy"]
-        var chart = TrainingCurvesChart(curves: curves, references: metric == "accuracy" ? [] : try references("baseline_loss", label: "baseline (best constant)", plot, data),
-                                        yLabel: names[metric] ?? metric, title: data.title)
-        chart.logY = metric != "accuracy"
+        var chart = TrainingCurvesChart(curves: curves, references: metric == .accuracy ? [] : try references(.baselineLoss, plot, data),
+                                        yLabel: metric == .loss ? metric.title + " (batch; window median, min–max)" : metric.title, title: data.title)
+        chart.logY = metric != .accuracy
         return Recipe.lossCurves(chart)
     }
 
     static func gradientNormTrace(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
-        let metric = plot.y ?? "grad_norm"
-        guard metric == "grad_norm" || metric == "grad_norm_clipped" else {
-            throw RunError("grad-norm-trace: y must be grad_norm or grad_norm_clipped, got '\(metric)'")
-        }
+        let metric = try channelMetric(plot.y, default: .gradNorm, among: [.gradNorm, .gradNormClipped], recipe: .gradNormTrace)
         let curves = try curves(metric, plot, data).map { windowed($0, maxPoints: 300) }
         guard !curves.isEmpty else { return nil }
-        let what = metric == "grad_norm" ? "before" : "after"
-        let chart = TrainingCurvesChart(curves: curves, references: try references("clip_threshold", label: "clip threshold", plot, data),
+        let what = metric == .gradNorm ? "before" : "after"
+        let chart = TrainingCurvesChart(curves: curves, references: try references(.clipThreshold, plot, data),
                                         yLabel: "‖∇_{θ} L‖ \(what) clipping (window median, min–max)", title: data.title)
         return Recipe.gradientNormTrace(chart)
+    }
+
+    /// The metric a `y` channel names (validated by the schema; checked again for hand-edited run files).
+    static func channelMetric(_ y: String?, default fallback: Metric, among allowed: [Metric], recipe: PlotRecipe) throws -> Metric {
+        guard let y else { return fallback }
+        guard let metric = allowed.first(where: { $0.name == y }) else {
+            throw RunError("\(recipe.rawValue): y must be one of \(allowed.map(\.name).joined(separator: ", ")), got '\(y)'")
+        }
+        return metric
     }
 
     /// A per-iteration curve in at most `maxPoints` windows of consecutive records: the window's
@@ -134,7 +126,8 @@ enum TrainingPlots {
 
     static func successRate(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
         guard let xPath = plot.x else { throw RunError("success-vs-length needs x: the swept sequence length (task.length)") }
-        let column = try data.store.summaryColumn(plot.y ?? "solved")
+        let metric = try channelMetric(plot.y, default: .solved, among: [.solved, .finalAccuracy], recipe: .successVsLength)
+        let column = try data.store.summaryColumn(metric.name)
         var points: [String: [(x: Double, y: Double)]] = [:], order: [String] = []
         for group in data.groups {
             guard let x = data.number(xPath, group), let y = groupMean(column, group) else { continue }
@@ -151,13 +144,13 @@ enum TrainingPlots {
                                  facet: parts[1].isEmpty ? nil : parts[1])
         }
         var chart = SuccessRateChart(series: series, title: data.title)
-        chart.xLabel = xPath == "task.length" ? "sequence length T" : xPath
-        chart.yLabel = plot.y == nil || plot.y == "solved" ? "fraction of runs solved" : plot.y ?? ""
+        chart.xLabel = ParameterTitle.title(for: xPath)
+        chart.yLabel = metric.title
         return Recipe.successRate(chart)
     }
 
     static func gradientFlowHeatmaps(_ plot: PlotSpec, _ data: RunData) throws -> [(String?, Figure)] {
-        let byRun = try data.series("grad_flow_log10")
+        let byRun = try data.series(.gradFlowLog10)
         var figures: [(String?, Figure)] = []
         for facet in data.facetValues(plot.facet) {
             var maps: [GradientFlowMap] = []
@@ -180,7 +173,7 @@ enum TrainingPlots {
                                             title: data.label(excluding: [plot.facet], group)))
             }
             guard !maps.isEmpty else { continue }
-            let title = [data.title, facetTitle(plot.facet, facet)].compactMap { $0 }.joined(separator: " — ")
+            let title = [data.title, RunData.facetTitle(plot.facet, facet)].compactMap { $0 }.joined(separator: " — ")
             figures.append((facet, try Recipe.gradientFlowHeatmap(GradientFlowHeatmapChart(maps: maps, title: title))))
         }
         return figures

@@ -68,7 +68,7 @@ extension Metric {
     public static let singularValue = Metric("singular_value", "σ_{i}(∂h_{T} / ∂h_{t})", index: .lag, component: "i (0 = largest); only where |log10 σ| < 300", by: "measure singular_values")
     public static let lyapunov = Metric("lyapunov", "Lyapunov exponent λ_{i}", unit: "nats/step", index: .exponent, by: "measure lyapunov, mode lyapunov")
     public static let contributionLog10 = Metric("contribution_log10", "log_{10} ‖(∂L/∂z_{t}) h_{t−1}^{T}‖_{F}", unit: "log10", index: .step,
-                                                 by: "measure contributions (single-layer models)")
+                                                 by: "measure contributions (per layer and direction in stacked models)")
 
     public static let spectralRadius = Metric("spectral_radius", "ρ(W_{hh})", index: .iteration, summary: "REAL", by: "gradient-flow, lyapunov (of W_hh); train (per iteration, rnn cells)")
     public static let sigmaMax = Metric("sigma_max", "‖W_{hh}‖_{2}", index: .iteration, summary: "REAL", by: "gradient-flow, lyapunov (of W_hh); train (per iteration, rnn cells)")

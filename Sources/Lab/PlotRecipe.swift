@@ -20,7 +20,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
 
     public var explanation: String {
         switch self {
-        case .normVsLag: "log10 ‖∂h_T/∂h_t‖ against lag, one line per grid point coloured by `color`, replicates as a band, theory (ρ^k, Pascanu bound) dashed/dotted"
+        case .normVsLag: "log10 ‖∂h_T/∂h_t‖ (or `y`: grad_norm_log10, contribution_log10) against lag, one line per grid point coloured by `color`, replicates as a band, theory (ρ^k, Pascanu bound) dashed/dotted"
         case .phaseHeatmap: "log10 ‖∂h_T/∂h_t‖ over `x` (swept) × `y` (lag or swept), blue vanishing, red exploding, the norm = 1 boundary drawn"
         case .depthTimeHeatmap: "log10 ‖∂L/∂h_t^ℓ‖ over step t × layer ℓ (stacked models), one panel per grid point, one figure per `facet`, shared colours"
         case .depthProfile: "log10 ‖∂h_T^top/∂h_T^ℓ‖ of stacked models against the layers crossed, one line per grid point coloured by `color`, replicates as a band, one panel per `facet`"
@@ -55,6 +55,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case (_, .facet): return sweptPaths
         case (.normVsLag, .color), (.depthProfile, .color), (.lyapunov, .color): return sweptPaths
         case (.normVsLag, .x): return ["lag"]
+        case (.normVsLag, .y): return PlotRecipe.lagMetrics.map(\.name)
         case (.phaseHeatmap, .x), (.successVsLength, .x): return sweptPaths
         case (.phaseHeatmap, .y): return ["lag"] + sweptPaths
         case (.lossCurves, .y): return PlotRecipe.lossCurveMetrics.map(\.name)
@@ -64,13 +65,22 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         }
     }
 
+    /// The metrics `norm-vs-lag` draws on y (by lag; series by step t at lag T − t).
+    public static let lagMetrics = [Metric.jacobianNormLog10, .gradNormLog10, .contributionLog10]
+
     /// The metrics `loss-curves` draws on y.
     public static let lossCurveMetrics = [Metric.evalLoss, .loss, .accuracy]
 
     /// Why an experiment with this mode, these measures and this `x` cannot feed the recipe (nil if it can).
-    func unmetNeed(mode: Mode, measures: [Measure], x: String?) -> String? {
+    func unmetNeed(mode: Mode, measures: [Measure], x: String?, y: String?) -> String? {
         let measured = Set(measures)
         switch self {
+        case .normVsLag where y == Metric.contributionLog10.name:
+            return measured.contains(.contributions) ? nil : "measure contributions for y: contribution_log10"
+        case .normVsLag where y == Metric.gradNormLog10.name:
+            return measured.contains(.gradNorm) ? nil : "measure grad_norm for y: grad_norm_log10"
+        case .normVsLag where y == Metric.jacobianNormLog10.name:
+            return measured.contains(.jacobianNorm) ? nil : "measure jacobian_norm for y: jacobian_norm_log10"
         case .normVsLag, .phaseHeatmap:
             if self == .phaseHeatmap && x == nil { return "an x channel (a swept path)" }
             return measured.isDisjoint(with: [.gradNorm, .jacobianNorm]) ? "measure grad_norm or jacobian_norm" : nil

@@ -46,6 +46,8 @@ public struct ExperimentSpec: SweepSpec {
     /// A short name of the configuration for chart legends (`orthogonal`, `IRNN`); sweep or zip it
     /// with the keys it stands for. Empty when absent.
     public var method: String
+    /// The top-level key `method` (chart legends use a swept method as the whole label).
+    public static let methodKey = CodingKeys.method.rawValue
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, description, mode, seed, model

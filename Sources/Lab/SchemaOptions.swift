@@ -17,7 +17,7 @@ public enum Measure: String, CaseIterable, SchemaChoice {
         case .jacobianNorm: return "series jacobian_norm_log10: log10 ‖∂h_T/∂h_t‖₂ by lag k = T − t"
         case .singularValues: return "series singular_value_log10 (and singular_value where representable): every singular value of ∂h_T/∂h_t at diagnostics.singular_value_lags"
         case .lyapunov: return "series lyapunov: the Lyapunov exponents, descending; summary lambda_max"
-        case .contributions: return "series contribution_log10: log10 ‖(∂L/∂z_t)·h_{t−1}ᵀ‖_F, step t's term of ∂L/∂W_hh (single-layer models; they sum to ∂L/∂W_hh)"
+        case .contributions: return "series contribution_log10: log10 ‖(∂L/∂z_t)·h_{t−1}ᵀ‖_F, step t's term of ∂L/∂W_hh (they sum to ∂L/∂W_hh; per layer and direction in stacked models)"
         }
     }
 
@@ -164,7 +164,7 @@ public struct PlotSpec: Decodable, Sendable {
                 throw SchemaIssue.invalidChoice(value + why, choices: choices, path: path + [channel.rawValue])
             }
         }
-        if let needs = recipe.unmetNeed(mode: mode, measures: measures, x: x) {
+        if let needs = recipe.unmetNeed(mode: mode, measures: measures, x: x, y: y) {
             throw SchemaIssue.invalid("\(recipe.rawValue) needs \(needs)", path: path + ["recipe"])
         }
     }

@@ -13,7 +13,8 @@ extension DiagnosticsExecutors {
     /// `depth_slope_log10_per_layer` and the dominant path's moves are added.
     static func stackedGradientFlow(_ spec: ExperimentSpec, _ m: RecurrentModel, lags: LagSelection,
                                     _ random: RandomStream) throws -> ConfigurationResult {
-        let options = DiagnosisOptions(steps: spec.sequence.length, input: inputSource(spec), initialState: spec.sequence.h0, lags: lags)
+        var options = DiagnosisOptions(steps: spec.sequence.length, input: inputSource(spec), initialState: spec.sequence.h0, lags: lags)
+        options.contributions = spec.measure.contains(.contributions)
         let flow: DepthTimeFlow
         do {
             flow = try DepthTimeFlow(model: m, options: options, rng: random.split("diagnosis"))
@@ -30,6 +31,9 @@ extension DiagnosticsExecutors {
                 for (i, v) in u.gradNormLog10.enumerated() {
                     series.append(SeriesPoint(.gradNormLog10, step: i + 1, value: v ?? -.infinity, layer: u.layer, direction: direction))
                 }
+            }
+            for (i, v) in u.contributionLog10.enumerated() {
+                series.append(SeriesPoint(.contributionLog10, step: i + 1, value: v ?? -.infinity, layer: u.layer, direction: direction))
             }
             if spec.measure.contains(.jacobianNorm) {
                 for n in u.timeJacobianNorms {

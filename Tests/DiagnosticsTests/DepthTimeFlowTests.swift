@@ -94,4 +94,26 @@ struct DepthTimeFlowTests {
         // A nonzero gradient at the source has a path of nonzero terms up to the loss.
         if flow.units[0].gradNormLog10[0] != nil { #expect(flow.dominantPath.last?.layer == layers - 1) }
     }
+
+    /// `measure: contributions` on stacked models: each unit's per-step terms of its ∂L/∂W_hh from the
+    /// log-domain sweep equal BPTT's per-layer step norms (batch tape, StackedTape) to 1e-10.
+    @Test(arguments: [(CellKind.rnn(.tanh), 3, false), (.lstm, 2, true), (.gru, 2, true)])
+    func weightGradientTermsMatchBPTT(cell: CellKind, layers: Int, bidirectional: Bool) throws {
+        var rng = RandomStream(seed: 78)
+        let model = try RecurrentModel.initialized(cell: cell, inputSize: 3, hiddenSize: 4, headSize: nil, layers: layers,
+                                                   bidirectional: bidirectional, rng: &rng)
+        let t = 9, x = rng.normalMatrix(rows: t, cols: 3), g = rng.normals(model.topWidth)
+        let flow = try DepthTimeFlow(model: model, inputs: x, options: .init(lags: .explicit([0]), adjoint: g, contributions: true),
+                                     rng: RandomStream(seed: 0))
+        let bptt = try model.gradients(SequenceBatch(x), outputs: .last,
+                                       objective: .adjoint(try SequenceBatch(steps: 1, batchSize: 1, featureSize: model.topWidth, timeMajor: g)))
+        var worst = 0.0, compared = 0
+        for (unit, layer) in zip(flow.units, bptt.layers) {
+            #expect(unit.contributionLog10.count == t)
+            for (a, b) in zip(unit.contributionLog10, layer.recurrentWeightStepLog10Norms) {
+                if b == -.infinity { #expect(a == nil) } else { worst = max(worst, abs((a ?? .nan) - b)); compared += 1 }
+            }
+        }
+        #expect(compared > 0 && worst < 1e-10, "worst log10 difference \(worst) over \(compared) terms")
+    }
 }

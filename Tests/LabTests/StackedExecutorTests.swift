@@ -78,7 +78,7 @@ import Testing
         _ = try await Runner.run(e, executor: ExecutorRegistry.standard, options: RunOptions(outDirectory: dir, jobs: 1, progress: .silent))
         let data = try RunData(store: try ResultStore(existing: dir))
         let group = try #require(data.groups.first { data.number("model.layers", $0) == 3 })
-        let s = try data.summary(RunData.depthMetric, group)
+        let s = try data.summary(.depthJacobianNormLog10, group)
         #expect(s.steps == [0, 1, 2])
         for (d, v) in zip(s.steps, s.mean) { #expect(abs(v - Double(d) * log10(0.6)) < 1e-12) }
         let figure = try #require(try RunPlots.depthProfile(e.points[0].spec.plots[1], data))
@@ -106,7 +106,7 @@ import Testing
     }
 
     @Test func singleLayerMeasuresAreRejectedForStackedModels() throws {
-        for (overrides, message) in [(["measure=[grad_norm, singular_values]"], "measure singular_values is for single-layer models"),
+        for (overrides, message) in [(["measure=[grad_norm, singular_values]", "plots=[]"], "measure singular_values is for single-layer models"),
                                      (["mode=lyapunov", "measure=[lyapunov]", "plots=[]"], "mode lyapunov needs a single-layer model")] {
             let e = try Experiment(text: Self.linearLattice, source: "lattice.yaml", overrides: overrides)
             let c = try #require(e.configurations.first { $0.spec.model.layers == 3 })
