@@ -95,6 +95,8 @@ let package = Package(
         // it, for the runner's tests.
         .target(name: "_ExperimentsFixtures", dependencies: ["Sweeps", "Lab", "Linalg"]),
         .executableTarget(name: "_experiments-fixture-runner", dependencies: ["Sweeps", "Lab", "_ExperimentsFixtures"]),
+        // Test support only: locating the built executables that tests run as child processes.
+        .target(name: "_TestSupport"),
 
         // The command-line lab: parses, calls library modules, prints.
         .executableTarget(
@@ -134,11 +136,11 @@ let package = Package(
         .testTarget(name: "InitializersTests", dependencies: ["Initializers", "TensorIO", "Linalg"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         // The command line end to end: runs the built `gradlab` as a child process (imports no executable).
-        .testTarget(name: "CLITests", dependencies: ["gradlab", "Initializers", "Recurrent", "TensorIO", "Linalg"]),
+        .testTarget(name: "CLITests", dependencies: ["gradlab", "_TestSupport", "Initializers", "Recurrent", "TensorIO", "Linalg"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Recurrent", "Linalg"]),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Sweeps", "Lab", "_ExperimentsFixtures", "Initializers", "Linalg", "Training", "_experiments-fixture-runner"]
+            dependencies: ["Sweeps", "Lab", "_ExperimentsFixtures", "_TestSupport", "Initializers", "Linalg", "Training", "_experiments-fixture-runner"]
         ),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Sweeps", "ExperimentPlots", "Linalg", "Recurrent", "Diagnostics", "Training"]),
         .testTarget(name: "ExperimentPlotsTests", dependencies: ["ExperimentPlots", "Lab", "Sweeps", "_ExperimentsFixtures", "Plotting", "Linalg"]),

@@ -71,11 +71,11 @@ final class RunData {
     }
 
     /// A panel title for a facet value: the value alone for text and for `method`, else the path's
-    /// human title and the value (`layers L = 2`, `sequence length T = 100`).
+    /// symbol and the value (`L = 2`, `T = 100`, `ρ(W_hh) = 0.9`).
     static func facetTitle(_ path: String?, _ value: String?) -> String? {
         guard let path, let value else { return value }
         if path == ExperimentSpec.methodKey || Double(value) == nil { return value }
-        return "\(ParameterTitle.title(for: path)) = \(value)"
+        return "\(ParameterTitle.symbol(for: path)) = \(value)"
     }
 
     /// The panel title of a group's facet value (nil without a facet).

@@ -151,6 +151,14 @@ public enum ParameterTitle {
         return path
     }
 
+    /// The short symbol of a path for panel titles (`T = 100`, `L = 4`): the letter of a size, the
+    /// title itself for a symbolic one (`ρ(W_hh) = 0.9`), the title otherwise.
+    public static func symbol(for path: String) -> String {
+        symbols[path] ?? title(for: path)
+    }
+
+    private static let symbols = ["sequence.length": "T", "task.length": "T", "model.hidden": "H", "model.input": "D", "model.layers": "L"]
+
     private static let exact: [String: String] = [
         "model.cell": "cell", "model.activation": "activation", "model.hidden": "hidden size H",
         "model.input": "input size D", "model.layers": "layers L", "model.bidirectional": "bidirectional",

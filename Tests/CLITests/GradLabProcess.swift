@@ -1,22 +1,12 @@
 import Foundation
 import Testing
+import _TestSupport
 
 /// What one `gradlab` invocation printed and how it exited.
 struct CLIResult {
     let stdout: String
     let stderr: String
     let status: Int32
-}
-
-/// The `gradlab` executable built next to the test bundle (the test target depends on it).
-func gradlabExecutable() throws -> URL {
-    let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-                      Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
-    for dir in candidates {
-        let url = dir.appendingPathComponent("gradlab")
-        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-    }
-    throw CLIError("gradlab not found next to \(CommandLine.arguments[0])")
 }
 
 struct CLIError: Error, CustomStringConvertible {
@@ -27,7 +17,7 @@ struct CLIError: Error, CustomStringConvertible {
 /// Runs `gradlab ARGUMENTS` as a child process (the tests import no executable target).
 func gradlab(_ arguments: [String]) throws -> CLIResult {
     let p = Process()
-    p.executableURL = try gradlabExecutable()
+    p.executableURL = try BuiltExecutable.url("gradlab")
     p.arguments = arguments
     let out = Pipe(), err = Pipe()
     p.standardOutput = out

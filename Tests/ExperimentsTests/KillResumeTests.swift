@@ -1,22 +1,12 @@
 import Foundation
 import Testing
+import _TestSupport
 @testable import Sweeps
 @testable import Lab
 
-/// The `experiments-fixture-runner` executable built next to the test bundle.
-func fixtureRunner() throws -> URL {
-    let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-                      Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
-    for dir in candidates {
-        let url = dir.appendingPathComponent("_experiments-fixture-runner")
-        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-    }
-    throw RunError("_experiments-fixture-runner not found next to \(CommandLine.arguments[0])")
-}
-
 func startRunner(_ yaml: URL, _ out: URL, jobs: Int, delay: Double) throws -> Process {
     let p = Process()
-    p.executableURL = try fixtureRunner()
+    p.executableURL = try BuiltExecutable.url("_experiments-fixture-runner")
     p.arguments = [yaml.path, out.path, String(jobs), String(delay)]
     p.standardOutput = FileHandle.nullDevice
     try p.run()

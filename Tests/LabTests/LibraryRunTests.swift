@@ -57,6 +57,7 @@ import Sweeps
         #expect(ParameterTitle.title(for: "model.hidden") == "hidden size H")
         #expect(ParameterTitle.title(for: "task.name") == "task")
         #expect(ParameterTitle.title(for: "some.new.key") == "some.new.key")
+        #expect(ParameterTitle.symbol(for: "task.length") == "T" && ParameterTitle.symbol(for: "init.weight_ih.gain") == "gain of W_{ih}")
         // Every catalog name is unique and every metric is a series, a summary column or both.
         #expect(Set(Metric.all.map(\.name)).count == Metric.all.count)
         #expect(Metric.all.allSatisfy { $0.index != nil || $0.sqlType != nil })
