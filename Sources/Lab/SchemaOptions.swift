@@ -68,18 +68,6 @@ extension Decoder {
     }
 }
 
-/// `diagnostics.lags` as written: `all`, `log` or a count N (every N-th lag).
-private enum LagWord: Decodable {
-    case all, log, every(Int)
-
-    init(from decoder: Decoder) throws {
-        switch try decoder.wordOrCount(words: ["all", "log"], countHint: "N (every N-th lag)") {
-        case .count(let n): self = .every(n)
-        case .word(let w): self = w == "all" ? .all : .log
-        }
-    }
-}
-
 /// `diagnostics:` — options of the measurements.
 public struct DiagnosticsOptions: Decodable, Sendable {
     /// Which lags k = T − t to measure: `all`, `log` (about `log_lags` lags spaced evenly in
@@ -110,10 +98,12 @@ public struct DiagnosticsOptions: Decodable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = DiagnosticsOptions()
         logLags = try c.value(.logLags, or: d.logLags)
-        lags = switch try c.decodeIfPresent(LagWord.self, forKey: .lags) ?? .log {
-        case .all: .all
-        case .log: .log(count: logLags)
-        case .every(let n): .every(n)
+        lags = .log(count: logLags)
+        if let text = try c.decodeIfPresent(String.self, forKey: .lags) {
+            guard let parsed = LagSelection(parsing: text), text != "0" else {
+                throw SchemaIssue.invalidChoice(text, choices: ["all", "log", "log:N", "N (every N-th lag)"], path: ["diagnostics", "lags"])
+            }
+            if case .log = parsed, text == "log" { lags = .log(count: logLags) } else { lags = parsed }
         }
         singularValueLags = try c.value(.singularValueLags, or: d.singularValueLags)
         lyapunov = try c.value(.lyapunov, or: d.lyapunov)

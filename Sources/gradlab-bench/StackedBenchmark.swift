@@ -12,12 +12,11 @@ struct StackedBenchmark: ParsableCommand {
         abstract: "Stacked / bidirectional forward + BPTT beside PyTorch's num_layers modules."
     )
 
-    enum Cell: String, ExpressibleByArgument, CaseIterable { case rnn, lstm, gru }
 
     @Option(parsing: .upToNextOption, help: "Sizes L,H,T,B.")
     var sizes: [String] = ["2,64,200,1", "4,128,200,8", "8,64,500,1"]
     @Option(help: "Cell (values: rnn, lstm, gru).")
-    var cell: Cell = .rnn
+    var cell: CellFamily = .rnn
     @Flag(help: "Bidirectional layers.")
     var bidirectional = false
     @Option(help: "Input dimension D.")
@@ -37,7 +36,7 @@ struct StackedBenchmark: ParsableCommand {
             guard p.count == 4, p.allSatisfy({ $0 > 0 }) else { throw ValidationError("--sizes: '\(size)' is not L,H,T,B with positive integers.") }
             let (l, h, t, b) = (p[0], p[1], p[2], p[3])
             var rng = RandomStream(seed: 1)
-            let kind: CellKind = cell == .rnn ? .rnn(.tanh) : (cell == .lstm ? .lstm : .gru)
+            let kind = CellKind(cell, activation: .tanh)
             let model = try RecurrentModel.initialized(cell: kind, inputSize: inputSize, hiddenSize: h, headSize: nil,
                                                        layers: l, bidirectional: bidirectional, rng: &rng)
             let x = try SequenceBatch(steps: t, batchSize: b, featureSize: inputSize, timeMajor: rng.normals(t * b * inputSize))
@@ -68,3 +67,5 @@ struct StackedBenchmark: ParsableCommand {
         }
     }
 }
+
+extension CellFamily: ExpressibleByArgument {}
