@@ -145,7 +145,7 @@ enum TrainingPlots {
         }
         var chart = SuccessRateChart(series: series, title: data.title)
         chart.xLabel = ParameterTitle.title(for: xPath)
-        chart.yLabel = metric.title
+        chart.yLabel = metric == .solved ? "fraction of runs solved" : metric.title
         return Recipe.successRate(chart)
     }
 

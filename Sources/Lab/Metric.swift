@@ -1,3 +1,4 @@
+import Foundation
 import Sweeps
 /// The metric catalog: every quantity a run stores, once — its name in `results.sqlite` and the
 /// CSVs, its human title (axis and legend text in Plotting's markup: `_{…}` subscripts, `^{…}`
@@ -38,6 +39,12 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     public let producedBy: String
 
     public var description: String { name }
+
+    /// The title as plain text (terminals, CSV headers): `log_{10} ‖∂L / ∂h_{t}‖` → `log10 ‖∂L / ∂h_t‖`.
+    public var plainTitle: String {
+        title.replacingOccurrences(of: "log_{10}", with: "log10").replacingOccurrences(of: "_{", with: "_")
+            .replacingOccurrences(of: "^{", with: "^").replacingOccurrences(of: "}", with: "")
+    }
 
     init(_ name: String, _ title: String, unit: String = "", index: Index? = nil, component: String = "",
          summary sqlType: String? = nil, by producedBy: String) {
@@ -100,7 +107,7 @@ extension Metric {
     public static let gradientReach = Metric("gradient_reach", "gradient reach", unit: "steps", index: .iteration, by: "mode train")
     public static let gradFlowLog10 = Metric("grad_flow_log10", "log_{10} ‖∂L / ∂h_{t}‖", unit: "log10", index: .iteration, component: "t (1-based)", by: "mode train (training.snapshot_every)")
 
-    public static let solved = Metric("solved", "fraction of runs solved", summary: "INTEGER", by: "mode train")
+    public static let solved = Metric("solved", "solved (0/1; charts average it over replicates)", summary: "INTEGER", by: "mode train")
     public static let iterationsToSolve = Metric("iterations_to_solve", "iterations to solve", summary: "INTEGER", by: "mode train")
     public static let iterations = Metric("iterations", "iterations run", summary: "INTEGER", by: "mode train")
     public static let diverged = Metric("diverged", "diverged (0/1)", summary: "INTEGER", by: "mode train")

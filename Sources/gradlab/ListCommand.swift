@@ -70,7 +70,7 @@ struct List: ParsableCommand {
             ("plot recipes (plots: - recipe:)", choices(PlotRecipe.self)),
             ("stored metrics (series.csv metric / runs.csv columns; plots: y)", Metric.all.map { m in
                 let table = [m.index.map { "series by \($0.rawValue)" }, m.sqlType.map { _ in "runs column" }].compactMap { $0 }.joined(separator: ", ")
-                return (m.name, "\(m.title)\(m.unit.isEmpty ? "" : " [\(m.unit)]") — \(table); \(m.producedBy)")
+                return (m.name, "\(m.plainTitle)\(m.unit.isEmpty ? "" : " [\(m.unit)]") — \(table); \(m.producedBy)")
             }),
         ]
     }
