@@ -13,6 +13,7 @@ struct CorruptFileTests {
         case .npy: _ = try NPYFormat.decode(bytes[...], file: name)
         case .npz: for m in try ZipArchive.read(bytes, file: name) { _ = try NPYFormat.decode(m.bytes[...], file: name) }
         case .safetensors: _ = try SafetensorsFormat.decode(bytes, file: name)
+        case .pytorch: _ = try PyTorchFormat.decode(bytes, file: name)
         }
     }
 
@@ -110,8 +111,8 @@ struct CorruptFileTests {
     }
 
     @Test func unknownExtensionAndMissingFile() {
-        let e1 = #expect(throws: TensorIOError.self) { try TensorArchive.load("weights.pt") }
-        #expect(e1?.description == "weights.pt: unknown extension '.pt'; use .npy, .npz or .safetensors")
+        let e1 = #expect(throws: TensorIOError.self) { try TensorArchive.load("weights.h5") }
+        #expect(e1?.description == "weights.h5: unknown extension '.h5'; use .npy, .npz, .safetensors or .pt/.pth/.bin")
         let e2 = #expect(throws: TensorIOError.self) { try TensorArchive.load("/nonexistent/w.npy") }
         #expect(e2?.description == "/nonexistent/w.npy: no such file")
     }
