@@ -93,6 +93,12 @@ struct PickleMachine {
         return v
     }
 
+    /// The top of the current frame (the values since the last MARK), as Python's unpickler sees it.
+    private func top(_ at: Int) throws -> PickleValue {
+        guard let v = stack.last, stack.count > (marks.last ?? 0) else { throw fail("stack underflow at byte \(at)") }
+        return v
+    }
+
     private mutating func popToMark(_ at: Int) throws -> [PickleValue] {
         guard let m = marks.popLast() else { throw fail("no MARK for the opcode at byte \(at)") }
         defer { stack.removeSubrange(m...) }
@@ -181,12 +187,10 @@ struct PickleMachine {
             case 0x91: try push(newList(try popToMark(at))) // FROZENSET
             case 0x61: // APPEND
                 let v = try pop(at)
-                guard let target = stack.last, stack.count > (marks.last ?? 0) else { throw fail("stack underflow at byte \(at)") }
-                try appendItems([v], to: target, at)
+                try appendItems([v], to: try top(at), at)
             case 0x65, 0x90: // APPENDS, ADDITEMS
                 let items = try popToMark(at)
-                guard let target = stack.last else { throw fail("stack underflow at byte \(at)") }
-                try appendItems(items, to: target, at)
+                try appendItems(items, to: try top(at), at)
             case 0x7D: try push(newDict()) // EMPTY_DICT
             case 0x64: // DICT
                 let items = try popToMark(at), d = newDict()
@@ -194,16 +198,13 @@ struct PickleMachine {
                 try push(d)
             case 0x73: // SETITEM
                 let v = try pop(at), k = try pop(at)
-                guard let target = stack.last, stack.count > (marks.last ?? 0) else { throw fail("stack underflow at byte \(at)") }
-                try setItems([k, v], in: target, at)
+                try setItems([k, v], in: try top(at), at)
             case 0x75: // SETITEMS
                 let items = try popToMark(at)
-                guard let target = stack.last else { throw fail("stack underflow at byte \(at)") }
-                try setItems(items, in: target, at)
+                try setItems(items, in: try top(at), at)
             case 0x71, 0x72, 0x94: // BINPUT, LONG_BINPUT, MEMOIZE
                 let index = op == 0x94 ? memo.count : Int(try uint(op == 0x71 ? 1 : 4))
-                guard let top = stack.last else { throw fail("stack underflow at byte \(at)") }
-                memo[index] = top
+                memo[index] = try top(at)
             case 0x68, 0x6A: // BINGET, LONG_BINGET
                 let index = Int(try uint(op == 0x68 ? 1 : 4))
                 guard let v = memo[index] else { throw fail("BINGET at byte \(at) of memo entry \(index), which was never stored") }
@@ -221,8 +222,9 @@ struct PickleMachine {
                 try push(try reduce(callable, args, at))
             case 0x62: // BUILD
                 let state = try pop(at)
-                guard case .dict = stack.last else {
-                    throw fail("BUILD at byte \(at) on \(stack.last?.kind ?? "nothing") is not allowed (only an OrderedDict's attributes may be set); state was \(state.kind)")
+                let target = try top(at)
+                guard case .dict = target else {
+                    throw fail("BUILD at byte \(at) on \(target.kind) is not allowed (only an OrderedDict's attributes may be set); state was \(state.kind)")
                 }
             case 0x51: try push(.storage(try persistentID(try pop(at), at))) // BINPERSID
             default:

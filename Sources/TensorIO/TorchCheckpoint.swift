@@ -43,8 +43,9 @@ enum TorchCheckpoint {
         case 0:
             throw fail("no state dict in the checkpoint: none of its keys (\(listing)) holds a dict of tensors")
         default:
-            let names = candidates.map(\.0.description).joined(separator: ", ")
-            throw fail("ambiguous checkpoint: \(names) all hold state dicts; choose one with the checkpoint key (TensorArchive.load(path, checkpointKey:))")
+            let names = candidates.map(\.0.description)
+            let list = names.count == 2 ? "\(names[0]) and \(names[1]) both" : names.joined(separator: ", ") + " all"
+            throw fail("ambiguous checkpoint: \(list) hold state dicts; choose one with the checkpoint key (TensorArchive.load(path, checkpointKey:))")
         }
     }
 

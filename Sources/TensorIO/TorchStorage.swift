@@ -20,7 +20,8 @@ enum TorchStorage {
             throw fail("header lies about sizes: storage data/\(s.key) has \(bytes.count / itemSize) elements but its persistent id says \(s.count)")
         }
         let view = "size \(Tensor.describe(ref.size)), stride \(Tensor.describe(ref.stride)), offset \(ref.offset)"
-        let n = try Tensor.elementCount(ref.size, file: file)
+        let n: Int
+        do { n = try Tensor.elementCount(ref.size, file: file) } catch let e as TensorIOError { throw fail(e.problem) }
         if n == 0 {
             guard ref.offset <= s.count else { throw fail("offset \(ref.offset) points past the end of storage data/\(s.key) (\(s.count) elements)") }
         } else {
