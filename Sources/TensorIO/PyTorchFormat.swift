@@ -8,6 +8,7 @@
 /// `data.pkl` is interpreted by `PickleMachine`, which knows only plain data and an allow-list of names
 /// (ordered dicts, `_rebuild_tensor_v2`, `_rebuild_parameter`, the storage classes); the state dict is
 /// picked by `TorchCheckpoint`, and each of its tensors is read from its storage by `TorchStorage`.
+/// The zip may not inflate to more than `maxInflation` times the file's size (torch writes stored members).
 /// Only the selected state dict's storages are touched, and the elements read in total may not exceed
 /// twice the file's byte count (every element takes at least one byte on disk, so only views repeating
 /// a storage's elements, such as `expand()`, come near that).
@@ -21,7 +22,7 @@ public enum PyTorchFormat {
         func fail(_ p: String) -> TensorIOError { TensorIOError(file: file, problem: p) }
         if let legacy = legacyMessage(bytes) { throw fail(legacy) }
         if let other = TensorFileContent(bytes).misnamed(as: .pytorch) { throw fail(other) }
-        let members = try ZipArchive.read(bytes, file: file)
+        let members = try ZipArchive.read(bytes, file: file, maxTotalSize: maxInflation * bytes.count)
         let pickles = members.filter { m in
             let parts = m.name.split(separator: "/", omittingEmptySubsequences: false)
             return parts.count == 2 && parts[1] == "data.pkl"
@@ -61,6 +62,10 @@ public enum PyTorchFormat {
         }
         return archive
     }
+
+    /// How many times its size a checkpoint's members may inflate to: torch.save stores members
+    /// uncompressed, so only a re-zipped checkpoint inflates at all, and float data barely compresses.
+    static let maxInflation = 4
 
     /// The first bytes of a legacy torch.save stream: PROTO 2, LONG1 of 10 bytes, the magic number.
     static let legacyMagic: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]

@@ -41,7 +41,7 @@ enum TensorFileContent: Equatable {
         case (.safetensors, _):
             return "looks like a safetensors file, not \(named); rename it to .safetensors"
         case (.zip, _):
-            let names = (try? ZipArchive.read(bytes, file: "")).map { $0.map(\.name) } ?? []
+            let names = (try? ZipArchive.read(bytes, file: "", maxTotalSize: PyTorchFormat.maxInflation * bytes.count)).map { $0.map(\.name) } ?? []
             if names.contains(where: { $0.split(separator: "/").last == "data.pkl" }) {
                 return "looks like a PyTorch zip checkpoint (torch.save), not \(named); rename it to .pt"
             }

@@ -103,6 +103,22 @@ struct CorruptFileTests {
         #expect(error?.problem.contains("truncated zip structure") == true, "\(String(describing: error))")
     }
 
+    /// Two directory entries pointing at one member (how overlapping zip bombs multiply their output).
+    @Test func overlappingMembersAreRefused() throws {
+        var bytes = try Fixtures.bytes("stored.npz")
+        let cds = (0..<bytes.count - 4).filter { readLE(bytes[...], $0, as: UInt32.self) == 0x0201_4B50 }
+        for k in 0..<4 { bytes[cds[1] + 42 + k] = bytes[cds[0] + 42 + k] } // second entry → first local header
+        let error = #expect(throws: TensorIOError.self) { try ZipArchive.read(bytes, file: "s.npz") }
+        #expect(error?.problem == "header lies about sizes: members 'W.npy' and 'b.npy' overlap", "\(String(describing: error))")
+    }
+
+    @Test func declaredSizesBeyondTheLimitAreRefusedBeforeInflating() throws {
+        let bytes = try Fixtures.bytes("compressed.npz")
+        #expect(try ZipArchive.read(bytes, file: "c.npz", maxTotalSize: 10_000).count == 3)
+        let error = #expect(throws: TensorIOError.self) { try ZipArchive.read(bytes, file: "c.npz", maxTotalSize: 100) }
+        #expect(error?.problem.hasPrefix("members would inflate to more than 100 bytes") == true)
+    }
+
     @Test func npzCRCMismatch() throws {
         var bytes = try Fixtures.bytes("stored.npz")
         bytes[200] ^= 0x01 // inside the first member's data
