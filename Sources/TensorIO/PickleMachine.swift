@@ -248,6 +248,10 @@ struct PickleMachine {
 
     private func global(_ module: String, _ name: String) throws -> TorchGlobal {
         guard let g = TorchGlobal(module: module, name: name) else {
+            if module == "torch", name.hasSuffix("Storage") {
+                let known = TorchStorageType.allCases.map(\.storageName).joined(separator: ", ")
+                throw fail("storage type 'torch.\(name)' is not supported (GradLab reads \(known))")
+            }
             throw fail("global '\(module).\(name)' is not allowed (GradLab reads tensors only: \(TorchGlobal.allowedDescription))")
         }
         return g

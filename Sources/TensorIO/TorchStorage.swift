@@ -40,36 +40,40 @@ enum TorchStorage {
             throw fail("\(n) elements would exceed what GradLab reads from a file of this size (views that repeat a storage's elements, such as expand(); save a .contiguous() copy)")
         }
         budget -= n
-        let indices = gather(ref, count: n)
         return try bytes.withUnsafeBytes { raw -> Tensor in
             func u16(_ i: Int) -> UInt16 { UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
             func u32(_ i: Int) -> UInt32 { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
             func u64(_ i: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)) }
-            let type = s.type.elementType
+            func floats(_ element: (Int) -> Double) throws -> Tensor {
+                try Tensor(shape: ref.size, values: gather(ref, count: n, element), elementType: s.type.elementType)
+            }
+            func integers(_ element: (Int) -> Int64) throws -> Tensor {
+                try Tensor(shape: ref.size, integers: gather(ref, count: n, element), elementType: s.type.elementType)
+            }
             switch s.type {
-            case .float64: return try Tensor(shape: ref.size, values: indices.map { Double(bitPattern: u64($0)) }, elementType: type)
-            case .float32: return try Tensor(shape: ref.size, values: indices.map { Double(Float(bitPattern: u32($0))) }, elementType: type)
-            case .float16: return try Tensor(shape: ref.size, values: indices.map { halfToDouble(u16($0)) }, elementType: type)
-            case .bfloat16:
-                return try Tensor(shape: ref.size, values: indices.map { Double(Float(bitPattern: UInt32(u16($0)) << 16)) }, elementType: type)
-            case .int64: return try Tensor(shape: ref.size, integers: indices.map { Int64(bitPattern: u64($0)) }, elementType: type)
-            case .int32: return try Tensor(shape: ref.size, integers: indices.map { Int64(Int32(bitPattern: u32($0))) }, elementType: type)
-            case .uint8, .bool: return try Tensor(shape: ref.size, integers: indices.map { Int64(raw[$0]) }, elementType: type)
+            case .float64: return try floats { Double(bitPattern: u64($0)) }
+            case .float32: return try floats { Double(Float(bitPattern: u32($0))) }
+            case .float16: return try floats { halfToDouble(u16($0)) }
+            case .bfloat16: return try floats { Double(Float(bitPattern: UInt32(u16($0)) << 16)) }
+            case .int64: return try integers { Int64(bitPattern: u64($0)) }
+            case .int32: return try integers { Int64(Int32(bitPattern: u32($0))) }
+            case .uint8, .bool: return try integers { Int64(raw[$0]) }
             }
         }
     }
 
-    /// Storage indices of the view's elements in row-major order (bounds already checked by the caller).
-    static func gather(_ ref: TorchTensorRef, count n: Int) -> [Int] {
+    /// `element(i)` for the storage index i of each of the view's `n` elements, in row-major order
+    /// (bounds already checked by the caller).
+    static func gather<T>(_ ref: TorchTensorRef, count n: Int, _ element: (Int) -> T) -> [T] {
         guard n > 0 else { return [] }
-        var out = [Int]()
+        var out = [T]()
         out.reserveCapacity(n)
         // An axis of length 1 never steps, whatever its stride (which the bounds check did not limit).
         let stride = zip(ref.size, ref.stride).map { $0 == 1 ? 0 : $1 }
         var counter = [Int](repeating: 0, count: ref.size.count)
         var index = ref.offset
         for _ in 0..<n {
-            out.append(index)
+            out.append(element(index))
             // Odometer: bump the last axis, carrying into earlier ones.
             var d = ref.size.count - 1
             while d >= 0 {
