@@ -23,14 +23,9 @@ public enum PyTorchFormat {
         if let legacy = legacyMessage(bytes) { throw fail(legacy) }
         if let other = TensorFileContent(bytes).misnamed(as: .pytorch) { throw fail(other) }
         let members = try ZipArchive.read(bytes, file: file, maxTotalSize: maxInflation * bytes.count)
-        let pickles = members.filter { m in
-            let parts = m.name.split(separator: "/", omittingEmptySubsequences: false)
-            return parts.count == 2 && parts[1] == "data.pkl"
-        }
+        let pickles = members.filter { isPickle($0.name) }
         guard pickles.count == 1, let pickle = pickles.first else {
-            if members.contains(where: { $0.name.hasSuffix(".npy") }) {
-                throw fail("looks like a NumPy .npz archive, not a torch.save checkpoint; rename it to .npz")
-            }
+            if let problem = TensorFileContent.zipMisnamed(members.map(\.name), as: .pytorch) { throw fail(problem) }
             throw fail(pickles.isEmpty ? "not a torch.save checkpoint: the zip has no <archive>/data.pkl"
                                        : "the zip has \(pickles.count) <archive>/data.pkl members; a torch.save checkpoint has one")
         }
@@ -61,6 +56,12 @@ public enum PyTorchFormat {
             archive.append(name: name, tensor)
         }
         return archive
+    }
+
+    /// Whether a zip member is a checkpoint's pickle, `<archive>/data.pkl`.
+    static func isPickle(_ name: String) -> Bool {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts[1] == "data.pkl"
     }
 
     /// How many times its size a checkpoint's members may inflate to: torch.save stores members

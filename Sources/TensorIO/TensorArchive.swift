@@ -140,8 +140,8 @@ public struct TensorArchive: Sendable, Equatable {
             return TensorArchive([(stem, try NPYFormat.decode(bytes[...], file: path))])
         case .npz:
             let members = try ZipArchive.read(bytes, file: path)
-            if members.contains(where: { $0.name.split(separator: "/").last == "data.pkl" }) {
-                throw TensorIOError(file: path, problem: "looks like a PyTorch zip checkpoint (torch.save), not .npz; rename it to .pt")
+            if let problem = TensorFileContent.zipMisnamed(members.map(\.name), as: .npz) {
+                throw TensorIOError(file: path, problem: problem)
             }
             var archive = TensorArchive()
             for m in members {

@@ -23,32 +23,44 @@ enum TensorFileContent: Equatable {
     }
 
     /// The problem when content of this kind is read as `format`; nil when they agree (or nothing is
-    /// known). A zip is told apart by its members: `<archive>/data.pkl` is torch.save, `.npy` is NumPy.
+    /// known). A zip is told apart by its members (`zipMisnamed`).
     func misnamed(as format: TensorFileFormat, bytes: [UInt8] = []) -> String? {
-        let named = switch format {
-        case .npy: ".npy"
-        case .npz: ".npz"
-        case .safetensors: "safetensors"
-        case .pytorch: "a torch.save checkpoint"
-        }
         switch (self, format) {
         case (.unknown, _), (.npy, .npy), (.zip, .npz), (.zip, .pytorch), (.safetensors, .safetensors), (.pickle, .pytorch):
             return nil
         case (.pickle, _):
-            return "looks like a legacy PyTorch checkpoint (a pickle stream), not \(named); \(PyTorchFormat.conversion)"
+            return "looks like a legacy PyTorch checkpoint (a pickle stream), not \(format.contentName); \(PyTorchFormat.conversion)"
         case (.npy, _):
-            return "looks like a NumPy .npy file, not \(named); rename it to .npy"
+            return "looks like a NumPy .npy file, not \(format.contentName); rename it to .npy"
         case (.safetensors, _):
-            return "looks like a safetensors file, not \(named); rename it to .safetensors"
+            return "looks like a safetensors file, not \(format.contentName); rename it to .safetensors"
         case (.zip, _):
-            let names = (try? ZipArchive.read(bytes, file: "", maxTotalSize: PyTorchFormat.maxInflation * bytes.count)).map { $0.map(\.name) } ?? []
-            if names.contains(where: { $0.split(separator: "/").last == "data.pkl" }) {
-                return "looks like a PyTorch zip checkpoint (torch.save), not \(named); rename it to .pt"
-            }
-            if !names.isEmpty, names.allSatisfy({ $0.hasSuffix(".npy") }) {
-                return "looks like a NumPy .npz archive, not \(named); rename it to .npz"
-            }
-            return "looks like a zip archive, not \(named)"
+            let members = try? ZipArchive.read(bytes, file: "", maxTotalSize: PyTorchFormat.maxInflation * bytes.count)
+            return TensorFileContent.zipMisnamed(members?.map(\.name) ?? [], as: format)
+        }
+    }
+
+    /// The problem when a zip with these members is read as `format`: `<archive>/data.pkl` is torch.save,
+    /// only `.npy` members is NumPy; nil when they agree.
+    static func zipMisnamed(_ names: [String], as format: TensorFileFormat) -> String? {
+        if format != .pytorch, names.contains(where: PyTorchFormat.isPickle) {
+            return "looks like a PyTorch zip checkpoint (torch.save), not \(format.contentName); rename it to .pt"
+        }
+        if format != .npz, !names.isEmpty, names.allSatisfy({ $0.hasSuffix(".npy") }) {
+            return "looks like a NumPy .npz archive, not \(format.contentName); rename it to .npz"
+        }
+        return format == .npz || format == .pytorch ? nil : "looks like a zip archive, not \(format.contentName)"
+    }
+}
+
+extension TensorFileFormat {
+    /// How messages name the format ("not safetensors", "not a torch.save checkpoint").
+    var contentName: String {
+        switch self {
+        case .npy: ".npy"
+        case .npz: ".npz"
+        case .safetensors: "safetensors"
+        case .pytorch: "a torch.save checkpoint"
         }
     }
 }
