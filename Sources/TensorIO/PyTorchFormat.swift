@@ -20,8 +20,9 @@ public enum PyTorchFormat {
     /// dict (see `TorchCheckpoint`). Errors are one line naming `file` and the offending item.
     public static func decode(_ bytes: [UInt8], file: String, checkpointKey: String? = nil) throws -> TensorArchive {
         func fail(_ p: String) -> TensorIOError { TensorIOError(file: file, problem: p) }
-        if let legacy = legacyMessage(bytes) { throw fail(legacy) }
-        if let other = TensorFileContent(bytes).misnamed(as: .pytorch) { throw fail(other) }
+        let content = TensorFileContent(bytes)
+        if let other = content.misnamed(as: .pytorch) { throw fail(other) }
+        if content == .pickle, let legacy = legacyMessage(bytes) { throw fail(legacy) }
         let members = try ZipArchive.read(bytes, file: file, maxTotalSize: maxInflation * bytes.count)
         let pickles = members.filter { isPickle($0.name) }
         guard pickles.count == 1, let pickle = pickles.first else {

@@ -3,8 +3,9 @@
 /// rename it to .pt" rather than as a safetensors header of 578712552184433488 bytes.
 ///
 /// Signatures: `\x93NUMPY` (.npy), `PK\x03\x04` or `PK\x05\x06` (zip: .npz, or .pt when it holds
-/// `<archive>/data.pkl`), `\x80` (a pickle stream: the legacy torch.save format), and an 8-byte length
-/// that fits the file followed by `{` (safetensors).
+/// `<archive>/data.pkl`), an 8-byte length that fits the file followed by `{` (safetensors; tested before
+/// pickle, since such a length can start with 0x80), and PROTO 2–5 (`\x80\x02`…: a pickle stream, the
+/// legacy torch.save format).
 enum TensorFileContent: Equatable {
     case npy, zip, pickle, safetensors, unknown
 
@@ -13,10 +14,10 @@ enum TensorFileContent: Equatable {
             self = .npy
         } else if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
             self = .zip
-        } else if bytes.first == 0x80 {
-            self = .pickle
         } else if bytes.count >= 10, readLE(bytes[...], 0, as: UInt64.self) <= UInt64(bytes.count - 8), bytes[8] == UInt8(ascii: "{") {
-            self = .safetensors
+            self = .safetensors // before pickle: a header of 128 + 256k bytes starts with 0x80 too
+        } else if bytes.count >= 2, bytes[0] == 0x80, (2...5).contains(bytes[1]) {
+            self = .pickle
         } else {
             self = .unknown
         }

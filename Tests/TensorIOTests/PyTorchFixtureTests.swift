@@ -123,6 +123,20 @@ struct PyTorchFixtureTests {
         }
     }
 
+    /// A safetensors header of 128 bytes makes the file start with 0x80, like a pickle: still safetensors.
+    @Test func safetensorsStartingWith0x80IsNotAPickle() throws {
+        let json = #"{"w":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}"#
+        let bytes = CorruptFileTests.safetensors(header: json.padding(toLength: 128, withPad: " ", startingAt: 0), dataBytes: 8)
+        #expect(bytes[0] == 0x80)
+        let p = try Fixtures.write(bytes, ext: "safetensors")
+        defer { try? FileManager.default.removeItem(atPath: p) }
+        #expect(try TensorArchive.load(p)["w"]?.values == [0])
+        let pt = try Fixtures.write(bytes, ext: "pt")
+        defer { try? FileManager.default.removeItem(atPath: pt) }
+        let error = #expect(throws: TensorIOError.self) { try TensorArchive.load(pt) }
+        #expect(error?.problem == "looks like a safetensors file, not a torch.save checkpoint; rename it to .safetensors")
+    }
+
     @Test func writingPtIsRefused() throws {
         let error = #expect(throws: TensorIOError.self) { try TensorArchive([("w", Tensor([1]))]).save("out.pt") }
         #expect(error?.description == "out.pt: GradLab does not write .pt; use .safetensors/.npz")

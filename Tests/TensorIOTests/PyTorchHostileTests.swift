@@ -143,3 +143,60 @@ struct PickleMachineTests {
         #expect(PickleMachineTests.problem(code)?.hasPrefix("data.pkl: too much work for a pickle of") == true)
     }
 }
+
+/// State dicts written here opcode by opcode (as scripts/make_torch_fixtures.py does in Python), for the
+/// checks that sit between the pickle and the storages.
+@Suite("Handmade state dicts")
+struct HandmadeStateDictTests {
+    static func str(_ s: String) -> [UInt8] { var b: [UInt8] = [0x58]; appendLE(UInt32(s.utf8.count), &b); return b + Array(s.utf8) }
+    static func int(_ i: Int64) -> [UInt8] { var b: [UInt8] = [0x8A, 8]; appendLE(UInt64(bitPattern: i), &b); return b }
+    static func tuple(_ items: [[UInt8]]) -> [UInt8] { [0x28] + items.flatMap { $0 } + [0x74] }
+    static func global(_ module: String, _ name: String) -> [UInt8] { [0x63] + Array("\(module)\n\(name)\n".utf8) }
+    static let orderedDict = global("collections", "OrderedDict") + [0x29, 0x52]
+
+    static func tensor(key: String, storage: String = "FloatStorage", numel: Int64, offset: Int64, size: [Int64], stride: [Int64]) -> [UInt8] {
+        let pid = tuple([str("storage"), global("torch", storage), str(key), str("cpu"), int(numel)])
+        return global("torch._utils", "_rebuild_tensor_v2") + [0x28] + pid + [0x51] + int(offset) + tuple(size.map(int))
+            + tuple(stride.map(int)) + [0x89] + orderedDict + [0x74, 0x52]
+    }
+
+    /// `{name: tensor, …}` as an OrderedDict, then BUILD with `_metadata` as torch writes it.
+    static func stateDict(_ entries: [(String, [UInt8])]) -> [UInt8] {
+        [0x80, 0x02] + orderedDict + [0x28] + entries.flatMap { str($0.0) + $0.1 } + [0x75]
+            + [0x7D] + str("_metadata") + orderedDict + [0x73, 0x62, 0x2E]
+    }
+
+    static func zip(_ pickle: [UInt8], storages: [String: [UInt8]]) throws -> [UInt8] {
+        let members = [ZipArchive.Member(name: "m/data.pkl", bytes: pickle), .init(name: "m/byteorder", bytes: Array("little".utf8))]
+            + storages.sorted { $0.key < $1.key }.map { ZipArchive.Member(name: "m/data/" + $0.key, bytes: $0.value) }
+        return try ZipArchive.write(members, compressed: false, file: "m.pt")
+    }
+
+    static let four: [UInt8] = [Float(1), 2, 3, 4].flatMap { f -> [UInt8] in var b: [UInt8] = []; appendLE(f.bitPattern, &b); return b }
+
+    /// A transposed view and an offset view of one storage, in an OrderedDict with torch's BUILD of `_metadata`.
+    @Test func stridesOffsetsAndSharedStorage() throws {
+        let t = HandmadeStateDictTests.tensor(key: "0", numel: 4, offset: 0, size: [2, 2], stride: [1, 2])
+        let tail = HandmadeStateDictTests.tensor(key: "0", numel: 4, offset: 1, size: [3], stride: [1])
+        let pickle = HandmadeStateDictTests.stateDict([("layer.t", t), ("layer.tail", tail)])
+        let a = try PyTorchFormat.decode(try HandmadeStateDictTests.zip(pickle, storages: ["0": HandmadeStateDictTests.four]), file: "m.pt")
+        #expect(a.names == ["layer.t", "layer.tail"])
+        #expect(a["layer.t"]?.values == [1, 3, 2, 4])
+        #expect(a["layer.tail"]?.values == [2, 3, 4])
+    }
+
+    @Test(arguments: [
+        (HandmadeStateDictTests.tensor(key: "0", numel: 4, offset: -1, size: [2], stride: [1]), "storage_offset must be a non-negative int, got -1"),
+        (HandmadeStateDictTests.tensor(key: "0", numel: 4, offset: 0, size: [2], stride: [-1]), "sizes and strides must be non-negative ints"),
+        (HandmadeStateDictTests.tensor(key: "0", numel: 4, offset: 0, size: [2, 2], stride: [1]), "size (2, 2) and stride (1,) differ in rank"),
+        (HandmadeStateDictTests.tensor(key: "0", numel: -4, offset: 0, size: [2], stride: [1]), "storage '0' has element count -4"),
+        (HandmadeStateDictTests.tensor(key: "0", storage: "DoubleStorage", numel: 2, offset: 0, size: [2], stride: [1]), "tensor 'b': storage data/0 is declared as 4 FloatStorage elements and as 2 DoubleStorage"),
+    ] as [([UInt8], String)])
+    func inconsistentViewsAreRefused(second: [UInt8], message: String) throws {
+        let first = HandmadeStateDictTests.tensor(key: "0", numel: 4, offset: 0, size: [4], stride: [1])
+        let bytes = try HandmadeStateDictTests.zip(HandmadeStateDictTests.stateDict([("a", first), ("b", second)]), storages: ["0": HandmadeStateDictTests.four])
+        let error = #expect(throws: TensorIOError.self) { try PyTorchFormat.decode(bytes, file: "m.pt") }
+        #expect(error?.file == "m.pt")
+        #expect(error?.problem.contains(message) == true, "\(String(describing: error))")
+    }
+}
