@@ -166,9 +166,10 @@ struct HandmadeStateDictTests {
             + [0x7D] + str("_metadata") + orderedDict + [0x73, 0x62, 0x2E]
     }
 
-    static func zip(_ pickle: [UInt8], storages: [String: [UInt8]]) throws -> [UInt8] {
-        let members = [ZipArchive.Member(name: "m/data.pkl", bytes: pickle), .init(name: "m/byteorder", bytes: Array("little".utf8))]
+    static func zip(_ pickle: [UInt8], storages: [String: [UInt8]], byteorder: String = "little", extra: [String] = []) throws -> [UInt8] {
+        let members = [ZipArchive.Member(name: "m/data.pkl", bytes: pickle), .init(name: "m/byteorder", bytes: Array(byteorder.utf8))]
             + storages.sorted { $0.key < $1.key }.map { ZipArchive.Member(name: "m/data/" + $0.key, bytes: $0.value) }
+            + extra.map { ZipArchive.Member(name: $0, bytes: []) }
         return try ZipArchive.write(members, compressed: false, file: "m.pt")
     }
 
@@ -198,5 +199,18 @@ struct HandmadeStateDictTests {
         let error = #expect(throws: TensorIOError.self) { try PyTorchFormat.decode(bytes, file: "m.pt") }
         #expect(error?.file == "m.pt")
         #expect(error?.problem.contains(message) == true, "\(String(describing: error))")
+    }
+
+    @Test(arguments: [
+        ("big", [], "byteorder is 'big'; GradLab reads little-endian checkpoints only"),
+        ("little", ["m/code/__torch__.py"], "a TorchScript archive (torch.jit.save), not a torch.save checkpoint; save model.state_dict() with torch.save"),
+        ("little", ["n/data.pkl"], "the zip has 2 <archive>/data.pkl members; a torch.save checkpoint has one"),
+    ] as [(String, [String], String)])
+    func archiveLayoutIsChecked(byteorder: String, extra: [String], message: String) throws {
+        let w = HandmadeStateDictTests.tensor(key: "0", numel: 4, offset: 0, size: [4], stride: [1])
+        let bytes = try HandmadeStateDictTests.zip(HandmadeStateDictTests.stateDict([("w", w)]), storages: ["0": HandmadeStateDictTests.four],
+                                                   byteorder: byteorder, extra: extra)
+        let error = #expect(throws: TensorIOError.self) { try PyTorchFormat.decode(bytes, file: "m.pt") }
+        #expect(error?.problem == message, "\(String(describing: error))")
     }
 }
