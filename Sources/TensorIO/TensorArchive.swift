@@ -9,14 +9,20 @@ public enum TensorFileFormat: String, Sendable, CaseIterable {
     case npz
     /// Hugging Face `.safetensors`: named tensors plus string→string `__metadata__`.
     case safetensors
+    /// PyTorch `torch.save` zip checkpoints, extensions `.pt`, `.pth` and `.bin`: read only (`PyTorchFormat`).
+    case pytorch = "pt"
 
     /// The format for `path`'s extension; throws "<path>: unknown extension …" otherwise.
     public init(path: String) throws {
         let ext = (path as NSString).pathExtension.lowercased()
-        guard let f = TensorFileFormat(rawValue: ext) else {
-            throw TensorIOError(file: path, problem: "unknown extension '\(ext.isEmpty ? "(none)" : "." + ext)'; use .npy, .npz or .safetensors")
+        switch ext {
+        case "pt", "pth", "bin": self = .pytorch
+        default:
+            guard let f = TensorFileFormat(rawValue: ext) else {
+                throw TensorIOError(file: path, problem: "unknown extension '\(ext.isEmpty ? "(none)" : "." + ext)'; use .npy, .npz, .safetensors or .pt/.pth/.bin")
+            }
+            self = f
         }
-        self = f
     }
 }
 
@@ -111,27 +117,46 @@ public struct TensorArchive: Sendable, Equatable {
 
     // MARK: Files
 
-    /// Reads `path`, choosing the format by extension (.npy, .npz, .safetensors).
-    public static func load(_ path: String) throws -> TensorArchive {
+    /// Reads `path`, choosing the format by extension (.npy, .npz, .safetensors; .pt, .pth, .bin for
+    /// torch.save checkpoints). A file whose content is another format than its extension says is an
+    /// error naming what it looks like ("m.safetensors: looks like a PyTorch zip checkpoint (torch.save),
+    /// not safetensors; rename it to .pt").
+    ///
+    /// `checkpointKey` chooses the state dict inside a PyTorch checkpoint dict (`"model"` in
+    /// `{"model": state_dict, "optimizer": …, "epoch": 3}`); without it the only top-level dict of tensors
+    /// is taken, and a bare state dict needs none. It is an error for any other format.
+    public static func load(_ path: String, checkpointKey: String? = nil) throws -> TensorArchive {
         let format = try TensorFileFormat(path: path)
+        if let checkpointKey, format != .pytorch {
+            throw TensorIOError(file: path, problem: "a checkpoint key ('\(checkpointKey)') applies to PyTorch checkpoints (.pt, .pth, .bin) only")
+        }
         let bytes = try readBytes(path)
+        if let problem = TensorFileContent(bytes).misnamed(as: format, bytes: bytes) {
+            throw TensorIOError(file: path, problem: problem)
+        }
         switch format {
         case .npy:
             let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
             return TensorArchive([(stem, try NPYFormat.decode(bytes[...], file: path))])
         case .npz:
+            let members = try ZipArchive.read(bytes, file: path)
+            if let problem = TensorFileContent.zipMisnamed(members.map(\.name), as: .npz) {
+                throw TensorIOError(file: path, problem: problem)
+            }
             var archive = TensorArchive()
-            for m in try ZipArchive.read(bytes, file: path) {
+            for m in members {
                 let name = m.name.hasSuffix(".npy") ? String(m.name.dropLast(4)) : m.name
                 archive.append(name: name, try NPYFormat.decode(m.bytes[...], file: "\(path) (member \(m.name))"))
             }
             return archive
         case .safetensors:
             return try SafetensorsFormat.decode(bytes, file: path)
+        case .pytorch:
+            return try PyTorchFormat.decode(bytes, file: path, checkpointKey: checkpointKey)
         }
     }
 
-    /// Writes the archive to `path` in the format its extension names. `.npy` needs exactly one tensor;
+    /// Writes the archive to `path` in the format its extension names (not .pt/.pth/.bin: read only). `.npy` needs exactly one tensor;
     /// `.npz` members are stored, or deflated when `compressed` (like `np.savez_compressed`);
     /// metadata is written only to `.safetensors`. The file is replaced atomically.
     public func save(_ path: String, compressed: Bool = false) throws {
@@ -147,6 +172,8 @@ public struct TensorArchive: Sendable, Equatable {
                                          compressed: compressed, file: path)
         case .safetensors:
             bytes = SafetensorsFormat.encode(self)
+        case .pytorch:
+            throw TensorIOError(file: path, problem: "GradLab does not write .pt; use .safetensors/.npz")
         }
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)

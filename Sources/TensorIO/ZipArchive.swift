@@ -19,8 +19,16 @@ enum ZipArchive {
     private static let centralSignature: UInt32 = 0x0201_4B50
     private static let localSignature: UInt32 = 0x0403_4B50
 
-    /// All members in central-directory order, decompressed and CRC-checked.
-    static func read(_ bytes: [UInt8], file: String) throws -> [Member] {
+    /// A member's place in the file, found from its central and local headers before any data is read.
+    private struct Located {
+        let name: String, method: Int, crc: UInt32
+        let header: Int, start: Int, size: Int, uncompressed: Int
+    }
+
+    /// All members in central-directory order, decompressed and CRC-checked. Members whose bytes overlap
+    /// are refused, and so is an archive whose declared sizes add up to more than `maxTotalSize`
+    /// (checked before anything is inflated).
+    static func read(_ bytes: [UInt8], file: String, maxTotalSize: Int = .max) throws -> [Member] {
         func fail(_ p: String) -> TensorIOError { TensorIOError(file: file, problem: p) }
         let all = bytes[...]
         func u16(_ o: Int) throws -> Int {
@@ -67,7 +75,7 @@ enum ZipArchive {
         // Each central entry is at least 46 bytes: bounds the count before anything is reserved.
         guard count <= cdSize / 46 else { throw fail("header lies about sizes: \(count) entries cannot fit in \(cdSize) bytes") }
 
-        var members: [Member] = []
+        var located: [Located] = []
         var o = cdOffset
         for _ in 0..<count {
             guard try u32(o) == Int(centralSignature) else { throw fail("corrupt central directory at byte \(o)") }
@@ -101,20 +109,31 @@ enum ZipArchive {
             guard dataStart <= bytes.count, compressed <= bytes.count - dataStart else {
                 throw fail("truncated: member '\(name)' claims \(compressed) bytes beyond the end of the file")
             }
-            let raw = bytes[dataStart..<(dataStart + compressed)]
-            let data: [UInt8]
-            switch method {
-            case 0:
-                guard compressed == uncompressed else { throw fail("header lies about sizes: stored member '\(name)' has different sizes") }
-                data = Array(raw)
-            case 8:
-                data = try inflate(raw, expected: uncompressed, name: name, file: file)
-            default:
+            guard method == 0 || method == 8 else {
                 throw fail("member '\(name)' uses zip compression method \(method); only stored and deflate are supported")
             }
-            guard checksum(data) == crc else { throw fail("member '\(name)' fails its CRC-32 check (corrupt file)") }
-            members.append(Member(name: name, bytes: data))
+            guard method == 8 || compressed == uncompressed else { throw fail("header lies about sizes: stored member '\(name)' has different sizes") }
+            located.append(Located(name: name, method: method, crc: crc, header: localOffset, start: dataStart, size: compressed, uncompressed: uncompressed))
             o += 46 + nameLength + extraLength + commentLength
+        }
+        // Members may not share bytes: overlapping entries are how zip bombs multiply their output.
+        let byPosition = located.sorted { $0.header < $1.header }
+        for (a, b) in zip(byPosition, byPosition.dropFirst()) where b.header < a.start + a.size {
+            throw fail("header lies about sizes: members '\(a.name)' and '\(b.name)' overlap")
+        }
+        var total = 0
+        for m in located {
+            total = total.addingReportingOverflow(m.uncompressed).overflow ? Int.max : total + m.uncompressed
+            guard total <= maxTotalSize else {
+                throw fail("members would inflate to more than \(maxTotalSize) bytes, out of proportion to a \(bytes.count)-byte file")
+            }
+        }
+        var members: [Member] = []
+        for m in located {
+            let raw = bytes[m.start..<(m.start + m.size)]
+            let data = m.method == 0 ? Array(raw) : try inflate(raw, expected: m.uncompressed, name: m.name, file: file)
+            guard checksum(data) == m.crc else { throw fail("member '\(m.name)' fails its CRC-32 check (corrupt file)") }
+            members.append(Member(name: m.name, bytes: data))
         }
         return members
     }

@@ -13,6 +13,7 @@ struct CorruptFileTests {
         case .npy: _ = try NPYFormat.decode(bytes[...], file: name)
         case .npz: for m in try ZipArchive.read(bytes, file: name) { _ = try NPYFormat.decode(m.bytes[...], file: name) }
         case .safetensors: _ = try SafetensorsFormat.decode(bytes, file: name)
+        case .pytorch: _ = try PyTorchFormat.decode(bytes, file: name)
         }
     }
 
@@ -102,6 +103,22 @@ struct CorruptFileTests {
         #expect(error?.problem.contains("truncated zip structure") == true, "\(String(describing: error))")
     }
 
+    /// Two directory entries pointing at one member (how overlapping zip bombs multiply their output).
+    @Test func overlappingMembersAreRefused() throws {
+        var bytes = try Fixtures.bytes("stored.npz")
+        let cds = (0..<bytes.count - 4).filter { readLE(bytes[...], $0, as: UInt32.self) == 0x0201_4B50 }
+        for k in 0..<4 { bytes[cds[1] + 42 + k] = bytes[cds[0] + 42 + k] } // second entry → first local header
+        let error = #expect(throws: TensorIOError.self) { try ZipArchive.read(bytes, file: "s.npz") }
+        #expect(error?.problem == "header lies about sizes: members 'W.npy' and 'b.npy' overlap", "\(String(describing: error))")
+    }
+
+    @Test func declaredSizesBeyondTheLimitAreRefusedBeforeInflating() throws {
+        let bytes = try Fixtures.bytes("compressed.npz")
+        #expect(try ZipArchive.read(bytes, file: "c.npz", maxTotalSize: 10_000).count == 3)
+        let error = #expect(throws: TensorIOError.self) { try ZipArchive.read(bytes, file: "c.npz", maxTotalSize: 100) }
+        #expect(error?.problem.hasPrefix("members would inflate to more than 100 bytes") == true)
+    }
+
     @Test func npzCRCMismatch() throws {
         var bytes = try Fixtures.bytes("stored.npz")
         bytes[200] ^= 0x01 // inside the first member's data
@@ -110,8 +127,8 @@ struct CorruptFileTests {
     }
 
     @Test func unknownExtensionAndMissingFile() {
-        let e1 = #expect(throws: TensorIOError.self) { try TensorArchive.load("weights.pt") }
-        #expect(e1?.description == "weights.pt: unknown extension '.pt'; use .npy, .npz or .safetensors")
+        let e1 = #expect(throws: TensorIOError.self) { try TensorArchive.load("weights.h5") }
+        #expect(e1?.description == "weights.h5: unknown extension '.h5'; use .npy, .npz, .safetensors or .pt/.pth/.bin")
         let e2 = #expect(throws: TensorIOError.self) { try TensorArchive.load("/nonexistent/w.npy") }
         #expect(e2?.description == "/nonexistent/w.npy: no such file")
     }
