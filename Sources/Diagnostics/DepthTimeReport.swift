@@ -6,7 +6,7 @@ extension DepthTimeFlow {
         func opt(_ x: Double?) -> Any { x.map { $0 as Any } ?? NSNull() }
         func direction(_ reverse: Bool) -> String { reverse ? "reverse" : "forward" }
         func triples(_ norms: [LagNorm]) -> [[Any]] { norms.map { [$0.lag, opt($0.spectralLog10), opt($0.frobeniusLog10)] } }
-        return [
+        var object: [String: Any] = [
             "steps": steps,
             "layers": layers,
             "bidirectional": bidirectional,
@@ -26,6 +26,19 @@ extension DepthTimeFlow {
             "time_slope_log10_per_step": opt(timeSlopeLog10PerStep),
             "depth_slope_log10_per_layer": opt(depthSlopeLog10PerLayer),
         ]
+        if let run = lyapunov {
+            for (key, value) in LyapunovJSON.run(drive: run.drive, transient: run.transient, runSteps: run.runSteps) { object[key] = value }
+            object["lyapunov_negative_infinite_count"] = run.negativeInfiniteCount
+            object["lyapunov"] = run.directions.map { d -> [String: Any] in
+                var o = LyapunovJSON.spectrum(d.spectrum)
+                o["direction"] = direction(d.reverse)
+                o["state_size"] = d.stateSize
+                o["lambda_max"] = opt(d.spectrum.maximum)
+                o["kaplan_yorke_dimension"] = d.spectrum.exponents.isEmpty ? NSNull() : d.spectrum.kaplanYorkeDimension as Any
+                return o
+            }
+        }
+        return object
     }
 
     /// Pretty-printed JSON with sorted keys.
@@ -76,6 +89,29 @@ extension DepthTimeFlow {
         lines.append("")
         lines.append("Dominant path from (t=1, ℓ=0) to the loss: \(timeMoves) time step\(timeMoves == 1 ? "" : "s"), \(depthMoves) layer step\(depthMoves == 1 ? "" : "s")"
                      + (dominantPath.count <= 16 ? ": " + dominantPath.map(\.description).joined(separator: " → ") : "."))
+        if let run = lyapunov { lines += [""] + lyapunovLines(run) }
         return lines.joined(separator: "\n")
+    }
+
+    /// The Lyapunov section: the run, one line (and caveats) per direction's system, what the directions are.
+    func lyapunovLines(_ run: ModelLyapunov) -> [String] {
+        let layersText = layers == 1 ? "layer 0" : "layers 0–\(layers - 1)"
+        var lines: [String] = []
+        for d in run.directions {
+            let s = d.spectrum
+            lines.append("Lyapunov exponents of the \(d.reverse ? "reverse" : "forward") stack (\(layersText)\(d.reverse ? ", backward units over the reversed inputs" : bidirectional ? ", forward units" : ""); "
+                         + "nats/step, \(s.exponents.count) of N = \(d.stateSize) computed; \(LyapunovText.run(transient: run.transient, spectrum: s, drive: run.drive, runSteps: run.runSteps))): "
+                         + LyapunovText.leading(s.exponents))
+            lines += LyapunovText.caveats(s, indent: "  ")
+            if let l = s.maximum { lines.append("  " + LyapunovText.verdict(l)) }
+            if !s.exponents.isEmpty { lines.append("  " + LyapunovText.kaplanYorke(s, stateSize: d.stateSize)) }
+        }
+        lines.append("The state is that of every layer at once ([h] per layer, [h; c] for LSTM): layer ℓ reads layer ℓ−1 at the same step, so the "
+                     + "one-step Jacobian is block lower-triangular and the spectrum is the whole stack's.")
+        if bidirectional {
+            lines.append("Directions: the backward units depend on future inputs, so they are not part of the forward system; they form their own stack, run over the "
+                         + "reversed inputs. Above layer 0 each direction reads the other direction's outputs, taken from one forward pass of the whole model over the run's inputs and held fixed.")
+        }
+        return lines
     }
 }

@@ -58,21 +58,14 @@ extension Diagnosis {
                 lines.append("  " + cols.map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined() + "\(kept) of \(v.count)")
             }
         }
-        if !lyapunov.isEmpty {
+        if let spectrum = lyapunovSpectrum, let drive = lyapunovDrive {
             lines.append("")
-            let top = lyapunov.prefix(5).map { f($0, 4) }.joined(separator: ", ")
-            lines.append("Lyapunov exponents (nats/step, \(lyapunov.count) computed): \(top)\(lyapunov.count > 5 ? ", …" : "")")
-            if let l = lambdaMax {
-                lines.append(l > 0.001 ? "λ_max = \(f(l, 4)) > 0: the dynamics are chaotic; nearby states separate and gradients explode."
-                                       : l < -0.001 ? "λ_max = \(f(l, 4)) < 0: the dynamics contract; gradients vanish at about \(f(l / Foundation.log(10), 3)) decades per step."
-                                                    : "λ_max ≈ 0: the dynamics are marginal (edge of chaos).")
-            }
+            let run = LyapunovText.run(transient: lyapunovTransient, spectrum: spectrum, drive: drive, runSteps: lyapunovRunSteps)
+            lines.append("Lyapunov exponents (nats/step, \(lyapunov.count) of \(stateSize) computed; \(run)): \(LyapunovText.leading(lyapunov))")
+            lines += LyapunovText.caveats(spectrum)
+            if let l = lambdaMax { lines.append(LyapunovText.verdict(l)) }
             if let m = meanFieldLambdaMax { lines.append("Mean-field prediction for a Gaussian tanh network of this gain: λ_max = \(f(m, 4)).") }
-            if let d = kaplanYorkeDimension {
-                lines.append(d >= Double(lyapunov.count) && lyapunov.count < stateSize
-                    ? "Kaplan–Yorke dimension: at least \(lyapunov.count) (every partial sum of the \(lyapunov.count) computed exponents is positive; compute more with --lyapunov)."
-                    : "Kaplan–Yorke dimension: \(f(d, 4)).")
-            }
+            if !lyapunov.isEmpty { lines.append(LyapunovText.kaplanYorke(spectrum, stateSize: stateSize)) }
         }
         return lines.joined(separator: "\n")
     }

@@ -93,6 +93,7 @@ struct DiagnoseCommand: ParsableCommand {
                 throw RecurrentError("\(input): diagnose follows one sequence; give shape (T, D) (this file holds \(x.batchSize) sequences)")
             }
             options.inputs = try Matrix(rows: x.steps, cols: x.featureSize, elements: x.values)
+            options.inputName = URL(fileURLWithPath: input).lastPathComponent
         }
         if m.isStacked { return try stackedOutput(m, options) }
         let diagnosis = try Diagnosis(map: m.makeCell(), theory: m.theoryInputs, options: options, rng: RandomStream(seed: seed))
@@ -108,10 +109,9 @@ struct DiagnoseCommand: ParsableCommand {
 
 extension DiagnoseCommand {
     /// Stacked or bidirectional models: the depth × time diagnosis (inputs and h_0 of every unit drawn
-    /// from the same named seeds as a single-layer diagnosis).
+    /// from the same named seeds as a single-layer diagnosis), with the stacks' Lyapunov spectra.
     func stackedOutput(_ m: RecurrentModel, _ options: DiagnosisOptions) throws -> String {
         let shape = "this one has \(m.layers) layers\(m.bidirectional ? ", bidirectional" : "")"
-        if lyapunov > 0 { throw RecurrentError("\(modelOptions.model): --lyapunov is for single-layer models (\(shape))") }
         if singularValueLags != nil { throw RecurrentError("\(modelOptions.model): --singular-value-lags is for single-layer models (\(shape))") }
         let flow = try DepthTimeFlow(model: m, options: options, rng: RandomStream(seed: seed))
         let title = "\(m.cell), \(m.layers) layers\(m.bidirectional ? ", bidirectional" : ""), H = \(m.hiddenSize)"
