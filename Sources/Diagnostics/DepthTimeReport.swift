@@ -65,6 +65,10 @@ extension DepthTimeFlow {
         for r in [header] + rows {
             lines.append("  " + r.enumerated().map { $0.element.padding(toLength: widths[$0.offset] + 2, withPad: " ", startingAt: 0) }.joined())
         }
+        if bidirectional, steps > 1, let top = units.last, top.reverse, top.gradNormLog10.dropLast().allSatisfy({ $0 == nil }) {
+            lines.append("The top backward row is −∞ (exactly zero) before t = T: L reads the top output at T only, and the backward units' state at T is "
+                         + "their first step (it has read x_T alone), so no earlier state of theirs reaches L.")
+        }
         lines.append("")
         if let s = timeSlopeLog10PerStep {
             lines.append("Along time (top layer): \(f(s)) decades per step back (×\(f(pow(10, s))) per step).")
@@ -106,11 +110,15 @@ extension DepthTimeFlow {
             if let l = s.maximum { lines.append("  " + LyapunovText.verdict(l)) }
             if !s.exponents.isEmpty { lines.append("  " + LyapunovText.kaplanYorke(s, stateSize: d.stateSize)) }
         }
-        lines.append("The state is that of every layer at once ([h] per layer, [h; c] for LSTM): layer ℓ reads layer ℓ−1 at the same step, so the "
-                     + "one-step Jacobian is block lower-triangular and the spectrum is the whole stack's.")
+        if layers > 1 {
+            lines.append("The state is that of every layer at once ([h] per layer, [h; c] for LSTM): layer ℓ reads layer ℓ−1 at the same step, so the "
+                         + "one-step Jacobian is block lower-triangular and the spectrum is the whole stack's.")
+        }
         if bidirectional {
-            lines.append("Directions: the backward units depend on future inputs, so they are not part of the forward system; they form their own stack, run over the "
-                         + "reversed inputs. Above layer 0 each direction reads the other direction's outputs, taken from one forward pass of the whole model over the run's inputs and held fixed.")
+            lines.append("Directions: the backward units depend on future inputs, so they are not part of the forward system; they form their own "
+                         + (layers > 1 ? "stack, run over the reversed inputs. Above layer 0 each direction reads the other direction's outputs, taken from "
+                                         + "one forward pass of the whole model over the run's inputs and held fixed."
+                                       : "system, run over the reversed inputs."))
         }
         return lines
     }

@@ -78,17 +78,32 @@ public struct ModelLyapunov: Sendable {
     /// How many exponents are −∞ over all directions.
     public var negativeInfiniteCount: Int { directions.reduce(0) { $0 + $1.spectrum.negativeInfiniteCount } }
 
-    /// K = min(`options.lyapunovCount`, N) exponents per direction.
+    /// K = min(`options.lyapunovCount`, N) exponents per direction; every unit's s_0 drawn from `rng`
+    /// (k = ℓ·dirs + dir, as `options.initialState` says), then the run's noise and Q_0 from the same stream.
     public init(model: RecurrentModel, options o: DiagnosisOptions, rng: RandomStream) throws {
         var rng = rng
+        let starts = (0..<(model.layers * model.directions)).map { _ in
+            makeInitialState(o.initialState, hiddenSize: model.hiddenSize, stateSize: model.stateSize, rng: &rng)
+        }
+        try self.init(model: model, initialStates: starts, options: o, rng: &rng)
+    }
+
+    /// The run from given s_0 of every unit (k = ℓ·dirs + dir, S values each).
+    public init(model: RecurrentModel, initialStates starts: [[Double]], options o: DiagnosisOptions, rng: inout RandomStream) throws {
         let transient = max(o.lyapunovTransient, 0), total = transient + o.lyapunovSteps
-        let dirs = model.directions, h = model.hiddenSize, s = model.stateSize
+        let h = model.hiddenSize
+        guard starts.count == model.layers * model.directions, starts.allSatisfy({ $0.count == model.stateSize }) else {
+            throw RecurrentError("initial states: expected \(model.layers * model.directions) vectors of \(model.stateSize) values")
+        }
+        guard o.lyapunovCount >= 1, o.lyapunovSteps >= 1 else {
+            throw RecurrentError("a Lyapunov run needs at least one exponent and one measured step (got \(o.lyapunovCount) and \(o.lyapunovSteps))")
+        }
+        if let x = o.inputs, x.cols != model.inputSize || x.rows < 1 {
+            throw RecurrentError("the inputs are \(x.shapeDescription); the model needs T × \(model.inputSize) with T ≥ 1")
+        }
         drive = LyapunovDrive(o)
         runSteps = total
         self.transient = transient
-        let starts = (0..<(model.layers * dirs)).map { _ in
-            makeInitialState(o.initialState, hiddenSize: h, stateSize: s, rng: &rng)
-        }
         func options(_ k: Int, start: [Double], inputs: Matrix?) -> LyapunovOptions {
             var lo = LyapunovOptions(count: k, steps: o.lyapunovSteps, transient: transient, input: o.input, initialState: o.initialState)
             lo.start = start
