@@ -25,7 +25,7 @@ enum LyapunovText {
             let steps = s.singularSteps.filter { $0 > 0 }
             let range = steps.min() == steps.max() ? "\(steps[0])" : "\(steps.min() ?? 0)–\(steps.max() ?? 0)"
             lines.append(indent + "\(n) exponent\(n == 1 ? " is" : "s are") −∞: the Jacobian has exactly zero directions (dead units, or tanh′/σ′ rounded to 0), "
-                         + "at \(range) of \(s.measuredSteps) measured steps (a factor |r_ii| ≤ K·u·‖Y‖_F counts as zero; docs/diagnostics.md).")
+                         + "\(n == 1 ? "at" : "per direction at") \(range) of \(s.measuredSteps) measured steps (a factor |r_ii| ≤ K·u·‖Y‖_F counts as zero; docs/diagnostics.md).")
         }
         if let bad = s.nonfiniteStep {
             lines.append(indent + "⚠ The Lyapunov run became non-finite (NaN or ±∞) at step \(bad); "
