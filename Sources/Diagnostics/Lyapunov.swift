@@ -58,6 +58,9 @@ public struct LyapunovSpectrum: Sendable {
     /// Steps actually measured.
     public let measuredSteps: Int
 
+    /// The largest measured steps, transient or interval accepted (sums of them cannot overflow).
+    public static let maximumSteps = Int.max / 8
+
     /// How many exponents are −∞.
     public var negativeInfiniteCount: Int { exponents.filter { $0 == -.infinity }.count }
 
@@ -88,6 +91,9 @@ public struct LyapunovSpectrum: Sendable {
         }
         guard o.steps >= 1 else {
             throw LinalgError.invalidArgument(operation: "Lyapunov spectrum", detail: "needs at least 1 measured step, got \(o.steps)")
+        }
+        guard o.steps <= Self.maximumSteps, o.transient <= Self.maximumSteps, m <= Self.maximumSteps else {
+            throw LinalgError.invalidArgument(operation: "Lyapunov spectrum", detail: "steps, transient and interval must each be at most \(Self.maximumSteps), got \(o.steps), \(o.transient) and \(m)")
         }
         let transient = ((max(o.transient, 0) + m - 1) / m) * m
         let total = transient + ((o.steps + m - 1) / m) * m

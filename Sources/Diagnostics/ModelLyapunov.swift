@@ -75,6 +75,9 @@ public struct ModelLyapunov: Sendable {
     /// `forward`, then `reverse` for a bidirectional model.
     public let directions: [DirectionLyapunov]
 
+    /// The most Float64 values a bidirectional run may hold for its sequence, trajectories and drives (1 GiB).
+    public static let bidirectionalBudget = 1 << 27
+
     /// How many exponents are −∞ over all directions.
     public var negativeInfiniteCount: Int { directions.reduce(0) { $0 + $1.spectrum.negativeInfiniteCount } }
 
@@ -90,6 +93,9 @@ public struct ModelLyapunov: Sendable {
 
     /// The run from given s_0 of every unit (k = ℓ·dirs + dir, S values each).
     public init(model: RecurrentModel, initialStates starts: [[Double]], options o: DiagnosisOptions, rng: inout RandomStream) throws {
+        guard o.lyapunovSteps <= LyapunovSpectrum.maximumSteps, o.lyapunovTransient <= LyapunovSpectrum.maximumSteps else {
+            throw RecurrentError("--lyapunov-steps and --lyapunov-transient must each be at most \(LyapunovSpectrum.maximumSteps)")
+        }
         let transient = max(o.lyapunovTransient, 0), total = transient + o.lyapunovSteps
         let h = model.hiddenSize
         guard starts.count == model.layers * model.directions, starts.allSatisfy({ $0.count == model.stateSize }) else {
@@ -117,8 +123,15 @@ public struct ModelLyapunov: Sendable {
             directions = [DirectionLyapunov(reverse: false, stateSize: map.stateSize, spectrum: spectrum)]
             return
         }
-        // The run's inputs in full (the backward units need the whole sequence), then one forward pass.
+        // The run's inputs in full (the backward units need the whole sequence), then one forward pass:
+        // memory grows with the run, so it is bounded before anything is allocated.
         let d = model.inputSize
+        let perStep = 2 * (d + (model.layers - 1) * h) + model.layers * 2 * (model.stateSize + 2 * h) + d
+        let (needed, overflow) = total.multipliedReportingOverflow(by: perStep)
+        guard !overflow, needed <= Self.bidirectionalBudget else {
+            throw RecurrentError("a bidirectional Lyapunov run keeps its whole sequence: \(total) steps × \(perStep) values exceeds "
+                                 + "\(Self.bidirectionalBudget) values (1 GiB); lower --lyapunov-steps or --lyapunov-transient")
+        }
         var x = Matrix(rows: total, cols: d)
         if let given = o.inputs {
             for t in 0..<total { for i in 0..<d { x[t, i] = given[t % given.rows, i] } }

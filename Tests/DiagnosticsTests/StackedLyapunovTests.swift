@@ -208,6 +208,18 @@ struct StackedLyapunovTests {
         #expect(d.lyapunov.last == -.infinity && d.lyapunov.dropLast().allSatisfy { $0.isFinite && $0 > -10 })
     }
 
+    /// A bidirectional run keeps its whole sequence; a run too long for memory is refused before allocating.
+    @Test func overlongBidirectionalRunsAreRefused() throws {
+        var rng = RandomStream(seed: 2)
+        let model = try RecurrentModel.initialized(cell: .gru, inputSize: 3, hiddenSize: 4, headSize: nil, bidirectional: true, rng: &rng)
+        for steps in [100_000_000, Int.max / 2] {
+            let o = DiagnosisOptions(lyapunovCount: 2, lyapunovSteps: steps, lyapunovTransient: 10)
+            #expect { try ModelLyapunov(model: model, options: o, rng: RandomStream(seed: 1)) } throws: {
+                "\($0)".contains("lower --lyapunov-steps")
+            }
+        }
+    }
+
     /// A diverging linear map stops the run at the first non-finite step; no NaN is returned.
     @Test func nonfiniteRunsStopWithoutNaN() throws {
         let map = TestMap(w: .diagonal([1e30, 2, 0.5]), u: Matrix(rows: 3, cols: 1), phi: .linear)
