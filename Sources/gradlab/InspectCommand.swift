@@ -103,7 +103,8 @@ extension InspectText {
             out += "  \(label.padding(toLength: 16, withPad: " ", startingAt: 0)) G=\(u.gates) H=\(u.hiddenSize) D=\(u.inputSize): "
             out += "textbook \(u.textbook), PyTorch \(u.pyTorch), file \(u.count)\n"
         }
-        let modules = Array(NSOrderedSet(array: c.units.map(\.module))).compactMap { $0 as? String }.filter { !$0.isEmpty }
+        var modules: [String] = []
+        for u in c.units where !u.module.isEmpty && !modules.contains(u.module) { modules.append(u.module) }
         let named = modules.isEmpty ? "" : " (\(modules.map { "'\($0.dropLast())'" }.joined(separator: ", ")))"
         out += "  recurrent total\(named): textbook \(c.recurrentTextbook), PyTorch \(c.recurrentPyTorch), file \(c.recurrentCount); other tensors \(c.total - c.recurrentCount); model total \(c.total)\n"
         return out
