@@ -31,6 +31,14 @@ struct ReportJSONTests {
         }
         let inspect = try Self.parse(gradlabOutput(["inspect", relu, "--format", "json"]))
         #expect(inspect["parameters"] != nil)
+        // Finite entries whose σ_max overflows Float64: the number is null with its word beside it.
+        let tmp = try InitCLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let huge = tmp.appendingPathComponent("huge.npy").path
+        try TensorArchive([("w", Tensor(try Matrix(rows: 2, cols: 2, elements: [1e308, 1e308, 1e308, 1e308])))]).save(huge)
+        let big = try Self.parse(gradlabOutput(["inspect", huge, "--format", "json"]))
+        let entry = try #require((big["tensors"] as? [[String: Any]])?.first)
+        #expect(entry["sigma_max"] is NSNull && entry["sigma_max_nonfinite"] as? String == "inf", "\(entry)")
     }
 
     @Test func traceScoresProbabilities() throws {
