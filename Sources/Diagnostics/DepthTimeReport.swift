@@ -1,4 +1,5 @@
 import Foundation
+import TensorIO
 
 extension DepthTimeFlow {
     /// The JSON object of `gradlab diagnose --format json` for a stacked model (keys in docs/diagnostics.md).
@@ -41,20 +42,19 @@ extension DepthTimeFlow {
         return object
     }
 
-    /// Pretty-printed JSON with sorted keys.
-    public func jsonString() throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: jsonObject(), options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
-    }
+    /// Pretty-printed JSON with sorted keys; non-finite numbers as `JSONValue` writes them (null + `_nonfinite`).
+    public func jsonString() -> String { JSONValue(jsonObject()).rendered(pretty: true) }
 
     /// A readable report: the depth × time map (top layer first), the within-layer and depth
     /// products, the two slopes and the dominant path.
-    public func textReport(title: String) -> String {
+    /// `notes` (what was inferred about the model, how inputs were made) are listed under the title;
+    /// `adjoint` says what g is (default: a random unit vector).
+    public func textReport(title: String, notes: [String] = [], adjoint: String = "a random unit vector g") -> String {
         func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)g", x) }
         func cell(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "-inf" }
         func name(_ layer: Int, _ reverse: Bool) -> String { "ℓ = \(layer)\(bidirectional ? (reverse ? " bwd" : " fwd") : "")" }
-        var lines = ["GradLab depth × time diagnosis — \(title)", ""]
-        lines.append("\(layers) layer\(layers == 1 ? "" : "s")\(bidirectional ? ", bidirectional" : ""), \(steps) steps; L = ⟨g, top output at T⟩ for a unit vector g.")
+        var lines = ["GradLab depth × time diagnosis — \(title)", ""] + notes.map { "· " + $0 } + (notes.isEmpty ? [] : [""])
+        lines.append("\(layers) layer\(layers == 1 ? "" : "s")\(bidirectional ? ", bidirectional" : ""), \(steps) steps; L = ⟨g, top output at T⟩ with g = \(adjoint).")
         lines.append("")
         let columns = steps <= 12 ? Array(1...steps) : Array(Set(stride(from: 1, through: steps, by: max(1, steps / 10)).map { $0 } + [steps])).sorted()
         lines.append("log10 ‖∂L/∂h_t^ℓ‖ (rows: layers, top first; columns: steps t)")
@@ -65,9 +65,9 @@ extension DepthTimeFlow {
         for r in [header] + rows {
             lines.append("  " + r.enumerated().map { $0.element.padding(toLength: widths[$0.offset] + 2, withPad: " ", startingAt: 0) }.joined())
         }
-        if bidirectional, steps > 1, let top = units.last, top.reverse, top.gradNormLog10.dropLast().allSatisfy({ $0 == nil }) {
-            lines.append("The top backward row is −∞ (exactly zero) before t = T: L reads the top output at T only, and the backward units' state at T is "
-                         + "their first step (it has read x_T alone), so no earlier state of theirs reaches L.")
+        let silent = units.filter { u in u.reverse && u.gradNormLog10.dropLast().allSatisfy { $0 == nil } && u.gradNormLog10.last != nil }
+        if !silent.isEmpty {
+            lines.append("  (\(silent.map { name($0.layer, $0.reverse) }.joined(separator: ", ")): −∞ before t = T is exact, not underflow: a backward unit reads the sequence from T down to 1, so its state at T is its first and no earlier backward state reaches the output at T; a loss on earlier outputs would reach them.)")
         }
         lines.append("")
         if let s = timeSlopeLog10PerStep {

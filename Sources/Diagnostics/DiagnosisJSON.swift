@@ -1,4 +1,5 @@
 import Foundation
+import TensorIO
 
 extension Diagnosis {
     /// The JSON object of `gradlab diagnose --format json` (keys documented in docs/diagnostics.md).
@@ -40,9 +41,6 @@ extension Diagnosis {
         return object
     }
 
-    /// Pretty-printed JSON with sorted keys.
-    public func jsonString() throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: jsonObject(), options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
-    }
+    /// Pretty-printed JSON with sorted keys; non-finite numbers as `JSONValue` writes them (null + `_nonfinite`).
+    public func jsonString() -> String { JSONValue(jsonObject()).rendered(pretty: true) }
 }

@@ -2,10 +2,12 @@ import Foundation
 
 extension Diagnosis {
     /// A readable report: what was found, in words, with the numbers.
-    public func textReport(title: String) -> String {
-        var lines: [String] = ["GradLab diagnosis — \(title)", ""]
+    /// `notes` (what was inferred about the model, how inputs and ∂L/∂h_T were made) are listed under
+    /// the title.
+    public func textReport(title: String, notes: [String] = []) -> String {
+        var lines: [String] = ["GradLab diagnosis — \(title)", ""] + notes.map { "· " + $0 } + (notes.isEmpty ? [] : [""])
         func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)g", x) }
-        func pow10(_ l: Double) -> String { abs(l) < 4 ? f(Foundation.pow(10, l)) : "10^\(String(format: "%.1f", l))" }
+        func pow10(_ l: Double) -> String { powerOfTenText(l) }
 
         lines.append("Trajectory: \(steps) steps, state size \(stateSize).")
         if let n = nonfiniteStep {
@@ -26,6 +28,9 @@ extension Diagnosis {
             let cols = [String(n.lag), n.spectralLog10.map(pow10) ?? "0", bound[n.lag].map(pow10) ?? "—", rate[n.lag].map(pow10) ?? "—"]
             lines.append("  " + cols.map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined())
         }
+        if seen.count < jacobianNorms.count {
+            lines.append("  (\(seen.count) of the \(jacobianNorms.count) measured lags shown: one in every \(max(1, jacobianNorms.count / 10)) and the last; --format json lists all)")
+        }
         lines.append("")
         if let slope = summary.slopeLog10PerStep, let label = summary.label {
             let perStep = Foundation.pow(10, slope)
@@ -45,7 +50,7 @@ extension Diagnosis {
             lines.append("Gradient horizon: none within \(steps) steps (the signal never fell below 10⁻⁶).")
         }
         if let g = gradNormLog10.first, let gg = g, let last = gradNormLog10.last, let ll = last {
-            lines.append("‖∂L/∂h_t‖ for a unit ∂L/∂h_T: \(pow10(ll)) at t = T, \(pow10(gg)) at t = 0.")
+            lines.append("‖∂L/∂h_t‖: \(pow10(ll)) at t = T, \(pow10(gg)) at t = 0.")
         }
         if !singularValuesLog10.isEmpty {
             lines.append("")

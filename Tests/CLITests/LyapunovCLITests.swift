@@ -39,7 +39,6 @@ struct LyapunovCLITests {
         #expect(text.contains("Lyapunov exponents of the forward stack") && text.contains("Lyapunov exponents of the reverse stack"))
         #expect(text.contains("driven by statedict-lstm-L2-bi-input.npy (T = 6, cycled over the 220 steps of the run)"))
         #expect(text.contains("Directions: the backward units depend on future inputs"))
-        #expect(text.contains("The top backward row is −∞ (exactly zero) before t = T"))
         let driven = try Self.json(Self.diagnose("gru_bi_f64.pt", ["--cell", "gru", "--lyapunov", "4", "--input", Self.input, "--format", "json"]))
         let autonomous = try Self.json(Self.diagnose("gru_bi_f64.pt", ["--cell", "gru", "--lyapunov", "4", "--format", "json"]))
         #expect(driven["lyapunov_drive"] as? String == "sequence" && autonomous["lyapunov_drive"] as? String == "autonomous")
@@ -65,5 +64,30 @@ struct LyapunovCLITests {
         #expect(line.hasSuffix("−∞, −∞, −∞"), "\(line)")
         #expect(text.contains("3 exponents are −∞: the Jacobian has exactly zero directions"))
         #expect(!text.lowercased().contains("nan"))
+    }
+
+    /// JSON of a ReLU model with −∞ exponents parses: null in `lyapunov`, "-inf" in `lyapunov_nonfinite`,
+    /// the count and the per-exponent singular steps beside them.
+    @Test func reluJSONCarriesTheNegativeInfiniteCount() throws {
+        let json = try Self.json(Self.diagnose("rnn_relu_f64.pt", ["--activation", "relu", "--lyapunov", "4", "--format", "json"]))
+        let exponents = try #require(json["lyapunov"] as? [Any])
+        #expect(exponents.count == 4 && exponents[0] is Double && exponents.dropFirst().allSatisfy { $0 is NSNull })
+        #expect(json["lyapunov_nonfinite"] as? [String: String] == ["1": "-inf", "2": "-inf", "3": "-inf"])
+        #expect(json["lyapunov_negative_infinite_count"] as? Int == 3)
+        #expect(json["lyapunov_singular_steps"] as? [Int] == [0, 200, 200, 200])
+        #expect(json["lyapunov_measured_steps"] as? Int == 200 && json["lyapunov_drive"] as? String == "autonomous")
+    }
+
+    /// The README's recipe as printed, on `torch.save(model.state_dict(), "m.pt")` of an Embedding +
+    /// 2-layer LSTM + Linear (no --cell, no --prefix): the stack's spectrum and its chart.
+    @Test func readmeRecipeOnATorchSavedStackedModel() throws {
+        let model = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../Fixtures/Diagnose/embed_lstm2.pt").standardized.path
+        let dir = try InitCLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = try gradlabOutput(["diagnose", "--model", model, "--steps", "300", "--lags", "log", "--lyapunov", "20", "--plot", dir.path])
+        #expect(text.contains("Lyapunov exponents of the forward stack (layers 0–1; nats/step, 16 of N = 16 computed"))
+        let size = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("lyapunov.png").path)[.size] as? Int ?? 0
+        #expect(size > 1000)
     }
 }
