@@ -28,15 +28,10 @@ public struct Override: Sendable, CustomStringConvertible {
         }
         path = parts
         let valueText = String(text[text.index(after: eq)...])
-        do {
-            if let node = try Yams.compose(yaml: valueText) {
-                value = try ConfigNode(node, origin: { _ in .override(text) })
-            } else {
-                value = .scalar(ConfigScalar(text: "", quoted: true, origin: .override(text)))
-            }
-        } catch let error as YamlError {
-            throw ExperimentError(.override(text), "the value is not valid YAML: \(ExperimentError(yamlError: error, path: "value").message)")
-        }
+        let node = try ConfigNode.compose(valueText, origin: { _, _ in .override(text) }, yamlError: { error in
+            ExperimentError(.override(text), "the value is not valid YAML: \(ExperimentError(yamlError: error, path: "value").message)")
+        })
+        value = node ?? .scalar(ConfigScalar(text: "", quoted: true, origin: .override(text)))
     }
 
     /// Applies this override to an experiment tree.
