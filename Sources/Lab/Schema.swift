@@ -92,6 +92,7 @@ public struct ExperimentSpec: SweepSpec {
                     "must be a non-empty word of letters, digits, '-', '_' or '.' (it names the run directory)", at: ["name"])
         try requireCount(replicates, from: 1, to: Limits.configurations, at: ["replicates"])
         try model.validateSizes()
+        try train?.validateSizes()
         try initialization.validate()
         try sequence.validate()
         try diagnostics.validateSizes()

@@ -41,7 +41,7 @@ extension ModelSpec {
             total += directions * cell.gateCount * hidden * (inputs + hidden + 2)
         }
         try require(total <= Limits.parameters,
-                    "a \(cell.rawValue) of \(layers) layer\(layers == 1 ? "" : "s") with H = \(hidden) and D = \(input) has \(Limits.grouped(total)) weights; a model is limited to \(Limits.grouped(Limits.parameters)) (2^30)",
+                    "\(cell.rawValue), \(layers) layer\(layers == 1 ? "" : "s"), H = \(Limits.grouped(hidden)), D = \(Limits.grouped(input)): \(Limits.grouped(total)) weights and biases; a model is limited to \(Limits.grouped(Limits.parameters)) (2^30)",
                     at: ["model", "hidden"])
     }
 }

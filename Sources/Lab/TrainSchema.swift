@@ -74,7 +74,6 @@ enum TrainBlocks {
 
     /// Builds every block (each error located at its block) and checks the model against the task.
     static func validate(_ spec: TrainSpec, model: ModelSpec) throws {
-        try spec.validateSizes()
         let task = try task(spec)
         _ = try located(["optimizer"]) { try (spec.optimizer ?? OptimizerSpec()).make() }
         try located(["schedule"]) { try (spec.schedule ?? ScheduleSpec()).make().validate() }

@@ -98,7 +98,7 @@ public indirect enum ConfigNode: Sendable {
 
     /// Sets the value at a path of mapping keys, creating missing intermediate mappings; they take
     /// `keyOrigin` (the sweep key or `--set` argument that made them), so an error about them is located
-    /// there. Throws, at the blocking value, when the path crosses a scalar or a list.
+    /// there. Throws, at `keyOrigin` and naming the blocking value, when the path crosses a scalar or a list.
     public mutating func set(_ value: ConfigNode, at path: [String], keyOrigin: Origin) throws {
         try set(value, at: path[...], keyOrigin: keyOrigin, whole: path)
     }
@@ -107,7 +107,7 @@ public indirect enum ConfigNode: Sendable {
         guard let first = path.first else { self = value; return }
         guard case .mapping(var entries, let o) = self else {
             let parent = whole[..<(whole.count - path.count)].joined(separator: ".")
-            throw ExperimentError(origin, "cannot set '\(whole.joined(separator: "."))' (from \(keyOrigin)): '\(parent)' is not a mapping")
+            throw ExperimentError(keyOrigin, "cannot set '\(whole.joined(separator: "."))': its parent is not a mapping ('\(parent)' is \(String(canonical.prefix(40))), at \(origin))")
         }
         if let i = entries.firstIndex(where: { $0.key == first }) {
             try entries[i].value.set(value, at: path.dropFirst(), keyOrigin: keyOrigin, whole: whole)
