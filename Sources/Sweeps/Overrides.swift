@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// A command-line override `path=value`, as Hydra does: `--set model.hidden=64`,
 /// `--set init.weight_hh.gain=1.5`, `--set 'sweep.model.activation=[tanh, relu]'`.

@@ -1,6 +1,5 @@
 import Foundation
 import Linalg
-import Yams
 
 /// One swept value of a grid point: its dotted path, its canonical text (`0.9`, `tanh`, `{kind: …}`;
 /// configuration identities are made of it) and its typed value as stored in the `runs` column named
