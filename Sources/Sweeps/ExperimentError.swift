@@ -60,10 +60,10 @@ func editDistance(_ a: String, _ b: String) -> Int {
 extension ExperimentError {
     /// Locates a decoding or validation error of a configuration decoded from `tree`. A validation error
     /// about a whole block (a mapping or list, e.g. `clipping: kind 'value' needs a threshold`) is located
-    /// at the first value in it that `preferring` picks (a `--set` argument, a swept value), else at the
-    /// block.
+    /// at a value in it that `preferring` picks — the first picked by its first predicate, else by the
+    /// next (a `--set` argument, then a swept value) — else at the block.
     public static func locating(_ error: Error, in tree: ConfigNode,
-                                preferring: (Origin) -> Bool = { _ in false }) -> ExperimentError {
+                                preferring: [(Origin) -> Bool] = []) -> ExperimentError {
         func pathString(_ p: [String]) -> String { p.isEmpty ? "the top level" : p.joined(separator: ".") }
         func keys(_ codingPath: [CodingKey]) -> [String] {
             codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
@@ -72,7 +72,8 @@ extension ExperimentError {
         func origin(_ path: [String], block: Bool = false) -> Origin? {
             guard let node = tree.node(at: path) else { return nil }
             if !block { return node.origin }
-            return node.origins.first(where: preferring) ?? node.origin
+            let origins = node.origins
+            return preferring.lazy.compactMap { origins.first(where: $0) }.first ?? node.origin
         }
         switch error {
         case let e as ExperimentError:

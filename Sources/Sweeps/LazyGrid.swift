@@ -36,10 +36,10 @@ struct PointDecoder<Spec: SweepSpec>: Sendable {
             return GridPoint(index: index, values: values, spec: spec)
         } catch {
             let swept = Set(assignment.flatMap { [$0.value.origin, $0.axis.keyOrigin] })
-            let located = ExperimentError.locating(error, in: tree, preferring: { origin in
-                if case .override = origin { return true }
-                return swept.contains(origin)
-            })
+            let located = ExperimentError.locating(error, in: tree, preferring: [
+                { if case .override = $0 { return true } else { return false } },
+                { swept.contains($0) },
+            ])
             // Name the configuration when the sweep is involved: a swept value is at fault, or the base
             // passed for earlier grid points.
             let involved = index > 0 || swept.contains(located.origin)

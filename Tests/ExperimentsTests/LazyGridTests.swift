@@ -100,6 +100,10 @@ import Testing
         // A block-level error (Training checks the whole clipping block) points at the --set inside it.
         let clipping = try #require(loadError(Self.train + "\nclipping: {kind: global-norm, threshold: 1.0}", overrides: ["clipping.threshold=-1"]))
         #expect(clipping.origin == .override("clipping.threshold=-1"))
+        // … before a swept value in the same block (the sweep sets init.weight_hh.spectral_radius).
+        let initBlock = try #require(loadError(sweepYAML, overrides: ["init.weight_hh.gain=-1"]))
+        #expect(initBlock.origin == .override("init.weight_hh.gain=-1"))
+        #expect(initBlock.message.hasPrefix("init.weight_hh: gain must be positive, got -1.0"))
         // A --set that makes a swept key's parent a scalar: at the sweep key, naming the --set.
         let parent = try #require(loadError(sweepYAML, overrides: ["model=5"]))
         #expect(parent.origin == .file(path: "exp.yaml", line: 13, column: 3))
