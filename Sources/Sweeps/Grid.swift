@@ -51,6 +51,10 @@ public struct Grid: Sendable {
     /// another, no unsweepable key. Paths that name no schema key are caught when configurations
     /// are decoded (the error points at the sweep key).
     public init(tree: ConfigNode) throws {
+        let keys = (tree["sweep"]?.entries ?? []) + (tree["zip"]?.entries ?? [])
+        if keys.count > Limits.sweptPaths {
+            throw ExperimentError(keys[Limits.sweptPaths].keyOrigin, "more than \(Limits.sweptPaths) swept keys in sweep: and zip: together; an experiment is limited to \(Limits.sweptPaths)")
+        }
         product = try Grid.axes(tree["sweep"], block: "sweep")
         zip = try Grid.axes(tree["zip"], block: "zip")
         if let first = zip.first {

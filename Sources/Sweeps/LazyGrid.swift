@@ -43,9 +43,17 @@ struct PointDecoder<Spec: SweepSpec>: Sendable {
             // Name the configuration when the sweep is involved: a swept value is at fault, or the base
             // passed for earlier grid points.
             let involved = index > 0 || swept.contains(located.origin)
-            let context = values.isEmpty || !involved ? "" : " (in configuration \(values.map { "\($0.path)=\($0.text)" }.joined(separator: ", ")))"
+            let context = values.isEmpty || !involved ? "" : " (in configuration \(Self.named(values)))"
             throw ExperimentError(located.origin, located.message + context)
         }
+    }
+
+    /// `path=value, …` of a configuration for a message: at most 10 values of at most 60 characters.
+    static func named(_ values: [SweptValue]) -> String {
+        let shown = values.prefix(10).map { v in
+            "\(v.path)=" + (v.text.count > 60 ? v.text.prefix(59) + "…" : v.text)
+        }
+        return shown.joined(separator: ", ") + (values.count > 10 ? ", … (\(values.count - 10) more)" : "")
     }
 
     /// A grid point already decoded and validated when the sweep was loaded: decoding the same tree

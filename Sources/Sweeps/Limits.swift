@@ -15,6 +15,8 @@ public enum Limits {
     public static let entries = 10_000
     /// Nodes (scalars, lists and mappings) of one file or one `--set` value.
     public static let nodes = 100_000
+    /// Keys of `sweep:` and `zip:` together.
+    public static let sweptPaths = 100
     /// Grid points: the product of the sweep lists' lengths times the zip length.
     public static let gridPoints = 100_000
     /// Configurations: grid points × replicates.

@@ -109,3 +109,18 @@ import Testing
         #expect(e.message == message)
     }
 }
+
+extension LimitsTests {
+    @Test func sweptKeysAreBounded() throws {
+        let keys = (0..<150).map { "  init.x\($0): [1]" }.joined(separator: "\n")
+        let e = try #require(loadError(baseYAML + "\nsweep:\n" + keys))
+        #expect(e.origin == .file(path: "exp.yaml", line: 112, column: 3))
+        #expect(e.message == "more than 100 swept keys in sweep: and zip: together; an experiment is limited to 100")
+    }
+
+    @Test func aConfigurationIsNamedInAtMostTenValues() throws {
+        let keys = (0..<12).map { "  init.weight_hh.x\($0): [1]" }.joined(separator: "\n")
+        let e = try #require(loadError(baseYAML + "\nsweep:\n" + keys))
+        #expect(e.message.hasSuffix("init.weight_hh.x9=1, … (2 more))"))
+    }
+}
