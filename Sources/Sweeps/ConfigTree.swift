@@ -72,6 +72,15 @@ public indirect enum ConfigNode: Sendable {
         }
     }
 
+    /// The number of nodes (scalars, mappings, lists) in this subtree.
+    public var nodeCount: Int {
+        switch self {
+        case .scalar: return 1
+        case let .mapping(entries, _): return 1 + entries.reduce(0) { $0 + 1 + $1.value.nodeCount }
+        case let .sequence(items, _): return 1 + items.reduce(0) { $0 + $1.nodeCount }
+        }
+    }
+
     /// Every origin in this subtree, depth first: the node's own, then per entry its key's and its value's.
     public var origins: [Origin] {
         switch self {
@@ -190,11 +199,12 @@ extension ConfigNode {
                                         origin: origin(s.mark)))
         case let .mapping(m):
             var entries: [ConfigEntry] = []
+            var seen: Set<String> = []
             for (k, v) in m {
                 guard case let .scalar(key) = k else {
                     throw ExperimentError(origin(k.mark), "mapping keys must be plain words")
                 }
-                if entries.contains(where: { $0.key == key.string }) {
+                if !seen.insert(key.string).inserted {
                     throw ExperimentError(origin(k.mark), "duplicate key '\(key.string)'")
                 }
                 entries.append(ConfigEntry(key: key.string, keyOrigin: origin(key.mark), value: try ConfigNode(v, origin: origin)))

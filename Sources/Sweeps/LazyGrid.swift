@@ -9,12 +9,19 @@ struct PointDecoder<Spec: SweepSpec>: Sendable {
     let base: ConfigNode
     let grid: Grid
 
-    init(tree: ConfigNode, grid: Grid) {
+    /// Throws, at the `sweep:` (or `zip:`) key, when checking every grid point would decode more than
+    /// `Limits.checkedValues` values.
+    init(tree: ConfigNode, grid: Grid) throws {
         var base = tree
         base.remove(at: ["sweep"])
         base.remove(at: ["zip"])
         self.base = base
         self.grid = grid
+        let perPoint = (grid.product + grid.zip).reduce(base.nodeCount) { $0 + ($1.values.map(\.nodeCount).max() ?? 0) }
+        if Limits.product([grid.count, perPoint], atMost: Limits.checkedValues) == nil {
+            throw ExperimentError(tree.keyOrigin(at: [grid.product.isEmpty ? "zip" : "sweep"]),
+                                  "\(Limits.grouped(grid.count)) grid points of \(Limits.grouped(perPoint)) values each are more than \(Limits.grouped(Limits.checkedValues)) values to check; an experiment is limited to \(Limits.grouped(Limits.checkedValues)) (sweep fewer values, or shorten the file)")
+        }
     }
 
     /// The tree of grid point `index` and the (axis, value) pairs set on it.

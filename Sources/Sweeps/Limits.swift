@@ -19,6 +19,10 @@ public enum Limits {
     public static let sweptPaths = 100
     /// Grid points: the product of the sweep lists' lengths times the zip length.
     public static let gridPoints = 100_000
+    /// Values decoded to check a grid: grid points × values of one configuration (the file without
+    /// `sweep:`/`zip:`, plus the largest value of each swept list). Loading checks every grid point, so
+    /// this bounds its time.
+    public static let checkedValues = 10_000_000
     /// Configurations: grid points × replicates.
     public static let configurations = 1_000_000
 

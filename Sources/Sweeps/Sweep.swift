@@ -130,7 +130,7 @@ public struct Sweep<Spec: SweepSpec>: Sendable {
         let parsed = try overrides.map(Override.init)
         for o in parsed { try o.apply(to: &tree) }
         let grid = try Grid(tree: tree)
-        let decoder = PointDecoder<Spec>(tree: tree, grid: grid)
+        let decoder = try PointDecoder<Spec>(tree: tree, grid: grid)
         let first = try decoder.point(0, validate: true)
         let replicates = first.spec.replicates
         guard Limits.product([grid.count, replicates], atMost: Limits.configurations) != nil else {

@@ -124,3 +124,14 @@ extension LimitsTests {
         #expect(e.message.hasSuffix("init.weight_hh.x9=1, … (2 more))"))
     }
 }
+
+extension LimitsTests {
+    @Test func gridTimesConfigurationSizeIsBounded() throws {
+        let padding = "\npadding: [" + Array(repeating: "1", count: 5_000).joined(separator: ", ") + "]"
+        let sweep = "\nsweep:\n  model.hidden: [" + (1...3_000).map(String.init).joined(separator: ", ") + "]"
+        let e = try #require(loadError(baseYAML + padding + sweep))
+        #expect(e.origin == .file(path: "exp.yaml", line: 12, column: 1))
+        #expect(e.message.hasPrefix("3,000 grid points of 5,050 values each"))
+        #expect(e.message.contains("values each are more than 10,000,000 values to check"))
+    }
+}
