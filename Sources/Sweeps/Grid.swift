@@ -112,6 +112,9 @@ public struct Grid: Sendable {
             if parts.contains(where: \.isEmpty) {
                 throw ExperimentError(entry.keyOrigin, "'\(entry.key)' is not a dotted path (empty component)")
             }
+            if parts.count > Limits.depth {
+                throw ExperimentError(entry.keyOrigin, "a path of \(parts.count) keys; paths, like the file, are limited to \(Limits.depth) levels")
+            }
             if let top = parts.first, unsweepable.contains(String(top)) {
                 throw ExperimentError(entry.keyOrigin, "'\(top)' cannot be swept")
             }

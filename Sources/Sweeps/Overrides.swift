@@ -22,6 +22,9 @@ public struct Override: Sendable, CustomStringConvertible {
         guard !dotted.isEmpty, !parts.contains(where: \.isEmpty) else {
             throw ExperimentError(.override(text), "'\(dotted)' is not a dotted path like model.hidden")
         }
+        if parts.count > Limits.depth {
+            throw ExperimentError(.override(text), "a path of \(parts.count) keys; paths, like the file, are limited to \(Limits.depth) levels")
+        }
         if ["sweep", "zip"].contains(parts[0]), parts.count > 1 {
             parts = [parts[0], parts.dropFirst().joined(separator: ".")]
         }

@@ -135,3 +135,14 @@ extension LimitsTests {
         #expect(e.message.contains("values each are more than 10,000,000 values to check"))
     }
 }
+
+extension LimitsTests {
+    @Test func dottedPathsAreAsShallowAsTheFile() throws {
+        let path = (0..<40).map { "k\($0)" }.joined(separator: ".")
+        let swept = try #require(loadError(baseYAML + "\nsweep:\n  \(path): [1]"))
+        #expect(swept.origin == .file(path: "exp.yaml", line: 12, column: 3))
+        #expect(swept.message == "a path of 40 keys; paths, like the file, are limited to 32 levels")
+        let set = try #require(loadError(baseYAML, overrides: ["\(path)=1"]))
+        #expect(set.origin == .override("\(path)=1"))
+    }
+}
