@@ -12,7 +12,9 @@ public struct DeclaredPlots: Sendable {
     /// Reads `path` (a run directory's `experiment.yaml`); a missing file says the directory holds no run.
     public init(resolvedExperiment path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw RunError("\((path as NSString).deletingLastPathComponent) holds no run (no experiment.yaml)")
+            let directory = (path as NSString).deletingLastPathComponent
+            guard FileManager.default.fileExists(atPath: directory) else { throw RunError("no run directory at \(directory)") }
+            throw RunError("\(directory) holds no run (no experiment.yaml)")
         }
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
