@@ -131,7 +131,7 @@ public enum RunDirectory {
             if entry.key == "sweep", let axes = entry.value.entries {
                 for axis in axes {
                     if case let .sequence(items, _) = axis.value {
-                        out["sweep." + axis.key] = "{" + Set(items.map(\.canonical)).sorted().joined(separator: ", ") + "}"
+                        out["sweep." + axis.key] = "{" + Set(items.map(\.canonical)).sorted(by: valueOrder).joined(separator: ", ") + "}"
                     } else {
                         out["sweep." + axis.key] = axis.value.canonical
                     }
@@ -141,6 +141,16 @@ public enum RunDirectory {
             }
         }
         return out
+    }
+
+    /// Numbers by value, before any text; texts alphabetically.
+    static func valueOrder(_ a: String, _ b: String) -> Bool {
+        switch (Double(a), Double(b)) {
+        case let (x?, y?): return x < y
+        case (.some, nil): return true
+        case (nil, .some): return false
+        case (nil, nil): return a < b
+        }
     }
 
     /// The zip block's axes: path → its list in order.
