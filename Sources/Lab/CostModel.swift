@@ -1,155 +1,160 @@
 import Foundation
+import Recurrent
 import Sweeps
 
 /// Time and memory estimates of one configuration, by mode, for `gradlab run`'s preflight and
 /// `--dry-run` (docs/experiments.md, "Preflight").
 ///
-/// Time: `fixed + blasFlops / blasRate + scalarWork / scalarRate` seconds on one core, where
-/// `blasFlops` counts the BLAS/LAPACK work of the mode's algorithm (gemm, gemv, QR, SVD: e.g. a
-/// Lyapunov step with k exponents of an S-dimensional state costs 2·S²·k for J·Q, not a full S³ QR)
-/// and `scalarWork` the element-wise work done in Swift loops (Jacobian assembly, activations:
-/// ∝ S² or G·H per step). The three constants are calibrated on the development machine (2 cores,
-/// OpenBLAS, one thread per call) for the build configuration that runs (`#if DEBUG`: a debug build's
-/// Swift loops are several times slower); the test `CostModelTests` checks every mode on small runs
-/// to within a factor 2.
+/// Time: a linear model in the work counts of the mode's algorithm, `seconds = Σ cᵢ·fᵢ(spec)`, with
+/// `features` (T steps, H hidden, G gates, S state size = 2H for LSTM, k Lyapunov exponents):
+/// - gradient-flow (single layer): 1, T·G·H (element-wise), T·G·H·S (Jacobian assembly, gemv),
+///   T·S³ (the product's gemm), lags·S³ (its largest singular value at each reported lag) — the
+///   singular spectrum, Lyapunov and contributions extras add to these counts;
+/// - gradient-flow (stacked/bidirectional): the same per layer and direction with S = state of one unit;
+/// - lyapunov: 1, N·G·H, N·G·H·S, N·S²·k (Y = J·Q), N·S·k² (QR), N = transient + steps — a top-2
+///   spectrum of S = 512 is ≈ 2·S²·2 per step, not a full S³ QR;
+/// - train: 1, trained sequence-steps × H and × H², evaluated sequence-steps × H and × H² — for the
+///   whole iteration budget.
+/// Each count has its own coefficient per cell family (`features`).
+/// The coefficients are fit on this machine (2 cores, OpenBLAS, one thread per call) by
+/// `scripts/calibrate_costs.py` for each build configuration (`#if DEBUG`: a debug build's Swift loops
+/// are several times slower) and checked by `CostModelTests` on small runs of every mode (within a
+/// factor 2).
 ///
 /// Memory: the arrays a configuration holds at its peak, 8 bytes per Float64 — trajectories (T + 1)
 /// × S, Jacobian and product workspaces S × S, the training tape (batch × T × (G·H + H) per layer),
 /// weights and optimizer state (3 × parameters).
 public enum CostModel {
-    struct Rates {
-        var fixed: Double
-        var blasRate: Double
-        var scalarRate: Double
+    /// Fitted seconds per unit of each feature, by mode family.
+    struct Coefficients {
+        var gradientFlow: [Double]
+        var stacked: [Double]
+        var lyapunov: [Double]
+        var train: [Double]
     }
 
+    // Fitted by scripts/calibrate_costs.py: [fixed, rnn × 4 counts, gru × 4, lstm × 4].
     #if DEBUG
-    static let rates = Rates(fixed: 2e-3, blasRate: 2e9, scalarRate: 2e8)
+    // Debug build, CPU seconds; the fit's measured/estimated ratios: gradient-flow 0.74–1.79,
+    // stacked 0.86–1.18, lyapunov 0.90–1.23, train 0.80–1.78 (98 configurations).
+    static let coefficients = Coefficients(
+        gradientFlow: [0.00213, 4.03e-06, 3.41e-10, 0, 8.14e-10, 3.95e-07, 8.96e-09, 3.04e-11, 4.69e-10, 3.88e-07, 1.11e-08, 1.63e-11, 2.55e-10],
+        stacked: [0.00284, 7.33e-06, 0, 7.03e-12, 0, 1.01e-06, 0, 5.49e-10, 0, 1.23e-06, 0, 2.18e-10, 0],
+        lyapunov: [0.00424, 1.61e-06, 1.9e-08, 4.51e-10, 0, 0, 1.14e-08, 0, 0, 1.11e-07, 7.04e-09, 0, 0],
+        train: [0.0245, 1.29e-06, 0, 1.2e-06, 0, 4.15e-07, 0, 2.75e-07, 0, 6.03e-07, 1.18e-09, 4.86e-07, 2.28e-10])
     #else
-    static let rates = Rates(fixed: 1e-3, blasRate: 2e9, scalarRate: 1e9)
+    static let coefficients = Coefficients(
+        gradientFlow: [2e-3, 6e-7, 2e-8, 1e-9, 1e-9, 6e-7, 2e-8, 1e-9, 1e-9, 6e-7, 2e-8, 1e-9, 1e-9],
+        stacked: [2e-3, 6e-7, 2e-8, 1e-9, 1e-9, 6e-7, 2e-8, 1e-9, 1e-9, 6e-7, 2e-8, 1e-9, 1e-9],
+        lyapunov: [2e-3, 6e-7, 2e-8, 1e-9, 1e-9, 6e-7, 2e-8, 1e-9, 1e-9, 6e-7, 2e-8, 1e-9, 1e-9],
+        train: [2e-3, 6e-7, 2e-8, 1e-9, 1e-9, 6e-7, 2e-8, 1e-9, 1e-9, 6e-7, 2e-8, 1e-9, 1e-9])
     #endif
 
-    /// Work of one configuration: BLAS flops and scalar element operations.
-    struct Work {
-        var blas: Double = 0
-        var scalar: Double = 0
-        static func + (a: Work, b: Work) -> Work { Work(blas: a.blas + b.blas, scalar: a.scalar + b.scalar) }
-        static func * (n: Double, w: Work) -> Work { Work(blas: n * w.blas, scalar: n * w.scalar) }
+    /// Which coefficient set a configuration uses.
+    public enum Family: String, Sendable { case gradientFlow = "gradient-flow", stacked, lyapunov, train }
+
+    public static func family(_ spec: ExperimentSpec) -> Family {
+        switch spec.mode {
+        case .lyapunov: return .lyapunov
+        case .train: return .train
+        case .gradientFlow: return spec.model.layers > 1 || spec.model.bidirectional ? .stacked : .gradientFlow
+        }
     }
 
     /// Estimated seconds of one configuration on one core.
     public static func seconds(_ spec: ExperimentSpec) -> Double {
-        let w = work(spec)
-        return rates.fixed + w.blas / rates.blasRate + w.scalar / rates.scalarRate
-    }
-
-    /// Sizes of a configuration: H, D, gates G, state size S (2H for LSTM), layers, directions.
-    struct Sizes {
-        let h: Double, d: Double, g: Double, s: Double, layers: Double, directions: Double
-        init(_ spec: ExperimentSpec) {
-            h = Double(spec.model.hidden)
-            d = Double(spec.model.input)
-            g = Double(spec.model.cell.gateCount)
-            s = spec.model.cell == .lstm ? 2 * h : h
-            layers = Double(spec.model.layers)
-            directions = spec.model.bidirectional ? 2 : 1
+        let c: [Double] = switch family(spec) {
+        case .gradientFlow: coefficients.gradientFlow
+        case .stacked: coefficients.stacked
+        case .lyapunov: coefficients.lyapunov
+        case .train: coefficients.train
         }
-        /// One cell step: the gate pre-activations G·H × (H + D) as gemv (2 flops per multiply-add),
-        /// and element-wise work ∝ G·H.
-        var cellStep: Work { Work(blas: 2 * g * h * (h + d), scalar: 10 * g * h) }
-        /// One S × S Jacobian assembled in Swift loops (∝ G·H·S element operations).
-        var jacobian: Work { Work(blas: 0, scalar: g * h * s) }
+        return zip(c, features(spec)).reduce(0) { $0 + $1.0 * $1.1 }
     }
 
-    static func work(_ spec: ExperimentSpec) -> Work {
-        let z = Sizes(spec)
+    /// The work counts of one configuration, in the order of its family's coefficients: the fixed
+    /// term 1, then each count once per cell family (rnn, gru, lstm; zero for the other two), so every
+    /// cell gets its own fitted cost per unit (a vanilla cell's element-wise work is not 1/4 of an
+    /// LSTM's).
+    public static func features(_ spec: ExperimentSpec) -> [Double] {
+        let counts = workCounts(spec)
+        let cells: [CellFamily] = [.rnn, .gru, .lstm]
+        return [1] + cells.flatMap { cell in counts.map { cell == spec.model.cell ? $0 : 0 } }
+    }
+
+    /// The work counts of the type's documentation, without the fixed term.
+    static func workCounts(_ spec: ExperimentSpec) -> [Double] {
+        let h = Double(spec.model.hidden)
+        let g = Double(spec.model.cell.gateCount)
+        let s = spec.model.cell == .lstm ? 2 * h : h
         let t = Double(spec.sequence.length)
-        switch spec.mode {
+        let lags = Double(spec.diagnostics.lags.lags(upTo: spec.sequence.length).count)
+        func k(_ state: Double) -> Double {
+            switch spec.diagnostics.lyapunov { case .all: return state; case .top(let n): return min(Double(n), state) }
+        }
+        let lyapunovSteps = t + Double(max(spec.diagnostics.transient, 0))
+        switch family(spec) {
         case .lyapunov:
-            return lyapunovWork(spec, z, steps: t)
+            let m = Double(max(spec.diagnostics.reorthonormalize, 1))
+            return [lyapunovSteps * g * h, lyapunovSteps * g * h * s, lyapunovSteps * s * s * k(s), lyapunovSteps * s * k(s) * k(s) / m]
         case .gradientFlow:
-            if spec.model.layers > 1 || spec.model.bidirectional { return stackedWork(spec, z, steps: t) }
-            return gradientFlowWork(spec, z, steps: t)
+            var f = [t * g * h, t * g * h * s, 0, 0]
+            if spec.measure.contains(.jacobianNorm) {
+                f[2] += t * s * s * s
+                f[3] += lags * s * s * s
+            }
+            if spec.measure.contains(.singularValues) {
+                let last = Double(spec.diagnostics.singularValueLags.filter { $0 <= spec.sequence.length }.max() ?? 0)
+                f[3] += 3 * last * s * s * s
+            }
+            if spec.measure.contains(.lyapunov) {
+                f[0] += lyapunovSteps * g * h
+                f[1] += lyapunovSteps * (g * h * s + 2 * s * k(s))
+            }
+            if spec.measure.contains(.contributions) { f[1] += t * h * s }
+            return f
+        case .stacked:
+            let units = Double(spec.model.layers) * (spec.model.bidirectional ? 2 : 1)
+            var f = [units * t * g * h, units * t * g * h * s, 0, 0]
+            if spec.measure.contains(.jacobianNorm) {
+                f[2] += units * t * s * s * s
+                f[3] += units * lags * s * s * s
+            }
+            if spec.measure.contains(.contributions) { f[1] += units * t * h * s }
+            return f
         case .train:
-            return trainWork(spec, z)
+            guard let train = spec.train, let c = try? train.configuration() else { return [0, 0, 0, 0] }
+            let units = Double(spec.model.layers) * (spec.model.bidirectional ? 2 : 1)
+            let length = Double(c.task.nominalLength)
+            let trained = Double(c.iterations) * Double(c.batchSize) * length * units
+            let evaluations = Double(c.iterations / max(c.evaluationInterval, 1) + 2)
+            let evaluated = evaluations * Double(c.evaluationBatches * c.evaluationBatchSize) * length * units
+            return [trained * h, trained * h * h, evaluated * h, evaluated * h * h]
         }
-    }
-
-    /// Benettin's method with k exponents: per step a cell step, a Jacobian, Y = J·Q (2·S²·k), and
-    /// every `reorthonormalize` steps a QR of S × k (≈ 4·S·k²), over transient + steps.
-    static func lyapunovWork(_ spec: ExperimentSpec, _ z: Sizes, steps t: Double) -> Work {
-        let k: Double = switch spec.diagnostics.lyapunov { case .all: z.s; case .top(let n): min(Double(n), z.s) }
-        let m = Double(max(spec.diagnostics.reorthonormalize, 1))
-        let total = t + Double(max(spec.diagnostics.transient, 0))
-        let perStep = z.cellStep + z.jacobian + Work(blas: 2 * z.s * z.s * k + 4 * z.s * k * k / m, scalar: z.s * k)
-        return total * perStep
-    }
-
-    /// One unrolled sequence: the trajectory (T cell steps), then backwards per step a Jacobian, the
-    /// adjoint's gemv (2·S²) and, for jacobian_norm, the product's gemm (2·S³) with the largest
-    /// singular value (≈ 10·S³) at each reported lag; the singular spectrum (a QR, ≈ 4·S³, per step up
-    /// to the last requested lag), the Lyapunov spectrum and the contributions (≈ 2·H·S per step) when
-    /// measured.
-    static func gradientFlowWork(_ spec: ExperimentSpec, _ z: Sizes, steps t: Double) -> Work {
-        var w = t * (z.cellStep + z.jacobian + Work(blas: 2 * z.s * z.s, scalar: z.s))
-        if spec.measure.contains(.jacobianNorm) {
-            let lags = Double(spec.diagnostics.lags.lags(upTo: spec.sequence.length).count)
-            w = w + Work(blas: t * 2 * z.s * z.s * z.s + lags * 10 * z.s * z.s * z.s, scalar: t * z.s * z.s)
-        }
-        if spec.measure.contains(.singularValues) {
-            let last = Double(spec.diagnostics.singularValueLags.filter { $0 <= spec.sequence.length }.max() ?? 0)
-            w = w + Work(blas: last * 6 * z.s * z.s * z.s, scalar: 0)
-        }
-        if spec.measure.contains(.lyapunov) { w = w + lyapunovWork(spec, z, steps: t) }
-        if spec.measure.contains(.contributions) { w = w + Work(blas: t * 2 * z.h * z.s, scalar: t * z.h * z.s) }
-        return w
-    }
-
-    /// A stacked or bidirectional model: every layer and direction unrolls and goes back like a
-    /// single layer of state H (input 2H or H above the first layer), plus the depth products.
-    static func stackedWork(_ spec: ExperimentSpec, _ z: Sizes, steps t: Double) -> Work {
-        let units = z.layers * z.directions
-        var single = t * (z.cellStep + z.jacobian + Work(blas: 4 * z.s * z.s, scalar: 2 * z.s))
-        if spec.measure.contains(.jacobianNorm) {
-            let lags = Double(spec.diagnostics.lags.lags(upTo: spec.sequence.length).count)
-            single = single + Work(blas: t * 2 * z.s * z.s * z.s + lags * 10 * z.s * z.s * z.s, scalar: t * z.s * z.s)
-        }
-        if spec.measure.contains(.contributions) { single = single + Work(blas: t * 2 * z.h * z.s, scalar: t * z.h * z.s) }
-        let depth = Work(blas: 2 * z.layers * (2 * z.s * z.s * z.s + 10 * z.s * z.s * z.s), scalar: 0)
-        return units * single + depth
-    }
-
-    /// BPTT for every training sequence (forward and backward ≈ 3 cell steps per step) and the
-    /// evaluation sequences (forward only).
-    static func trainWork(_ spec: ExperimentSpec, _ z: Sizes) -> Work {
-        guard let train = spec.train, let c = try? train.configuration() else { return Work() }
-        let t = Double(c.task.nominalLength)
-        let perSequence = z.layers * z.directions * t * z.cellStep
-        let training = Double(c.iterations) * Double(c.batchSize) * 3 * perSequence
-        let evaluations = Double(c.iterations / max(c.evaluationInterval, 1) + 2) * Double(c.evaluationBatches * c.evaluationBatchSize)
-        return training + evaluations * perSequence
     }
 
     /// Peak bytes of one configuration (8 per Float64; see the type's documentation).
     public static func bytes(_ spec: ExperimentSpec) -> Double {
-        let z = Sizes(spec)
+        let h = Double(spec.model.hidden), d = Double(spec.model.input)
+        let g = Double(spec.model.cell.gateCount)
+        let s = spec.model.cell == .lstm ? 2 * h : h
         let t = Double(spec.sequence.length)
-        let parameters = z.layers * z.directions * z.g * z.h * (z.h + z.d + 2)
-        let units = z.layers * z.directions
+        let units = Double(spec.model.layers) * (spec.model.bidirectional ? 2 : 1)
+        let parameters = units * g * h * (h + d + 2)
         var floats: Double
         switch spec.mode {
         case .lyapunov:
-            floats = 3 * z.s * z.s + 4 * z.s
+            floats = 3 * s * s + 4 * s
         case .gradientFlow:
             // Trajectory (T + 1) × S per unit, the Jacobian, the product and its copy, SVD workspace.
-            floats = units * (t + 1) * (z.s + z.d) + 5 * z.s * z.s
-            if spec.measure.contains(.singularValues) { floats += 3 * z.s * z.s }
+            floats = units * (t + 1) * (s + d) + 5 * s * s
+            if spec.measure.contains(.singularValues) { floats += 3 * s * s }
         case .train:
             let c = spec.train.flatMap { try? $0.configuration() }
             let batch = Double(c?.batchSize ?? 1)
             let length = Double(c?.task.nominalLength ?? spec.sequence.length)
             // The tape: per step and sequence, the gates and the state, per layer and direction.
-            floats = batch * (length + 1) * units * (z.g * z.h + 2 * z.h + z.d) + 3 * parameters
+            floats = batch * (length + 1) * units * (g * h + 2 * h + d) + 3 * parameters
         }
         return 8 * (floats + parameters) + 16e6 // + the process's own working set
     }
@@ -157,7 +162,7 @@ public enum CostModel {
     /// `1.2 s`, `4 min 12 s`, `3 h 05 min`, `2 d 4 h`.
     public static func durationText(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "unknown" }
-        if seconds < 60 { return seconds < 10 ? String(format: "%.1f s", seconds) : String(format: "%.0f s", seconds) }
+        if seconds < 60 { return seconds < 10 ? String(format: "%.3g s", seconds) : String(format: "%.0f s", seconds) }
         let s = Int(seconds.rounded())
         if s < 3600 { return "\(s / 60) min \(s % 60) s" }
         if s < 86400 { return String(format: "%d h %02d min", s / 3600, s / 60 % 60) }

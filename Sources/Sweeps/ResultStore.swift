@@ -6,7 +6,8 @@ import GRDB
 /// Tables:
 /// - `runs`: one row per configuration and replicate — `run_id` (primary key), `replicate`, one column
 ///   per swept dotted path (named exactly by the path), `status` (`ok`/`failed`/`nonfinite`),
-///   `reason`, `failed_step`, `seconds`, the summary metrics (`spectral_radius`, `sigma_max`,
+///   `reason`, `failed_step`, `seconds` (wall time), `cpu_seconds` (the running thread's CPU time: what
+///   the cost model estimates, independent of other load), the summary metrics (`spectral_radius`, `sigma_max`,
 ///   `slope_log10_per_step`, `label`, `horizon`, `lambda_max`, then any other key an executor reports,
 ///   added as a column when first seen).
 /// - `series`: long format — `run_id`, `metric`, `step`, `component`, `value`, `layer` (0 for
@@ -21,7 +22,7 @@ public final class ResultStore: Sendable {
     private let db: DatabaseQueue
     public let sweptPaths: [String]
 
-    static let fixedColumns = ["run_id", "replicate", "status", "reason", "failed_step", "seconds"]
+    static let fixedColumns = ["run_id", "replicate", "status", "reason", "failed_step", "seconds", "cpu_seconds"]
 
     /// Opens (or creates) `results.sqlite` in `directory`. An existing store must hold the same
     /// experiment (`fingerprint`, swept paths); otherwise this throws, naming the directory. A new
@@ -38,7 +39,7 @@ public final class ResultStore: Sendable {
                 let swept = sweptPaths.map { "\(quoted($0))" }
                 let summary = summaryColumns.map { "\(quoted($0.name)) \($0.type)" }
                 let columns = ["run_id TEXT PRIMARY KEY NOT NULL", "replicate INTEGER NOT NULL"] + swept
-                    + ["status TEXT NOT NULL", "reason TEXT", "failed_step INTEGER", "seconds REAL"] + summary
+                    + ["status TEXT NOT NULL", "reason TEXT", "failed_step INTEGER", "seconds REAL", "cpu_seconds REAL"] + summary
                 try db.execute(sql: "CREATE TABLE runs (\(columns.joined(separator: ", ")))")
                 try db.execute(sql: """
                     CREATE TABLE series (run_id TEXT NOT NULL REFERENCES runs(run_id), metric TEXT NOT NULL,
@@ -58,6 +59,10 @@ public final class ResultStore: Sendable {
                 let columns = Set(try db.columns(in: "series").map(\.name))
                 if !columns.contains("layer") { try db.execute(sql: "ALTER TABLE series ADD COLUMN layer INTEGER NOT NULL DEFAULT 0") }
                 if !columns.contains("direction") { try db.execute(sql: "ALTER TABLE series ADD COLUMN direction TEXT NOT NULL DEFAULT 'forward'") }
+                // Stores written before the cost model's calibration lack the CPU time.
+                if try !db.columns(in: "runs").contains(where: { $0.name == "cpu_seconds" }) {
+                    try db.execute(sql: "ALTER TABLE runs ADD COLUMN cpu_seconds REAL")
+                }
             }
         } }
     }
@@ -132,7 +137,7 @@ public final class ResultStore: Sendable {
     }
 
     /// Stores one configuration's result (its `runs` row and all its series) in one transaction.
-    public func insert<Spec>(_ configuration: Configuration<Spec>, _ result: ConfigurationResult, seconds: Double) throws {
+    public func insert<Spec>(_ configuration: Configuration<Spec>, _ result: ConfigurationResult, seconds: Double, cpuSeconds: Double? = nil) throws {
         try ResultStore.describingFailures(url) { try db.write { db in
             let existing = Set(try db.columns(in: "runs").map(\.name))
             for (key, value) in result.summary.sorted(by: { $0.key < $1.key }) where !existing.contains(key) {
@@ -145,8 +150,8 @@ public final class ResultStore: Sendable {
                 names.append(v.path)
                 values.append(v.value.databaseValue)
             }
-            names += ["status", "reason", "failed_step", "seconds"]
-            values += [result.status.rawValue, result.reason, result.failedStep, seconds]
+            names += ["status", "reason", "failed_step", "seconds", "cpu_seconds"]
+            values += [result.status.rawValue, result.reason, result.failedStep, seconds, cpuSeconds]
             for (key, value) in result.summary.sorted(by: { $0.key < $1.key }) where !ResultStore.fixedColumns.contains(key) && !sweptPaths.contains(key) {
                 names.append(key)
                 values.append(value.databaseValue)

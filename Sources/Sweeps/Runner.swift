@@ -217,7 +217,7 @@ public enum Runner {
         let progress = ProgressReporter(total: pendingRuns.count, style: options.progress)
         var counts: [ConfigurationResult.Status: Int] = [:]
         var launched = 0
-        try await withThrowingTaskGroup(of: (Configuration<E.Spec>, ConfigurationResult, Double).self) { group in
+        try await withThrowingTaskGroup(of: Executed<E.Spec>.self) { group in
             var next = pendingRuns.makeIterator()
             func launch() {
                 guard options.stop?.isRequested != true, let configuration = next.next() else { return }
@@ -225,8 +225,8 @@ public enum Runner {
                 group.addTask { execute(configuration, executor) }
             }
             for _ in 0..<min(options.jobs, pendingRuns.count) { launch() }
-            while let (configuration, result, seconds) = try await group.next() {
-                try store.insert(configuration, result, seconds: seconds)
+            while let (configuration, result, seconds, cpuSeconds) = try await group.next() {
+                try store.insert(configuration, result, seconds: seconds, cpuSeconds: cpuSeconds)
                 counts[result.status, default: 0] += 1
                 progress.advance(failed: result.status != .ok)
                 launch()
@@ -247,10 +247,15 @@ public enum Runner {
         return report
     }
 
-    /// Runs one configuration; failures and non-finite results become statuses, never throws.
-    static func execute<E: SweepExecutor>(_ configuration: Configuration<E.Spec>, _ executor: E) -> (Configuration<E.Spec>, ConfigurationResult, Double) {
+    /// A configuration with its result, wall seconds and CPU seconds.
+    typealias Executed<Spec: SweepSpec> = (Configuration<Spec>, ConfigurationResult, Double, Double)
+
+    /// Runs one configuration; failures and non-finite results become statuses, never throws. Returns
+    /// the wall time and the thread's CPU time (the executor runs synchronously on one thread).
+    static func execute<E: SweepExecutor>(_ configuration: Configuration<E.Spec>, _ executor: E) -> Executed<E.Spec> {
         let clock = ContinuousClock()
         let start = clock.now
+        let cpuStart = threadCPUSeconds()
         var random = configuration.randomStream
         let result: ConfigurationResult
         do {
@@ -260,8 +265,16 @@ public enum Runner {
         } catch {
             result = .failed(String(describing: error))
         }
+        let cpu = threadCPUSeconds() - cpuStart
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        return (configuration, result, seconds)
+        return (configuration, result, seconds, cpu)
+    }
+
+    /// The calling thread's CPU time in seconds (`CLOCK_THREAD_CPUTIME_ID`).
+    public static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 }

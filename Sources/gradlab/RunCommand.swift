@@ -120,8 +120,11 @@ struct Run: AsyncParsableCommand {
             try Preflight.checkMemory(pendingRuns, executor: executor, budget: budget)
             for c in pendingRuns where c.replicate == 0 {
                 let identity = c.point.identity.isEmpty ? "(no sweep)" : c.point.values.map { "\($0.path)=\($0.text)" }.joined(separator: " ")
+                // GRADLAB_COST_FEATURES=1 adds the cost model's work counts (for scripts/calibrate_costs.py).
+                let features = ProcessInfo.processInfo.environment["GRADLAB_COST_FEATURES"] == "1"
+                    ? "  features \(CostModel.family(c.spec).rawValue) " + CostModel.features(c.spec).map { String($0) }.joined(separator: " ") : ""
                 print(String(format: "%5d  ", c.point.index) + identity + "  × \(experiment.replicates)"
-                      + "  ≈ \(CostModel.durationText(executor.estimatedSeconds(c.spec))), \(Preflight.bytesText(executor.estimatedBytes(c.spec)))")
+                      + "  ≈ \(CostModel.durationText(executor.estimatedSeconds(c.spec))), \(Preflight.bytesText(executor.estimatedBytes(c.spec)))" + features)
             }
             return
         }

@@ -92,7 +92,7 @@ func run(_ e: Experiment, into dir: URL, jobs: Int, shard: Shard? = nil,
         _ = try await run(e, into: dir, jobs: 2)
         let runs = try String(contentsOf: dir.appendingPathComponent("runs.csv"), encoding: .utf8).split(separator: "\n")
         #expect(runs.count == 25)
-        #expect(runs[0] == "run_id,replicate,init.weight_hh.spectral_radius,model.activation,sequence.length,model.hidden,status,reason,failed_step,seconds,spectral_radius,sigma_max,slope_log10_per_step,label,horizon,lambda_max,readout_norm")
+        #expect(runs[0] == "run_id,replicate,init.weight_hh.spectral_radius,model.activation,sequence.length,model.hidden,status,reason,failed_step,seconds,cpu_seconds,spectral_radius,sigma_max,slope_log10_per_step,label,horizon,lambda_max,readout_norm")
         let series = try String(contentsOf: dir.appendingPathComponent("series.csv"), encoding: .utf8).split(separator: "\n")
         let expectedLines: Int = 1 + 12 * 21 + 12 * 41
         #expect(series[0] == "run_id,metric,step,component,value,layer,direction" && series.count == expectedLines)
