@@ -152,4 +152,26 @@ private func sortedRows(_ url: URL, dropping: Set<String> = []) throws -> [Strin
         let resumed = try gradlabOutput(["run", yaml.path, "--out", out, "--resume", "--progress", "none"])
         #expect(resumed.contains("run directory \(out): 4 stored, 0 to run"))
     }
+
+    /// An estimate above 24 h is refused without --yes when standard input is not a terminal (here a
+    /// pipe), before anything is written; --dry-run prints the estimate.
+    @Test func aRunOfMoreThanADayNeedsYes() throws {
+        let dir = try InitCLITests.temporaryDirectory()
+        let yaml = dir.appendingPathComponent("long.yaml")
+        try """
+        name: long
+        mode: lyapunov
+        model: {cell: rnn, hidden: 2048, input: 1}
+        sequence: {length: 1000000, input: {kind: zeros}, h0: gaussian}
+        diagnostics: {lyapunov: all}
+        """.write(to: yaml, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("run").path
+        let dry = try gradlabOutput(["run", yaml.path, "--out", out, "--dry-run"])
+        #expect(dry.contains("estimated time ≈ ") && dry.contains(" d "))
+        let refused = try gradlab(["run", yaml.path, "--out", out])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasPrefix("error: the estimated time "))
+        #expect(refused.stderr.contains("is above 24 h; pass --yes to run it anyway"))
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
 }
