@@ -82,4 +82,13 @@ public enum AtomicFile {
     public static func write(_ text: String, to url: URL, using writer: FileWriter = .posix) throws {
         try write(Data(text.utf8), to: url, using: writer)
     }
+
+    /// Removes temporary files that a killed writer left in `directory` (`.<name>.tmp-<pid>`), for the
+    /// given target names. Called by a run that holds the directory's lock.
+    public static func removeLeftovers(in directory: URL, names: [String]) {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        for entry in entries where names.contains(where: { entry.hasPrefix(".\($0).tmp-") }) {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(entry))
+        }
+    }
 }

@@ -204,6 +204,7 @@ public enum Runner {
         let experiment = prepared.experiment
         let out = prepared.directory
         let store = try openStore(experiment, executor: executor, directory: out)
+        AtomicFile.removeLeftovers(in: out, names: ["experiment.yaml", "manifest.json", "runs.csv", "series.csv"])
         try AtomicFile.write(try experiment.resolvedYAML(), to: out.appendingPathComponent("experiment.yaml"), using: options.fileWriter)
 
         let planned = prepared.planned

@@ -157,10 +157,14 @@ private func snapshot(_ directory: URL) throws -> [String: Data] {
         #expect(!names.contains { $0.contains(".tmp-") })
         #expect(try ResultStore(existing: dir).storedRunIDs().count == 24) // the results are stored
 
+        // A temporary file left by a killed writer is removed by the next run.
+        let leftover = dir.appendingPathComponent(".runs.csv.tmp-99999")
+        try "partial".write(to: leftover, atomically: false, encoding: .utf8)
         // --resume runs nothing and writes the CSVs, as an uninterrupted run does.
         let resumed = try await Runner.run(e, executor: SyntheticExecutor.registry(),
                                            options: RunOptions(outDirectory: dir, jobs: 2, requireExistingRun: true, progress: .silent))
         #expect(resumed.skipped == 24 && resumed.counts.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: leftover.path))
         let reference = try temporaryDirectory("full-reference")
         _ = try await run(e, into: reference, jobs: 1)
         func rows(_ d: URL) throws -> [Substring] {
