@@ -31,6 +31,13 @@ public final class RunLock: @unchecked Sendable {
         guard fd >= 0 else {
             throw RunError("\(url.path): cannot open the lock file (\(String(cString: strerror(errno))))")
         }
+        // A lock just released may still be held for a moment by a child process forked (not yet
+        // exec'd) while it was held, so a busy lock is retried for half a second before it is refused.
+        var attempts = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK && attempts < 25 {
+            attempts += 1
+            usleep(20_000)
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
             let holder = RunLock.holder(fd)
