@@ -13,9 +13,15 @@ public enum RunPlots {
     public static var recipeNames: [String] { PlotRecipe.allCases.map(\.rawValue) }
 
     /// Renders the declared plots (or only those of `recipe`) in each format; returns the files written.
+    /// A missing run directory is a `RunError` saying so ("no run directory at …").
     /// `drewNothing` hears of each declared plot that found nothing to draw, as a sentence naming what it needs.
     public static func render(runDirectory: URL, recipe: PlotRecipe? = nil, formats: [OutputFormat],
                               drewNothing: ((String) -> Void)? = nil) throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: runDirectory.path, isDirectory: &isDirectory) else {
+            throw RunError("no run directory at \(runDirectory.relativePath)")
+        }
+        guard isDirectory.boolValue else { throw RunError("\(runDirectory.relativePath): is a file, not a run directory") }
         let declared = try DeclaredPlots(resolvedExperiment: runDirectory.appendingPathComponent("experiment.yaml").path)
         let store = try ResultStore(existing: runDirectory)
         let data = try RunData(store: store, title: declared.name)
