@@ -21,9 +21,11 @@ enum InlineSVG {
         s = s.replacingOccurrences(of: ##"href="#([^"]+)""##, with: "href=\"#\(prefix)$1\"", options: .regularExpression)
         s = s.replacingOccurrences(of: #"url\(#([^)]+)\)"#, with: "url(#\(prefix)$1)", options: .regularExpression)
         s = s.replacingOccurrences(of: #"(\d+\.\d\d)\d+"#, with: "$1", options: .regularExpression)
-        // The outer size: only the first `width="…pt" height="…pt"` (the root element's).
+        // The outer size: only the first `width="…pt" height="…pt"` (the root element's). A chart grows to
+        // at most 1.25 × its own size (CSS px are 3/4 pt), so a small heatmap does not fill a wide screen.
         if let size = s.range(of: #"width="[0-9.]+pt" height="[0-9.]+pt""#, options: .regularExpression) {
-            s.replaceSubrange(size, with: #"width="100%" role="img" preserveAspectRatio="xMidYMid meet""#)
+            let points = Double(s[size].dropFirst(7).prefix { $0 != "p" }) ?? 600
+            s.replaceSubrange(size, with: #"width="100%" role="img" preserveAspectRatio="xMidYMid meet" style="max-width: \#(Int(points * 4 / 3 * 1.25))px""#)
         }
         if let open = s.range(of: ">") {
             s.insert(contentsOf: "\n<title>\(escape(title))</title>", at: open.upperBound)

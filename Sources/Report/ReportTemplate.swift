@@ -98,7 +98,7 @@ enum ReportTemplate {
     dl.facts dd { margin: 0; overflow-wrap: anywhere; }
     .findings p { margin: 0.3rem 0; padding-left: 0.7rem; border-left: 3px solid var(--rule); }
     figure { margin: 1rem 0 1.6rem; }
-    figure svg { display: block; width: 100%; height: auto; max-height: 80vh; }
+    figure svg { display: block; width: 100%; height: auto; max-height: 80vh; margin: 0 auto; }
     figcaption { font-size: 0.92rem; color: var(--ink); margin-top: 0.3rem; }
     .side-by-side { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); margin-top: 0.5rem; }
     .table-wrap { overflow-x: auto; margin: 0.5rem 0 1rem; }
@@ -128,7 +128,7 @@ enum ReportTemplate {
     @media print {
       body { max-width: none; padding: 0; font-size: 10pt; }
       figure, tr, dl.facts, .findings p { break-inside: avoid; page-break-inside: avoid; }
-      figure svg { max-height: 240mm; }
+      figure svg { max-height: 240mm; max-width: 100% !important; }
       .side-by-side { grid-template-columns: 1fr; }
       form.filters, button.sort::after { display: none; }
       .table-wrap { overflow: visible; }

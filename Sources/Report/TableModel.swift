@@ -90,7 +90,7 @@ struct TableModel {
                 if headers.contains(where: { $0.name == column && $0.title.hasPrefix("Δ") }) {
                     cells += c.runs.indices.dropFirst().map { k in
                         let d = c.difference(row, column, k)
-                        return Cell(text: d.map(Format.signed) ?? "–", sort: d.map(sortKey), cls: d.map { $0 > 0 ? "up" : $0 < 0 ? "down" : "same" })
+                        return Cell(text: d.map { Format.signed($0) } ?? "–", sort: d.map(sortKey), cls: d.map { $0 > 0 ? "up" : $0 < 0 ? "down" : "same" })
                     }
                 }
             }
