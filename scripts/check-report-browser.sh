@@ -64,6 +64,7 @@ check_page() { # page, expected rows of each runs table (space-separated)
   chrome --dump-dom "$url" > "$dom" || fail "$page: chromium --dump-dom failed"
   grep -q 'data-script="ran"' "$dom" || fail "$page: the page's script did not run"
   grep -q '<button type="button" class="sort">' "$dom" || fail "$page: no sortable headers after the script ran"
+  grep -qE '<output class="shown">[0-9]+ of [0-9]+ runs shown</output>' "$dom" || fail "$page: the filters did not come up"
   local i=1
   for expected in "$@"; do
     local rows

@@ -10,7 +10,7 @@ import Sweeps
 /// value minus the first's.
 struct Comparison {
     struct Row {
-        /// `path = value, …` of the grid point.
+        /// The grid point as read: `ρ(W_hh) = 0.5, activation = tanh` (swept keys by their titles).
         let point: String
         /// Per summary column, per directory: the mean over ok replicates (nil: no ok replicate there),
         /// or for text columns the majority text.
@@ -53,7 +53,9 @@ struct Comparison {
                     return numbers.isEmpty ? nil : .number(numbers.reduce(0, +) / Double(numbers.count))
                 }
             }
-            return Row(point: point, values: values)
+            let title = runs.lazy.flatMap(\.rows).first { $0.pointKey(first.sweptPaths) == point }
+                .map { $0.pointTitle(first.sweptPaths) } ?? point
+            return Row(point: title, values: values)
         }
     }
 

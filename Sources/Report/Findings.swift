@@ -125,7 +125,7 @@ enum Findings {
     static func grouped(_ rows: [RunRow], by paths: [String]) -> [(key: String, rows: [RunRow])] {
         var order: [String] = [], byKey: [String: [RunRow]] = [:]
         for r in rows {
-            let key = paths.map { "\(Metric.plainText(ParameterTitle.title(for: $0))) = \(r.swept[$0]?.description ?? "–")" }.joined(separator: ", ")
+            let key = r.pointTitle(paths)
             if byKey[key] == nil { order.append(key) }
             byKey[key, default: []].append(r)
         }

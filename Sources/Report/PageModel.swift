@@ -90,7 +90,23 @@ struct RunSection {
 /// The comparison: the runs' labels, each declared chart side by side, and the per-configuration table.
 struct ComparisonSection {
     struct ChartCell { let label: String; let figure: FigureItem?; let missing: String? }
-    struct ChartRow { let heading: String; let caption: String; let cells: [ChartCell] }
+    /// (The template reads stored properties only: Mustache looks values up by reflection.)
+    struct ChartRow {
+        let heading: String
+        let caption: String
+        /// Wider than 600 pt (several panels): one above the other rather than side by side.
+        let wide: Bool
+        let arrangement: String
+        let cells: [ChartCell]
+
+        init(heading: String, caption: String, wide: Bool, cells: [ChartCell]) {
+            self.heading = heading
+            self.caption = caption
+            self.wide = wide
+            arrangement = wide ? "one above the other" : "side by side"
+            self.cells = cells
+        }
+    }
 
     let legend: [Fact]
     let columns: Int
@@ -112,7 +128,7 @@ struct ComparisonSection {
                           missing: pair.1 == nil ? "not drawn from this directory's results" : nil)
             }
             return ChartRow(heading: "Figure \(any.number): \(any.plot.recipe.rawValue)" + (any.facet.map { " — \($0)" } ?? ""),
-                            caption: any.plot.recipe.caption(for: any.plot, metric: any.metric), cells: cells)
+                            caption: any.plot.recipe.caption(for: any.plot, metric: any.metric), wide: any.figure.width > 600, cells: cells)
         }
         table = TableModel.comparison(comparison, id: "compare")
     }

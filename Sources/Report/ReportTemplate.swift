@@ -25,8 +25,8 @@ enum ReportTemplate {
     <dl class="facts">{{#legend}}<dt>{{term}}</dt><dd>{{value}}</dd>{{/legend}}</dl>
     {{#charts}}
     <figure class="compare">
-    <figcaption><strong>{{heading}}</strong>, side by side (one column per directory). {{caption}}</figcaption>
-    <div class="side-by-side cols-{{columns}}">
+    <figcaption><strong>{{heading}}</strong>, {{arrangement}} (one per directory). {{caption}}</figcaption>
+    <div class="side-by-side{{#wide}} wide{{/wide}}">
     {{#cells}}<div class="cell"><p class="run-label">{{label}}</p>{{#figure}}{{{svg}}}{{/figure}}{{#missing}}<p class="missing">{{.}}</p>{{/missing}}</div>
     {{/cells}}
     </div>
@@ -74,7 +74,7 @@ enum ReportTemplate {
     {{#hasFilters}}<form class="filters" data-table="{{id}}" hidden="hidden">{{#filters}}<label>{{label}} <select data-column="{{column}}"><option value="">all</option>{{#options}}<option>{{.}}</option>{{/options}}</select></label> {{/filters}}<output class="shown"></output></form>{{/hasFilters}}
     <div class="table-wrap"><table id="{{id}}" class="sortable">
     <caption>{{caption}}</caption>
-    <thead><tr>{{#headers}}<th scope="col" title="{{name}}">{{title}}{{#unit}} <span class="unit">[{{.}}]</span>{{/unit}}</th>{{/headers}}</tr></thead>
+    <thead><tr>{{#headers}}<th scope="col" title="{{name}}"{{#cls}} class="{{.}}"{{/cls}}>{{title}}{{#unit}} <span class="unit">[{{.}}]</span>{{/unit}}</th>{{/headers}}</tr></thead>
     <tbody>
     {{#rows}}<tr class="status-{{status}}">{{#cells}}<td{{#cls}} class="{{.}}"{{/cls}}{{#sort}} data-sort="{{.}}" title="{{.}}"{{/sort}}>{{text}}</td>{{/cells}}</tr>
     {{/rows}}
@@ -101,6 +101,7 @@ enum ReportTemplate {
     figure svg { display: block; width: 100%; height: auto; max-height: 80vh; margin: 0 auto; }
     figcaption { font-size: 0.92rem; color: var(--ink); margin-top: 0.3rem; }
     .side-by-side { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); margin-top: 0.5rem; }
+    .side-by-side.wide { grid-template-columns: 1fr; }
     .table-wrap { overflow-x: auto; margin: 0.5rem 0 1rem; }
     table { border-collapse: collapse; font-size: 0.85rem; font-variant-numeric: tabular-nums; }
     caption { text-align: left; color: var(--muted); padding: 0.2rem 0; caption-side: top; }
@@ -130,7 +131,7 @@ enum ReportTemplate {
       figure, tr, dl.facts, .findings p { break-inside: avoid; page-break-inside: avoid; }
       figure svg { max-height: 240mm; max-width: 100% !important; }
       .side-by-side { grid-template-columns: 1fr; }
-      form.filters, button.sort::after { display: none; }
+      form.filters, button.sort::after, .id { display: none; }
       .table-wrap { overflow: visible; }
       table { font-size: 7pt; }
       th { white-space: normal; }

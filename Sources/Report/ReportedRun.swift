@@ -107,6 +107,11 @@ public struct RunRow: Sendable {
         summary = byName.filter { !RunRow.fixedColumns.contains($0.key) && !sweptPaths.contains($0.key) }
     }
 
+    /// The grid point as read: `ρ(W_hh) = 0.5, activation = tanh` (swept keys by their titles; "" without any).
+    public func pointTitle(_ paths: [String]) -> String {
+        paths.map { "\(Metric.plainText(ParameterTitle.title(for: $0))) = \(swept[$0]?.description ?? "–")" }.joined(separator: ", ")
+    }
+
     /// The grid point over `paths`: `path=value` in the order given (replicates and matching runs of
     /// other directories share it).
     public func pointKey(_ paths: [String]) -> String {

@@ -5,8 +5,22 @@ import Sweeps
 /// A real `<table>` of the page: headers with units, one row per stored run (or per matched
 /// configuration), cells with the shown text and, for numbers, the exact stored value (`data-sort`,
 /// `title`) that the page's script sorts by. `filters` are the swept columns the script offers to filter on.
+/// Only stored properties reach the template (Mustache looks values up by reflection).
 struct TableModel {
-    struct Header { let title: String; let unit: String?; let name: String }
+    struct Header {
+        let title: String
+        let unit: String?
+        /// The stored column name (the header's tooltip).
+        let name: String
+        let cls: String?
+
+        init(title: String, unit: String?, name: String) {
+            self.title = title
+            self.unit = unit
+            self.name = name
+            cls = name == "run_id" ? "id" : nil
+        }
+    }
     struct Cell {
         let text: String
         /// The exact value for sorting and the tooltip (numbers only).
@@ -21,7 +35,16 @@ struct TableModel {
     let headers: [Header]
     let rows: [Row]
     let filters: [Filter]
-    var hasFilters: Bool { !filters.isEmpty }
+    let hasFilters: Bool
+
+    init(id: String, caption: String, headers: [Header], rows: [Row], filters: [Filter]) {
+        self.id = id
+        self.caption = caption
+        self.headers = headers
+        self.rows = rows
+        self.filters = filters
+        hasFilters = !filters.isEmpty
+    }
 
     /// Every run of a directory: replicate, swept values, status, summary columns with units, seconds, run id.
     static func runs(_ run: ReportedRun, id: String) -> TableModel {
@@ -55,7 +78,7 @@ struct TableModel {
                        Header(title: "status", unit: nil, name: "status"), Header(title: "reason", unit: nil, name: "reason"),
                        Header(title: "step", unit: nil, name: "failed_step"), Header(title: "run id", unit: nil, name: "run_id")]
         let rows = bad.map { r in
-            Row(status: r.status, cells: [Cell(text: Findings.grouped([r], by: run.sweptPaths)[0].key, sort: nil, cls: nil), cell(.integer(Int64(r.replicate))),
+            Row(status: r.status, cells: [Cell(text: r.pointTitle(run.sweptPaths), sort: nil, cls: nil), cell(.integer(Int64(r.replicate))),
                                           Cell(text: r.status, sort: nil, cls: "status-" + r.status), Cell(text: r.reason ?? "–", sort: nil, cls: "reason"),
                                           cell(r.failedStep.map { StoredValue.integer(Int64($0)) }), Cell(text: r.runID, sort: nil, cls: "id")])
         }
@@ -90,7 +113,7 @@ struct TableModel {
                 if headers.contains(where: { $0.name == column && $0.title.hasPrefix("Δ") }) {
                     cells += c.runs.indices.dropFirst().map { k in
                         let d = c.difference(row, column, k)
-                        return Cell(text: d.map { Format.signed($0) } ?? "–", sort: d.map(sortKey), cls: d.map { $0 > 0 ? "up" : $0 < 0 ? "down" : "same" })
+                        return Cell(text: d.map { Format.signed($0) } ?? "–", sort: d.map(sortKey), cls: d.map { direction($0, of: row, column) })
                     }
                 }
             }
@@ -98,6 +121,12 @@ struct TableModel {
         }
         return TableModel(id: id, caption: "Summary metrics per matching configuration (mean over each directory's ok replicates; Δ = later − first)",
                           headers: headers, rows: rows, filters: [])
+    }
+
+    /// `up`/`down` (coloured) for a difference beyond rounding (relative 1e-9 of the first value), else `same`.
+    static func direction(_ d: Double, of row: Comparison.Row, _ column: String) -> String {
+        let scale = abs(row.values[column]?.first??.number ?? 0)
+        return abs(d) <= 1e-9 * max(scale, 1e-300) ? "same num" : d > 0 ? "up num" : "down num"
     }
 
     /// A summary column's header: the catalog's title and unit, else the stored name.

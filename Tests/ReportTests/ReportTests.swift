@@ -73,6 +73,11 @@ import _ExperimentsFixtures
         #expect(rows.count == 12 && run.rows.count == 12)
         let headers = try Self.nodes(doc, "//table[@id='runs1']/thead/tr/th").compactMap(\.stringValue)
         #expect(headers.contains("ρ(W_hh)") && headers.contains("slope of log10 ‖∂h_T / ∂h_t‖ per step [decades/step]"))
+        // Filters by swept value (shown by the script): one select per swept path, its values as options.
+        let selects = try Self.nodes(doc, "//form[@data-table='runs1']//select")
+        #expect(selects.count == 2)
+        let options = try Self.nodes(doc, "//form[@data-table='runs1']//select[@data-column='1']/option").compactMap(\.stringValue)
+        #expect(options == ["all", "0.5", "2", "3"])
         // Failures with reason and step: 4 failed (gain 2), 4 non-finite (gain 3).
         let failures = try Self.nodes(doc, "//table[@id='failures1']/tbody/tr")
         #expect(failures.count == 8)
@@ -106,6 +111,8 @@ import _ExperimentsFixtures
         // Charts side by side: each declared chart once per directory.
         #expect(try Self.nodes(doc, "//figure[@class='compare']").count == 3)
         #expect(try Self.nodes(doc, "//figure[@class='compare']//svg").count == 6)
+        let captions = try Self.nodes(doc, "//figure[@class='compare']/figcaption").compactMap(\.stringValue)
+        #expect(captions[0].contains("one above the other (one per directory)") && captions[1].contains("side by side (one per directory)"))
         // One row per grid point of either directory (2 × 2 shared, 1 × 2 only in b).
         let rows = try Self.nodes(doc, "//table[@id='compare']/tbody/tr")
         #expect(rows.count == 6)
