@@ -14,7 +14,7 @@ enum Findings {
         let ok = run.rows.filter { $0.status == ConfigurationResult.Status.ok.rawValue }
         var out: [String] = []
         if ok.isEmpty { out.append("No configuration finished ok, so there is nothing to summarise.") }
-        else if run.mode == Mode.train.rawValue { out += training(run, ok) }
+        else if run.mode == Mode.train.rawValue { out += training(sweptPaths: run.sweptPaths, ok) }
         else if run.mode == Mode.lyapunov.rawValue { out += regimes(run, ok, regime: lyapunovRegime, slope: .lambdaMax, growing: chaotic) }
         else { out += regimes(run, ok, regime: { $0.summary[Metric.label]?.description }, slope: .slopeLog10PerStep, growing: "exploding") }
         let failed = run.rows.count - ok.count
@@ -90,14 +90,15 @@ enum Findings {
 
     /// Per method (the swept `method`, else the other swept values) and length: replicates solved and
     /// mean iterations to solve.
-    static func training(_ run: ReportedRun, _ rows: [RunRow]) -> [String] {
+    static func training(sweptPaths: [String], _ rows: [RunRow]) -> [String] {
         guard rows.contains(where: { $0.summary[Metric.solved] != nil }) else {
             return ["The runs stored no \(Metric.solved.name) column, so which method solved what cannot be said."]
         }
-        let lengthPath = run.sweptPaths.first { $0 == "task.length" }
-        let methodPaths = run.sweptPaths.contains(ExperimentSpec.methodKey) ? [ExperimentSpec.methodKey] : run.sweptPaths.filter { $0 != lengthPath }
+        let lengthPath = sweptPaths.first { $0 == "task.length" }
+        let byMethod = sweptPaths.contains(ExperimentSpec.methodKey)
+        let methodPaths = byMethod ? [ExperimentSpec.methodKey] : sweptPaths.filter { $0 != lengthPath }
         var sentences: [String] = []
-        for (method, methodRows) in grouped(rows, by: methodPaths) {
+        for (key, methodRows) in grouped(rows, by: methodPaths) {
             var solvedParts: [String] = [], unsolved: [String] = []
             let byLength = Dictionary(grouping: methodRows) { r in
                 lengthPath.flatMap { r.swept[$0]?.number } ?? r.summary[Metric.sequenceLength]?.number ?? 0
@@ -106,15 +107,16 @@ enum Findings {
                 let r = byLength[length] ?? []
                 let solved = r.filter { $0.summary[Metric.solved]?.number == 1 }
                 let t = "T = \(Format.number(length))"
-                if solved.isEmpty { unsolved.append("\(t) (0/\(r.count))"); continue }
+                if solved.isEmpty { unsolved.append("\(t) (0/\(r.count) replicates)"); continue }
                 let iterations = solved.compactMap { $0.summary[Metric.iterationsToSolve]?.number }
-                let when = iterations.isEmpty ? "" : ", \(Format.number(iterations.reduce(0, +) / Double(iterations.count))) iterations on average"
+                let when = iterations.isEmpty ? "" : ", \(Format.number(iterations.reduce(0, +) / Double(iterations.count), digits: 3)) iterations on average"
                 solvedParts.append("\(t) (\(solved.count)/\(r.count) replicates\(when))")
             }
-            var s = (method.isEmpty ? "The method" : method) + ": "
-            s += solvedParts.isEmpty ? "solved no length" : "solved " + solvedParts.joined(separator: ", ")
-            if !unsolved.isEmpty { s += "; did not solve " + unsolved.joined(separator: ", ") }
-            sentences.append(s + ".")
+            // A swept `method` is its own name; other swept values read `title = value`.
+            let method = byMethod ? (methodRows.first?.swept[ExperimentSpec.methodKey]?.description ?? key) : (key.isEmpty ? "The method" : key)
+            let parts = (solvedParts.isEmpty ? [] : ["solved " + solvedParts.joined(separator: ", ")])
+                + (unsolved.isEmpty ? [] : ["did not solve " + unsolved.joined(separator: ", ")])
+            sentences.append("\(method): \(parts.joined(separator: "; ")).")
         }
         return sentences
     }

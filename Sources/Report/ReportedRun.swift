@@ -83,6 +83,19 @@ public struct RunRow: Sendable {
     /// Summary column → value (absent where NULL).
     public let summary: [String: StoredValue]
 
+    /// A row as given (tests).
+    init(runID: String, replicate: Int, status: String, reason: String? = nil, failedStep: Int? = nil, seconds: Double? = nil,
+         swept: [String: StoredValue], summary: [String: StoredValue]) {
+        self.runID = runID
+        self.replicate = replicate
+        self.status = status
+        self.reason = reason
+        self.failedStep = failedStep
+        self.seconds = seconds
+        self.swept = swept
+        self.summary = summary
+    }
+
     /// The columns every `runs` table starts with besides the swept ones (docs of `ResultStore`).
     static let fixedColumns: Set<String> = ["run_id", "replicate", "status", "reason", "failed_step", "seconds"]
 

@@ -180,6 +180,23 @@ import _ExperimentsFixtures
         #expect(!s.contains("http") && !s.contains("xlink") && s.contains("x=\"1.12\"") && s.contains("M 0.59 2.12"))
     }
 
+    /// Training findings: per method and length, replicates solved and mean iterations to solve (stored values).
+    @Test func trainingFindingsSayWhoSolvedWhat() {
+        func row(_ method: String, _ length: Int64, _ replicate: Int, solved: Int64, iterations: Int64?) -> RunRow {
+            var summary: [String: StoredValue] = ["solved": .integer(solved)]
+            if let iterations { summary["iterations_to_solve"] = .integer(iterations) }
+            return RunRow(runID: "\(method)-\(length)-\(replicate)", replicate: replicate, status: "ok",
+                          swept: ["method": .text(method), "task.length": .integer(length)], summary: summary)
+        }
+        let rows = [row("orthogonal", 50, 0, solved: 1, iterations: 400), row("orthogonal", 50, 1, solved: 1, iterations: 600),
+                    row("orthogonal", 100, 0, solved: 1, iterations: 1500), row("orthogonal", 100, 1, solved: 0, iterations: nil),
+                    row("gaussian", 50, 0, solved: 0, iterations: nil), row("gaussian", 50, 1, solved: 0, iterations: nil),
+                    row("gaussian", 100, 0, solved: 0, iterations: nil), row("gaussian", 100, 1, solved: 0, iterations: nil)]
+        let s = Findings.training(sweptPaths: ["method", "task.length"], rows)
+        #expect(s == ["orthogonal: solved T = 50 (2/2 replicates, 500 iterations on average), T = 100 (1/2 replicates, 1500 iterations on average).",
+                      "gaussian: did not solve T = 50 (0/2 replicates), T = 100 (0/2 replicates)."])
+    }
+
     @Test func numbersReadAsStored() {
         #expect(Format.number(-0.30102999566398214) == "-0.301")
         #expect(Format.number(20) == "20" && Format.number(0.5) == "0.5" && Format.number(1234.5678) == "1235")
