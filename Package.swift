@@ -97,6 +97,7 @@ let package = Package(
         // `gradlab report`: one self-contained HTML page of a run directory (or a comparison of several):
         // header, declared charts as inline SVG, tables, findings, all read from results.sqlite.
         .target(name: "Report", dependencies: ["Lab", "Sweeps", "ExperimentPlots", "Plotting",
+                                               .product(name: "GRDB", package: "GRDB.swift"),
                                                .product(name: "Mustache", package: "swift-mustache")]),
 
         // Test support only (underscore): a synthetic executor (no numerics) and a child process running
