@@ -50,6 +50,7 @@ enum ReportTemplate {
     <figcaption><strong>{{heading}}.</strong> {{caption}}</figcaption>
     </figure>
     {{/figures}}
+    {{^figures}}<p class="note">No chart was drawn (the experiment declares no plots:, or they found nothing to draw).</p>{{/figures}}
     {{#emptyPlots}}<p class="note">{{.}}</p>{{/emptyPlots}}
     {{/showFigures}}
     {{#failures}}
