@@ -75,7 +75,7 @@ enum ReportTemplate {
     {{#hasFilters}}<form class="filters" data-table="{{id}}" hidden="hidden">{{#filters}}<label>{{label}} <select data-column="{{column}}"><option value="">all</option>{{#options}}<option>{{.}}</option>{{/options}}</select></label> {{/filters}}<output class="shown"></output></form>{{/hasFilters}}
     <div class="table-wrap"><table id="{{id}}" class="sortable">
     <caption>{{caption}}</caption>
-    <thead><tr>{{#headers}}<th scope="col" title="{{name}}"{{#cls}} class="{{.}}"{{/cls}}>{{title}}{{#unit}} <span class="unit">[{{.}}]</span>{{/unit}}</th>{{/headers}}</tr></thead>
+    <thead><tr>{{#headers}}<th scope="col" title="{{name}}"{{#cls}} class="{{.}}"{{/cls}}>{{title}}{{#note}} <span class="unit">({{.}})</span>{{/note}}{{#unit}} <span class="unit">[{{.}}]</span>{{/unit}}</th>{{/headers}}</tr></thead>
     <tbody>
     {{#rows}}<tr class="status-{{status}}">{{#cells}}<td{{#cls}} class="{{.}}"{{/cls}}{{#sort}} data-sort="{{.}}" title="{{.}}"{{/sort}}>{{text}}</td>{{/cells}}</tr>
     {{/rows}}
@@ -110,6 +110,7 @@ enum ReportTemplate {
     th { background: var(--band); font-weight: 600; white-space: nowrap; }
     th .unit { color: var(--muted); font-weight: normal; }
     td.num { text-align: right; white-space: nowrap; }
+    td.point, td.id { white-space: nowrap; }
     td.id { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.78rem; color: var(--muted); }
     td.missing { color: var(--muted); text-align: center; }
     td.status-ok { color: var(--ok); }

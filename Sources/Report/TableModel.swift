@@ -12,12 +12,15 @@ struct TableModel {
         let unit: String?
         /// The stored column name (the header's tooltip).
         let name: String
+        /// "swept" for a swept key's column (its title can equal a measured column's: ρ(W_hh) set vs measured).
+        let note: String?
         let cls: String?
 
-        init(title: String, unit: String?, name: String) {
+        init(title: String, unit: String?, name: String, swept: Bool = false) {
             self.title = title
             self.unit = unit
             self.name = name
+            note = swept ? "swept" : nil
             cls = name == "run_id" ? "id" : nil
         }
     }
@@ -49,7 +52,7 @@ struct TableModel {
     /// Every run of a directory: replicate, swept values, status, summary columns with units, seconds, run id.
     static func runs(_ run: ReportedRun, id: String) -> TableModel {
         var headers = [Header(title: "replicate", unit: nil, name: "replicate")]
-        headers += run.sweptPaths.map { Header(title: Metric.plainText(ParameterTitle.title(for: $0)), unit: nil, name: $0) }
+        headers += run.sweptPaths.map { Header(title: Metric.plainText(ParameterTitle.title(for: $0)), unit: nil, name: $0, swept: true) }
         headers.append(Header(title: "status", unit: nil, name: "status"))
         headers += run.summaryColumns.map(header)
         headers += [Header(title: "seconds", unit: "s", name: "seconds"), Header(title: "run id", unit: nil, name: "run_id")]
@@ -78,7 +81,7 @@ struct TableModel {
                        Header(title: "status", unit: nil, name: "status"), Header(title: "reason", unit: nil, name: "reason"),
                        Header(title: "step", unit: nil, name: "failed_step"), Header(title: "run id", unit: nil, name: "run_id")]
         let rows = bad.map { r in
-            Row(status: r.status, cells: [Cell(text: r.pointTitle(run.sweptPaths), sort: nil, cls: nil), cell(.integer(Int64(r.replicate))),
+            Row(status: r.status, cells: [Cell(text: r.pointTitle(run.sweptPaths), sort: nil, cls: "point"), cell(.integer(Int64(r.replicate))),
                                           Cell(text: r.status, sort: nil, cls: "status-" + r.status), Cell(text: r.reason ?? "–", sort: nil, cls: "reason"),
                                           cell(r.failedStep.map { StoredValue.integer(Int64($0)) }), Cell(text: r.runID, sort: nil, cls: "id")])
         }
@@ -101,7 +104,7 @@ struct TableModel {
             }
         }
         let rows = c.rows.map { row in
-            var cells = [Cell(text: row.point, sort: nil, cls: nil)]
+            var cells = [Cell(text: row.point, sort: nil, cls: "point")]
             for column in c.columns {
                 let values = row.values[column] ?? []
                 let first = values.first ?? nil

@@ -72,7 +72,7 @@ import _ExperimentsFixtures
         let rows = try Self.nodes(doc, "//table[@id='runs1']/tbody/tr")
         #expect(rows.count == 12 && run.rows.count == 12)
         let headers = try Self.nodes(doc, "//table[@id='runs1']/thead/tr/th").compactMap(\.stringValue)
-        #expect(headers.contains("ρ(W_hh)") && headers.contains("slope of log10 ‖∂h_T / ∂h_t‖ per step [decades/step]"))
+        #expect(headers.contains("ρ(W_hh) (swept)") && headers.contains("‖W_hh‖_2") && headers.contains("slope of log10 ‖∂h_T / ∂h_t‖ per step [decades/step]"))
         // Filters by swept value (shown by the script): one select per swept path, its values as options.
         let selects = try Self.nodes(doc, "//form[@data-table='runs1']//select")
         #expect(selects.count == 2)
