@@ -84,7 +84,7 @@ public struct TensorSpectrumReport: Sendable {
             names = [tensor]
         }
         guard !names.isEmpty else {
-            let listing = archive.entries.map { "'\($0.name)' \($0.tensor.shapeDescription)" }.joined(separator: ", ")
+            let listing = TensorIOError.list(archive.entries.lazy.map { "'\($0.name)' \($0.tensor.shapeDescription)" })
             throw TensorIOError(file: file, problem: "has no matrix (rank-2) tensor; its tensors are \(listing)")
         }
         return try names.map { try TensorSpectrumReport(name: $0, archive: archive, file: file) }

@@ -8,8 +8,9 @@ import Foundation
 ///
 /// Reading validates everything before touching data: N against the file size, the JSON's shape,
 /// dtypes (F64, F32, I64, I32, U8), non-negative dimensions with overflow-checked products,
-/// `end − begin == product(shape)·itemsize`, offsets inside the buffer, and no two tensors overlapping.
-/// `__metadata__` must map strings to strings. Tensors are returned in order of their data offsets.
+/// `end − begin == product(shape)·itemsize`, offsets inside the buffer, and, as the reference implementation
+/// requires, tensors that tile the data buffer exactly (no overlap, no gap, no trailing bytes). No name may
+/// appear twice in the header. `__metadata__` must map strings to strings. Tensors are returned in order of their data offsets.
 public enum SafetensorsFormat {
     /// Largest header accepted (the reference implementation's limit is 100 MB).
     static let maxHeaderLength = 100_000_000
@@ -31,6 +32,14 @@ public enum SafetensorsFormat {
             throw fail("the header is not valid JSON")
         }
         guard let object = json as? [String: Any] else { throw fail("the header is not a JSON object") }
+        // JSONSerialization keeps the last of two equal keys; a name given twice is refused instead.
+        guard let keys = JSONObjectKeys.topLevel(bytes[8..<(8 + n)]) else { throw fail("the header is not a JSON object") }
+        if keys.count != object.count {
+            var seen = Set<String>()
+            for key in keys where !seen.insert(key).inserted {
+                throw fail(key == "__metadata__" ? "the header has __metadata__ twice" : "the header names tensor '\(key)' twice")
+            }
+        }
         let bufferStart = 8 + n, bufferLength = bytes.count - bufferStart
 
         var archive = TensorArchive()
@@ -41,7 +50,9 @@ public enum SafetensorsFormat {
                 archive.metadata[k] = s
             }
         }
-        var entries: [(name: String, type: ElementType, shape: [Int], begin: Int, end: Int)] = []
+        struct Entry { let name: String, type: ElementType, shape: [Int], begin: Int, end: Int }
+        var entries: [Entry] = []
+        entries.reserveCapacity(object.count)
         for (name, value) in object where name != "__metadata__" {
             guard let info = value as? [String: Any] else { throw fail("entry '\(name)' is not an object") }
             guard let dtype = info["dtype"] as? String else { throw fail("tensor '\(name)' has no dtype") }
@@ -61,11 +72,22 @@ public enum SafetensorsFormat {
             guard end <= bufferLength else {
                 throw fail("truncated: tensor '\(name)' ends at byte \(end) of the data but the data has \(bufferLength) bytes")
             }
-            entries.append((name, type, shape, begin, end))
+            entries.append(Entry(name: name, type: type, shape: shape, begin: begin, end: end))
         }
-        entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
-        for (a, b) in zip(entries, entries.dropFirst()) where b.begin < a.end {
-            throw fail("header lies about sizes: tensors '\(a.name)' and '\(b.name)' overlap")
+        // As the reference implementation: the tensors tile the data exactly, [0, N) with no gap, overlap or tail.
+        entries.sort { $0.begin != $1.begin ? $0.begin < $1.begin : $0.end != $1.end ? $0.end < $1.end : $0.name < $1.name }
+        var covered = 0
+        for (k, e) in entries.enumerated() {
+            if e.begin < covered {
+                throw fail("header lies about sizes: tensors '\(entries[k - 1].name)' and '\(e.name)' overlap")
+            }
+            guard e.begin == covered else {
+                throw fail("bytes [\(covered), \(e.begin)) of the data, before tensor '\(e.name)', belong to no tensor")
+            }
+            covered = e.end
+        }
+        guard covered == bufferLength else {
+            throw fail("\(bufferLength - covered) trailing bytes after the last tensor's data (the tensors cover \(covered) of \(bufferLength) bytes)")
         }
         for e in entries {
             let slice = bytes[(bufferStart + e.begin)..<(bufferStart + e.end)]
