@@ -61,6 +61,7 @@ struct Options {
                     throw UsageError("--case needs FORMAT:INDEX, e.g. experiment:17")
                 }
                 only = (f, k)
+                formats = [f]
             case "-h", "--help": print(Options.usage); exit(0)
             default: throw UsageError("unknown argument '\(args[i])'")
             }
