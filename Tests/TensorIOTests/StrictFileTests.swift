@@ -39,10 +39,15 @@ struct StrictFileTests {
         #expect(Set(a.names) == ["e", "w"])
     }
 
-    @Test func headerKeyScanDecodesEscapes() {
-        let json = #" { "a\"b" : [1, {"x": "}"}], "\ud83d\ude00\n" : "]", "": {} } "#
-        #expect(JSONObjectKeys.topLevel(Array(json.utf8)[...]) == ["a\"b", "😀\n", ""])
-        #expect(JSONObjectKeys.topLevel(Array("[1]".utf8)[...]) == nil)
+    @Test func headerParserDecodesEscapesAndKeepsDuplicates() throws {
+        let json = #" { "a\"b" : [1, {"x": "}"}], "\ud83d\ude00\n" : "]", "": {}, "a\"b": -0.5e3 } "#
+        let members = try #require(JSONValue.parse(Array(json.utf8)[...])?.members)
+        #expect(members.map(\.key) == ["a\"b", "😀\n", "", "a\"b"])
+        #expect(members[3].value == .number("-0.5e3") && members[3].value.integer == -500)
+        #expect(JSONValue.number("9223372036854775807").integer == Int.max && JSONValue.number("1.5").integer == nil)
+        for bad in ["[1,]", "{\"a\" 1}", "01", "\"\u{01}\"", "{} x", "[" + String(repeating: "[", count: 100) + "]", "tru", "\"\\x\""] {
+            #expect(JSONValue.parse(Array(bad.utf8)[...]) == nil, "\(bad)")
+        }
     }
 
     // MARK: zip (.npz, .pt)
