@@ -5,8 +5,14 @@
 /// integers are read exactly, never through a Double), nesting is limited to `maxDepth` (so no header
 /// can exhaust the native stack), and a value costs a few words (a header of 100,000 tensors parses in
 /// one pass and a few tens of megabytes). Errors are nil: the caller says "the header is not valid JSON".
-indirect enum JSONValue: Equatable {
-    case object([(key: String, value: JSONValue)])
+enum JSONValue: Equatable {
+    /// One `"key": value` of an object.
+    struct Member {
+        let key: String
+        let value: JSONValue
+    }
+
+    case object([Member])
     case array([JSONValue])
     case string(String)
     case number(String)
@@ -25,7 +31,9 @@ indirect enum JSONValue: Equatable {
     }
 
     /// The members of an object, else nil.
-    var members: [(key: String, value: JSONValue)]? { if case .object(let m) = self { m } else { nil } }
+    var members: [(key: String, value: JSONValue)]? {
+        if case .object(let m) = self { m.map { ($0.key, $0.value) } } else { nil }
+    }
 
     /// An exact integer: a JSON integer token, or a number token whose value is an integer below 2⁶²
     /// in magnitude (`2.0`, `1e3`); nil otherwise.
@@ -77,12 +85,12 @@ indirect enum JSONValue: Equatable {
             switch b[i] {
             case 0x7B: // {
                 i += 1
-                var members: [(key: String, value: JSONValue)] = []
+                var members: [Member] = []
                 if eat(0x7D) { return .object(members) }
                 repeat {
                     skipSpace()
                     guard let k = string(), eat(0x3A), let v = value(depth: depth + 1) else { return nil }
-                    members.append((k, v))
+                    members.append(Member(key: k, value: v))
                 } while eat(0x2C)
                 return eat(0x7D) ? .object(members) : nil
             case 0x5B: // [

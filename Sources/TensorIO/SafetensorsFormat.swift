@@ -102,7 +102,7 @@ public enum SafetensorsFormat {
         var out: [Int] = []
         out.reserveCapacity(items.count)
         for v in items {
-            guard let i = v.integer, abs(i) < 1 << 62 else { return nil }
+            guard let i = v.integer, i > -(1 << 62), i < 1 << 62 else { return nil } // abs(Int.min) would trap
             out.append(i)
         }
         return out

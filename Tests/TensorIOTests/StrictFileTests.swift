@@ -33,6 +33,15 @@ struct StrictFileTests {
         #expect(error?.description == "m.safetensors: \(problem)")
     }
 
+    /// Found by the fuzz suite: a shape of −2⁶³ trapped in abs() while checking the range.
+    @Test func extremeIntegersInTheHeaderAreRefused() {
+        for n in ["-9223372036854775808", "9223372036854775807", "9223372036854775808", "1e308", "-1e400"] {
+            let header = #"{"w":{"dtype":"F64","shape":[\#(n)],"data_offsets":[0,16]}}"#
+            let error = StrictFileTests.refusal(CorruptFileTests.safetensors(header: header, dataBytes: 16), file: "m.safetensors")
+            #expect(error?.problem == "tensor 'w' has no valid shape (a list of integers)", "\(n): \(String(describing: error))")
+        }
+    }
+
     @Test func safetensorsTilingAcceptsZeroSizedTensorsAndPaddedHeaders() throws {
         let header = #"{"e":{"dtype":"F64","shape":[0],"data_offsets":[0,0]},"w":{"dtype":"F64","shape":[2],"data_offsets":[0,16]}}   "#
         let a = try SafetensorsFormat.decode(CorruptFileTests.safetensors(header: header, dataBytes: 16), file: "m.safetensors")
