@@ -65,7 +65,7 @@ let package = Package(
                                                     .product(name: "RealModule", package: "swift-numerics")]),
 
         // Gradient flow through time, Jacobian-product spectra, Lyapunov spectra, theory overlays.
-        .target(name: "Diagnostics", dependencies: ["Linalg", "Recurrent"]),
+        .target(name: "Diagnostics", dependencies: ["Linalg", "TensorIO", "Recurrent"]),
 
         // Tasks (sequence generators with baselines), optimizers, clipping, training loop.
         .target(name: "Training", dependencies: ["Linalg", "Recurrent"]),

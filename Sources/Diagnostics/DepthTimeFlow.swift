@@ -70,6 +70,8 @@ public struct DepthTimeFlow: Sendable {
     public private(set) var depthJacobianNorms: [DepthJacobianNorms] = []
     /// From (1, 0, forward) to the loss at (T, top).
     public private(set) var dominantPath: [LatticeNode] = []
+    /// The model's Lyapunov spectra (forward stack; reverse stack when bidirectional), when asked.
+    public internal(set) var lyapunov: ModelLyapunov?
 
     /// Least-squares slope of log10 ‖∂L/∂h_t^{top}‖ (top layer, forward) against the lag T − t:
     /// decades gained (> 0) or lost (< 0) per step back in time; nil with fewer than two finite values.
@@ -163,7 +165,8 @@ extension DepthTimeFlow {
     /// The depth × time diagnosis with a single-layer diagnosis's conventions: inputs (unless
     /// `options.inputs`) from the child stream "inputs", every unit's h_0 (k = ℓ·dirs + dir, in order)
     /// from "h0", the adjoint (unless `options.adjoint`, length dirs·H) from "adjoint"; lags from
-    /// `options.lags`. Lyapunov and singular-value options are not used.
+    /// `options.lags`; with `options.lyapunovCount` > 0 the Lyapunov spectra (`ModelLyapunov`, child
+    /// stream "lyapunov", driven by `options.inputs` when given). Singular-value options are not used.
     public init(model: RecurrentModel, options o: DiagnosisOptions, rng: RandomStream) throws {
         var inputRng = rng.split("inputs"), stateRng = rng.split("h0")
         let x = o.inputs ?? Matrix.inputSequence(steps: o.steps, size: model.inputSize, source: o.input, rng: &inputRng)
@@ -172,5 +175,6 @@ extension DepthTimeFlow {
         }
         try self.init(model: model, inputs: x, initialStates: s0,
                       options: DepthTimeOptions(lags: o.lags, adjoint: o.adjoint, contributions: o.contributions), rng: rng)
+        if o.lyapunovCount > 0 { lyapunov = try ModelLyapunov(model: model, options: o, rng: rng.split("lyapunov")) }
     }
 }

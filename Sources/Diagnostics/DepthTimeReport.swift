@@ -1,4 +1,5 @@
 import Foundation
+import TensorIO
 
 extension DepthTimeFlow {
     /// The JSON object of `gradlab diagnose --format json` for a stacked model (keys in docs/diagnostics.md).
@@ -6,7 +7,7 @@ extension DepthTimeFlow {
         func opt(_ x: Double?) -> Any { x.map { $0 as Any } ?? NSNull() }
         func direction(_ reverse: Bool) -> String { reverse ? "reverse" : "forward" }
         func triples(_ norms: [LagNorm]) -> [[Any]] { norms.map { [$0.lag, opt($0.spectralLog10), opt($0.frobeniusLog10)] } }
-        return [
+        var object: [String: Any] = [
             "steps": steps,
             "layers": layers,
             "bidirectional": bidirectional,
@@ -26,22 +27,34 @@ extension DepthTimeFlow {
             "time_slope_log10_per_step": opt(timeSlopeLog10PerStep),
             "depth_slope_log10_per_layer": opt(depthSlopeLog10PerLayer),
         ]
+        if let run = lyapunov {
+            for (key, value) in LyapunovJSON.run(drive: run.drive, transient: run.transient, runSteps: run.runSteps) { object[key] = value }
+            object["lyapunov_negative_infinite_count"] = run.negativeInfiniteCount
+            object["lyapunov"] = run.directions.map { d -> [String: Any] in
+                var o = LyapunovJSON.spectrum(d.spectrum)
+                o["direction"] = direction(d.reverse)
+                o["state_size"] = d.stateSize
+                o["lambda_max"] = opt(d.spectrum.maximum)
+                o["kaplan_yorke_dimension"] = d.spectrum.exponents.isEmpty ? NSNull() : d.spectrum.kaplanYorkeDimension as Any
+                return o
+            }
+        }
+        return object
     }
 
-    /// Pretty-printed JSON with sorted keys.
-    public func jsonString() throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: jsonObject(), options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
-    }
+    /// Pretty-printed JSON with sorted keys; non-finite numbers as `JSONValue` writes them (null + `_nonfinite`).
+    public func jsonString() -> String { JSONValue(jsonObject()).rendered(pretty: true) }
 
     /// A readable report: the depth × time map (top layer first), the within-layer and depth
     /// products, the two slopes and the dominant path.
-    public func textReport(title: String) -> String {
+    /// `notes` (what was inferred about the model, how inputs were made) are listed under the title;
+    /// `adjoint` says what g is (default: a random unit vector).
+    public func textReport(title: String, notes: [String] = [], adjoint: String = "a random unit vector g") -> String {
         func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)g", x) }
         func cell(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "-inf" }
         func name(_ layer: Int, _ reverse: Bool) -> String { "ℓ = \(layer)\(bidirectional ? (reverse ? " bwd" : " fwd") : "")" }
-        var lines = ["GradLab depth × time diagnosis — \(title)", ""]
-        lines.append("\(layers) layer\(layers == 1 ? "" : "s")\(bidirectional ? ", bidirectional" : ""), \(steps) steps; L = ⟨g, top output at T⟩ for a unit vector g.")
+        var lines = ["GradLab depth × time diagnosis — \(title)", ""] + notes.map { "· " + $0 } + (notes.isEmpty ? [] : [""])
+        lines.append("\(layers) layer\(layers == 1 ? "" : "s")\(bidirectional ? ", bidirectional" : ""), \(steps) steps; L = ⟨g, top output at T⟩ with g = \(adjoint).")
         lines.append("")
         let columns = steps <= 12 ? Array(1...steps) : Array(Set(stride(from: 1, through: steps, by: max(1, steps / 10)).map { $0 } + [steps])).sorted()
         lines.append("log10 ‖∂L/∂h_t^ℓ‖ (rows: layers, top first; columns: steps t)")
@@ -51,6 +64,10 @@ extension DepthTimeFlow {
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
         for r in [header] + rows {
             lines.append("  " + r.enumerated().map { $0.element.padding(toLength: widths[$0.offset] + 2, withPad: " ", startingAt: 0) }.joined())
+        }
+        let silent = units.filter { u in u.reverse && u.gradNormLog10.dropLast().allSatisfy { $0 == nil } && u.gradNormLog10.last != nil }
+        if !silent.isEmpty {
+            lines.append("  (\(silent.map { name($0.layer, $0.reverse) }.joined(separator: ", ")): −∞ before t = T is exact, not underflow: a backward unit reads the sequence from T down to 1, so its state at T is its first and no earlier backward state reaches the output at T; a loss on earlier outputs would reach them.)")
         }
         lines.append("")
         if let s = timeSlopeLog10PerStep {
@@ -76,6 +93,33 @@ extension DepthTimeFlow {
         lines.append("")
         lines.append("Dominant path from (t=1, ℓ=0) to the loss: \(timeMoves) time step\(timeMoves == 1 ? "" : "s"), \(depthMoves) layer step\(depthMoves == 1 ? "" : "s")"
                      + (dominantPath.count <= 16 ? ": " + dominantPath.map(\.description).joined(separator: " → ") : "."))
+        if let run = lyapunov { lines += [""] + lyapunovLines(run) }
         return lines.joined(separator: "\n")
+    }
+
+    /// The Lyapunov section: the run, one line (and caveats) per direction's system, what the directions are.
+    func lyapunovLines(_ run: ModelLyapunov) -> [String] {
+        let layersText = layers == 1 ? "layer 0" : "layers 0–\(layers - 1)"
+        var lines: [String] = []
+        for d in run.directions {
+            let s = d.spectrum
+            lines.append("Lyapunov exponents of the \(d.reverse ? "reverse" : "forward") stack (\(layersText)\(d.reverse ? ", backward units over the reversed inputs" : bidirectional ? ", forward units" : ""); "
+                         + "nats/step, \(s.exponents.count) of N = \(d.stateSize) computed; \(LyapunovText.run(transient: run.transient, spectrum: s, drive: run.drive, runSteps: run.runSteps))): "
+                         + LyapunovText.leading(s.exponents))
+            lines += LyapunovText.caveats(s, indent: "  ")
+            if let l = s.maximum { lines.append("  " + LyapunovText.verdict(l)) }
+            if !s.exponents.isEmpty { lines.append("  " + LyapunovText.kaplanYorke(s, stateSize: d.stateSize)) }
+        }
+        if layers > 1 {
+            lines.append("The state is that of every layer at once ([h] per layer, [h; c] for LSTM): layer ℓ reads layer ℓ−1 at the same step, so the "
+                         + "one-step Jacobian is block lower-triangular and the spectrum is the whole stack's.")
+        }
+        if bidirectional {
+            lines.append("Directions: the backward units depend on future inputs, so they are not part of the forward system; they form their own "
+                         + (layers > 1 ? "stack, run over the reversed inputs. Above layer 0 each direction reads the other direction's outputs, taken from "
+                                         + "one forward pass of the whole model over the run's inputs and held fixed."
+                                       : "system, run over the reversed inputs."))
+        }
+        return lines
     }
 }

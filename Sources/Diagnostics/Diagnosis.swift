@@ -20,8 +20,11 @@ public struct TheoryInputs: Sendable {
 
 /// Everything `gradlab diagnose` and the runner's gradient-flow mode measure on one configuration.
 public struct DiagnosisOptions: Sendable {
-    /// The input sequence (T×D); nil = generate `steps` steps from `input`.
+    /// The input sequence (T×D); nil = generate `steps` steps from `input`. The Lyapunov run follows
+    /// it too (cycled when transient + steps > T).
     public var inputs: Matrix?
+    /// Where `inputs` came from (a file name), for the reports: "driven by x.npy".
+    public var inputName: String?
     public var steps: Int
     public var input: InputSource
     public var initialState: InitialState
@@ -61,7 +64,14 @@ public struct Diagnosis: Sendable {
     public var jacobianNorms: [LagNorm]
     public var gradNormLog10: [Double?]
     public var singularValuesLog10: [Int: [Double]]
+    /// λ_1 ≥ … ≥ λ_K (nats/step; −∞ for exactly singular directions), empty without a Lyapunov run.
     public var lyapunov: [Double]
+    /// The whole Lyapunov result (−∞ count, singular steps, measured steps), when run.
+    public var lyapunovSpectrum: LyapunovSpectrum?
+    /// What drove the Lyapunov run, its transient and its length (transient + measured steps).
+    public var lyapunovDrive: LyapunovDrive?
+    public var lyapunovTransient = 0
+    public var lyapunovRunSteps = 0
     public var lambdaMax: Double?
     public var kaplanYorkeDimension: Double?
     public var spectralRadius: Double?
@@ -112,10 +122,15 @@ public struct Diagnosis: Sendable {
         }
 
         if o.lyapunovCount > 0 {
-            let spectrum = try LyapunovSpectrum(map: map, options: .init(count: min(o.lyapunovCount, map.stateSize), steps: o.lyapunovSteps,
-                                                                          transient: o.lyapunovTransient, input: o.input,
-                                                                          initialState: o.initialState), rng: &lyapRng)
+            var lo = LyapunovOptions(count: min(o.lyapunovCount, map.stateSize), steps: o.lyapunovSteps,
+                                     transient: o.lyapunovTransient, input: o.input, initialState: o.initialState)
+            lo.inputs = o.inputs
+            let spectrum = try LyapunovSpectrum(map: map, options: lo, rng: &lyapRng)
             lyapunov = spectrum.exponents
+            lyapunovSpectrum = spectrum
+            lyapunovDrive = LyapunovDrive(o)
+            lyapunovTransient = max(o.lyapunovTransient, 0)
+            lyapunovRunSteps = lyapunovTransient + o.lyapunovSteps
             lambdaMax = spectrum.maximum
             kaplanYorkeDimension = spectrum.exponents.isEmpty ? nil : spectrum.kaplanYorkeDimension
             if nonfiniteStep == nil { nonfiniteStep = spectrum.nonfiniteStep }

@@ -1,4 +1,5 @@
 import Foundation
+import TensorIO
 
 extension Diagnosis {
     /// The JSON object of `gradlab diagnose --format json` (keys documented in docs/diagnostics.md).
@@ -12,7 +13,7 @@ extension Diagnosis {
             let raw = values.map { Foundation.pow(10, $0) }
             if raw.allSatisfy({ $0.isNormal }) { sv[String(lag)] = raw }
         }
-        return [
+        var object: [String: Any] = [
             "steps": steps,
             "state_size": stateSize,
             "jacobian_norm_log10": pairs(jacobianNorms.map { ($0.lag, $0.spectralLog10) }),
@@ -33,11 +34,13 @@ extension Diagnosis {
             "horizon": optInt(summary.horizon),
             "nonfinite_step": optInt(nonfiniteStep),
         ]
+        if let spectrum = lyapunovSpectrum, let drive = lyapunovDrive {
+            for (key, value) in LyapunovJSON.run(drive: drive, transient: lyapunovTransient, runSteps: lyapunovRunSteps) { object[key] = value }
+            for (key, value) in LyapunovJSON.spectrum(spectrum) where key != "exponents" { object["lyapunov_" + key] = value }
+        }
+        return object
     }
 
-    /// Pretty-printed JSON with sorted keys.
-    public func jsonString() throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: jsonObject(), options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
-    }
+    /// Pretty-printed JSON with sorted keys; non-finite numbers as `JSONValue` writes them (null + `_nonfinite`).
+    public func jsonString() -> String { JSONValue(jsonObject()).rendered(pretty: true) }
 }

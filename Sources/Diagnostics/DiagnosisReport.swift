@@ -2,10 +2,12 @@ import Foundation
 
 extension Diagnosis {
     /// A readable report: what was found, in words, with the numbers.
-    public func textReport(title: String) -> String {
-        var lines: [String] = ["GradLab diagnosis — \(title)", ""]
+    /// `notes` (what was inferred about the model, how inputs and ∂L/∂h_T were made) are listed under
+    /// the title.
+    public func textReport(title: String, notes: [String] = []) -> String {
+        var lines: [String] = ["GradLab diagnosis — \(title)", ""] + notes.map { "· " + $0 } + (notes.isEmpty ? [] : [""])
         func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)g", x) }
-        func pow10(_ l: Double) -> String { abs(l) < 4 ? f(Foundation.pow(10, l)) : "10^\(String(format: "%.1f", l))" }
+        func pow10(_ l: Double) -> String { powerOfTenText(l) }
 
         lines.append("Trajectory: \(steps) steps, state size \(stateSize).")
         if let n = nonfiniteStep {
@@ -26,6 +28,9 @@ extension Diagnosis {
             let cols = [String(n.lag), n.spectralLog10.map(pow10) ?? "0", bound[n.lag].map(pow10) ?? "—", rate[n.lag].map(pow10) ?? "—"]
             lines.append("  " + cols.map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined())
         }
+        if seen.count < jacobianNorms.count {
+            lines.append("  (\(seen.count) of the \(jacobianNorms.count) measured lags shown: one in every \(max(1, jacobianNorms.count / 10)) and the last; --format json lists all)")
+        }
         lines.append("")
         if let slope = summary.slopeLog10PerStep, let label = summary.label {
             let perStep = Foundation.pow(10, slope)
@@ -45,7 +50,7 @@ extension Diagnosis {
             lines.append("Gradient horizon: none within \(steps) steps (the signal never fell below 10⁻⁶).")
         }
         if let g = gradNormLog10.first, let gg = g, let last = gradNormLog10.last, let ll = last {
-            lines.append("‖∂L/∂h_t‖ for a unit ∂L/∂h_T: \(pow10(ll)) at t = T, \(pow10(gg)) at t = 0.")
+            lines.append("‖∂L/∂h_t‖: \(pow10(ll)) at t = T, \(pow10(gg)) at t = 0.")
         }
         if !singularValuesLog10.isEmpty {
             lines.append("")
@@ -58,21 +63,14 @@ extension Diagnosis {
                 lines.append("  " + cols.map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined() + "\(kept) of \(v.count)")
             }
         }
-        if !lyapunov.isEmpty {
+        if let spectrum = lyapunovSpectrum, let drive = lyapunovDrive {
             lines.append("")
-            let top = lyapunov.prefix(5).map { f($0, 4) }.joined(separator: ", ")
-            lines.append("Lyapunov exponents (nats/step, \(lyapunov.count) computed): \(top)\(lyapunov.count > 5 ? ", …" : "")")
-            if let l = lambdaMax {
-                lines.append(l > 0.001 ? "λ_max = \(f(l, 4)) > 0: the dynamics are chaotic; nearby states separate and gradients explode."
-                                       : l < -0.001 ? "λ_max = \(f(l, 4)) < 0: the dynamics contract; gradients vanish at about \(f(l / Foundation.log(10), 3)) decades per step."
-                                                    : "λ_max ≈ 0: the dynamics are marginal (edge of chaos).")
-            }
+            let run = LyapunovText.run(transient: lyapunovTransient, spectrum: spectrum, drive: drive, runSteps: lyapunovRunSteps)
+            lines.append("Lyapunov exponents (nats/step, \(lyapunov.count) of \(stateSize) computed; \(run)): \(LyapunovText.leading(lyapunov))")
+            lines += LyapunovText.caveats(spectrum)
+            if let l = lambdaMax { lines.append(LyapunovText.verdict(l)) }
             if let m = meanFieldLambdaMax { lines.append("Mean-field prediction for a Gaussian tanh network of this gain: λ_max = \(f(m, 4)).") }
-            if let d = kaplanYorkeDimension {
-                lines.append(d >= Double(lyapunov.count) && lyapunov.count < stateSize
-                    ? "Kaplan–Yorke dimension: at least \(lyapunov.count) (every partial sum of the \(lyapunov.count) computed exponents is positive; compute more with --lyapunov)."
-                    : "Kaplan–Yorke dimension: \(f(d, 4)).")
-            }
+            if !lyapunov.isEmpty { lines.append(LyapunovText.kaplanYorke(spectrum, stateSize: stateSize)) }
         }
         return lines.joined(separator: "\n")
     }

@@ -12,8 +12,10 @@ public struct LyapunovOptions: Sendable {
     public var transient: Int
     /// QR re-orthonormalisation interval m (1 = every step).
     public var reorthonormalizeEvery: Int
-    /// Inputs during the run: zeros (autonomous) or Gaussian noise (driven).
+    /// Inputs during the run: zeros (autonomous) or Gaussian noise (driven); ignored with `inputs`.
     public var input: InputSource
+    /// A given input sequence (T × D): step t reads row (t − 1) mod T, so a run longer than T cycles it.
+    public var inputs: Matrix?
     /// s_0.
     public var initialState: InitialState
     /// An explicit s_0 (length S) that overrides `initialState`.
@@ -36,13 +38,34 @@ public struct LyapunovOptions: Sendable {
 /// Y ← J_t·Y, and every m steps Y = Q·R (Householder QR) with Q kept and log|r_ii| accumulated.
 /// After the transient, λ_i = (Σ log|r_ii|) / steps. The exponents are returned descending.
 /// With K = S and m = 1, Σλ_i equals the trajectory average of ln|det J_t| to round-off.
+///
+/// **Exactly singular factors.** A Jacobian with exactly zero directions (a dead ReLU unit, tanh′
+/// rounded to 0) makes some r_ii exactly 0 in exact arithmetic; Householder QR then returns a
+/// round-off value of size ≈ u·‖Y‖ (u = 2⁻⁵³), whose logarithm (≈ −36) would pass for a measurement.
+/// A factor with |r_ii| ≤ `singularTolerance`·‖Y‖_F, i.e. K·u·‖Y‖_F (the size of the backward error of
+/// forming Y and factoring it), is indistinguishable from zero in Float64 and is counted as exactly
+/// singular: that direction's exponent is −∞ (the product of the measured factors has a zero there),
+/// and `singularSteps` says at how many measured steps it happened. Nothing is averaged over
+/// round-off. A non-finite state or factor stops the run (`nonfiniteStep`); no NaN is ever returned.
 public struct LyapunovSpectrum: Sendable {
-    /// λ_1 ≥ … ≥ λ_K, nats per step.
+    /// λ_1 ≥ … ≥ λ_K, nats per step; −∞ for a direction with an exactly singular factor.
     public let exponents: [Double]
+    /// For each exponent (same order): the measured steps at which its factor r_ii was exactly
+    /// singular (0 for a finite exponent).
+    public let singularSteps: [Int]
     /// The first step at which the state became non-finite (the estimate then stops), if any.
     public let nonfiniteStep: Int?
     /// Steps actually measured.
     public let measuredSteps: Int
+
+    /// The largest measured steps, transient or interval accepted (sums of them cannot overflow).
+    public static let maximumSteps = Int.max / 8
+
+    /// How many exponents are −∞.
+    public var negativeInfiniteCount: Int { exponents.filter { $0 == -.infinity }.count }
+
+    /// |r_ii| ≤ singularTolerance(K)·‖Y‖_F counts as an exact zero: K·u, u = 2⁻⁵³ the unit round-off.
+    public static func singularTolerance(count k: Int) -> Double { Double(max(k, 1)) * Double.ulpOfOne / 2 }
 
     public var maximum: Double? { exponents.first }
     public var mean: Double? { exponents.isEmpty ? nil : exponents.reduce(0, +) / Double(exponents.count) }
@@ -69,10 +92,16 @@ public struct LyapunovSpectrum: Sendable {
         guard o.steps >= 1 else {
             throw LinalgError.invalidArgument(operation: "Lyapunov spectrum", detail: "needs at least 1 measured step, got \(o.steps)")
         }
+        guard o.steps <= Self.maximumSteps, o.transient <= Self.maximumSteps, m <= Self.maximumSteps else {
+            throw LinalgError.invalidArgument(operation: "Lyapunov spectrum", detail: "steps, transient and interval must each be at most \(Self.maximumSteps), got \(o.steps), \(o.transient) and \(m)")
+        }
         let transient = ((max(o.transient, 0) + m - 1) / m) * m
         let total = transient + ((o.steps + m - 1) / m) * m
 
         var ws = map.makeWorkspace()
+        if let x = o.inputs, x.cols != d || x.rows < 1 {
+            throw LinalgError.shapeMismatch(operation: "Lyapunov spectrum", detail: "the inputs are \(x.shapeDescription); the map needs T × \(d) with T ≥ 1")
+        }
         if let start = o.start, start.count != s {
             throw LinalgError.shapeMismatch(operation: "Lyapunov spectrum", detail: "the start state has \(start.count) entries; the map's state has \(s)")
         }
@@ -88,11 +117,18 @@ public struct LyapunovSpectrum: Sendable {
         var diag = [Double](repeating: 0, count: k)
         var sums = [CompensatedSum](repeating: CompensatedSum(), count: k)
         let qr = try QRWorkspace(rows: s, cols: k)
+        var singular = [Int](repeating: 0, count: k)
+        let tolerance = Self.singularTolerance(count: k)
         var measured = 0
         var bad: Int? = nil
 
         for t in 1...total {
-            if case .gaussian(let std) = o.input { for i in 0..<d { x[i] = std * rng.normal() } }
+            if let given = o.inputs {
+                let row = (t - 1) % given.rows
+                for i in 0..<d { x[i] = given[row, i] }
+            } else if case .gaussian(let std) = o.input {
+                for i in 0..<d { x[i] = std * rng.normal() }
+            }
             map.jacobian(state, x, into: &jac, workspace: &ws)
             map.step(state, x, into: &next, workspace: &ws)
             if next.contains(where: { !$0.isFinite }) { bad = t; break }
@@ -102,15 +138,24 @@ public struct LyapunovSpectrum: Sendable {
             gemm(.none, .transpose, m: k, n: s, k: s, q, lda: s, jac, ldb: s, beta: 0, &y, ldc: s)
             swap(&q, &y)
             if t % m == 0 {
+                let scale = frobeniusNorm(q, rows: k, cols: s, ld: s)
+                guard scale.isFinite else { bad = t; break }
                 try q.withUnsafeMutableBufferPointer { try qr.factor($0.baseAddress!, leadingDimension: s, rDiagonal: &diag) }
+                guard diag.allSatisfy({ $0.isFinite }) else { bad = t; break }
                 if t > transient {
-                    for i in 0..<k { sums[i].add(Foundation.log(abs(diag[i]))) }
+                    for i in 0..<k {
+                        if abs(diag[i]) <= tolerance * scale { singular[i] += 1 } else { sums[i].add(Foundation.log(abs(diag[i]))) }
+                    }
                     measured = t - transient
                 }
             }
         }
         nonfiniteStep = bad
         measuredSteps = measured
-        exponents = measured > 0 ? sums.map { $0.value / Double(measured) }.sorted(by: >) : []
+        let ranked = measured > 0
+            ? (0..<k).map { (singular[$0] > 0 ? -Double.infinity : sums[$0].value / Double(measured), singular[$0]) }.sorted { $0.0 > $1.0 }
+            : []
+        exponents = ranked.map(\.0)
+        singularSteps = ranked.map(\.1)
     }
 }

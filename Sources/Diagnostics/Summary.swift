@@ -1,3 +1,5 @@
+import Foundation
+
 /// The verdict on one configuration's gradient flow.
 public enum FlowLabel: String, Sendable, Codable, CaseIterable {
     case vanishing, exploding, stable
@@ -31,4 +33,18 @@ public struct FlowSummary: Sendable, Equatable {
             label = nil
         }
     }
+}
+
+/// 10^l written with `digits` significant digits, keeping the mantissa however small or large:
+/// 0.0132 for l = −1.88, 9.54e-7 for l = −6.0205, 3.16e-350 for l = −349.5 (beyond Float64, computed
+/// from the logarithm), "0" for l = −∞. Plain decimals for 10⁻³ ≤ 10^l < 10⁴.
+public func powerOfTenText(_ l: Double, digits: Int = 3) -> String {
+    guard l.isFinite else { return l.isNaN ? "nan" : (l > 0 ? "inf" : "0") }
+    if l >= -3 && l < 4 { return String(format: "%.\(digits)g", Foundation.pow(10, l)) }
+    var e = l.rounded(.down)
+    var m = Foundation.pow(10, l - e)
+    let scale = Foundation.pow(10, Double(digits - 1))
+    m = (m * scale).rounded() / scale
+    if m >= 10 { m /= 10; e += 1 }
+    return String(format: "%.\(digits)g", m) + "e" + String(Int(e))
 }

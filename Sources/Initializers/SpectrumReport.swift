@@ -78,7 +78,13 @@ public struct TensorSpectrumReport: Sendable {
     /// draws: every rank-2 tensor of `file` in file order, or only `tensor`. Errors are one line naming the file.
     public static func reports(file: String, tensor: String? = nil) throws -> [TensorSpectrumReport] {
         let archive = try TensorArchive.load(file)
-        var names = archive.entries.filter { $0.tensor.rank == 2 }.map(\.name)
+        return try reports(archive: archive, names: archive.names, tensor: tensor, file: file)
+    }
+
+    /// As `reports(file:tensor:)` for the matrices among `names` of a loaded archive (e.g. one module's).
+    public static func reports(archive: TensorArchive, names chosen: [String], tensor: String?, file: String) throws -> [TensorSpectrumReport] {
+        let wanted = Set(chosen)
+        var names = archive.entries.filter { $0.tensor.rank == 2 && wanted.contains($0.name) }.map(\.name)
         if let tensor {
             _ = try archive.tensor(named: tensor, file: file)
             names = [tensor]
@@ -113,7 +119,8 @@ public struct TensorSpectrumReport: Sendable {
         self.name = name
         whole = try SpectrumReport(w)
         var layout: CellFamily? = nil
-        if name.hasPrefix("weight_hh_l") {
+        // `weight_hh_l1`, or `rnn.weight_hh_l1` in a whole model's state dict.
+        if (name.split(separator: ".").last ?? "").hasPrefix("weight_hh_l") {
             if let cell = archive.metadata["cell"] {
                 guard let l = CellFamily(rawValue: cell) else {
                     throw InitError("\(file): metadata cell '\(cell)' is not one of rnn, lstm, gru")

@@ -14,11 +14,7 @@ public struct DeclaredPlots: Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw RunError("\((path as NSString).deletingLastPathComponent) holds no run (no experiment.yaml)")
         }
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ExperimentError(.file(path: path, line: 1, column: 1), "cannot read the file (\((error as NSError).localizedDescription))")
-        }
-        let tree = try ConfigNode.parse(yaml: text, path: path)
+        let tree = try ConfigNode.parse(yaml: try readExperimentFile(path), path: path)
         guard case let .scalar(name)? = tree["name"] else { throw ExperimentError(tree.origin, "missing key 'name' in the top level") }
         self.name = name.text
         guard let node = tree["plots"] else { plots = []; return }

@@ -90,11 +90,12 @@ public struct ExperimentSpec: SweepSpec {
     public func validate(sweptPaths: [String]) throws {
         try require(!name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) },
                     "must be a non-empty word of letters, digits, '-', '_' or '.' (it names the run directory)", at: ["name"])
-        try require(replicates >= 1, "must be at least 1", at: ["replicates"])
-        try model.validate()
+        try requireCount(replicates, from: 1, to: Limits.configurations, at: ["replicates"])
+        try model.validateSizes()
+        try train?.validateSizes()
         try initialization.validate()
         try sequence.validate()
-        try diagnostics.validate(length: sequence.length)
+        try diagnostics.validateSizes()
         if let train { try TrainBlocks.validate(train, model: model) }
         for (i, m) in measure.enumerated() {
             try require(m.modes.contains(mode), "'\(m.rawValue)' is not measured in mode \(mode.rawValue) (it needs \(m.modes.map(\.rawValue).joined(separator: " or ")))", at: ["measure", String(i)])
@@ -136,12 +137,6 @@ public struct ModelSpec: Decodable, Sendable {
         bias = try c.value(.bias, or: true)
         layers = try c.value(.layers, or: 1)
         bidirectional = try c.value(.bidirectional, or: false)
-    }
-
-    func validate() throws {
-        try require(hidden >= 1, "must be at least 1", at: ["model", "hidden"])
-        try require(layers >= 1, "must be at least 1", at: ["model", "layers"])
-        try require(input >= 1, "must be at least 1", at: ["model", "input"])
     }
 }
 
@@ -209,7 +204,7 @@ public struct SequenceSpec: Decodable, Sendable {
     }
 
     func validate() throws {
-        try require(length >= 1, "must be at least 1", at: ["sequence", "length"])
+        try requireCount(length, from: 1, to: Limits.steps, at: ["sequence", "length"])
         try require(input.std >= 0 && input.std.isFinite, "must be a finite number ≥ 0", at: ["sequence", "input", "std"])
     }
 }

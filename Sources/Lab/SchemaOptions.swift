@@ -110,16 +110,6 @@ public struct DiagnosticsOptions: Decodable, Sendable {
         transient = try c.value(.transient, or: d.transient)
         reorthonormalize = try c.value(.reorthonormalize, or: d.reorthonormalize)
     }
-
-    func validate(length: Int) throws {
-        let p = ["diagnostics"]
-        try require(logLags >= 2, "must be at least 2", at: p + ["log_lags"])
-        for (i, lag) in singularValueLags.enumerated() {
-            try require(lag >= 0, "lags are ≥ 0", at: p + ["singular_value_lags", String(i)])
-        }
-        try require(transient >= 0, "must be ≥ 0", at: p + ["transient"])
-        try require(reorthonormalize >= 1, "must be at least 1", at: p + ["reorthonormalize"])
-    }
 }
 
 /// `plots:` — one chart of the run, drawn by a recipe (module ExperimentPlots).

@@ -118,3 +118,9 @@ public func logSumExp(_ x: UnsafePointer<Double>, count: Int) -> Double {
     for j in 0..<count { s += exp(x[j] - m) }
     return m + log(s)
 }
+
+/// softmax(x)_i = exp(x_i − logSumExp(x)): the class probabilities that cross-entropy scores.
+public func softmax(_ x: [Double]) -> [Double] {
+    let lse = x.withUnsafeBufferPointer { p in p.baseAddress.map { logSumExp($0, count: x.count) } ?? 0 }
+    return x.map { Foundation.exp($0 - lse) }
+}

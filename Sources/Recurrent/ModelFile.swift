@@ -5,30 +5,29 @@ import TensorIO
 /// Reading models, inputs and targets from tensor files (`.safetensors`, `.npz`, `.npy` via TensorIO).
 /// Every error is one line that names the file and the problem.
 extension RecurrentModel {
-    /// Loads a model file holding PyTorch's names (`weight_ih_l0`, `weight_hh_l0`, optional biases and
-    /// head; stacked and bidirectional models with `weight_ih_l1`, `…_reverse`, as in a PyTorch
-    /// `nn.RNN/LSTM/GRU(num_layers:, bidirectional:)` state dict). The cell and activation come from the arguments or from the file's metadata keys `cell`
-    /// and `activation` (safetensors); a conflict, or neither, is an error saying which.
-    /// `leakySlope` is used for `leaky-relu` (metadata key `alpha` when present).
-    ///
-    /// A whole model's state dict (`rnn.weight_ih_l0`, `fc.weight`, `embedding.weight`, …) loads with
-    /// `prefix: "rnn."` (only tensors starting with it are read, with the prefix removed) and
-    /// `head: "fc"` (`fc.weight` and `fc.bias` become `head.weight` and `head.bias`); without them such
-    /// a file gets an error that suggests the prefix.
-    public static func load(_ path: String, cell: String? = nil, activation: String? = nil,
-                            leakySlope: Double? = nil, prefix: String? = nil, head: String? = nil) throws -> RecurrentModel {
-        let archive = try TensorArchive.load(path)
-        let kind = try resolveCell(path: path, metadata: archive.metadata, cell: cell, activation: activation, leakySlope: leakySlope)
-        let selected = try selectTensors(archive.names, path: path, prefix: prefix, head: head)
+    /// Loads a model file holding PyTorch's names (`weight_ih_l0`, `weight_hh_l0`, optional biases;
+    /// stacked and bidirectional models with `weight_ih_l1`, `…_reverse`, as in a PyTorch
+    /// `nn.RNN/LSTM/GRU(num_layers:, bidirectional:)` state dict), alone or inside a whole model's state
+    /// dict (`rnn.weight_ih_l0` beside `embedding.weight`, `fc.weight`, …) or a checkpoint dict
+    /// (`checkpointKey`, else the one state dict in it). The prefix, cell, activation and head are
+    /// inferred as `ModelFileReading` states; the flags only choose or disambiguate, and a conflict is
+    /// an error. `leakySlope` is used for `leaky-relu` (metadata key `alpha` when present).
+    public static func read(_ path: String, cell: CellFamily? = nil, activation: String? = nil,
+                            leakySlope: Double? = nil, prefix: String? = nil, head: String? = nil,
+                            checkpointKey: String? = nil) throws -> (model: RecurrentModel, reading: ModelFileReading) {
+        let archive = try TensorArchive.load(path, checkpointKey: checkpointKey)
+        let shapes = Dictionary(archive.entries.map { ($0.name, $0.tensor.shape) }, uniquingKeysWith: { a, _ in a })
+        let reading = try ModelFileReading(path: path, names: archive.names, shapes: shapes, metadata: archive.metadata,
+                                           cell: cell, activation: activation, leakySlope: leakySlope, prefix: prefix, head: head)
         var pairs: [(String, Matrix)] = []
-        for (name, original) in selected {
-            let t = archive[original]!
+        for (name, original) in reading.selection {
+            guard let t = archive[original] else { continue }
             try t.checkFinite(name: original, file: path)
             let m: Matrix
             switch t.rank {
             case 1: m = try Matrix(rows: t.shape[0], cols: 1, elements: t.values)
             case 2: m = try Matrix(rows: t.shape[0], cols: t.shape[1], elements: t.values)
-            default: throw RecurrentError("\(path): tensor '\(name)' has shape \(t.shapeDescription); parameters are vectors or matrices")
+            default: throw RecurrentError("\(path): tensor '\(original)' has shape \(t.shapeDescription); parameters are vectors or matrices")
             }
             pairs.append((name, m))
         }
@@ -36,68 +35,22 @@ extension RecurrentModel {
         let order = ParameterName.stateDictOrder(layers: shape.layers, bidirectional: shape.bidirectional)
         pairs.sort { (order.firstIndex(of: $0.0) ?? order.count) < (order.firstIndex(of: $1.0) ?? order.count) }
         do {
-            return try RecurrentModel(cell: kind, parameters: ParameterSet(pairs))
+            return (try RecurrentModel(cell: reading.cell, parameters: ParameterSet(pairs)), reading)
         } catch let e as RecurrentError {
-            throw RecurrentError("\(path): \(e.message)")
+            let names = reading.prefix.isEmpty ? e.message : e.message + " (names relative to the prefix '\(reading.prefix)')"
+            throw RecurrentError("\(path): \(names)")
         }
     }
 
-    /// (model name, file name) of the tensors a model reads, after `prefix` and `head` (see `load`).
-    static func selectTensors(_ names: [String], path: String, prefix: String?, head: String?) throws -> [(String, String)] {
-        var selected: [(String, String)] = []
-        for name in names {
-            if let head, name == head + ".weight" || name == head + ".bias" {
-                selected.append(("head." + name.dropFirst(head.count + 1), name))
-            } else if let prefix {
-                if name.hasPrefix(prefix) { selected.append((String(name.dropFirst(prefix.count)), name)) }
-            } else {
-                selected.append((name, name))
-            }
+    /// `read(…)`'s model, with the cell given by name (`"rnn"`, `"lstm"`, `"gru"`).
+    public static func load(_ path: String, cell: String? = nil, activation: String? = nil,
+                            leakySlope: Double? = nil, prefix: String? = nil, head: String? = nil) throws -> RecurrentModel {
+        var family: CellFamily? = nil
+        if let cell {
+            guard let f = CellFamily(rawValue: cell) else { throw RecurrentError("\(path): unknown cell '\(cell)' (expected rnn, lstm or gru)") }
+            family = f
         }
-        if let prefix, !selected.contains(where: { $0.1.hasPrefix(prefix) }) {
-            throw RecurrentError("\(path): no tensor name starts with '\(prefix)' (the file has: \(names.prefix(8).joined(separator: ", "))\(names.count > 8 ? ", …" : ""))")
-        }
-        if prefix == nil, let whole = names.first(where: { $0.hasSuffix(".weight_hh_l0") }) {
-            let p = String(whole.dropLast("weight_hh_l0".count))
-            // A linear read-out candidate: another module with both .weight and .bias (an Embedding has no bias).
-            let readOut = names.filter { !$0.hasPrefix(p) && $0.hasSuffix(".bias") }.map { String($0.dropLast(".bias".count)) }
-                .filter { names.contains($0 + ".weight") }.sorted().first
-            let hint = readOut.map { " (and --head \($0) if '\($0)' is the linear read-out)" } ?? ""
-            throw RecurrentError("\(path): this looks like a whole model's state dict ('\(whole)'): pass --prefix \(p)\(hint)")
-        }
-        return selected
-    }
-
-    static func resolveCell(path: String, metadata: [String: String], cell: String?, activation: String?,
-                            leakySlope: Double?) throws -> CellKind {
-        func pick(_ key: String, _ flag: String?) throws -> String? {
-            let meta = metadata[key]
-            if let flag, let meta, flag != meta {
-                throw RecurrentError("\(path): --\(key) \(flag) conflicts with the file's metadata \(key) = \(meta)")
-            }
-            return flag ?? meta
-        }
-        guard let c = try pick("cell", cell) else {
-            throw RecurrentError("\(path): the cell is unknown: pass --cell rnn|lstm|gru (the file has no 'cell' metadata)")
-        }
-        switch c {
-        case "lstm", "gru":
-            if let a = try pick("activation", activation), a != "tanh" {
-                throw RecurrentError("\(path): activation \(a) is not available for a \(c) cell (its nonlinearities are fixed)")
-            }
-            return c == "lstm" ? .lstm : .gru
-        case "rnn":
-            guard let a = try pick("activation", activation) else {
-                throw RecurrentError("\(path): the activation of the rnn cell is unknown: pass --activation \(Activation.names.joined(separator: "|")) (the file has no 'activation' metadata)")
-            }
-            let alpha = leakySlope ?? metadata["alpha"].flatMap(Double.init) ?? Activation.defaultLeakySlope
-            guard let act = Activation(name: a, alpha: alpha) else {
-                throw RecurrentError("\(path): unknown activation '\(a)' (expected \(Activation.names.joined(separator: ", ")))")
-            }
-            return .rnn(act)
-        default:
-            throw RecurrentError("\(path): unknown cell '\(c)' (expected rnn, lstm or gru)")
-        }
+        return try read(path, cell: family, activation: activation, leakySlope: leakySlope, prefix: prefix, head: head).model
     }
 
     /// Writes the parameters (and `cell`, `activation` metadata for .safetensors) to `path`.

@@ -14,6 +14,8 @@ public struct ParameterCounts: Sendable, Equatable {
 
     /// One layer and direction of a recurrent model.
     public struct Unit: Sendable, Equatable {
+        /// The recurrent module's name prefix (`""` for a bare state dict, `"rnn."` in a whole model's).
+        public let module: String
         public let layer: Int, reverse: Bool
         /// G, H, D_ℓ.
         public let gates: Int, hiddenSize: Int, inputSize: Int
@@ -27,25 +29,35 @@ public struct ParameterCounts: Sendable, Equatable {
 
     public let entries: [Entry]
     public let total: Int
-    /// The recurrent units, when the names are PyTorch's (`weight_ih_l0`, `weight_hh_l0`, …); else empty.
+    /// The recurrent units of every recurrent module in the file (PyTorch's names `weight_ih_l0`,
+    /// `weight_hh_l0`, …, bare or under a module prefix such as `rnn.`), modules in file order; else empty.
     public let units: [Unit]
 
-    /// From names and shapes in file order. G is read from `weight_hh_l0` (G·H × H).
+    /// From names and shapes in file order. Each module's G is read from its `weight_hh_l0` (G·H × H).
+    /// Sizes beyond Int are not counted (a shape's product saturates at Int.max).
     public init(names: [String], shapes: [[Int]]) {
-        entries = zip(names, shapes).map { Entry(name: $0, shape: $1, count: $1.reduce(1, *)) }
-        total = entries.reduce(0) { $0 + $1.count }
+        func product(_ s: [Int]) -> Int {
+            s.reduce(1) { a, b in let (p, o) = a.multipliedReportingOverflow(by: b); return o ? Int.max : p }
+        }
+        entries = zip(names, shapes).map { Entry(name: $0, shape: $1, count: product($1)) }
+        total = entries.reduce(0) { a, e in let (s, o) = a.addingReportingOverflow(e.count); return o ? Int.max : s }
         let shape = Dictionary(zip(names, shapes), uniquingKeysWith: { a, _ in a })
-        guard let hh = shape[ParameterName.weightHH], hh.count == 2, hh[1] > 0, hh[0] % hh[1] == 0 else { units = []; return }
-        let h = hh[1], g = hh[0] / h
-        let (layers, bidirectional) = ParameterName.architecture(of: names)
+        let modules = names.filter { $0.hasSuffix(ParameterName.weightHH) }.map { String($0.dropLast(ParameterName.weightHH.count)) }
+            .filter { $0.isEmpty || $0.hasSuffix(".") }
         var units: [Unit] = []
-        for layer in 0..<layers {
-            for reverse in bidirectional ? [false, true] : [false] {
-                let own = [ParameterName.weightIH(layer: layer, reverse: reverse), ParameterName.weightHH(layer: layer, reverse: reverse),
-                           ParameterName.biasIH(layer: layer, reverse: reverse), ParameterName.biasHH(layer: layer, reverse: reverse)]
-                guard let ih = shape[own[0]], ih.count == 2 else { continue }
-                units.append(Unit(layer: layer, reverse: reverse, gates: g, hiddenSize: h, inputSize: ih[1],
-                                  count: own.compactMap { shape[$0]?.reduce(1, *) }.reduce(0, +)))
+        for p in modules {
+            guard let hh = shape[p + ParameterName.weightHH], hh.count == 2, hh[1] > 0, hh[0] % hh[1] == 0 else { continue }
+            let h = hh[1], g = hh[0] / h
+            let local = names.filter { $0.hasPrefix(p) }.map { String($0.dropFirst(p.count)) }.filter { !$0.contains(".") }
+            let (layers, bidirectional) = ParameterName.architecture(of: local)
+            for layer in 0..<layers {
+                for reverse in bidirectional ? [false, true] : [false] {
+                    let own = [ParameterName.weightIH(layer: layer, reverse: reverse), ParameterName.weightHH(layer: layer, reverse: reverse),
+                               ParameterName.biasIH(layer: layer, reverse: reverse), ParameterName.biasHH(layer: layer, reverse: reverse)].map { p + $0 }
+                    guard let ih = shape[own[0]], ih.count == 2 else { continue }
+                    units.append(Unit(module: p, layer: layer, reverse: reverse, gates: g, hiddenSize: h, inputSize: ih[1],
+                                      count: own.compactMap { shape[$0].map(product) }.reduce(0, +)))
+                }
             }
         }
         self.units = units

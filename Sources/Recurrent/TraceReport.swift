@@ -1,5 +1,6 @@
 import Foundation
 import Linalg
+import TensorIO
 
 /// The data of `gradlab trace`: one forward pass and one (possibly truncated) BPTT, rendered as a
 /// lecture's hand calculation (`text`) or as one JSON object (`json`).
@@ -44,9 +45,20 @@ public struct TraceReport: Sendable {
         }
     }
 
+    /// The probabilities the loss scores, when it scores probabilities: sigmoid(y) per output for bce,
+    /// softmax(y) over the outputs for ce (the header word and the map); nil for mse and no loss.
+    var outputProbabilities: (name: String, map: ([Double]) -> [Double])? {
+        switch lossName {
+        case "bce": ("sigmoid(y_t)", { $0.map(logistic) })
+        case "ce": ("softmax(y_t)", softmax)
+        default: nil
+        }
+    }
+
     // MARK: JSON
 
-    /// One JSON object: `loss`, `hidden`, `cell` (LSTM), `outputs`, `dL_dh`, `dL_dh_norm`, `grads`
+    /// One JSON object: `loss`, `hidden`, `cell` (LSTM), `outputs`, `probabilities` (bce: sigmoid(y),
+    /// ce: softmax(y), shaped like `outputs`), `dL_dh`, `dL_dh_norm`, `grads`
     /// (parameter names and `input`), plus `dL_dc`, `dL_dc_norm` (LSTM), `dW_hh_step_log10_norm`,
     /// `segment_losses`. Per-step arrays are (T, …), with a leading B when the input was batched.
     /// Stacked models: `hidden`, `dL_dh` … are the top layer's outputs (width dirs·H, [fwd; bwd]);
@@ -81,8 +93,19 @@ public struct TraceReport: Sendable {
             ("hidden", perStep(f.hidden, width: w, steps: steps)),
         ]
         if let c = f.cell { fields.append(("cell_state", perStep(c, width: w, steps: steps))) }
+        fields.append(("outputs", outputs))
+        if let (_, probabilities) = outputProbabilities {
+            // The same nesting as `outputs`, each output vector mapped.
+            func mapped(_ v: JSONValue) -> JSONValue {
+                guard case .array(let items) = v else { return v }
+                if items.allSatisfy({ if case .number = $0 { true } else { false } }) {
+                    return .numbers(probabilities(items.map { if case .number(let x) = $0 { x } else { .nan } }))
+                }
+                return .array(items.map(mapped))
+            }
+            fields.append(("probabilities", mapped(outputs)))
+        }
         fields += [
-            ("outputs", outputs),
             ("dL_dh", perStep(g.hidden, width: w, steps: steps)),
             ("dL_dh_norm", .numbers(g.hiddenNorms)),
         ]
@@ -108,28 +131,6 @@ public struct TraceReport: Sendable {
             ("segment_losses", .numbers(g.segmentLosses)),
             ("grads", .object(grads)),
         ]
-        return JSONValue.object(fields).rendered
-    }
-}
-
-/// A minimal JSON tree with a fixed key order; numbers print in Swift's shortest round-trip form,
-/// non-finite numbers as null (−∞ log-norms of exact zeros included).
-enum JSONValue {
-    case number(Double)
-    case numbers([Double])
-    case string(String)
-    case bool(Bool)
-    case array([JSONValue])
-    case object([(String, JSONValue)])
-
-    var rendered: String {
-        switch self {
-        case .number(let x): return x.isFinite ? "\(x)" : "null"
-        case .numbers(let xs): return "[" + xs.map { JSONValue.number($0).rendered }.joined(separator: ", ") + "]"
-        case .bool(let b): return b ? "true" : "false"
-        case .string(let s): return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        case .array(let a): return "[" + a.map(\.rendered).joined(separator: ", ") + "]"
-        case .object(let kv): return "{" + kv.map { "\"\($0.0)\": \($0.1.rendered)" }.joined(separator: ", ") + "}"
-        }
+        return JSONValue.object(fields).rendered()
     }
 }

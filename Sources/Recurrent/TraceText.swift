@@ -41,9 +41,9 @@ extension TraceReport {
             }
             let yName = model.headSize == nil ? "y_t = h_t" : "y_t = W_head h_t + b_head"
             out += "\nOutputs\n" + formatTable(header: ["t", yName, lossName == "adjoint" ? "∂L/∂h_t (given)" : "∂L/∂y_t"], rows: rows)
-            if lossName == "bce" && model.headSize != nil {
-                rows = (0..<tOut).map { k in [String(firstOut + k), v(row(f.outputs, k + 1, b, f.outputSize).map(logistic))] }
-                out += formatTable(header: ["t", "sigmoid(y_t)"], rows: rows)
+            if let (name, probabilities) = outputProbabilities {
+                rows = (0..<tOut).map { k in [String(firstOut + k), v(probabilities(row(f.outputs, k + 1, b, f.outputSize)))] }
+                out += formatTable(header: ["t", name], rows: rows)
             }
             // Backward.
             rows = []

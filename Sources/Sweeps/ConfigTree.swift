@@ -6,14 +6,11 @@ public enum Origin: Sendable, Hashable, CustomStringConvertible {
     case file(path: String, line: Int, column: Int)
     /// A command-line override, e.g. `--set model.hidden=64`.
     case override(String)
-    /// Made by the program (e.g. an intermediate mapping created by an override).
-    case generated
 
     public var description: String {
         switch self {
         case let .file(path, line, column): return "\(path):\(line):\(column)"
         case let .override(text): return "--set \(text)"
-        case .generated: return "<generated>"
         }
     }
 }
@@ -75,6 +72,24 @@ public indirect enum ConfigNode: Sendable {
         }
     }
 
+    /// The number of nodes (scalars, mappings, lists) in this subtree.
+    public var nodeCount: Int {
+        switch self {
+        case .scalar: return 1
+        case let .mapping(entries, _): return 1 + entries.reduce(0) { $0 + 1 + $1.value.nodeCount }
+        case let .sequence(items, _): return 1 + items.reduce(0) { $0 + $1.nodeCount }
+        }
+    }
+
+    /// Every origin in this subtree, depth first: the node's own, then per entry its key's and its value's.
+    public var origins: [Origin] {
+        switch self {
+        case let .scalar(s): return [s.origin]
+        case let .mapping(entries, o): return [o] + entries.flatMap { [$0.keyOrigin] + $0.value.origins }
+        case let .sequence(items, o): return [o] + items.flatMap(\.origins)
+        }
+    }
+
     /// The origin of the key `path.last` (or of the deepest existing node along `path`).
     public func keyOrigin(at path: [String]) -> Origin {
         guard let first = path.first else { return origin }
@@ -90,18 +105,24 @@ public indirect enum ConfigNode: Sendable {
         }
     }
 
-    /// Sets the value at a path of mapping keys, creating missing intermediate mappings.
-    /// Throws when the path crosses a scalar or a sequence.
+    /// Sets the value at a path of mapping keys, creating missing intermediate mappings; they take
+    /// `keyOrigin` (the sweep key or `--set` argument that made them), so an error about them is located
+    /// there. Throws, at `keyOrigin` and naming the blocking value, when the path crosses a scalar or a list.
     public mutating func set(_ value: ConfigNode, at path: [String], keyOrigin: Origin) throws {
+        try set(value, at: path[...], keyOrigin: keyOrigin, whole: path)
+    }
+
+    private mutating func set(_ value: ConfigNode, at path: ArraySlice<String>, keyOrigin: Origin, whole: [String]) throws {
         guard let first = path.first else { self = value; return }
         guard case .mapping(var entries, let o) = self else {
-            throw ExperimentError(value.origin, "cannot set '\(path.joined(separator: "."))': its parent is not a mapping")
+            let parent = whole[..<(whole.count - path.count)].joined(separator: ".")
+            throw ExperimentError(keyOrigin, "cannot set '\(whole.joined(separator: "."))': its parent is not a mapping ('\(parent)' is \(String(canonical.prefix(40))), at \(origin))")
         }
         if let i = entries.firstIndex(where: { $0.key == first }) {
-            try entries[i].value.set(value, at: Array(path.dropFirst()), keyOrigin: keyOrigin)
+            try entries[i].value.set(value, at: path.dropFirst(), keyOrigin: keyOrigin, whole: whole)
         } else {
-            var child = ConfigNode.mapping([], .generated)
-            try child.set(value, at: Array(path.dropFirst()), keyOrigin: keyOrigin)
+            var child = ConfigNode.mapping([], keyOrigin)
+            try child.set(value, at: path.dropFirst(), keyOrigin: keyOrigin, whole: whole)
             entries.append(ConfigEntry(key: first, keyOrigin: keyOrigin, value: child))
         }
         self = .mapping(entries, o)
@@ -143,18 +164,31 @@ public indirect enum ConfigNode: Sendable {
 // MARK: - Conversion from and to Yams nodes
 
 extension ConfigNode {
-    /// Parses YAML (or JSON, a subset) text into a tree whose origins name `path`.
+    /// Parses YAML (or JSON, a subset) text into a tree whose origins name `path`. The text is held to
+    /// `Limits` (size, then `YAMLPrescan`) before any node is built.
     public static func parse(yaml: String, path: String) throws -> ConfigNode {
+        let bytes = yaml.utf8.count
+        if bytes > Limits.fileBytes {
+            throw ExperimentError(.file(path: path, line: 1, column: 1), Limits.fileSizeMessage(bytes: bytes))
+        }
+        let node = try compose(yaml, origin: { .file(path: path, line: $0, column: $1) },
+                               yamlError: { ExperimentError(yamlError: $0, path: path) })
+        guard let node else { throw ExperimentError(.file(path: path, line: 1, column: 1), "the file is empty") }
+        return node
+    }
+
+    /// Checks `yaml` against `Limits`, composes it and converts it; `origin(line, column)` locates nodes
+    /// and errors, `yamlError` turns a Yams syntax error into a located one. Nil for an empty document.
+    static func compose(_ yaml: String, origin: @escaping (Int, Int) -> Origin,
+                        yamlError: (YamlError) -> ExperimentError) throws -> ConfigNode? {
+        try YAMLPrescan.check(yaml, origin: origin)
         let node: Node?
         do {
             node = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw ExperimentError(yamlError: error, path: path)
+            throw yamlError(error)
         }
-        guard let node else { throw ExperimentError(.file(path: path, line: 1, column: 1), "the file is empty") }
-        return try ConfigNode(node, origin: { mark in
-            mark.map { .file(path: path, line: $0.line, column: $0.column) } ?? .file(path: path, line: 1, column: 1)
-        })
+        return try node.map { try ConfigNode($0, origin: { mark in origin(mark?.line ?? 1, mark?.column ?? 1) }) }
     }
 
     /// Converts a Yams node; `origin` turns a Yams mark into an `Origin`.
@@ -165,11 +199,12 @@ extension ConfigNode {
                                         origin: origin(s.mark)))
         case let .mapping(m):
             var entries: [ConfigEntry] = []
+            var seen: Set<String> = []
             for (k, v) in m {
                 guard case let .scalar(key) = k else {
                     throw ExperimentError(origin(k.mark), "mapping keys must be plain words")
                 }
-                if entries.contains(where: { $0.key == key.string }) {
+                if !seen.insert(key.string).inserted {
                     throw ExperimentError(origin(k.mark), "duplicate key '\(key.string)'")
                 }
                 entries.append(ConfigEntry(key: key.string, keyOrigin: origin(key.mark), value: try ConfigNode(v, origin: origin)))

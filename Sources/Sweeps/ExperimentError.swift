@@ -58,11 +58,22 @@ func editDistance(_ a: String, _ b: String) -> Int {
 }
 
 extension ExperimentError {
-    /// Locates a decoding or validation error of a configuration decoded from `tree`.
-    public static func locating(_ error: Error, in tree: ConfigNode) -> ExperimentError {
+    /// Locates a decoding or validation error of a configuration decoded from `tree`. A validation error
+    /// about a whole block (a mapping or list, e.g. `clipping: kind 'value' needs a threshold`) is located
+    /// at a value in it that `preferring` picks — the first picked by its first predicate, else by the
+    /// next (a `--set` argument, then a swept value) — else at the block.
+    public static func locating(_ error: Error, in tree: ConfigNode,
+                                preferring: [(Origin) -> Bool] = []) -> ExperimentError {
         func pathString(_ p: [String]) -> String { p.isEmpty ? "the top level" : p.joined(separator: ".") }
         func keys(_ codingPath: [CodingKey]) -> [String] {
             codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
+        }
+        /// The origin of the node at `path` (of a preferred value in it for a block's error), or nil.
+        func origin(_ path: [String], block: Bool = false) -> Origin? {
+            guard let node = tree.node(at: path) else { return nil }
+            if !block { return node.origin }
+            let origins = node.origins
+            return preferring.lazy.compactMap { origins.first(where: $0) }.first ?? node.origin
         }
         switch error {
         case let e as ExperimentError:
@@ -74,13 +85,13 @@ extension ExperimentError {
                                    "unknown key '\(key)' in \(pathString(Array(path.dropLast())))\(hint)")
         case let SchemaIssue.invalidChoice(value, choices, path):
             let hint = suggestion(for: value, among: choices).map { "; did you mean '\($0)'?" } ?? ""
-            return ExperimentError(tree.node(at: path)?.origin ?? tree.keyOrigin(at: path),
+            return ExperimentError(origin(path) ?? tree.keyOrigin(at: path),
                                    "'\(value)' is not a valid \(pathString(path)): expected one of \(choices.joined(separator: ", "))\(hint)")
         case let SchemaIssue.invalid(message, path):
-            return ExperimentError(tree.node(at: path)?.origin ?? tree.keyOrigin(at: path), "\(pathString(path)): \(message)")
+            return ExperimentError(origin(path, block: true) ?? tree.keyOrigin(at: path), "\(pathString(path)): \(message)")
         case let DecodingError.keyNotFound(key, context):
             let path = keys(context.codingPath)
-            return ExperimentError(tree.node(at: path)?.origin ?? tree.origin,
+            return ExperimentError(origin(path) ?? tree.origin,
                                    "missing key '\(key.stringValue)' in \(pathString(path))")
         case let DecodingError.typeMismatch(type, context), let DecodingError.valueNotFound(type, context):
             let path = keys(context.codingPath)
@@ -89,11 +100,11 @@ extension ExperimentError {
                 if case .mapping = node { return "a mapping" }
                 return "a list"
             } ?? "nothing"
-            return ExperimentError(tree.node(at: path)?.origin ?? tree.keyOrigin(at: path),
+            return ExperimentError(origin(path) ?? tree.keyOrigin(at: path),
                                    "\(pathString(path)) must be \(typeName(type)), found \(found)")
         case let DecodingError.dataCorrupted(context):
             let path = keys(context.codingPath)
-            return ExperimentError(tree.node(at: path)?.origin ?? tree.keyOrigin(at: path),
+            return ExperimentError(origin(path) ?? tree.keyOrigin(at: path),
                                    "\(pathString(path)): \(context.debugDescription)")
         default:
             return ExperimentError(tree.origin, "\(error)")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Grid expansion: `sweep:` is a Cartesian product over dotted paths, `zip:` lists vary together.
 ///
 /// Order: the grid index runs over the product (row-major: the last sweep key varies fastest) and,
@@ -28,8 +30,8 @@ public struct Grid: Sendable {
 
     var zipLength: Int { zip.first?.values.count ?? 1 }
 
-    /// The number of grid points (configurations before replicates).
-    public var count: Int { product.reduce(1) { $0 * $1.values.count } * zipLength }
+    /// The number of grid points (configurations before replicates), at most `Limits.gridPoints`.
+    public let count: Int
 
     /// The (axis, value) pairs of grid point `index` (0 ≤ index < count), sweep axes then zip axes.
     public func point(_ index: Int) -> [(axis: SweepAxis, value: ConfigNode)] {
@@ -49,6 +51,10 @@ public struct Grid: Sendable {
     /// another, no unsweepable key. Paths that name no schema key are caught when configurations
     /// are decoded (the error points at the sweep key).
     public init(tree: ConfigNode) throws {
+        let keys = (tree["sweep"]?.entries ?? []) + (tree["zip"]?.entries ?? [])
+        if keys.count > Limits.sweptPaths {
+            throw ExperimentError(keys[Limits.sweptPaths].keyOrigin, "more than \(Limits.sweptPaths) swept keys in sweep: and zip: together; an experiment is limited to \(Limits.sweptPaths)")
+        }
         product = try Grid.axes(tree["sweep"], block: "sweep")
         zip = try Grid.axes(tree["zip"], block: "zip")
         if let first = zip.first {
@@ -66,6 +72,12 @@ public struct Grid: Sendable {
                 seen[key] = i
             }
         }
+        let lengths = product.map(\.values.count) + (zip.isEmpty ? [] : [zip[0].values.count])
+        guard let count = Limits.product(lengths, atMost: Limits.gridPoints) else {
+            let at = tree.keyOrigin(at: [product.isEmpty ? "zip" : "sweep"])
+            throw ExperimentError(at, Grid.tooLarge(lengths))
+        }
+        self.count = count
         let all = product + zip
         for (i, a) in all.enumerated() {
             for b in all[..<i] {
@@ -79,6 +91,17 @@ public struct Grid: Sendable {
         }
     }
 
+    /// "the grid has 3,163 × 3,163 = 10,004,569 points; …", the product written exactly or, past
+    /// Int.max, as a power of ten.
+    static func tooLarge(_ lengths: [Int]) -> String {
+        let factors = lengths.map { Limits.grouped($0) }.joined(separator: " × ")
+        let exact = lengths.reduce(Optional(1)) { total, n in
+            total.flatMap { t in let (p, o) = t.multipliedReportingOverflow(by: n); return o ? nil : p }
+        }
+        let total = exact.map(Limits.grouped) ?? "about 10^\(Int(lengths.reduce(0.0) { $0 + log10(Double($1)) }))"
+        return "the grid has \(factors) = \(total) points; a grid is limited to \(Limits.grouped(Limits.gridPoints)) points (sweep fewer values, or split the sweep into several files or runs with --set)"
+    }
+
     private static func axes(_ node: ConfigNode?, block: String) throws -> [SweepAxis] {
         guard let node else { return [] }
         guard let entries = node.entries else {
@@ -88,6 +111,9 @@ public struct Grid: Sendable {
             let parts = entry.key.split(separator: ".", omittingEmptySubsequences: false)
             if parts.contains(where: \.isEmpty) {
                 throw ExperimentError(entry.keyOrigin, "'\(entry.key)' is not a dotted path (empty component)")
+            }
+            if parts.count > Limits.depth {
+                throw ExperimentError(entry.keyOrigin, "a path of \(parts.count) keys; paths, like the file, are limited to \(Limits.depth) levels")
             }
             if let top = parts.first, unsweepable.contains(String(top)) {
                 throw ExperimentError(entry.keyOrigin, "'\(top)' cannot be swept")

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// A command-line override `path=value`, as Hydra does: `--set model.hidden=64`,
 /// `--set init.weight_hh.gain=1.5`, `--set 'sweep.model.activation=[tanh, relu]'`.
@@ -23,20 +22,18 @@ public struct Override: Sendable, CustomStringConvertible {
         guard !dotted.isEmpty, !parts.contains(where: \.isEmpty) else {
             throw ExperimentError(.override(text), "'\(dotted)' is not a dotted path like model.hidden")
         }
+        if parts.count > Limits.depth {
+            throw ExperimentError(.override(text), "a path of \(parts.count) keys; paths, like the file, are limited to \(Limits.depth) levels")
+        }
         if ["sweep", "zip"].contains(parts[0]), parts.count > 1 {
             parts = [parts[0], parts.dropFirst().joined(separator: ".")]
         }
         path = parts
         let valueText = String(text[text.index(after: eq)...])
-        do {
-            if let node = try Yams.compose(yaml: valueText) {
-                value = try ConfigNode(node, origin: { _ in .override(text) })
-            } else {
-                value = .scalar(ConfigScalar(text: "", quoted: true, origin: .override(text)))
-            }
-        } catch let error as YamlError {
-            throw ExperimentError(.override(text), "the value is not valid YAML: \(ExperimentError(yamlError: error, path: "value").message)")
-        }
+        let node = try ConfigNode.compose(valueText, origin: { _, _ in .override(text) }, yamlError: { error in
+            ExperimentError(.override(text), "the value is not valid YAML: \(ExperimentError(yamlError: error, path: "value").message)")
+        })
+        value = node ?? .scalar(ConfigScalar(text: "", quoted: true, origin: .override(text)))
     }
 
     /// Applies this override to an experiment tree.

@@ -52,9 +52,11 @@ public final class ProgressReporter {
         FileHandle.standardError.write(Data((s + (newline ? "\n" : "")).utf8))
     }
 
-    /// `m:ss` or `h:mm:ss`; `--` when unknown.
+    /// `m:ss` or `h:mm:ss`; `--` when unknown; past 10^12 s (an estimate, never a measurement)
+    /// "> 10^12 s" rather than a conversion to `Int` that could trap.
     public static func clock(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "--" }
+        guard seconds.magnitude < 1e12 else { return "> 10^12 s" }
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
                          : String(format: "%d:%02d", s / 60, s % 60)

@@ -1,6 +1,5 @@
 import Foundation
 import Linalg
-import Yams
 
 /// One swept value of a grid point: its dotted path, its canonical text (`0.9`, `tanh`, `{kind: …}`;
 /// configuration identities are made of it) and its typed value as stored in the `runs` column named
@@ -29,7 +28,20 @@ public struct GridPoint<Spec: SweepSpec>: Sendable {
     public let index: Int
     /// Swept values in `Grid.sweptPaths` order.
     public let values: [SweptValue]
-    public let spec: Spec
+    /// The decoded configuration, shared by the point's replicates (a `Configuration` stays small).
+    private let box: Box
+    public var spec: Spec { box.spec }
+
+    init(index: Int, values: [SweptValue], spec: Spec) {
+        self.index = index
+        self.values = values
+        box = Box(spec)
+    }
+
+    private final class Box: Sendable {
+        let spec: Spec
+        init(_ spec: Spec) { self.spec = spec }
+    }
 
     /// The configuration identity: `path=value` pairs sorted by path, joined by `,` (empty without a
     /// sweep). Seeds and run ids derive from it, so they do not depend on the grid's order.
@@ -85,32 +97,30 @@ public protocol SweepSpec: Decodable, Sendable {
     func validate(sweptPaths: [String]) throws
 }
 
-/// An experiment file, loaded: overrides applied, the grid expanded on the config tree, every grid
-/// point decoded once into `Spec` and validated.
+/// An experiment file, loaded: overrides applied, limits checked, every grid point decoded and
+/// validated once, one at a time. Nothing proportional to the grid is kept: `points` and
+/// `configurations` decode a grid point when it is read (from its index, `Grid.point`), so the size of
+/// any grid is known in constant memory.
 public struct Sweep<Spec: SweepSpec>: Sendable {
     /// The file it came from.
     public let source: String
     /// The experiment tree after overrides (still holding `sweep:` and `zip:`).
     public let tree: ConfigNode
     public let grid: Grid
-    public let points: [GridPoint<Spec>]
     public let overrides: [Override]
+    public let name: String
+    public let replicates: Int
+    private let decoder: PointDecoder<Spec>
 
-    public var name: String { points[0].spec.name }
-    public var replicates: Int { points[0].spec.replicates }
-    /// Grid points × replicates.
-    public var runCount: Int { points.count * replicates }
+    /// The grid points in grid order, each decoded when read.
+    public var points: GridPoints<Spec> { GridPoints(decoder: decoder) }
+    /// Grid points × replicates (at most `Limits.configurations`).
+    public var runCount: Int { grid.count * replicates }
 
-    /// Loads an experiment file (YAML or JSON). Errors are `ExperimentError`s located in the file (or in
-    /// the `--set` argument).
+    /// Loads an experiment file (YAML or JSON, at most `Limits.fileBytes`). Errors are `ExperimentError`s
+    /// located in the file (or in the `--set` argument).
     public static func load(path: String, overrides: [String] = []) throws -> Sweep {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ExperimentError(.file(path: path, line: 1, column: 1), "cannot read the file (\((error as NSError).localizedDescription))")
-        }
-        return try Sweep(text: text, source: path, overrides: overrides)
+        try Sweep(text: try readExperimentFile(path), source: path, overrides: overrides)
     }
 
     /// Parses and checks experiment text; `source` names it in errors.
@@ -120,50 +130,31 @@ public struct Sweep<Spec: SweepSpec>: Sendable {
         let parsed = try overrides.map(Override.init)
         for o in parsed { try o.apply(to: &tree) }
         let grid = try Grid(tree: tree)
-        var base = tree
-        base.remove(at: ["sweep"])
-        base.remove(at: ["zip"])
-        var points: [GridPoint<Spec>] = []
-        points.reserveCapacity(grid.count)
-        let decoder = YAMLDecoder()
-        for index in 0..<grid.count {
-            var pointTree = base
-            let assignment = grid.point(index)
-            for (axis, value) in assignment {
-                try pointTree.set(value, at: axis.components, keyOrigin: axis.keyOrigin)
-            }
-            let values = assignment.map { SweptValue(path: $0.axis.path, node: $0.value) }
-            do {
-                let spec = try decoder.decode(Spec.self, from: pointTree.yamsNode)
-                try spec.validate(sweptPaths: grid.sweptPaths)
-                points.append(GridPoint(index: index, values: values, spec: spec))
-            } catch {
-                let located = ExperimentError.locating(error, in: pointTree)
-                // Name the configuration when the sweep is involved: a swept value is at fault, or the
-                // base passed for earlier grid points.
-                let sweepOrigins = assignment.flatMap { [$0.value.origin, $0.axis.keyOrigin] }
-                let involved = index > 0 || sweepOrigins.contains(located.origin)
-                let context = values.isEmpty || !involved ? "" : " (in configuration \(values.map { "\($0.path)=\($0.text)" }.joined(separator: ", ")))"
-                throw ExperimentError(located.origin, located.message + context)
-            }
+        let decoder = try PointDecoder<Spec>(tree: tree, grid: grid)
+        let first = try decoder.point(0, validate: true)
+        let replicates = first.spec.replicates
+        guard Limits.product([grid.count, replicates], atMost: Limits.configurations) != nil else {
+            throw ExperimentError(tree["replicates"]?.origin ?? tree.origin,
+                                  "\(Limits.grouped(grid.count)) grid point\(grid.count == 1 ? "" : "s") × \(Limits.grouped(replicates)) replicates is more than \(Limits.grouped(Limits.configurations)) configurations, the limit of one experiment")
         }
+        try decoder.checkOverriddenBaseValues()
+        for index in 1..<max(grid.count, 1) { _ = try decoder.point(index, validate: true) }
         self.source = source
         self.tree = tree
         self.grid = grid
-        self.points = points
         self.overrides = parsed
+        self.decoder = decoder
+        name = first.spec.name
+        self.replicates = replicates
     }
 
     /// Every configuration (grid point × replicate), grid order then replicate.
-    public var configurations: [Configuration<Spec>] {
-        points.flatMap { p in (0..<replicates).map { Configuration(point: p, replicate: $0) } }
-    }
+    public var configurations: Configurations<Spec> { configurations(shard: nil) }
 
     /// The configurations of shard `index` (1-based) of `count`: grid points i with i mod count =
     /// index − 1, with all their replicates. The shards are disjoint and cover the grid.
-    public func configurations(shard: Shard?) -> [Configuration<Spec>] {
-        guard let shard else { return configurations }
-        return configurations.filter { $0.point.index % shard.count == shard.index - 1 }
+    public func configurations(shard: Shard?) -> Configurations<Spec> {
+        Configurations(decoder: decoder, replicates: replicates, shard: shard)
     }
 
     /// What identifies the experiment apart from its swept values, replicate count, plots and

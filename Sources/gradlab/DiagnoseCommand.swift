@@ -81,7 +81,7 @@ struct DiagnoseCommand: ParsableCommand {
 
     /// Runs the diagnosis, writes the charts if asked, and returns the report (text or JSON).
     func output() throws -> String {
-        let m = try modelOptions.load()
+        let (m, reading) = try modelOptions.load()
         var options = DiagnosisOptions(steps: steps, input: inputNoise > 0 ? .gaussian(std: inputNoise) : .zeros,
                                        initialState: h0,
                                        lags: LagSelection(parsing: lags) ?? .all,
@@ -93,33 +93,83 @@ struct DiagnoseCommand: ParsableCommand {
                 throw RecurrentError("\(input): diagnose follows one sequence; give shape (T, D) (this file holds \(x.batchSize) sequences)")
             }
             options.inputs = try Matrix(rows: x.steps, cols: x.featureSize, elements: x.values)
+            options.inputName = URL(fileURLWithPath: input).lastPathComponent
         }
-        if m.isStacked { return try stackedOutput(m, options) }
+        var adjointRng = RandomStream(seed: seed).split("readout")
+        let readout = try m.readoutAdjoint(rng: &adjointRng)
+        options.adjoint = readout
+        let context = DiagnosisContext(command: self, model: m, reading: reading, readout: readout)
+        if m.isStacked { return try stackedOutput(m, options, context) }
         let diagnosis = try Diagnosis(map: m.makeCell(), theory: m.theoryInputs, options: options, rng: RandomStream(seed: seed))
-        let title = "\(m.cell), H = \(m.hiddenSize)"
         if let plot {
-            let written = try DiagnosisCharts(diagnosis: diagnosis, model: m, title: title).write(to: plot)
+            let written = try DiagnosisCharts(diagnosis: diagnosis, model: m, title: context.title).write(to: plot)
             FileHandle.standardError.write(Data("charts: \(written.joined(separator: ", "))\n".utf8))
         }
-        return format == .json ? try diagnosis.jsonString()
-                               : diagnosis.textReport(title: "\(URL(fileURLWithPath: modelOptions.model).lastPathComponent) (\(title))")
+        guard format == .json else { return diagnosis.textReport(title: context.heading, notes: context.notes) }
+        var object = diagnosis.jsonObject()
+        object["model"] = context.jsonObject
+        return JSONValue(object).rendered(pretty: true)
     }
 }
 
 extension DiagnoseCommand {
     /// Stacked or bidirectional models: the depth × time diagnosis (inputs and h_0 of every unit drawn
-    /// from the same named seeds as a single-layer diagnosis).
-    func stackedOutput(_ m: RecurrentModel, _ options: DiagnosisOptions) throws -> String {
+    /// from the same named seeds as a single-layer diagnosis), with the stacks' Lyapunov spectra.
+    func stackedOutput(_ m: RecurrentModel, _ options: DiagnosisOptions, _ context: DiagnosisContext) throws -> String {
         let shape = "this one has \(m.layers) layers\(m.bidirectional ? ", bidirectional" : "")"
-        if lyapunov > 0 { throw RecurrentError("\(modelOptions.model): --lyapunov is for single-layer models (\(shape))") }
         if singularValueLags != nil { throw RecurrentError("\(modelOptions.model): --singular-value-lags is for single-layer models (\(shape))") }
         let flow = try DepthTimeFlow(model: m, options: options, rng: RandomStream(seed: seed))
-        let title = "\(m.cell), \(m.layers) layers\(m.bidirectional ? ", bidirectional" : ""), H = \(m.hiddenSize)"
         if let plot {
-            let written = try StackedDiagnosisCharts(flow: flow, title: title).write(to: plot)
+            let written = try StackedDiagnosisCharts(flow: flow, title: context.title).write(to: plot)
             FileHandle.standardError.write(Data("charts: \(written.joined(separator: ", "))\n".utf8))
         }
-        return format == .json ? try flow.jsonString() : flow.textReport(title: "\(URL(fileURLWithPath: modelOptions.model).lastPathComponent) (\(title))")
+        guard format == .json else {
+            return flow.textReport(title: context.heading, notes: context.notes, adjoint: context.adjointPhrase)
+        }
+        var object = flow.jsonObject()
+        object["model"] = context.jsonObject
+        return JSONValue(object).rendered(pretty: true)
+    }
+}
+
+/// What a diagnosis report says about its model and set-up, beside the measurements: the title, what
+/// was inferred from the file, and what the inputs, h_0 and ∂L/∂(top output at T) were.
+struct DiagnosisContext {
+    let title: String
+    let heading: String
+    let notes: [String]
+    let adjointPhrase: String
+    let jsonObject: [String: Any]
+
+    init(command c: DiagnoseCommand, model m: RecurrentModel, reading: ModelFileReading, readout: [Double]?) {
+        let shape = m.isStacked ? ", \(m.layers) layer\(m.layers == 1 ? "" : "s")\(m.bidirectional ? ", bidirectional" : "")" : ""
+        title = "\(m.cell)\(shape), H = \(m.hiddenSize)"
+        heading = "\(URL(fileURLWithPath: c.modelOptions.model).lastPathComponent) (\(title))"
+        let width = m.topWidth
+        if let head = reading.head, let readout, let o = m.headSize {
+            adjointPhrase = "W_headᵀu (head '\(head)', u a random unit vector over its \(o) outputs; ‖g‖ = \(String(format: "%.4g", nrm2(readout))))"
+        } else {
+            adjointPhrase = "a random unit vector over the \(width) top-layer outputs (no head)"
+        }
+        let inputs = c.input.map { "inputs from \($0)" }
+            ?? (c.inputNoise > 0 ? "inputs i.i.d. N(0, \(c.inputNoise)²) for \(c.steps) steps" : "no input (x_t = 0) for \(c.steps) steps")
+        notes = reading.notes + [
+            "\(inputs); h_0 \(c.h0.rawValue); seed \(c.seed)",
+            (m.isStacked ? "g = ∂L/∂(top output at T) = " : "∂L/∂h_T = ") + adjointPhrase,
+        ]
+        jsonObject = [
+            "file": c.modelOptions.model,
+            "cell": m.cell.name,
+            "activation": { if case .rnn(let a) = m.cell { return a.name as Any }; return NSNull() }(),
+            "layers": m.layers,
+            "bidirectional": m.bidirectional,
+            "hidden_size": m.hiddenSize,
+            "input_size": m.inputSize,
+            "prefix": reading.prefix,
+            "head": reading.head.map { $0 as Any } ?? NSNull(),
+            "adjoint": adjointPhrase,
+            "notes": notes,
+        ]
     }
 }
 

@@ -60,8 +60,7 @@ struct DiagnosisCharts {
 
         // Lyapunov spectrum.
         if !d.lyapunov.isEmpty {
-            out.append(("lyapunov", Recipe.lyapunov(LyapunovChart(series: [LyapunovSeries(exponents: d.lyapunov, label: "measured")],
-                                                                  title: "Lyapunov spectrum — \(title)"))))
+            out.append(("lyapunov", lyapunovFigure([("measured", d.lyapunov)], title: "Lyapunov spectrum — \(title)")))
         }
 
         // Eigenvalues of W_hh (vanilla cells).
@@ -137,6 +136,20 @@ struct StackedDiagnosisCharts {
             chart.integerX = true
             out.append(("depth-products", Recipe.normVsLag(chart)))
         }
+        if let run = flow.lyapunov {
+            out.append(("lyapunov", lyapunovFigure(run.directions.map { ("\($0.reverse ? "reverse" : "forward") stack", $0.spectrum.exponents) },
+                                                   title: "Lyapunov spectra — \(title)")))
+        }
         return out
     }
+}
+
+/// The Lyapunov chart of labelled spectra; −∞ exponents cannot be drawn, so each label says how many
+/// were left out.
+func lyapunovFigure(_ spectra: [(label: String, exponents: [Double])], title: String) -> Figure {
+    let series = spectra.map { s -> LyapunovSeries in
+        let n = s.exponents.filter { $0 == -.infinity }.count
+        return LyapunovSeries(exponents: s.exponents, label: s.label + (n > 0 ? " (\(n) at −∞, not drawn)" : ""))
+    }
+    return Recipe.lyapunov(LyapunovChart(series: series, title: title))
 }

@@ -17,15 +17,21 @@ struct InspectCommand: ParsableCommand {
         weight_hh_l0 (cell from the file's metadata, else from its 4H×H or 3H×H shape) each gate block \
         is reported too. Then every tensor's parameter count and the total; for a PyTorch recurrent \
         state dict (any num_layers, bidirectional) each layer and direction beside the textbook \
-        G·H(D+H+1) and PyTorch's G·H(D+H+2) (two bias vectors).
+        G·H(D+H+1) and PyTorch's G·H(D+H+2) (two bias vectors). A whole model's state dict (an \
+        Embedding, an nn.LSTM under 'rnn.', a Linear) gets the same breakdown for its recurrent module \
+        beside the whole model's total; --prefix rnn reports that module alone.
         """
     )
 
 
-    @Argument(help: "A .npy, .npz or .safetensors file.")
+    @Argument(help: "A .pt/.pth/.bin (torch.save), .safetensors, .npz or .npy file.")
     var file: String
     @Option(help: "Only this tensor.")
     var tensor: String?
+    @Option(help: "Only the tensors of this module (e.g. 'rnn' for rnn.weight_hh_l0, …).")
+    var prefix: String?
+    @Option(help: "The state dict inside a PyTorch checkpoint dict (e.g. 'model'); default: the only one.")
+    var key: String?
     @Option(help: "Output format.")
     var format: ReportFormat = .text
     @Option(help: "Significant digits in text output.")
@@ -42,17 +48,35 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         // TensorIOError and InitError are one line "<file>: <problem>"; ArgumentParser prints them as "Error: …".
-        print(try output(), terminator: format == .text ? "" : "\n")
-        if let plot, let first = try TensorSpectrumReport.reports(file: file, tensor: tensor).first {
+        let (text, reports) = try output()
+        print(text, terminator: format == .text ? "" : "\n")
+        if let plot, let first = reports.first {
             try SpectrumChart(report: first, file: file).write(to: plot)
         }
     }
 
-    /// The report (spectra, then parameter counts) as text or JSON.
-    func output() throws -> String {
-        let reports = try TensorSpectrumReport.reports(file: file, tensor: tensor)
-        let archive = try TensorArchive.load(file)
-        let counts = ParameterCounts(names: archive.entries.map(\.name), shapes: archive.entries.map(\.tensor.shape))
+    /// The report (spectra, then parameter counts) as text or JSON, and the spectra.
+    func output() throws -> (String, [TensorSpectrumReport]) {
+        let archive = try TensorArchive.load(file, checkpointKey: key)
+        let entries = try selectedEntries(archive)
+        let reports = try TensorSpectrumReport.reports(archive: archive, names: entries.map(\.name), tensor: tensor, file: file)
+        let counts = ParameterCounts(names: entries.map(\.name), shapes: entries.map(\.tensor.shape))
+        return (try render(reports, counts), reports)
+    }
+
+    /// The archive's entries, or those under `--prefix` (an error listing the modules when none is).
+    func selectedEntries(_ archive: TensorArchive) throws -> [TensorArchive.Entry] {
+        guard let prefix else { return archive.entries }
+        let p = prefix.hasSuffix(".") ? prefix : prefix + "."
+        let chosen = archive.entries.filter { $0.name.hasPrefix(p) }
+        guard !chosen.isEmpty else {
+            let modules = Set(archive.names.compactMap { n in n.firstIndex(of: ".").map { String(n[..<$0]) } }).sorted()
+            throw UserError("\(file): no tensor name starts with '\(p)' (modules in the file: \(modules.isEmpty ? "none" : modules.joined(separator: ", ")))")
+        }
+        return chosen
+    }
+
+    func render(_ reports: [TensorSpectrumReport], _ counts: ParameterCounts) throws -> String {
         switch format {
         case .text: return InspectText(digits: digits).render(reports, file: file) + InspectText.render(counts)
         case .json: return try InspectJSON.render(reports, counts: counts, file: file)
@@ -75,11 +99,14 @@ extension InspectText {
         out += "  textbook count per layer and direction G·H(D_ℓ+H+1) (\(kind)); PyTorch keeps two bias vectors, b_ih and b_hh, "
         out += "one more H per gate block: G·H(D_ℓ+H+2)\n"
         for u in c.units {
-            let label = "layer \(u.layer)\(u.reverse ? " reverse" : "")"
+            let label = "\(u.module)layer \(u.layer)\(u.reverse ? " reverse" : "")"
             out += "  \(label.padding(toLength: 16, withPad: " ", startingAt: 0)) G=\(u.gates) H=\(u.hiddenSize) D=\(u.inputSize): "
             out += "textbook \(u.textbook), PyTorch \(u.pyTorch), file \(u.count)\n"
         }
-        out += "  recurrent total: textbook \(c.recurrentTextbook), PyTorch \(c.recurrentPyTorch), file \(c.recurrentCount); other tensors \(c.total - c.recurrentCount)\n"
+        var modules: [String] = []
+        for u in c.units where !u.module.isEmpty && !modules.contains(u.module) { modules.append(u.module) }
+        let named = modules.isEmpty ? "" : " (\(modules.map { "'\($0.dropLast())'" }.joined(separator: ", ")))"
+        out += "  recurrent total\(named): textbook \(c.recurrentTextbook), PyTorch \(c.recurrentPyTorch), file \(c.recurrentCount); other tensors \(c.total - c.recurrentCount); model total \(c.total)\n"
         return out
     }
 }
@@ -131,104 +158,53 @@ struct InspectText {
 }
 
 /// JSON: {"file", "tensors": [{name, shape, …, "eigenvalues": [[re, im], …], "gates": [{gate, …}]}],
-/// "parameters": {"tensors": [{name, shape, count}], "total", "units": [{layer, direction, gates,
+/// "parameters": {"tensors": [{name, shape, count}], "total", "units": [{module, layer, direction, gates,
 /// hidden_size, input_size, count, textbook, pytorch}], "recurrent_textbook", "recurrent_pytorch", "recurrent_count"}}.
-/// A condition number of +∞ (σ_min = 0) is null.
+/// A condition number of +∞ (σ_min = 0) is null; any other non-finite number is null with a
+/// `<key>_nonfinite` sibling (`JSONValue`).
 enum InspectJSON {
-    struct Stats: Encodable {
-        let shape: [Int]
-        let spectral_radius: Double?
-        let sigma_max: Double
-        let sigma_min: Double
-        let condition_number: Double?
-        let frobenius_norm: Double
-        let orthogonality_defect: Double
-        let eigenvalues: [[Double]]
-        let singular_values: [Double]
-        init(_ r: SpectrumReport) {
-            shape = [r.rows, r.cols]
-            spectral_radius = r.spectralRadius
-            sigma_max = r.sigmaMax
-            sigma_min = r.sigmaMin
-            condition_number = r.conditionNumber.isFinite ? r.conditionNumber : nil
-            frobenius_norm = r.frobeniusNorm
-            orthogonality_defect = r.orthogonalityDefect
-            eigenvalues = r.eigenvalues.map { [$0.real, $0.imaginary] }
-            singular_values = r.singularValues
-        }
-        enum Key: String, CodingKey {
-            case shape, spectral_radius, sigma_max, sigma_min, condition_number, frobenius_norm, orthogonality_defect
-            case eigenvalues, singular_values
-        }
-        /// Optionals are written as null, not omitted, so every report has the same keys.
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: Key.self)
-            try c.encode(shape, forKey: .shape)
-            try c.encode(spectral_radius, forKey: .spectral_radius)
-            try c.encode(sigma_max, forKey: .sigma_max)
-            try c.encode(sigma_min, forKey: .sigma_min)
-            try c.encode(condition_number, forKey: .condition_number)
-            try c.encode(frobenius_norm, forKey: .frobenius_norm)
-            try c.encode(orthogonality_defect, forKey: .orthogonality_defect)
-            try c.encode(eigenvalues, forKey: .eigenvalues)
-            try c.encode(singular_values, forKey: .singular_values)
-        }
+    static func stats(_ r: SpectrumReport) -> [String: Any] {
+        [
+            "shape": [r.rows, r.cols],
+            "spectral_radius": r.spectralRadius.map { $0 as Any } ?? NSNull(),
+            "sigma_max": r.sigmaMax,
+            "sigma_min": r.sigmaMin,
+            "condition_number": r.conditionNumber.isFinite ? r.conditionNumber as Any : NSNull(),
+            "frobenius_norm": r.frobeniusNorm,
+            "orthogonality_defect": r.orthogonalityDefect,
+            "eigenvalues": r.eigenvalues.map { [$0.real, $0.imaginary] },
+            "singular_values": r.singularValues,
+        ]
     }
-    struct Gate: Encodable { let gate: String; let stats: Stats }
-    struct Entry: Encodable {
-        let name: String
-        let stats: Stats
-        let layout: String?
-        let gates: [Gate]
-        func encode(to encoder: Encoder) throws {
-            try stats.encode(to: encoder)
-            var c = encoder.container(keyedBy: Key.self)
-            try c.encode(name, forKey: .name)
-            try c.encode(layout, forKey: .layout)
-            try c.encode(gates.map { GateOut(gate: $0.gate, stats: $0.stats) }, forKey: .gates)
-        }
-        enum Key: String, CodingKey { case name, layout, gates }
+
+    static func parameters(_ c: ParameterCounts) -> [String: Any] {
+        [
+            "tensors": c.entries.map { ["name": $0.name, "shape": $0.shape, "count": $0.count] as [String: Any] },
+            "total": c.total,
+            "units": c.units.map { u in
+                ["module": u.module, "layer": u.layer, "direction": u.reverse ? "reverse" : "forward", "gates": u.gates,
+                 "hidden_size": u.hiddenSize, "input_size": u.inputSize, "count": u.count, "textbook": u.textbook,
+                 "pytorch": u.pyTorch] as [String: Any]
+            },
+            "recurrent_textbook": c.recurrentTextbook,
+            "recurrent_pytorch": c.recurrentPyTorch,
+            "recurrent_count": c.recurrentCount,
+        ]
     }
-    struct GateOut: Encodable {
-        let gate: String
-        let stats: Stats
-        func encode(to encoder: Encoder) throws {
-            try stats.encode(to: encoder)
-            var c = encoder.container(keyedBy: Key.self)
-            try c.encode(gate, forKey: .gate)
-        }
-        enum Key: String, CodingKey { case gate }
-    }
-    struct Count: Encodable { let name: String; let shape: [Int]; let count: Int }
-    struct UnitCount: Encodable {
-        let layer: Int, direction: String, gates: Int, hidden_size: Int, input_size: Int
-        let count: Int, textbook: Int, pytorch: Int
-    }
-    struct Parameters: Encodable {
-        let tensors: [Count], total: Int
-        let units: [UnitCount]
-        let recurrent_textbook: Int, recurrent_pytorch: Int, recurrent_count: Int
-        init(_ c: ParameterCounts) {
-            tensors = c.entries.map { Count(name: $0.name, shape: $0.shape, count: $0.count) }
-            total = c.total
-            units = c.units.map { UnitCount(layer: $0.layer, direction: $0.reverse ? "reverse" : "forward", gates: $0.gates,
-                                            hidden_size: $0.hiddenSize, input_size: $0.inputSize, count: $0.count,
-                                            textbook: $0.textbook, pytorch: $0.pyTorch) }
-            recurrent_textbook = c.recurrentTextbook
-            recurrent_pytorch = c.recurrentPyTorch
-            recurrent_count = c.recurrentCount
-        }
-    }
-    struct Document: Encodable { let file: String; let tensors: [Entry]; let parameters: Parameters }
 
     static func render(_ reports: [TensorSpectrumReport], counts: ParameterCounts = ParameterCounts(names: [], shapes: []), file: String) throws -> String {
-        let doc = Document(file: file, tensors: reports.map { r in
-            Entry(name: r.name, stats: Stats(r.whole), layout: r.layout?.rawValue,
-                  gates: r.gates.map { Gate(gate: $0.name, stats: Stats($0.report)) })
-        }, parameters: Parameters(counts))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(doc), as: UTF8.self)
+        let tensors: [[String: Any]] = reports.map { r in
+            var entry = stats(r.whole)
+            entry["name"] = r.name
+            entry["layout"] = r.layout.map { $0.rawValue as Any } ?? NSNull()
+            entry["gates"] = r.gates.map { g in
+                var gate = stats(g.report)
+                gate["gate"] = g.name
+                return gate
+            }
+            return entry
+        }
+        return JSONValue(["file": file, "tensors": tensors, "parameters": parameters(counts)] as [String: Any]).rendered(pretty: true)
     }
 }
 

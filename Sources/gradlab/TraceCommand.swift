@@ -60,7 +60,8 @@ struct TraceCommand: ParsableCommand {
 
     /// The report as text or JSON (without the trailing newline of JSON output).
     func output() throws -> String {
-        let m = try modelOptions.load()
+        let (m, reading) = try modelOptions.load()
+        for note in reading.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         let (x, batched) = try SequenceBatch.loadInputs(input, featureSize: m.inputSize)
         let mode: OutputMode = outputs == .last ? .last : .all
         let objective: Objective

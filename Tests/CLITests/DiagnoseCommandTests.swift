@@ -105,15 +105,15 @@ struct WholeModelStateDictTests {
             ("fc.bias", Tensor(rng.normals(3))),
         ]
         try TensorArchive(tensors, metadata: ["cell": "rnn", "activation": "linear"]).save(path)
-        do {
-            _ = try RecurrentModel.load(path)
-            Issue.record("a whole-model state dict loaded without --prefix")
-        } catch let e as RecurrentError {
-            #expect(e.message.contains("--prefix rnn.") && e.message.contains("--head fc"))
-        }
+        // The prefix and the head are inferred (and said); naming them gives the same model.
+        let (inferred, reading) = try RecurrentModel.read(path)
+        #expect(reading.prefix == "rnn." && reading.head == "fc")
+        #expect(reading.notes.contains { $0.hasPrefix("recurrent module 'rnn'") } && reading.notes.contains { $0.hasPrefix("head 'fc'") })
         let m = try RecurrentModel.load(path, prefix: "rnn.", head: "fc")
+        #expect(m.parameters == inferred.parameters)
         #expect(m.parameters.names == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "head.weight", "head.bias"])
         #expect(m.headSize == 3)
+        #expect(try RecurrentModel.load(path, head: "none").headSize == nil)
         let out = try gradlabOutput(["diagnose", "--model", path, "--prefix", "rnn.", "--head", "fc",
                                                         "--steps", "20", "--h0", "zeros", "--lags", "10", "--format", "json"])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])

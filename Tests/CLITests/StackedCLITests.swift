@@ -65,7 +65,7 @@ extension StackedCLITests {
         }
         let text = try Self.diagnose(["--steps", "30", "--input-noise", "1"])
         #expect(text.contains("log10 ‖∂L/∂h_t^ℓ‖") && text.contains("ℓ = 1 bwd") && text.contains("Dominant path"))
-        #expect { try Self.diagnose(["--lyapunov", "3"]) } throws: { "\($0)".contains("--lyapunov is for single-layer models") }
+        #expect(try Self.diagnose(["--steps", "10", "--lyapunov", "3", "--lyapunov-steps", "50"]).contains("Lyapunov exponents of the reverse stack"))
         let dir = try InitCLITests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         _ = try Self.diagnose(["--steps", "20", "--plot", dir.path])

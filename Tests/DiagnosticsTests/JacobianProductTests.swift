@@ -140,3 +140,18 @@ struct JacobianProductTests {
         #expect(s.label == .stable)
     }
 }
+
+/// `powerOfTenText`: reports keep the mantissa of small and large values.
+@Suite("power-of-ten text")
+struct PowerOfTenTextTests {
+    @Test func mantissaIsKept() {
+        #expect(powerOfTenText(log10(9.54e-7)) == "9.54e-7")
+        #expect(powerOfTenText(log10(0.0132)) == "0.0132")
+        #expect(powerOfTenText(log10(123.0)) == "123")
+        #expect(powerOfTenText(log10(2.5e7)) == "2.5e7")
+        #expect(powerOfTenText(-349.5) == "3.16e-350")   // beyond Float64, from the logarithm
+        #expect(powerOfTenText(log10(9.996e-5)) == "1e-4")  // rounding carries into the exponent
+        #expect(powerOfTenText(-.infinity) == "0")
+        #expect(powerOfTenText(.nan) == "nan")
+    }
+}

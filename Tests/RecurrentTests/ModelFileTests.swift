@@ -36,11 +36,16 @@ import Testing
         #expect(throws: RecurrentError("\(st): --activation tanh conflicts with the file's metadata activation = relu")) {
             try RecurrentModel.load(st, activation: "tanh")
         }
-        #expect(throws: RecurrentError("\(npz): the cell is unknown: pass --cell rnn|lstm|gru (the file has no 'cell' metadata)")) {
-            try RecurrentModel.load(npz)
-        }
-        #expect(throws: RecurrentError.self) { try RecurrentModel.load(npz, cell: "rnn") }
-        #expect(try RecurrentModel.load(npz, cell: "rnn", activation: "relu").parameters == m.parameters)
+        // Without metadata the cell comes from weight_hh_l0's shape and the activation defaults to tanh,
+        // PyTorch's default; both are stated.
+        let (inferred, reading) = try RecurrentModel.read(npz)
+        #expect(inferred.cell == .rnn(.tanh) && inferred.parameters == m.parameters)
+        #expect(reading.notes == ["cell rnn, from the shape of 'weight_hh_l0' (3×3 = H×H, H = 3)",
+                                  "activation tanh, PyTorch's default (the file does not record nn.RNN's nonlinearity; pass --activation relu for a ReLU RNN)"])
+        #expect(try RecurrentModel.load(npz, cell: "rnn", activation: "relu").cell == .rnn(.relu))
+        let gru = try model(.gru), gruPath = dir + "/g.npz"
+        try gru.save(gruPath)
+        #expect(try RecurrentModel.load(gruPath).cell == .gru)
         // A GRU's weights read as an RNN: the shapes say which tensor is wrong.
         #expect(throws: RecurrentError.self) { try RecurrentModel.load(npz, cell: "lstm") }
     }
@@ -59,7 +64,12 @@ import Testing
         #expect(throws: TensorIOError.self) { try RecurrentModel.load(nanPath) }
         let missing = dir + "/missing.npz"
         try TensorArchive([("weight_ih_l0", Tensor(m.parameters.tensors[0]))]).save(missing)
-        #expect(throws: RecurrentError("\(missing): missing parameter 'weight_hh_l0'")) { try RecurrentModel.load(missing, cell: "gru") }
+        #expect(throws: RecurrentError("\(missing): no recurrent weights: no tensor named 'weight_hh_l0' or '….weight_hh_l0' (the file has: weight_ih_l0)")) {
+            try RecurrentModel.load(missing, cell: "gru")
+        }
+        let noIH = dir + "/no-ih.npz"
+        try TensorArchive([("weight_hh_l0", Tensor(m.parameters.tensors[1]))]).save(noIH)
+        #expect(throws: RecurrentError("\(noIH): missing parameter 'weight_ih_l0'")) { try RecurrentModel.load(noIH) }
     }
 
     @Test func inputsAndTargets() throws {

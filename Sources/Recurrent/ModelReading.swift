@@ -1,0 +1,179 @@
+import Foundation
+import TensorIO
+
+/// What a tensor file's names, shapes and metadata say about the recurrent model in it, and how each
+/// fact was found: the prefix of the recurrent module in a whole model's state dict, the cell, the
+/// activation and the linear read-out (head).
+///
+/// Rules (docs/diagnostics.md, "Reading a model file"):
+/// - **prefix**: `--prefix` if given; else the one module path `P` with a `P + "weight_hh_l0"` tensor
+///   (`""` for a bare `nn.RNN/LSTM/GRU` state dict); several such modules are an error listing them.
+/// - **cell**: from `weight_hh_l0`'s shape G·H × H (G = 1 rnn, 3 gru, 4 lstm); a `--cell` flag or the
+///   file's `cell` metadata must agree with it (they only disambiguate, never override the shape).
+/// - **activation** (rnn only): `--activation`, else the `activation` metadata, else tanh, PyTorch's
+///   default, stated in the notes (a state dict does not record `nonlinearity`).
+/// - **head**: `--head NAME` uses `NAME.weight` (and `NAME.bias` if present), which must be O × dirs·H;
+///   `--head none` uses none. Otherwise the candidates are the modules outside the recurrent one whose
+///   `.weight` is a matrix with dirs·H columns (a `Linear` reading the top layer); one candidate (after
+///   preferring those stored after the recurrent tensors, as a module registered after the RNN is) is
+///   used and stated; several are listed in a note and none is used.
+public struct ModelFileReading: Sendable {
+    /// The recurrent module's name prefix in the file (`""`, `"rnn."`, `"encoder.lstm."`).
+    public let prefix: String
+    public let cell: CellKind
+    /// The module used as the linear read-out (`"fc"`), nil when none.
+    public let head: String?
+    /// One sentence per inferred fact (what was concluded and from what), for reports.
+    public let notes: [String]
+    /// (model name, file name) of the tensors the model reads (`head.weight` for `fc.weight`, …).
+    public let selection: [(model: String, file: String)]
+
+    /// Reads names, shapes and metadata; `cell`, `activation`, `prefix` and `head` are the user's flags
+    /// (nil = infer). Every refusal names `path` and what the file holds.
+    public init(path: String, names: [String], shapes: [String: [Int]], metadata: [String: String],
+                cell: CellFamily? = nil, activation: String? = nil, leakySlope: Double? = nil,
+                prefix: String? = nil, head: String? = nil) throws {
+        var notes: [String] = []
+        let p = try Self.findPrefix(path: path, names: names, given: prefix, notes: &notes)
+        let hhName = p + ParameterName.weightHH
+        guard let hh = shapes[hhName], hh.count == 2, hh[0] > 0, hh[1] > 0 else {
+            throw RecurrentError("\(path): '\(hhName)' is missing or not a matrix (the file has: \(Self.listed(names)))")
+        }
+        let family = try Self.resolveFamily(path: path, weightHH: hhName, shape: hh, metadata: metadata, flag: cell, notes: &notes)
+        let kind = try Self.resolveActivation(path: path, family: family, metadata: metadata, flag: activation,
+                                              leakySlope: leakySlope, notes: &notes)
+        let (_, bidirectional) = ParameterName.architecture(of: names.filter { $0.hasPrefix(p) }.map { String($0.dropFirst(p.count)) })
+        let width = (bidirectional ? 2 : 1) * hh[1]
+        let headModule = try Self.findHead(path: path, names: names, shapes: shapes, prefix: p, width: width,
+                                           given: head, notes: &notes)
+        var selection: [(model: String, file: String)] = []
+        for name in names {
+            if let headModule, name == headModule + ".weight" || name == headModule + ".bias" {
+                selection.append(("head." + name.dropFirst(headModule.count + 1), name))
+            } else if name.hasPrefix(p) {
+                let local = String(name.dropFirst(p.count))
+                // In a bare state dict, dotted names belong to other modules (the head was taken above).
+                if p.isEmpty && local.contains(".") { continue }
+                selection.append((local, name))
+            }
+        }
+        self.prefix = p
+        self.cell = kind
+        self.head = headModule
+        self.notes = notes
+        self.selection = selection
+    }
+
+    /// Names for a message: at most 12, then "… and N more".
+    static func listed(_ names: [String]) -> String {
+        names.count <= 12 ? names.joined(separator: ", ") : names.prefix(12).joined(separator: ", ") + ", … and \(names.count - 12) more"
+    }
+
+    static func findPrefix(path: String, names: [String], given: String?, notes: inout [String]) throws -> String {
+        let modules = names.filter { $0.hasSuffix(ParameterName.weightHH) }.map { String($0.dropLast(ParameterName.weightHH.count)) }
+            .filter { $0.isEmpty || $0.hasSuffix(".") }
+        if let given {
+            let p = given.isEmpty || given.hasSuffix(".") ? given : given + "."
+            guard modules.contains(p) else {
+                let found = modules.isEmpty ? "none" : modules.map { "'\($0)'" }.joined(separator: ", ")
+                throw RecurrentError("\(path): no recurrent module at prefix '\(given)' (no '\(p)\(ParameterName.weightHH)'; recurrent modules found: \(found))")
+            }
+            return p
+        }
+        switch modules.count {
+        case 0:
+            throw RecurrentError("\(path): no recurrent weights: no tensor named '\(ParameterName.weightHH)' or '….\(ParameterName.weightHH)' (the file has: \(listed(names)))")
+        case 1:
+            if !modules[0].isEmpty { notes.append("recurrent module '\(modules[0].dropLast())' (its tensors start with '\(modules[0])')") }
+            return modules[0]
+        default:
+            throw RecurrentError("\(path): several recurrent modules (\(modules.map { "'\($0)'" }.joined(separator: ", "))): choose one with --prefix")
+        }
+    }
+
+    static func resolveFamily(path: String, weightHH: String, shape hh: [Int], metadata: [String: String],
+                              flag: CellFamily?, notes: inout [String]) throws -> CellFamily {
+        let inferred = CellFamily(inferringFromRows: hh[0], cols: hh[1])
+        let given = flag?.rawValue ?? metadata["cell"]
+        let source = flag != nil ? "--cell" : "the file's metadata cell ="
+        if let given {
+            guard let family = CellFamily(rawValue: given) else {
+                throw RecurrentError("\(path): unknown cell '\(given)' (expected rnn, lstm or gru)")
+            }
+            if let flag, let meta = metadata["cell"], meta != flag.rawValue {
+                throw RecurrentError("\(path): --cell \(flag.rawValue) conflicts with the file's metadata cell = \(meta)")
+            }
+            guard hh[0] == family.gateCount * hh[1] else {
+                throw RecurrentError("\(path): \(source) \(given), but '\(weightHH)' is \(hh[0])×\(hh[1]); a \(given) cell needs \(family.gateCount)·H × H\(inferred.map { " (the shape says \($0.rawValue))" } ?? "")")
+            }
+            return family
+        }
+        guard let inferred else {
+            throw RecurrentError("\(path): '\(weightHH)' is \(hh[0])×\(hh[1]), which is no cell's G·H × H (rnn H×H, gru 3H×H, lstm 4H×H)")
+        }
+        let g = inferred.gateCount == 1 ? "H×H" : "\(inferred.gateCount)H×H"
+        notes.append("cell \(inferred.rawValue), from the shape of '\(weightHH)' (\(hh[0])×\(hh[1]) = \(g), H = \(hh[1]))")
+        return inferred
+    }
+
+    static func resolveActivation(path: String, family: CellFamily, metadata: [String: String], flag: String?,
+                                  leakySlope: Double?, notes: inout [String]) throws -> CellKind {
+        if let flag, let meta = metadata["activation"], flag != meta {
+            throw RecurrentError("\(path): --activation \(flag) conflicts with the file's metadata activation = \(meta)")
+        }
+        let name = flag ?? metadata["activation"]
+        guard family == .rnn else {
+            if let name, name != "tanh" {
+                throw RecurrentError("\(path): activation \(name) is not available for a \(family.rawValue) cell (its nonlinearities are fixed)")
+            }
+            return CellKind(family)
+        }
+        guard let name else {
+            notes.append("activation tanh, PyTorch's default (the file does not record nn.RNN's nonlinearity; pass --activation relu for a ReLU RNN)")
+            return .rnn(.tanh)
+        }
+        let alpha = leakySlope ?? metadata["alpha"].flatMap(Double.init) ?? Activation.defaultLeakySlope
+        guard let act = Activation(name: name, alpha: alpha) else {
+            throw RecurrentError("\(path): unknown activation '\(name)' (expected \(Activation.names.joined(separator: ", ")))")
+        }
+        return .rnn(act)
+    }
+
+    static func findHead(path: String, names: [String], shapes: [String: [Int]], prefix p: String, width: Int,
+                         given: String?, notes: inout [String]) throws -> String? {
+        // Modules outside the recurrent one with a matrix `.weight` (name order = the file's order).
+        let modules = names.filter { $0.hasSuffix(".weight") && !(!p.isEmpty && $0.hasPrefix(p)) }
+            .map { String($0.dropLast(".weight".count)) }
+            .filter { shapes[$0 + ".weight"]?.count == 2 }
+        let candidates = modules.filter { shapes[$0 + ".weight"]?[1] == width }
+        func shape(_ m: String) -> String { (shapes[m + ".weight"] ?? []).map(String.init).joined(separator: "×") }
+        func described(_ ms: [String]) -> String {
+            ms.isEmpty ? "none" : ms.map { "'\($0)' (\(shape($0)))" }.joined(separator: ", ")
+        }
+        if let given {
+            if given == "none" { return nil }
+            let m = given.hasSuffix(".weight") ? String(given.dropLast(".weight".count)) : given
+            guard modules.contains(m) else {
+                throw RecurrentError("\(path): no module '\(m)' with a weight matrix ('\(m).weight'); head candidates (weight with \(width) columns, the top layer's width): \(described(candidates))")
+            }
+            guard candidates.contains(m) else {
+                throw RecurrentError("\(path): '\(m).weight' is \(shape(m)), but a head reading the top layer needs \(width) columns (O × \(width)); candidates: \(described(candidates))")
+            }
+            return m
+        }
+        guard !candidates.isEmpty else { return nil }
+        let isRecurrent = { (name: String) in p.isEmpty ? !name.contains(".") : name.hasPrefix(p) }
+        let recurrentEnd = names.lastIndex(where: isRecurrent) ?? -1
+        let after = candidates.filter { (names.firstIndex(of: $0 + ".weight") ?? 0) > recurrentEnd }
+        let chosen = candidates.count == 1 ? candidates : after
+        if chosen.count == 1 {
+            // GradLab's own files name the read-out `head`; that is no inference worth a note.
+            if p.isEmpty && chosen[0] == "head" { return "head" }
+            let bias = names.contains(chosen[0] + ".bias") ? " and '\(chosen[0]).bias'" : " (no bias)"
+            notes.append("head '\(chosen[0])': '\(chosen[0]).weight' (\(shape(chosen[0])))\(bias) reads the top layer's \(width) outputs (--head none to leave it out)")
+            return chosen[0]
+        }
+        notes.append("no head used: several modules could read the top layer (\(described(candidates))); choose one with --head NAME")
+        return nil
+    }
+}
