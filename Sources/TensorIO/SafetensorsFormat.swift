@@ -27,7 +27,7 @@ public enum SafetensorsFormat {
         guard n <= maxHeaderLength else { throw fail("header of \(n) bytes is larger than the 100 MB limit") }
         guard n >= 2, bytes[8] == UInt8(ascii: "{") else { throw fail("the header is not a JSON object") }
         guard let header = JSONValue.parse(bytes[8..<(8 + n)]) else {
-            throw fail("the header is not valid JSON (or nests deeper than \(JSONValue.maxDepth) levels)")
+            throw fail("the header is not valid JSON (or nests deeper than \(JSONValue.maxParseDepth) levels)")
         }
         guard let object = header.members else { throw fail("the header is not a JSON object") }
         // JSONSerialization would keep the last of two equal keys; a name given twice is refused instead.
@@ -96,13 +96,13 @@ public enum SafetensorsFormat {
         return archive
     }
 
-    /// Integers from a JSON array of exact integers (see `JSONValue.integer`); nil otherwise.
+    /// Integers from a JSON array of exact integers (see `JSONValue.exactInteger`); nil otherwise.
     private static func integers(_ value: JSONValue?) -> [Int]? {
         guard case .array(let items)? = value else { return nil }
         var out: [Int] = []
         out.reserveCapacity(items.count)
         for v in items {
-            guard let i = v.integer, i > -(1 << 62), i < 1 << 62 else { return nil } // abs(Int.min) would trap
+            guard let i = v.exactInteger, i > -(1 << 62), i < 1 << 62 else { return nil } // abs(Int.min) would trap
             out.append(i)
         }
         return out

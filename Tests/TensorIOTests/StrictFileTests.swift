@@ -52,8 +52,9 @@ struct StrictFileTests {
         let json = #" { "a\"b" : [1, {"x": "}"}], "\ud83d\ude00\n" : "]", "": {}, "a\"b": -0.5e3 } "#
         let members = try #require(JSONValue.parse(Array(json.utf8)[...])?.members)
         #expect(members.map(\.key) == ["a\"b", "😀\n", "", "a\"b"])
-        #expect(members[3].value == .number("-0.5e3") && members[3].value.integer == -500)
-        #expect(JSONValue.number("9223372036854775807").integer == Int.max && JSONValue.number("1.5").integer == nil)
+        #expect(members[3].value == .number(-500) && members[3].value.exactInteger == -500)
+        #expect(JSONValue.parse(Array("9223372036854775807".utf8)[...]) == .integer(Int.max))
+        #expect(JSONValue.number(1.5).exactInteger == nil && JSONValue.number(0x1p62).exactInteger == nil)
         for bad in ["[1,]", "{\"a\" 1}", "01", "\"\u{01}\"", "{} x", "[" + String(repeating: "[", count: 100) + "]", "tru", "\"\\x\""] {
             #expect(JSONValue.parse(Array(bad.utf8)[...]) == nil, "\(bad)")
         }

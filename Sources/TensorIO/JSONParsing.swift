@@ -1,52 +1,31 @@
-/// A strict JSON parser for tensor file headers (RFC 8259), small on purpose.
+/// Reading JSON: a strict parser (RFC 8259) for tensor file headers, small on purpose, producing the
+/// same `JSONValue` tree the reports are written with.
 ///
 /// Objects keep their keys in file order with duplicates (so the safetensors reader can refuse a name
-/// given twice, which `JSONSerialization` silently resolves to the last), numbers keep their text (so
-/// integers are read exactly, never through a Double), nesting is limited to `maxDepth` (so no header
-/// can exhaust the native stack), and a value costs a few words (a header of 100,000 tensors parses in
-/// one pass and a few tens of megabytes). Errors are nil: the caller says "the header is not valid JSON".
-enum JSONValue: Equatable {
-    /// One `"key": value` of an object.
-    struct Member {
-        let key: String
-        let value: JSONValue
+/// given twice, which `JSONSerialization` silently resolves to the last), integer tokens that fit become
+/// `.integer` (read exactly, never through a Double), other numbers `.number`, nesting is limited to
+/// `maxParseDepth` (so no header can exhaust the native stack), and a value costs a few words (a header of
+/// 100,000 tensors parses in one pass and a few tens of megabytes). Errors are nil: the caller says "the
+/// header is not valid JSON".
+extension JSONValue {
+    /// The members of an object in file order (duplicates kept), else nil.
+    var members: [(key: String, value: JSONValue)]? {
+        if case .object(let m) = self { m.map { (key: $0.0, value: $0.1) } } else { nil }
     }
 
-    case object([Member])
-    case array([JSONValue])
-    case string(String)
-    case number(String)
-    case bool(Bool)
-    case null
-
-    static func == (a: JSONValue, b: JSONValue) -> Bool {
-        switch (a, b) {
-        case let (.object(x), .object(y)): x.map(\.key) == y.map(\.key) && x.map(\.value) == y.map(\.value)
-        case let (.array(x), .array(y)): x == y
-        case let (.string(x), .string(y)), let (.number(x), .number(y)): x == y
-        case let (.bool(x), .bool(y)): x == y
-        case (.null, .null): true
-        default: false
+    /// An exact integer: `.integer`, or a `.number` that is an integer below 2⁶² in magnitude (`2.0`,
+    /// `1e3`); nil otherwise.
+    var exactInteger: Int? {
+        switch self {
+        case .integer(let i): i
+        case .number(let d): d == d.rounded() && abs(d) < 0x1p62 ? Int(d) : nil
+        default: nil
         }
     }
 
-    /// The members of an object, else nil.
-    var members: [(key: String, value: JSONValue)]? {
-        if case .object(let m) = self { m.map { ($0.key, $0.value) } } else { nil }
-    }
+    static let maxParseDepth = 64
 
-    /// An exact integer: a JSON integer token, or a number token whose value is an integer below 2⁶²
-    /// in magnitude (`2.0`, `1e3`); nil otherwise.
-    var integer: Int? {
-        guard case .number(let text) = self else { return nil }
-        if let i = Int(text) { return i }
-        guard let d = Double(text), d == d.rounded(), abs(d) < 0x1p62 else { return nil }
-        return Int(d)
-    }
-
-    static let maxDepth = 64
-
-    /// Parses a whole document (surrounding whitespace allowed); nil if it is not valid JSON or nests deeper than `maxDepth`.
+    /// Parses a whole document (surrounding whitespace allowed); nil if it is not valid JSON or nests deeper than `maxParseDepth`.
     static func parse(_ bytes: ArraySlice<UInt8>) -> JSONValue? {
         bytes.withUnsafeBufferPointer { buffer in
             var p = Parser(b: buffer, i: 0)
@@ -79,18 +58,18 @@ enum JSONValue: Equatable {
         }
 
         mutating func value(depth: Int) -> JSONValue? {
-            guard depth < JSONValue.maxDepth else { return nil }
+            guard depth < JSONValue.maxParseDepth else { return nil }
             skipSpace()
             guard i < b.endIndex else { return nil }
             switch b[i] {
             case 0x7B: // {
                 i += 1
-                var members: [Member] = []
+                var members: [(String, JSONValue)] = []
                 if eat(0x7D) { return .object(members) }
                 repeat {
                     skipSpace()
                     guard let k = string(), eat(0x3A), let v = value(depth: depth + 1) else { return nil }
-                    members.append(Member(key: k, value: v))
+                    members.append((k, v))
                 } while eat(0x2C)
                 return eat(0x7D) ? .object(members) : nil
             case 0x5B: // [
@@ -123,7 +102,9 @@ enum JSONValue: Equatable {
                 if i < b.endIndex, b[i] == 0x2B || b[i] == 0x2D { i += 1 }
                 guard digits() > 0 else { return nil }
             }
-            return .number(String(decoding: b[start..<i], as: UTF8.self))
+            let text = String(decoding: b[start..<i], as: UTF8.self)
+            if let n = Int(text) { return .integer(n) }
+            return Double(text).map(JSONValue.number)
         }
 
         /// A string at the quote at `i`, escapes decoded (a lone surrogate becomes U+FFFD); raw control
