@@ -116,6 +116,9 @@ final class Run: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         guard next < queue.count, Date() < deadline || options.only != nil else { return nil }
         next += 1
+        if next % 1_000 == 0 {
+            FileHandle.standardError.write(Data("fuzz: \(next) cases started, \(failures.count) failing so far\n".utf8))
+        }
         return queue[next - 1]
     }
 
