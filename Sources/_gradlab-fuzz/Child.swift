@@ -11,7 +11,7 @@ struct ChildResult {
     let exitCode: Int32?
     let signal: Int32?
     let timedOut: Bool
-    /// Peak resident set of this child (wait4's ru_maxrss), in bytes.
+    /// Peak resident set of this child in bytes: VmHWM sampled while it runs (Linux), else wait4's ru_maxrss.
     let peakRSS: Int
     let seconds: Double
     let stderr: String
@@ -46,7 +46,9 @@ enum Child {
         var usage = rusage()
         var timedOut = false
         var pause: UInt32 = 100
+        var sampled = 0
         while true {
+            sampled = max(sampled, highWaterMark(pid))
             let r = wait4(pid, &status, WNOHANG, &usage)
             if r == pid { break }
             if r < 0 && errno != EINTR { break }
@@ -64,7 +66,10 @@ enum Child {
         let signal = status & 0x7F
         let exited = signal == 0
         #if os(Linux)
-        let peak = usage.ru_maxrss * 1024      // KiB on Linux
+        // wait4's ru_maxrss also counts the runner's own resident set (exec records the high-water mark
+        // of the vfork'ed address space it replaces); /proc/<pid>/status VmHWM, sampled at every poll,
+        // is the child's own. The larger is kept only when sampling saw nothing (a very short child).
+        let peak = sampled > 0 ? sampled : usage.ru_maxrss * 1024
         #else
         let peak = usage.ru_maxrss             // bytes on macOS
         #endif
@@ -76,6 +81,18 @@ enum Child {
                            timedOut: timedOut, peakRSS: Int(peak), seconds: seconds, stderr: text)
     }
 
+    /// VmHWM of a running process in bytes (Linux; 0 elsewhere or once it has exited).
+    static func highWaterMark(_ pid: pid_t) -> Int {
+        #if os(Linux)
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kib = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kib * 1024
+        #else
+        return 0
+        #endif
+    }
+
     /// This process's environment plus OPENBLAS_NUM_THREADS=1 (one BLAS thread per child: the fuzz
     /// suite runs its own workers, and OpenBLAS's per-thread buffers would count against the limit).
     static var environment: [String] {
@@ -84,7 +101,8 @@ enum Child {
         return env.map { "\($0.key)=\($0.value)" }.sorted()
     }
 
-    /// Peak resident set of any waited-for child so far (getrusage RUSAGE_CHILDREN), in bytes.
+    /// Peak resident set of any waited-for child so far (getrusage RUSAGE_CHILDREN), in bytes: an upper
+    /// bound, since on Linux it includes the runner's own resident set at each spawn.
     static var childrenPeakRSS: Int {
         var usage = rusage()
         #if os(Linux)

@@ -204,7 +204,7 @@ do {
               + String(format: "mean %.0f ms, slowest %.2f s, peak RSS %@", t.cases > 0 ? 1000 * t.seconds / Double(t.cases) : 0, t.slowest, mebibytes(t.peakRSS)))
     }
     let total = run.tallies.values.reduce(0) { $0 + $1.cases }
-    print(String(format: "fuzz: %d cases in %.1f s (%.0f/s); peak RSS of any child %@ (RUSAGE_CHILDREN)", total, elapsed, Double(total) / max(elapsed, 1e-9), mebibytes(Child.childrenPeakRSS)))
+    print(String(format: "fuzz: %d cases in %.1f s (%.0f/s); peak RSS of any child %@ (sampled VmHWM), %@ by RUSAGE_CHILDREN (which counts the runner's own too)", total, elapsed, Double(total) / max(elapsed, 1e-9), mebibytes(run.tallies.values.map(\.peakRSS).max() ?? 0), mebibytes(Child.childrenPeakRSS)))
     if !short.isEmpty { print("fuzz: the \(Int(options.seconds)) s budget ended before every case ran (\(short.joined(separator: ", ")))") }
 
     if options.only != nil, let (c, v, r, _) = run.failures.first ?? nil {
