@@ -107,6 +107,11 @@ let package = Package(
         // Test support only: locating the built executables that tests run as child processes.
         .target(name: "_TestSupport"),
 
+        // Test support only: the fuzz suite's seeded mutators (experiment and tensor files) and the
+        // executable that runs their cases through a built gradlab (docs/fuzzing.md; `make fuzz`).
+        .target(name: "_FuzzMutators"),
+        .executableTarget(name: "_gradlab-fuzz", dependencies: ["_FuzzMutators"]),
+
         // The command-line lab: parses, calls library modules, prints.
         .executableTarget(
             name: "gradlab",
@@ -143,6 +148,7 @@ let package = Package(
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "Recurrent", "Linalg"]),
         .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Linalg", "TensorIO"]),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "Linalg"]),
+        .testTarget(name: "FuzzTests", dependencies: ["_FuzzMutators"]),
         .testTarget(name: "InitializersTests", dependencies: ["Initializers", "TensorIO", "Linalg"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         // The command line end to end: runs the built `gradlab` as a child process (imports no executable).

@@ -90,16 +90,31 @@ public struct TensorSpectrumReport: Sendable {
             names = [tensor]
         }
         guard !names.isEmpty else {
-            let listing = archive.entries.map { "'\($0.name)' \($0.tensor.shapeDescription)" }.joined(separator: ", ")
+            let listing = TensorIOError.list(archive.entries.lazy.map { "'\($0.name)' \($0.tensor.shapeDescription)" })
             throw TensorIOError(file: file, problem: "has no matrix (rank-2) tensor; its tensors are \(listing)")
         }
         return try names.map { try TensorSpectrumReport(name: $0, archive: archive, file: file) }
     }
 
-    /// Reports on `name` in `archive` (which must be a matrix). `file` names it in errors.
+    /// The widest matrix reported: WᵀW of 16,384 columns is 2 GiB of Float64.
+    public static let maxColumns = 16_384
+
+    /// Reports on `name` in `archive` (which must be a non-empty matrix of at most `maxColumns` columns).
+    /// `file` names it in errors.
     public init(name: String, archive: TensorArchive, file: String) throws {
         let t = try archive.tensor(named: name, file: file)
         try t.checkFinite(name: name, file: file)
+        // The report needs the cols×cols Gram matrix WᵀW and an SVD: refuse what has nothing to decompose
+        // or what would not fit, before allocating (a header may declare (0, 2⁶¹) with no data at all).
+        if t.rank == 2 {
+            let (rows, cols) = (t.shape[0], t.shape[1])
+            guard rows > 0, cols > 0 else {
+                throw TensorIOError(file: file, problem: "tensor '\(name)' of shape \(t.shapeDescription) is empty: no spectrum to report")
+            }
+            guard cols <= TensorSpectrumReport.maxColumns else {
+                throw TensorIOError(file: file, problem: "tensor '\(name)' of shape \(t.shapeDescription) has more than \(TensorSpectrumReport.maxColumns) columns; inspect builds the cols×cols matrix WᵀW (inspect its transpose instead)")
+            }
+        }
         let w = try t.matrix(name: "\(file): tensor '\(name)'")
         self.name = name
         whole = try SpectrumReport(w)

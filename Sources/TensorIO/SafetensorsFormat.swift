@@ -6,10 +6,12 @@ import Foundation
 /// `{"__metadata__": {"cell": "lstm"}, "weight_hh_l0": {"dtype": "F64", "shape": [4, 4], "data_offsets": [0, 128]}, …}`,
 /// then the data buffer; `data_offsets` are [begin, end) byte offsets into that buffer.
 ///
-/// Reading validates everything before touching data: N against the file size, the JSON's shape,
+/// Reading validates everything before touching data: N against the file size, the JSON (`JSONValue`:
+/// strict, keys in order, nesting at most 64 deep), its shape,
 /// dtypes (F64, F32, I64, I32, U8), non-negative dimensions with overflow-checked products,
-/// `end − begin == product(shape)·itemsize`, offsets inside the buffer, and no two tensors overlapping.
-/// `__metadata__` must map strings to strings. Tensors are returned in order of their data offsets.
+/// `end − begin == product(shape)·itemsize`, offsets inside the buffer, and, as the reference implementation
+/// requires, tensors that tile the data buffer exactly (no overlap, no gap, no trailing bytes). No name may
+/// appear twice in the header. `__metadata__` must map strings to strings. Tensors are returned in order of their data offsets.
 public enum SafetensorsFormat {
     /// Largest header accepted (the reference implementation's limit is 100 MB).
     static let maxHeaderLength = 100_000_000
@@ -24,27 +26,36 @@ public enum SafetensorsFormat {
         let n = Int(claimed)
         guard n <= maxHeaderLength else { throw fail("header of \(n) bytes is larger than the 100 MB limit") }
         guard n >= 2, bytes[8] == UInt8(ascii: "{") else { throw fail("the header is not a JSON object") }
-        let json: Any
-        do {
-            json = try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + n)]))
-        } catch {
-            throw fail("the header is not valid JSON")
+        guard let header = JSONValue.parse(bytes[8..<(8 + n)]) else {
+            throw fail("the header is not valid JSON (or nests deeper than \(JSONValue.maxParseDepth) levels)")
         }
-        guard let object = json as? [String: Any] else { throw fail("the header is not a JSON object") }
+        guard let object = header.members else { throw fail("the header is not a JSON object") }
+        // JSONSerialization would keep the last of two equal keys; a name given twice is refused instead.
+        var seen = Set<String>()
+        for (key, _) in object where !seen.insert(key).inserted {
+            throw fail(key == "__metadata__" ? "the header has __metadata__ twice" : "the header names tensor '\(key)' twice")
+        }
         let bufferStart = 8 + n, bufferLength = bytes.count - bufferStart
 
         var archive = TensorArchive()
-        if let meta = object["__metadata__"] {
-            guard let dict = meta as? [String: Any] else { throw fail("__metadata__ must be an object of strings") }
-            for (k, v) in dict {
-                guard let s = v as? String else { throw fail("__metadata__ value for '\(k)' must be a string") }
-                archive.metadata[k] = s
+        struct Entry { let name: String, type: ElementType, shape: [Int], begin: Int, end: Int }
+        var entries: [Entry] = []
+        entries.reserveCapacity(object.count)
+        for (name, value) in object {
+            if name == "__metadata__" {
+                guard let dict = value.members else { throw fail("__metadata__ must be an object of strings") }
+                for (k, v) in dict {
+                    guard case .string(let s) = v else { throw fail("__metadata__ value for '\(k)' must be a string") }
+                    guard archive.metadata.updateValue(s, forKey: k) == nil else { throw fail("__metadata__ has key '\(k)' twice") }
+                }
+                continue
             }
-        }
-        var entries: [(name: String, type: ElementType, shape: [Int], begin: Int, end: Int)] = []
-        for (name, value) in object where name != "__metadata__" {
-            guard let info = value as? [String: Any] else { throw fail("entry '\(name)' is not an object") }
-            guard let dtype = info["dtype"] as? String else { throw fail("tensor '\(name)' has no dtype") }
+            guard let fields = value.members else { throw fail("entry '\(name)' is not an object") }
+            var info: [String: JSONValue] = [:]
+            for (k, v) in fields {
+                guard info.updateValue(v, forKey: k) == nil else { throw fail("tensor '\(name)' has '\(k)' twice") }
+            }
+            guard case .string(let dtype)? = info["dtype"] else { throw fail("tensor '\(name)' has no dtype") }
             guard let type = ElementType(safetensorsName: dtype) else {
                 throw fail("tensor '\(name)' has unsupported dtype \(dtype); GradLab reads F64, F32, I64, I32 and U8")
             }
@@ -61,11 +72,22 @@ public enum SafetensorsFormat {
             guard end <= bufferLength else {
                 throw fail("truncated: tensor '\(name)' ends at byte \(end) of the data but the data has \(bufferLength) bytes")
             }
-            entries.append((name, type, shape, begin, end))
+            entries.append(Entry(name: name, type: type, shape: shape, begin: begin, end: end))
         }
-        entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
-        for (a, b) in zip(entries, entries.dropFirst()) where b.begin < a.end {
-            throw fail("header lies about sizes: tensors '\(a.name)' and '\(b.name)' overlap")
+        // As the reference implementation: the tensors tile the data exactly, [0, N) with no gap, overlap or tail.
+        entries.sort { $0.begin != $1.begin ? $0.begin < $1.begin : $0.end != $1.end ? $0.end < $1.end : $0.name < $1.name }
+        var covered = 0
+        for (k, e) in entries.enumerated() {
+            if e.begin < covered {
+                throw fail("header lies about sizes: tensors '\(entries[k - 1].name)' and '\(e.name)' overlap")
+            }
+            guard e.begin == covered else {
+                throw fail("bytes [\(covered), \(e.begin)) of the data, before tensor '\(e.name)', belong to no tensor")
+            }
+            covered = e.end
+        }
+        guard covered == bufferLength else {
+            throw fail("\(bufferLength - covered) trailing bytes after the last tensor's data (the tensors cover \(covered) of \(bufferLength) bytes)")
         }
         for e in entries {
             let slice = bytes[(bufferStart + e.begin)..<(bufferStart + e.end)]
@@ -74,14 +96,13 @@ public enum SafetensorsFormat {
         return archive
     }
 
-    /// Integers from a JSON array (NSNumber values that are exact integers); nil otherwise.
-    private static func integers(_ value: Any?) -> [Int]? {
-        guard let array = value as? [Any] else { return nil }
+    /// Integers from a JSON array of exact integers (see `JSONValue.exactInteger`); nil otherwise.
+    private static func integers(_ value: JSONValue?) -> [Int]? {
+        guard case .array(let items)? = value else { return nil }
         var out: [Int] = []
-        for v in array {
-            guard let num = v as? NSNumber else { return nil }
-            let d = num.doubleValue
-            guard d == d.rounded(), abs(d) < 0x1p62, let i = Int(exactly: num.int64Value), Double(i) == d else { return nil }
+        out.reserveCapacity(items.count)
+        for v in items {
+            guard let i = v.exactInteger, i > -(1 << 62), i < 1 << 62 else { return nil } // abs(Int.min) would trap
             out.append(i)
         }
         return out

@@ -40,6 +40,8 @@ public struct TensorArchive: Sendable, Equatable {
 
     public private(set) var entries: [Entry] = []
     public var metadata: [String: String] = [:]
+    /// Position of each name in `entries`, so that lookups and appends stay O(1) for files with many tensors.
+    private var index: [String: Int] = [:]
 
     public init() {}
 
@@ -54,13 +56,16 @@ public struct TensorArchive: Sendable, Equatable {
 
     /// The tensor called `name`; setting replaces it in place, appends a new name, or removes with nil.
     public subscript(name: String) -> Tensor? {
-        get { entries.first { $0.name == name }?.tensor }
+        get { index[name].map { entries[$0].tensor } }
         set {
-            let k = entries.firstIndex { $0.name == name }
-            switch (k, newValue) {
+            switch (index[name], newValue) {
             case let (k?, t?): entries[k].tensor = t
-            case let (nil, t?): entries.append(Entry(name: name, tensor: t))
-            case let (k?, nil): entries.remove(at: k)
+            case let (nil, t?):
+                index[name] = entries.count
+                entries.append(Entry(name: name, tensor: t))
+            case let (k?, nil):
+                entries.remove(at: k)
+                index = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.name, $0) })
             case (nil, nil): break
             }
         }
@@ -112,7 +117,7 @@ public struct TensorArchive: Sendable, Equatable {
     }
 
     private var listing: String {
-        entries.isEmpty ? "no tensors" : entries.map { "'\($0.name)' \($0.tensor.shapeDescription)" }.joined(separator: ", ")
+        entries.isEmpty ? "no tensors" : TensorIOError.list(entries.lazy.map { "'\($0.name)' \($0.tensor.shapeDescription)" })
     }
 
     // MARK: Files
@@ -146,6 +151,10 @@ public struct TensorArchive: Sendable, Equatable {
             var archive = TensorArchive()
             for m in members {
                 let name = m.name.hasSuffix(".npy") ? String(m.name.dropLast(4)) : m.name
+                // ZipArchive refuses repeated member names; 'W' and 'W.npy' would still both be tensor 'W'.
+                guard archive[name] == nil else {
+                    throw TensorIOError(file: path, problem: "members '\(name)' and '\(name).npy' both hold tensor '\(name)'")
+                }
                 archive.append(name: name, try NPYFormat.decode(m.bytes[...], file: "\(path) (member \(m.name))"))
             }
             return archive

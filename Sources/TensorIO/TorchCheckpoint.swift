@@ -23,7 +23,7 @@ enum TorchCheckpoint {
             return sd
         }
         guard !top.keys.isEmpty else { throw fail("data.pkl holds an empty dict: no tensors") }
-        let listing = top.keys.map(\.description).joined(separator: ", ")
+        let listing = TensorIOError.list(top.keys.lazy.map(\.description))
         if let checkpointKey {
             guard let value = top[.string(checkpointKey)] else {
                 throw fail("the checkpoint has no key '\(checkpointKey)'; its keys are \(listing)")
@@ -44,7 +44,7 @@ enum TorchCheckpoint {
             throw fail("no state dict in the checkpoint: none of its keys (\(listing)) holds a dict of tensors")
         default:
             let names = candidates.map(\.0.description)
-            let list = names.count == 2 ? "\(names[0]) and \(names[1]) both" : names.joined(separator: ", ") + " all"
+            let list = names.count == 2 ? "\(names[0]) and \(names[1]) both" : TensorIOError.list(names) + " all"
             throw fail("ambiguous checkpoint: \(list) hold state dicts; choose one with the checkpoint key (TensorArchive.load(path, checkpointKey:))")
         }
     }

@@ -55,29 +55,52 @@ enum ZipArchive {
             break
         }
         guard eocd >= 0 else { throw fail("not a zip archive or truncated (no end-of-central-directory record)") }
-        var count = try u16(eocd + 10)
-        var cdSize = try u32(eocd + 12)
-        var cdOffset = try u32(eocd + 16)
-        if count == 0xFFFF || cdSize == 0xFFFF_FFFF || cdOffset == 0xFFFF_FFFF {
-            let locator = eocd - 20
-            guard locator >= 0, try u32(locator) == Int(zip64LocatorSignature) else {
-                throw fail("zip64 sizes without a zip64 locator")
-            }
+        let eocdCount = try u16(eocd + 10), eocdSize = try u32(eocd + 12), eocdOffset = try u32(eocd + 16)
+        var (disk, cdDisk, onDisk) = (try u16(eocd + 4), try u16(eocd + 6), try u16(eocd + 8))
+        var (count, cdSize, cdOffset) = (eocdCount, eocdSize, eocdOffset)
+        // Where the central directory must end: at the ZIP64 end record when there is one, else at the end record.
+        var directoryEnd = eocd
+        // A ZIP64 end record is used when the classic fields hold 0xFFFF… sentinels, and checked against them
+        // whenever its locator is present (torch.save writes one into every checkpoint).
+        let locator = eocd - 20
+        let hasLocator = try locator >= 0 && u32(locator) == Int(zip64LocatorSignature)
+        if count == 0xFFFF || cdSize == 0xFFFF_FFFF || cdOffset == 0xFFFF_FFFF || hasLocator {
+            guard hasLocator else { throw fail("zip64 sizes without a zip64 locator") }
             let record = try u64(locator + 8)
             guard try u32(record) == Int(zip64EOCDSignature) else { throw fail("zip64 end record missing at byte \(record)") }
+            (disk, cdDisk) = (try u32(record + 16), try u32(record + 20))
+            onDisk = try u64(record + 24)
             count = try u64(record + 32)
             cdSize = try u64(record + 40)
             cdOffset = try u64(record + 48)
+            // A classic field that is not the 0xFFFF… sentinel must agree with its ZIP64 counterpart.
+            for (name, classic, sentinel, wide) in [("entry count", eocdCount, 0xFFFF, count),
+                                                    ("directory size", eocdSize, 0xFFFF_FFFF, cdSize),
+                                                    ("directory offset", eocdOffset, 0xFFFF_FFFF, cdOffset)]
+            where classic != sentinel && classic != wide {
+                throw fail("inconsistent zip directory: the end record's \(name) is \(classic) but the zip64 end record's is \(wide)")
+            }
+            directoryEnd = record
+        }
+        guard disk == 0, cdDisk == 0 else { throw fail("a multi-disk (spanned) zip archive; only single-file archives are supported") }
+        guard onDisk == count else {
+            throw fail("inconsistent zip directory: the end record counts \(onDisk) entries on this disk but \(count) in total")
         }
         guard cdOffset <= bytes.count, cdSize <= bytes.count - cdOffset else {
             throw fail("header lies about sizes: the central directory lies outside the file")
+        }
+        guard cdOffset + cdSize == directoryEnd else {
+            throw fail("inconsistent zip directory: the central directory spans bytes [\(cdOffset), \(cdOffset + cdSize)) but the end record is at byte \(directoryEnd)")
         }
         // Each central entry is at least 46 bytes: bounds the count before anything is reserved.
         guard count <= cdSize / 46 else { throw fail("header lies about sizes: \(count) entries cannot fit in \(cdSize) bytes") }
 
         var located: [Located] = []
         var o = cdOffset
-        for _ in 0..<count {
+        for k in 0..<count {
+            guard o < cdOffset + cdSize else {
+                throw fail("inconsistent zip directory: the end record counts \(count) entries but the central directory holds \(k)")
+            }
             guard try u32(o) == Int(centralSignature) else { throw fail("corrupt central directory at byte \(o)") }
             let flags = try u16(o + 8), method = try u16(o + 10)
             let crc = UInt32(try u32(o + 16))
@@ -115,6 +138,18 @@ enum ZipArchive {
             guard method == 8 || compressed == uncompressed else { throw fail("header lies about sizes: stored member '\(name)' has different sizes") }
             located.append(Located(name: name, method: method, crc: crc, header: localOffset, start: dataStart, size: compressed, uncompressed: uncompressed))
             o += 46 + nameLength + extraLength + commentLength
+            guard o <= cdOffset + cdSize else {
+                throw fail("inconsistent zip directory: entry '\(name)' ends at byte \(o), past the directory's declared end \(cdOffset + cdSize)")
+            }
+        }
+        guard o == cdOffset + cdSize else {
+            let more = try o <= bytes.count - 4 && u32(o) == Int(centralSignature)
+            throw fail(more ? "inconsistent zip directory: the end record counts \(count) entries but the central directory holds more"
+                            : "inconsistent zip directory: \(count) entries take \(o - cdOffset) bytes but the end record declares \(cdSize)")
+        }
+        var seen = Set<String>()
+        for m in located where !seen.insert(m.name).inserted {
+            throw fail("the zip holds member '\(m.name)' twice")
         }
         // Members may not share bytes: overlapping entries are how zip bombs multiply their output.
         let byPosition = located.sorted { $0.header < $1.header }

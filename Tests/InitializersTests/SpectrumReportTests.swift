@@ -16,6 +16,18 @@ struct SpectrumReportTests {
         #expect(abs(r.orthogonalityDefect - (0.75 * 0.75 + 9).squareRoot()) < 1e-14)
     }
 
+    /// Found by the fuzz suite: a .npy header declaring shape (0, 2⁶¹) holds no data, loads, and made
+    /// inspect trap building a 2⁶¹×2⁶¹ identity. Empty and too-wide matrices are refused first.
+    @Test func emptyAndTooWideMatricesAreRefusedBeforeAllocating() throws {
+        let archive = TensorArchive([("e", try Tensor(shape: [0, 1 << 61], values: [])),
+                                     ("wide", try Tensor(shape: [1, TensorSpectrumReport.maxColumns + 1],
+                                                         values: [Double](repeating: 1, count: TensorSpectrumReport.maxColumns + 1)))])
+        let empty = #expect(throws: TensorIOError.self) { try TensorSpectrumReport(name: "e", archive: archive, file: "m.npz") }
+        #expect(empty?.description == "m.npz: tensor 'e' of shape (0, 2305843009213693952) is empty: no spectrum to report")
+        let wide = #expect(throws: TensorIOError.self) { try TensorSpectrumReport(name: "wide", archive: archive, file: "m.npz") }
+        #expect(wide?.problem.hasPrefix("tensor 'wide' of shape (1, 16385) has more than 16384 columns") == true)
+    }
+
     @Test func singularMatrixHasInfiniteConditionAndWideHasNoEigenvalues() throws {
         let r = try SpectrumReport(Matrix([[1, 0], [0, 0]]))
         #expect(r.conditionNumber == .infinity)
