@@ -69,8 +69,11 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Continue the run in --out (it must exist); stored configurations are skipped.")
     var resume = false
 
-    @Option(help: ArgumentHelp("Run only the I-th of N disjoint slices of the grid (1 ≤ I ≤ N), e.g. 2/8.", valueName: "I/N"))
+    @Option(help: ArgumentHelp("Run only the I-th of N disjoint slices of the grid (1 ≤ I ≤ N), e.g. 2/8; auto/N takes I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (0-based) + 1.", valueName: "I/N"))
     var shard: String?
+
+    @Flag(help: "With --shard: slices balanced by estimated cost (as gradlab slurm's tasks run) instead of round robin.")
+    var balanced = false
 
     @Option(help: "Progress display: auto (a bar on a terminal, periodic lines otherwise), bar, lines, none.")
     var progress: ProgressOption = .auto
@@ -78,16 +81,14 @@ struct Run: AsyncParsableCommand {
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1; got \(jobs).") }
         guard blasThreads >= 1 else { throw ValidationError("--blas-threads must be at least 1; got \(blasThreads).") }
-        if let shard, Shard(shard) == nil {
-            throw ValidationError("--shard must be I/N with 1 ≤ I ≤ N, e.g. 2/8; got '\(shard)'.")
-        }
+        if let shard { try ShardOption.check(shard) }
     }
 
     func run() async throws {
         let experiment = try source.load()
         let outDirectory = URL(fileURLWithPath: out ?? "runs/\(experiment.name)")
-        let shard = self.shard.flatMap(Shard.init)
         let executor = ExecutorRegistry.standard
+        let shard = try self.shard.map { try ShardOption.resolve($0, balanced: balanced, experiment: experiment, executor: executor) }
         let stored = try storedRunIDs(outDirectory, experiment)
         let planned = experiment.configurations(shard: shard)
         let pendingRuns = Runner.pending(experiment, shard: shard, stored: stored)
