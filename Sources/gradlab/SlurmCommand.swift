@@ -99,10 +99,10 @@ struct SlurmCommand: ParsableCommand {
 
         print("experiment \(experiment.name) (\(experiment.source)): \(experiment.points.count) grid points × \(experiment.replicates) replicate\(experiment.replicates == 1 ? "" : "s") = \(experiment.runCount) configurations in \(shards) shards")
         let longest = loads.max() ?? 0
-        print("estimated time of the longest shard ≈ \(ProgressReporter.clock(longest)) on one core (round robin would be \(ProgressReporter.clock(roundRobin.max() ?? 0)))")
+        print("estimated time of the longest shard ≈ \(Self.seconds(longest)) on one core (round robin's would be \(Self.seconds(roundRobin.max() ?? 0)))")
         if dryRun {
             for (i, slice) in slices.enumerated() {
-                print("  shard \(i): \(slice.count * experiment.replicates) configurations, ≈ \(ProgressReporter.clock(loads[i]))")
+                print("  shard \(i): \(slice.count * experiment.replicates) configurations, ≈ \(Self.seconds(loads[i]))")
             }
             print("--- \(root.path)/slurm/submit.sbatch (not written: --dry-run)")
             print(script, terminator: "")
@@ -139,6 +139,9 @@ struct SlurmCommand: ParsableCommand {
         try manifest.write(to: root)
         print("submitted job \(id) (array 0-\(shards - 1)); watch with: gradlab status \(ExternalCommand.shellQuoted(root.path))")
     }
+
+    /// An estimate for people: `0.42 s` below a minute, else `h:mm:ss`.
+    static func seconds(_ s: Double) -> String { s < 60 ? String(format: "%.2g s", s) : ProgressReporter.clock(s) }
 
     /// The absolute path of the gradlab the tasks run: --gradlab, else this executable.
     private func gradlabPath() throws -> String {

@@ -35,7 +35,9 @@ struct StatusCommand: ParsableCommand {
         var unfinished: [Int] = []
         for (i, p) in progress.enumerated() {
             let state = states.byTask[i] ?? (states.available ? "-" : "?")
-            print(String(format: "%5d %7d %7d %7d  ", i, p.stored, p.failed, p.total) + state + (p.finished ? "  done" : ""))
+            // A finished shard is done whatever Slurm last said of an earlier attempt (e.g. CANCELLED).
+            let shown = p.finished && !Self.active.contains(state) ? "done" : state
+            print(String(format: "%5d %7d %7d %7d  ", i, p.stored, p.failed, p.total) + shown)
             if !p.finished && !Self.active.contains(state) { unfinished.append(i) }
         }
         let stored = progress.reduce(0) { $0 + $1.stored }, failed = progress.reduce(0) { $0 + $1.failed }
