@@ -27,13 +27,17 @@ gradlab=$(realpath "$gradlab")
 [ -x "$gradlab" ] || fail "no gradlab executable at $gradlab"
 
 # --- packages -------------------------------------------------------------------------------------
-if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v munged >/dev/null; then
-  if [ "$(id -u)" != 0 ]; then
-    say "SKIPPED AS FAILURE: slurm-wlm/munge are not installed and this is not root (apt-get impossible)"; exit 1
+missing=()
+for pair in slurmctld:slurm-wlm slurmd:slurm-wlm sbatch:slurm-client munged:munge sqlite3:sqlite3; do
+  command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    say "SKIPPED AS FAILURE: ${missing[*]} not installed and apt-get impossible here (not root, or not Debian)"; exit 1
   fi
-  say "installing slurm-wlm and munge (apt-get)"
-  if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends slurm-wlm munge >/tmp/slurm-apt.$$ 2>&1 \
-         || { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends slurm-wlm munge >/tmp/slurm-apt.$$ 2>&1; }; }; then
+  say "installing ${missing[*]} (apt-get)"
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge sqlite3 >/tmp/slurm-apt.$$ 2>&1 \
+         || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge sqlite3 >/tmp/slurm-apt.$$ 2>&1; }; }; then
     tail -5 /tmp/slurm-apt.$$ || true
     say "SKIPPED AS FAILURE: slurm-wlm/munge could not be installed (no network or no package source)"; exit 1
   fi

@@ -5,8 +5,8 @@ import Linalg
 /// longest-processing-time (LPT) makes them, as a pure function of the experiment.
 ///
 /// Algorithm: grid points are taken in decreasing estimated cost (cost × replicates; ties by grid
-/// index, smaller first) and each goes to the shard with the least cost so far (ties by shard index,
-/// smaller first). LPT's makespan is at most 4/3 − 1/(3N) of the optimum (Graham 1969); round robin
+/// index, smaller first) and each goes to the shard with the least cost so far (ties by fewer grid
+/// points, then by shard index: points of equal or unknown (0) cost are dealt out evenly). LPT's makespan is at most 4/3 − 1/(3N) of the optimum (Graham 1969); round robin
 /// has no such bound (a grid whose costly points line up with N gets them all in one shard).
 ///
 /// Every array task and `gradlab merge`/`status` recompute the same plan from the same experiment and
@@ -37,19 +37,22 @@ public enum ShardPlan {
 
     private static func clean(_ c: Double) -> Double { c.isFinite && c > 0 ? c : 0 }
 
-    /// A binary min-heap of (load, shard index): the lightest shard, ties by smaller index.
+    /// A binary min-heap of (load, points, shard index): the lightest shard, ties by fewer points,
+    /// then by smaller index.
     private struct LoadHeap {
-        var items: [(load: Double, shard: Int)]
-        init(count: Int) { items = (0..<count).map { (0, $0) } }
+        typealias Item = (load: Double, points: Int, shard: Int)
+        var items: [Item]
+        init(count: Int) { items = (0..<count).map { (0, 0, $0) } }
 
-        static func less(_ a: (load: Double, shard: Int), _ b: (load: Double, shard: Int)) -> Bool {
-            a.load != b.load ? a.load < b.load : a.shard < b.shard
+        static func less(_ a: Item, _ b: Item) -> Bool {
+            a.load != b.load ? a.load < b.load : a.points != b.points ? a.points < b.points : a.shard < b.shard
         }
 
         /// The lightest shard; its load grows by `cost` and it sinks to its place.
         mutating func takeLightest(adding cost: Double) -> Int {
             let shard = items[0].shard
             items[0].load += cost
+            items[0].points += 1
             var i = 0
             while true {
                 let l = 2 * i + 1, r = l + 1
