@@ -51,13 +51,15 @@ tmp=$(mktemp -d /tmp/gradlab-slurm.XXXXXX)
 pids=()
 cleanup() {
   local rc=$?
+  # Jobs first (their slurmstepd are slurmd's), then the daemons, each by the pid this script got.
+  [ -n "${job:-}" ] && scancel "$job" ${job2:-} 2>/dev/null && sleep 1
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   done
   if [ "$rc" != 0 ]; then
-    for f in slurmctld.log slurmd.log munged.log; do [ -f "$tmp/$f" ] && { say "--- tail of $f"; tail -20 "$tmp/$f"; }; done
+    for f in slurmctld.log slurmd.log munged.log munged.out; do [ -f "$tmp/$f" ] && { say "--- tail of $f"; tail -20 "$tmp/$f"; }; done
     for f in "$tmp"/run/slurm/logs/*; do [ -f "$f" ] && { say "--- $f"; tail -20 "$f"; }; done
   fi
   rm -rf "$tmp"
@@ -67,11 +69,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mkdir -p "$tmp/munge" "$tmp/state" "$tmp/spool"
-chmod 700 "$tmp/munge"
+chmod 755 "$tmp/munge"
 dd if=/dev/urandom of="$tmp/munge/munge.key" bs=1024 count=1 status=none
 chmod 400 "$tmp/munge/munge.key"
 munged --foreground --force --key-file="$tmp/munge/munge.key" --socket="$tmp/munge/munge.socket" \
-  --pid-file="$tmp/munge/munged.pid" --log-file="$tmp/munged.log" --seed-file="$tmp/munge/munged.seed" &
+  --pid-file="$tmp/munge/munged.pid" --log-file="$tmp/munged.log" --seed-file="$tmp/munge/munged.seed" 2>"$tmp/munged.out" &
 pids+=($!)
 for _ in $(seq 50); do [ -S "$tmp/munge/munge.socket" ] && break; sleep 0.1; done
 [ -S "$tmp/munge/munge.socket" ] || fail "munged did not create its socket"
@@ -182,6 +184,11 @@ for _ in $(seq 600); do
   sleep 0.5
 done
 "$gradlab" status "$dir" | tee "$tmp/status2.out"
+# The resubmitted task resumed its own store (--resume): what the cancelled one stored was not rerun.
+kept=$(sed -n "s|^run directory $dir/shards/$victim: \([0-9]*\) stored.*|\1|p" "$dir/slurm/logs/${job2}_$victim.out")
+[ -n "$kept" ] || fail "no 'run directory …' line in the resubmitted task's log"
+if [ "${stored:-0}" -ge 1 ] && [ "$kept" -lt 1 ]; then fail "the resubmitted task started its shard from scratch"; fi
+say "the resubmitted task found $kept configurations stored and ran the rest"
 grep -q "every shard is finished" "$tmp/status2.out" || fail "status does not report every shard finished after the resubmission"
 
 "$gradlab" merge "$dir" | tee "$tmp/merge1.out"

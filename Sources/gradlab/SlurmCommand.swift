@@ -85,6 +85,10 @@ struct SlurmCommand: ParsableCommand {
             }
         }
         let root = URL(fileURLWithPath: out ?? "runs/\(experiment.name)").standardizedFileURL
+        // #SBATCH lines are split on white space, and Slurm expands % in --output.
+        if let bad = root.path.first(where: { $0.isWhitespace || "%'\"\\$`".contains($0) }) {
+            throw UserError("the run directory \(root.path) contains '\(bad)', which an #SBATCH line cannot carry; choose an --out without white space, quotes, %, $, ` or \\")
+        }
         let costs = experiment.pointCosts(executor)
         let slices = ShardPlan.balanced(costs: costs, shards: shards)
         let loads = ShardPlan.loads(slices, costs: costs)
@@ -94,7 +98,7 @@ struct SlurmCommand: ParsableCommand {
             experiment: experiment.name, source: experiment.source, overrides: source.overrides, experimentHash: hash,
             shards: shards, gridPoints: experiment.points.count, replicates: experiment.replicates,
             configurationsPerShard: slices.map { $0.count * experiment.replicates }, estimatedSecondsPerShard: loads,
-            jobName: "gradlab-\(experiment.name.prefix(40))-\(hash.prefix(8))", gradlab: try gradlabPath(), created: Date())
+            jobName: Self.jobName(experiment.name, hash: hash), gradlab: try gradlabPath(), created: Date())
         let script = batchScript(root: root, manifest: manifest)
 
         print("experiment \(experiment.name) (\(experiment.source)): \(experiment.points.count) grid points × \(experiment.replicates) replicate\(experiment.replicates == 1 ? "" : "s") = \(experiment.runCount) configurations in \(shards) shards")
@@ -138,6 +142,13 @@ struct SlurmCommand: ParsableCommand {
         manifest.jobIDs.append(id)
         try manifest.write(to: root)
         print("submitted job \(id) (array 0-\(shards - 1)); watch with: gradlab status \(ExternalCommand.shellQuoted(root.path))")
+    }
+
+    /// `gradlab-<name>-<8 hex of the hash>`, the name cut to 40 characters of [A-Za-z0-9_.-] (others
+    /// become `_`): `status` finds the array's tasks by it, also after a resubmission.
+    static func jobName(_ name: String, hash: String) -> String {
+        let safe = String(name.prefix(40).map { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) ? $0 : "_" })
+        return "gradlab-\(safe)-\(hash.prefix(8))"
     }
 
     /// An estimate for people: `0.42 s` below a minute, else `h:mm:ss`.
