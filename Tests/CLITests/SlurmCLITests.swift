@@ -50,7 +50,7 @@ import _TestSupport
         return (dir, file)
     }
 
-    @Test func dryRunPrintsTheArrayScriptAndWritesNothing() throws {
+    @Test func dryRunPrintsTheArrayScriptAndWritesNothingAndBadOptionsAreRefused() throws {
         let (dir, file) = try scratch()
         let out = dir.appendingPathComponent("run").path
         let r = try gradlabEnv(["slurm", file, "--shards", "3", "--out", out, "--array-parallelism", "2", "--time", "00:05:00",
@@ -65,6 +65,13 @@ import _TestSupport
         #expect(bad.status == 1 && bad.stderr.contains("--shards 7 is more than the 6 grid points"))
         let time = try gradlabEnv(["slurm", file, "--shards", "2", "--time", "5h"])
         #expect(time.status != 0 && time.stderr.contains("--time must be"))
+        let spaced = try gradlabEnv(["slurm", file, "--shards", "2", "--out", dir.appendingPathComponent("a b").path])
+        #expect(spaced.status == 1 && spaced.stderr.contains("which an #SBATCH line cannot carry"))
+        // --submit without sbatch: the files are written, the command is named.
+        let noSbatch = try gradlabEnv(["slurm", file, "--shards", "2", "--out", out, "--submit"])
+        #expect(noSbatch.status == 1 && noSbatch.stderr.contains("error: sbatch not found on PATH (needed for: sbatch --parsable \(out)/slurm/submit.sbatch)"),
+                "\(noSbatch.stderr)")
+        #expect(FileManager.default.fileExists(atPath: out + "/slurm/submit.sbatch"))
     }
 
     @Test func tasksStatusAndMergeGiveTheSingleProcessRun() throws {
