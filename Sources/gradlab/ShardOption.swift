@@ -35,7 +35,7 @@ enum ShardOption {
             } else {
                 count = Int(text.dropFirst(5)) ?? 1
             }
-            guard let shard = Shard("\(value + 1)/\(count)") else {
+            guard value < count, let shard = Shard("\(value + 1)/\(count)") else {
                 throw UserError("--shard \(text): \(variable)=\(value) is not a task index below \(count)")
             }
             round = shard
@@ -44,6 +44,10 @@ enum ShardOption {
             round = shard
         }
         guard balanced else { return round }
+        // A balanced plan holds every shard in memory; more shards than grid points would only add empty ones.
+        guard round.count <= experiment.points.count else {
+            throw UserError("--shard \(text) --balanced: \(round.count) shards is more than the \(experiment.points.count) grid points of \(experiment.source); a shard is made of whole grid points")
+        }
         return experiment.balancedShards(round.count, executor: executor)[round.index - 1]
     }
 

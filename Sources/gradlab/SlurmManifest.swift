@@ -55,9 +55,14 @@ struct SlurmManifest: Codable {
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        do { return try decoder.decode(SlurmManifest.self, from: data) } catch {
+        let manifest: SlurmManifest
+        do { manifest = try decoder.decode(SlurmManifest.self, from: data) } catch {
             throw UserError("\(url.path): not a gradlab slurm manifest (\(error))")
         }
+        guard (1...10_000).contains(manifest.shards) else {
+            throw UserError("\(url.path): shards is \(manifest.shards); gradlab slurm writes 1…10000")
+        }
+        return manifest
     }
 }
 
