@@ -14,9 +14,11 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-## Runs the main job: the release build, then the quick-start experiment (runs/quickstart/, charts in plots/).
+## Runs the main job: the release build, then the quick-start experiment (runs/quickstart/, charts in plots/),
+## then its one-page HTML report (prints its path).
 demo: release
 	$(BIN) run experiments/quickstart.yaml --out runs/quickstart
+	$(BIN) report runs/quickstart -o runs/quickstart/report.html
 
 ## Runs the whole test suite; the last line is Swift Testing's summary.
 test: deps

@@ -20,12 +20,15 @@ let package = Package(
         .library(name: "Sweeps", targets: ["Sweeps"]),
         .library(name: "Lab", targets: ["Lab"]),
         .library(name: "ExperimentPlots", targets: ["ExperimentPlots"]),
+        .library(name: "Report", targets: ["Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // HTML templates for `gradlab report` (docs/report.md says why this one).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // System libraries: module map + shim header, nothing else.
@@ -91,6 +94,12 @@ let package = Package(
         // A run directory's declared plots: reads results.sqlite, draws Plotting recipes into plots/.
         .target(name: "ExperimentPlots", dependencies: ["Lab", "Sweeps", "Plotting"]),
 
+        // `gradlab report`: one self-contained HTML page of a run directory (or a comparison of several):
+        // header, declared charts as inline SVG, tables, findings, all read from results.sqlite.
+        .target(name: "Report", dependencies: ["Lab", "Sweeps", "ExperimentPlots", "Plotting",
+                                               .product(name: "GRDB", package: "GRDB.swift"),
+                                               .product(name: "Mustache", package: "swift-mustache")]),
+
         // Test support only (underscore): a synthetic executor (no numerics) and a child process running
         // it, for the runner's tests.
         .target(name: "_ExperimentsFixtures", dependencies: ["Sweeps", "Lab", "Linalg"]),
@@ -109,6 +118,7 @@ let package = Package(
                 "Sweeps",
                 "Lab",
                 "ExperimentPlots",
+                "Report",
                 "Plotting",
                 "Initializers",
                 "Training",
@@ -143,6 +153,7 @@ let package = Package(
             dependencies: ["Sweeps", "Lab", "_ExperimentsFixtures", "_TestSupport", "Initializers", "Linalg", "Training", "_experiments-fixture-runner"]
         ),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Sweeps", "ExperimentPlots", "Linalg", "Recurrent", "Diagnostics", "Training"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Lab", "Sweeps", "_ExperimentsFixtures", "_TestSupport", "Linalg"]),
         .testTarget(name: "ExperimentPlotsTests", dependencies: ["ExperimentPlots", "Lab", "Sweeps", "_ExperimentsFixtures", "Plotting", "Linalg"]),
     ],
     swiftLanguageModes: [.v6]

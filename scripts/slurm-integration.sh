@@ -7,7 +7,7 @@
 # It submits a 4-shard sweep with `gradlab slurm --submit`, cancels one array task mid-run
 # (scancel JOB_i), resubmits it with the command `gradlab status` prints, merges, and checks every
 # configuration exactly once and bit-identical to a single-process `gradlab run` (runs.csv without its
-# seconds column, series.csv, sorted). Every daemon it started is stopped by pid on exit.
+# seconds and cpu_seconds columns, series.csv, sorted). Every daemon it started is stopped by pid on exit.
 #
 # Installs slurm-wlm and munge with apt-get when missing (Debian 12). When they cannot be installed
 # (not root, no network) it says so and exits 1: never a silent pass. Usage: scripts/slurm-integration.sh
@@ -204,9 +204,9 @@ series_dups=$(sqlite3 "$dir/results.sqlite" 'SELECT COUNT(*) FROM (SELECT run_id
 
 # Bit-identical to one process (CSV numbers are shortest round-trip, so equal text is equal bits).
 "$gradlab" run "$exp" --out "$tmp/single" --progress none >/dev/null
-without_seconds() {
-  awk -F, 'NR==1{for(i=1;i<=NF;i++) if($i=="seconds") c=i} {o=""; for(i=1;i<=NF;i++) if(i!=c) o=o (o==""?"":",") $i; print o}' "$1" | sort
+without_timings() {  # runs.csv without its measured seconds and cpu_seconds
+  awk -F, 'NR==1{for(i=1;i<=NF;i++) if($i=="seconds"||$i=="cpu_seconds") d[i]=1} {o=""; for(i=1;i<=NF;i++) if(!(i in d)) o=o (o==""?"":",") $i; print o}' "$1" | sort
 }
-diff <(without_seconds "$dir/runs.csv") <(without_seconds "$tmp/single/runs.csv") >/dev/null || fail "runs.csv differs from a single-process run"
+diff <(without_timings "$dir/runs.csv") <(without_timings "$tmp/single/runs.csv") >/dev/null || fail "runs.csv differs from a single-process run"
 diff <(sort "$dir/series.csv") <(sort "$tmp/single/series.csv") >/dev/null || fail "series.csv differs from a single-process run"
 say "PASS: 4 shards on Slurm (task $victim cancelled and resubmitted), 24 configurations merged once, bit-identical to one process ($(( $(date +%s) - start )) s)"

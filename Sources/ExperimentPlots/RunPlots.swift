@@ -12,28 +12,58 @@ public enum RunPlots {
     /// The names of the recipes a run can draw (`PlotRecipe`, module Lab).
     public static var recipeNames: [String] { PlotRecipe.allCases.map(\.rawValue) }
 
-    /// Renders the declared plots (or only those of `recipe`) in each format; returns the files written.
+    /// One drawn figure of a declared plot (a recipe that draws one figure per facet value gives several).
+    public struct DrawnFigure: Sendable {
+        /// The plot's position in `plots:` (1-based, as in the file names).
+        public let number: Int
+        public let plot: PlotSpec
+        /// The facet value of a one-figure-per-facet recipe (nil otherwise).
+        public let facet: String?
+        /// The catalog metric the chart reads on its value axis, where the recipe reads a choice of them.
+        public let metric: Metric?
+        public let figure: Figure
+        /// `1-norm-vs-lag`, `2-phase-heatmap-tanh`: the file name without its extension.
+        public var fileStem: String { "\(number)-\(plot.recipe.rawValue)" + (facet.map { "-" + RunPlots.fileSafe($0) } ?? "") }
+    }
+
+    /// The declared plots (or only those of `recipe`) of a run directory, drawn in memory from its store.
+    /// A missing run directory is a `RunError` saying so ("no run directory at …").
     /// `drewNothing` hears of each declared plot that found nothing to draw, as a sentence naming what it needs.
-    public static func render(runDirectory: URL, recipe: PlotRecipe? = nil, formats: [OutputFormat],
-                              drewNothing: ((String) -> Void)? = nil) throws -> [String] {
+    public static func figures(runDirectory: URL, recipe: PlotRecipe? = nil,
+                               drewNothing: ((String) -> Void)? = nil) throws -> [DrawnFigure] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: runDirectory.path, isDirectory: &isDirectory) else {
+            throw RunError("no run directory at \(runDirectory.relativePath)")
+        }
+        guard isDirectory.boolValue else { throw RunError("\(runDirectory.relativePath): is a file, not a run directory") }
         let declared = try DeclaredPlots(resolvedExperiment: runDirectory.appendingPathComponent("experiment.yaml").path)
         let store = try ResultStore(existing: runDirectory)
         let data = try RunData(store: store, title: declared.name)
-        let plotsDirectory = runDirectory.appendingPathComponent("plots")
-        var written: [String] = []
+        var drawn: [DrawnFigure] = []
         for (i, plot) in declared.plots.enumerated() where recipe == nil || plot.recipe == recipe {
             let figures = try figures(for: plot, data: data)
             if figures.isEmpty, let report = drewNothing {
                 report("plot \(i + 1) (\(plot.recipe.rawValue)) drew nothing: it needs \(plot.recipe.needs), and ok runs that recorded it")
             }
-            if !figures.isEmpty { try FileManager.default.createDirectory(at: plotsDirectory, withIntermediateDirectories: true) }
-            for (suffix, figure) in figures {
-                let base = "\(i + 1)-\(plot.recipe.rawValue)" + (suffix.map { "-" + fileSafe($0) } ?? "")
-                for format in formats {
-                    let path = plotsDirectory.appendingPathComponent(base + "." + format.fileExtension).path
-                    try figure.write(to: path, format: format)
-                    written.append(path)
-                }
+            let metric = [.normVsLag, .phaseHeatmap].contains(plot.recipe) ? try data.lagMetric(plot.recipe == .normVsLag ? plot.y : nil) : nil
+            drawn += figures.map { DrawnFigure(number: i + 1, plot: plot, facet: $0.0, metric: metric, figure: $0.1) }
+        }
+        return drawn
+    }
+
+    /// Renders the declared plots (or only those of `recipe`) in each format into `plots/`; returns the files written.
+    /// `drewNothing` hears of each declared plot that found nothing to draw, as a sentence naming what it needs.
+    public static func render(runDirectory: URL, recipe: PlotRecipe? = nil, formats: [OutputFormat],
+                              drewNothing: ((String) -> Void)? = nil) throws -> [String] {
+        let drawn = try figures(runDirectory: runDirectory, recipe: recipe, drewNothing: drewNothing)
+        let plotsDirectory = runDirectory.appendingPathComponent("plots")
+        if !drawn.isEmpty { try FileManager.default.createDirectory(at: plotsDirectory, withIntermediateDirectories: true) }
+        var written: [String] = []
+        for d in drawn {
+            for format in formats {
+                let path = plotsDirectory.appendingPathComponent(d.fileStem + "." + format.fileExtension).path
+                try d.figure.write(to: path, format: format)
+                written.append(path)
             }
         }
         return written

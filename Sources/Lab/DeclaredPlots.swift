@@ -12,7 +12,9 @@ public struct DeclaredPlots: Sendable {
     /// Reads `path` (a run directory's `experiment.yaml`); a missing file says the directory holds no run.
     public init(resolvedExperiment path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw RunError("\((path as NSString).deletingLastPathComponent) holds no run (no experiment.yaml)")
+            let directory = (path as NSString).deletingLastPathComponent
+            guard FileManager.default.fileExists(atPath: directory) else { throw RunError("no run directory at \(directory)") }
+            throw RunError("\(directory) holds no run (no experiment.yaml)")
         }
         let tree = try ConfigNode.parse(yaml: try readExperimentFile(path), path: path)
         guard case let .scalar(name)? = tree["name"] else { throw ExperimentError(tree.origin, "missing key 'name' in the top level") }

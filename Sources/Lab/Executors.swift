@@ -12,6 +12,8 @@ public struct ExecutorRegistry: SweepExecutor {
         public let run: Run
         /// Rough cost of one configuration in seconds on one core (for the time estimate).
         public let estimatedSeconds: @Sendable (ExperimentSpec) -> Double
+        /// Peak memory of one configuration in bytes (for the preflight check).
+        public let estimatedBytes: @Sendable (ExperimentSpec) -> Double
         /// Throws `ConfigurationFailure` for a configuration this executor cannot run.
         public let check: @Sendable (ExperimentSpec) throws -> Void
     }
@@ -28,12 +30,13 @@ public struct ExecutorRegistry: SweepExecutor {
         return registry
     }
 
-    /// Registers `run` for `mode`; `estimatedSeconds` defaults to `flopEstimate`, `check` to none.
+    /// Registers `run` for `mode`; the estimates default to `CostModel`'s, `check` to none.
     public mutating func register(_ mode: Mode,
-                                  estimatedSeconds: @escaping @Sendable (ExperimentSpec) -> Double = ExecutorRegistry.flopEstimate,
+                                  estimatedSeconds: @escaping @Sendable (ExperimentSpec) -> Double = CostModel.seconds,
+                                  estimatedBytes: @escaping @Sendable (ExperimentSpec) -> Double = CostModel.bytes,
                                   check: @escaping @Sendable (ExperimentSpec) throws -> Void = { _ in },
                                   run: @escaping Run) {
-        entries[mode] = Entry(run: run, estimatedSeconds: estimatedSeconds, check: check)
+        entries[mode] = Entry(run: run, estimatedSeconds: estimatedSeconds, estimatedBytes: estimatedBytes, check: check)
     }
 
     public subscript(mode: Mode) -> Entry? { entries[mode] }
@@ -47,6 +50,10 @@ public struct ExecutorRegistry: SweepExecutor {
 
     public func estimatedSeconds(_ spec: ExperimentSpec) -> Double {
         entries[spec.mode]?.estimatedSeconds(spec) ?? 0
+    }
+
+    public func estimatedBytes(_ spec: ExperimentSpec) -> Double {
+        entries[spec.mode]?.estimatedBytes(spec) ?? 0
     }
 
     public func check(_ spec: ExperimentSpec) throws {
@@ -64,15 +71,6 @@ public struct ExecutorRegistry: SweepExecutor {
             throw ConfigurationFailure("mode '\(spec.mode.rawValue)' has no executor in this build (\(available))")
         }
         return entry
-    }
-
-    /// A flop-count estimate at 2 GFLOP/s per core: per step, a state-size³ Jacobian-product gemm plus
-    /// a QR (≈ 10/3 n³ flops, n = H or 2H for LSTM), plus the cell's forward pass.
-    public static let flopEstimate: @Sendable (ExperimentSpec) -> Double = { spec in
-        let n = Double(spec.model.cell == .lstm ? 2 * spec.model.hidden : spec.model.hidden)
-        let gates = Double(spec.model.cell.gateCount)
-        let perStep = 10.0 / 3.0 * n * n * n + 2 * gates * Double(spec.model.hidden) * (n + Double(spec.model.input))
-        return Double(spec.sequence.length) * perStep / 2e9
     }
 }
 

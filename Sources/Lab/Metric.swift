@@ -41,7 +41,10 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     public var description: String { name }
 
     /// The title as plain text (terminals, CSV headers): `log_{10} ‖∂L / ∂h_{t}‖` → `log10 ‖∂L / ∂h_t‖`.
-    public var plainTitle: String {
+    public var plainTitle: String { Metric.plainText(title) }
+
+    /// Any title in Plotting's markup as plain text (metric titles, `ParameterTitle`s: `ρ(W_{hh})` → `ρ(W_hh)`).
+    public static func plainText(_ title: String) -> String {
         title.replacingOccurrences(of: "log_{10}", with: "log10").replacingOccurrences(of: "_{", with: "_")
             .replacingOccurrences(of: "^{", with: "^").replacingOccurrences(of: "}", with: "")
     }

@@ -13,7 +13,7 @@ import Training
 /// and the `evaluation` set), so changing the optimizer does not change the initial weights.
 enum TrainExecutors {
     static func register(into registry: inout ExecutorRegistry) {
-        registry.register(.train, estimatedSeconds: estimatedSeconds, check: check) { configuration, random in
+        registry.register(.train, check: check) { configuration, random in
             try run(configuration.spec, random)
         }
     }
@@ -96,17 +96,5 @@ enum TrainExecutors {
         }
         summary[Metric.sequenceLength] = .integer(Int64(c.task.nominalLength))
         return summary
-    }
-
-    /// Multiply–adds of BPTT (forward, backward: ≈ 3 passes of the G·H × (H + D) products) for every
-    /// training and evaluation sequence, at an effective 4 GFLOP/s per core.
-    @Sendable static func estimatedSeconds(_ spec: ExperimentSpec) -> Double {
-        guard let c = try? configuration(spec) else { return 0 }
-        let h = Double(spec.model.hidden), d = Double(spec.model.input)
-        let gates: Double = switch spec.model.cell { case .rnn: 1; case .gru: 3; case .lstm: 4 }
-        let perSequence = Double(c.task.nominalLength) * 2 * gates * h * (h + d)
-        let training = Double(c.iterations * c.batchSize) * 3 * perSequence
-        let evaluations = Double(c.iterations / c.evaluationInterval + 2) * Double(c.evaluationBatches * c.evaluationBatchSize)
-        return (training + evaluations * perSequence) / 4e9
     }
 }

@@ -122,10 +122,17 @@ public protocol SweepExecutor<Spec>: Sendable {
     func run(_ configuration: Configuration<Spec>, _ random: inout RandomStream) throws -> ConfigurationResult
     /// Rough cost of one configuration in seconds on one core (for the time estimate).
     func estimatedSeconds(_ spec: Spec) -> Double
+    /// Peak memory of one configuration in bytes (tapes, workspaces), for the preflight check
+    /// (`Preflight.checkMemory`); 0 when unknown (the default).
+    func estimatedBytes(_ spec: Spec) -> Double
     /// Throws `ConfigurationFailure` for a configuration this executor cannot run (checked for every
     /// grid point before anything runs).
     func check(_ spec: Spec) throws
     /// Summary columns every `runs` table of this executor's sweeps has, in order, with their SQL
     /// types (`REAL`, `INTEGER`, `TEXT`); other summary keys get a column when first reported.
     var summaryColumns: [(name: String, type: String)] { get }
+}
+
+extension SweepExecutor {
+    public func estimatedBytes(_ spec: Spec) -> Double { 0 }
 }

@@ -22,6 +22,8 @@ struct Manifest: Encodable {
     var plannedInShard: Int
     var ranNow: Int?
     var skipped: Int?
+    /// Why the run ended early (`signal 2` for Ctrl-C), nil when it ran to the end.
+    var stopped: String?
     var counts: [String: Int] = [:]
 
     init<Spec>(experiment: Sweep<Spec>, options: RunOptions, started: Date, planned: Int) {
@@ -42,16 +44,16 @@ struct Manifest: Encodable {
         case gradlabVersion = "gradlab_version", gitCommit = "git_commit", experiment, source, command
         case started, finished, host, cores, jobs, blasThreadsPerJob = "blas_threads_per_job", shard
         case gridPoints = "grid_points", replicates, gridSize = "grid_size", plannedInShard = "planned_in_shard"
-        case ranNow = "ran_now", skipped, counts
+        case ranNow = "ran_now", skipped, stopped, counts
     }
 
-    /// Writes the manifest with `counts` (stored runs by status; every status listed).
-    mutating func write(to directory: URL, counts stored: [String: Int]) throws {
+    /// Writes the manifest (atomically) with `counts` (stored runs by status; every status listed).
+    mutating func write(to directory: URL, counts stored: [String: Int], using writer: FileWriter = .posix) throws {
         counts = Dictionary(uniqueKeysWithValues: ConfigurationResult.Status.allCases.map { ($0.rawValue, stored[$0.rawValue] ?? 0) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        try encoder.encode(self).write(to: directory.appendingPathComponent("manifest.json"), options: .atomic)
+        try AtomicFile.write(try encoder.encode(self), to: directory.appendingPathComponent("manifest.json"), using: writer)
     }
 
     /// `GRADLAB_GIT_COMMIT`, else `git rev-parse HEAD` in the working directory, else nil.

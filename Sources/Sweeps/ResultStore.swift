@@ -6,7 +6,8 @@ import GRDB
 /// Tables:
 /// - `runs`: one row per configuration and replicate — `run_id` (primary key), `replicate`, one column
 ///   per swept dotted path (named exactly by the path), `status` (`ok`/`failed`/`nonfinite`),
-///   `reason`, `failed_step`, `seconds`, the summary metrics (`spectral_radius`, `sigma_max`,
+///   `reason`, `failed_step`, `seconds` (wall time), `cpu_seconds` (the running thread's CPU time: what
+///   the cost model estimates, independent of other load), the summary metrics (`spectral_radius`, `sigma_max`,
 ///   `slope_log10_per_step`, `label`, `horizon`, `lambda_max`, then any other key an executor reports,
 ///   added as a column when first seen).
 /// - `series`: long format — `run_id`, `metric`, `step`, `component`, `value`, `layer` (0 for
@@ -16,27 +17,29 @@ import GRDB
 /// Each configuration's row and its series are written in one transaction, so a killed process
 /// leaves either all of a configuration or nothing of it.
 public final class ResultStore: Sendable {
+    /// `<run>/results.sqlite`.
     public let url: URL
     private let db: DatabaseQueue
     public let sweptPaths: [String]
 
-    static let fixedColumns = ["run_id", "replicate", "status", "reason", "failed_step", "seconds"]
+    static let fixedColumns = ["run_id", "replicate", "status", "reason", "failed_step", "seconds", "cpu_seconds"]
 
     /// Opens (or creates) `results.sqlite` in `directory`. An existing store must hold the same
     /// experiment (`fingerprint`, swept paths); otherwise this throws, naming the directory. A new
     /// store's `runs` table starts with `summaryColumns` (name, SQL type) after the fixed columns.
     public init(directory: URL, sweptPaths: [String], fingerprint: String, summaryColumns: [(name: String, type: String)] = []) throws {
-        url = directory.appendingPathComponent("results.sqlite")
+        let url = directory.appendingPathComponent("results.sqlite")
+        self.url = url
         self.sweptPaths = sweptPaths
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(10) // readers (plot, tests) may look while a run writes
-        db = try DatabaseQueue(path: url.path, configuration: configuration)
-        try db.write { db in
+        db = try ResultStore.describingFailures(url) { try DatabaseQueue(path: url.path, configuration: configuration) }
+        try ResultStore.describingFailures(url) { try db.write { db in
             if try !db.tableExists("runs") {
                 let swept = sweptPaths.map { "\(quoted($0))" }
                 let summary = summaryColumns.map { "\(quoted($0.name)) \($0.type)" }
                 let columns = ["run_id TEXT PRIMARY KEY NOT NULL", "replicate INTEGER NOT NULL"] + swept
-                    + ["status TEXT NOT NULL", "reason TEXT", "failed_step INTEGER", "seconds REAL"] + summary
+                    + ["status TEXT NOT NULL", "reason TEXT", "failed_step INTEGER", "seconds REAL", "cpu_seconds REAL"] + summary
                 try db.execute(sql: "CREATE TABLE runs (\(columns.joined(separator: ", ")))")
                 try db.execute(sql: """
                     CREATE TABLE series (run_id TEXT NOT NULL REFERENCES runs(run_id), metric TEXT NOT NULL,
@@ -56,6 +59,34 @@ public final class ResultStore: Sendable {
                 let columns = Set(try db.columns(in: "series").map(\.name))
                 if !columns.contains("layer") { try db.execute(sql: "ALTER TABLE series ADD COLUMN layer INTEGER NOT NULL DEFAULT 0") }
                 if !columns.contains("direction") { try db.execute(sql: "ALTER TABLE series ADD COLUMN direction TEXT NOT NULL DEFAULT 'forward'") }
+                // Stores written before the cost model's calibration lack the CPU time.
+                if try !db.columns(in: "runs").contains(where: { $0.name == "cpu_seconds" }) {
+                    try db.execute(sql: "ALTER TABLE runs ADD COLUMN cpu_seconds REAL")
+                }
+            }
+        } }
+    }
+
+    /// Runs `body`, turning SQLite's failures into a `RunError` that names the database file and the
+    /// cause in words (corrupted, disk full, read-only, cannot open) with what to do.
+    static func describingFailures<T>(_ url: URL, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as DatabaseError {
+            let path = url.relativePath
+            switch e.resultCode.primaryResultCode {
+            case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+                throw RunError("\(path): the database is corrupted (\(e.message ?? "SQLite error \(e.resultCode.rawValue)")); its results cannot be read — run the experiment again into a new directory (--fresh or another --out)")
+            case .SQLITE_FULL:
+                throw RunError("\(path): cannot write the database: the disk is full; what is stored is kept — free space, then continue with --resume")
+            case .SQLITE_READONLY, .SQLITE_PERM:
+                throw RunError("\(path): cannot write the database: it is read-only (\(e.message ?? "permission denied"))")
+            case .SQLITE_CANTOPEN:
+                throw RunError("\(path): cannot open the database (\(e.message ?? "unable to open"))")
+            case .SQLITE_IOERR:
+                throw RunError("\(path): input/output error on the database (\(e.message ?? "disk I/O error")); what is stored is kept — continue with --resume once the disk is fine")
+            default:
+                throw RunError("\(path): \(e.message ?? "SQLite error \(e.resultCode.rawValue)")")
             }
         }
     }
@@ -64,13 +95,20 @@ public final class ResultStore: Sendable {
     public init(existing directory: URL) throws {
         url = directory.appendingPathComponent("results.sqlite")
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw RunError("\(directory.path) holds no run (no results.sqlite)")
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
+                throw RunError("no run directory at \(directory.relativePath)")
+            }
+            guard isDirectory.boolValue else { throw RunError("\(directory.relativePath): is a file, not a run directory") }
+            throw RunError("\(directory.relativePath) holds no run (no results.sqlite)")
         }
         var configuration = GRDB.Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(10)
-        db = try DatabaseQueue(path: url.path, configuration: configuration)
-        let paths = try db.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'swept_paths'") }
+        let url = self.url
+        let queue = try ResultStore.describingFailures(url) { try DatabaseQueue(path: url.path, configuration: configuration) }
+        db = queue
+        let paths = try ResultStore.describingFailures(url) { try queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'swept_paths'") } }
         sweptPaths = paths.map { $0.isEmpty ? [] : $0.components(separatedBy: "\n") } ?? []
     }
 
@@ -78,29 +116,29 @@ public final class ResultStore: Sendable {
     public struct StoreMismatch: Error, CustomStringConvertible {
         public let directory: String
         public var description: String {
-            "\(directory) holds results of a different experiment (its settings or swept keys differ; only sweep values, replicates, plots and description may change between runs into one directory); choose another --out"
+            "\(directory) holds results of a different experiment (its settings or swept keys differ); start over with --fresh or choose another --out"
         }
     }
 
     /// The run ids already stored.
     public func storedRunIDs() throws -> Set<String> {
-        try db.read { db in Set(try String.fetchAll(db, sql: "SELECT run_id FROM runs")) }
+        try ResultStore.describingFailures(url) { try db.read { db in Set(try String.fetchAll(db, sql: "SELECT run_id FROM runs")) } }
     }
 
     /// Number of stored runs by status.
     public func statusCounts() throws -> [String: Int] {
-        try db.read { db in
+        try ResultStore.describingFailures(url) { try db.read { db in
             var counts: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM runs GROUP BY status") {
                 counts[row["status"]] = row["n"]
             }
             return counts
-        }
+        } }
     }
 
     /// Stores one configuration's result (its `runs` row and all its series) in one transaction.
-    public func insert<Spec>(_ configuration: Configuration<Spec>, _ result: ConfigurationResult, seconds: Double) throws {
-        try db.write { db in
+    public func insert<Spec>(_ configuration: Configuration<Spec>, _ result: ConfigurationResult, seconds: Double, cpuSeconds: Double? = nil) throws {
+        try ResultStore.describingFailures(url) { try db.write { db in
             let existing = Set(try db.columns(in: "runs").map(\.name))
             for (key, value) in result.summary.sorted(by: { $0.key < $1.key }) where !existing.contains(key) {
                 let type = if case .text = value { "TEXT" } else { "REAL" }
@@ -112,8 +150,8 @@ public final class ResultStore: Sendable {
                 names.append(v.path)
                 values.append(v.value.databaseValue)
             }
-            names += ["status", "reason", "failed_step", "seconds"]
-            values += [result.status.rawValue, result.reason, result.failedStep, seconds]
+            names += ["status", "reason", "failed_step", "seconds", "cpu_seconds"]
+            values += [result.status.rawValue, result.reason, result.failedStep, seconds, cpuSeconds]
             for (key, value) in result.summary.sorted(by: { $0.key < $1.key }) where !ResultStore.fixedColumns.contains(key) && !sweptPaths.contains(key) {
                 names.append(key)
                 values.append(value.databaseValue)
@@ -125,7 +163,7 @@ public final class ResultStore: Sendable {
             for p in result.series {
                 try statement.execute(arguments: [configuration.runID, p.metric, p.step, p.component, p.value, p.layer, p.direction])
             }
-        }
+        } }
     }
 
     /// `layer, direction`, or their defaults for a read-only store written before stacked models.
@@ -136,21 +174,22 @@ public final class ResultStore: Sendable {
 
     /// The rows of a query, as column names and values (for CSV export and plotting).
     public func table(_ sql: String, arguments: [String] = []) throws -> (columns: [String], rows: [[DatabaseValue]]) {
-        try db.read { db in
+        try ResultStore.describingFailures(url) { try db.read { db in
             let statement = try db.makeStatement(sql: sql)
             try statement.setArguments(StatementArguments(arguments))
             let columns = statement.columnNames
             let rows = try Row.fetchAll(statement).map { row in (0..<row.count).map { row[$0] as DatabaseValue } }
             return (columns, rows)
-        }
+        } }
     }
 
-    /// Writes `runs.csv` and `series.csv` next to the database.
-    public func exportCSV(to directory: URL) throws {
+    /// Writes `runs.csv` and `series.csv` next to the database, each atomically (`AtomicFile`): a
+    /// failed write (a full disk) leaves the previous file or none, never a partial one.
+    public func exportCSV(to directory: URL, using writer: FileWriter = .posix) throws {
         let runs = try table("SELECT * FROM runs ORDER BY rowid")
-        try CSV.write(columns: runs.columns, rows: runs.rows, to: directory.appendingPathComponent("runs.csv"))
+        try CSV.write(columns: runs.columns, rows: runs.rows, to: directory.appendingPathComponent("runs.csv"), using: writer)
         let series = try table("SELECT run_id, metric, step, component, value, \(layerColumns) FROM series ORDER BY rowid")
-        try CSV.write(columns: series.columns, rows: series.rows, to: directory.appendingPathComponent("series.csv"))
+        try CSV.write(columns: series.columns, rows: series.rows, to: directory.appendingPathComponent("series.csv"), using: writer)
     }
 }
 
@@ -170,7 +209,7 @@ extension StoredValue {
 /// RFC 4180 CSV: a header row, fields quoted when they hold a comma, quote or line break; NULL is
 /// empty; numbers in Swift's shortest round-trip form (`inf`, `-inf` as pandas reads them).
 enum CSV {
-    static func write(columns: [String], rows: [[DatabaseValue]], to url: URL) throws {
+    static func write(columns: [String], rows: [[DatabaseValue]], to url: URL, using writer: FileWriter = .posix) throws {
         var text = columns.map(field).joined(separator: ",") + "\n"
         text.reserveCapacity(rows.count * 32)
         for row in rows {
@@ -185,7 +224,7 @@ enum CSV {
             }.joined(separator: ",")
             text += "\n"
         }
-        try text.write(to: url, atomically: true, encoding: .utf8)
+        try AtomicFile.write(text, to: url, using: writer)
     }
 
     static func field(_ s: String) -> String {

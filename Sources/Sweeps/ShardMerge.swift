@@ -12,7 +12,7 @@ import GRDB
 ///   Merging twice, or again after more shards finished, only adds what is new.
 /// - Bit-identical: rows and series are copied by SQL (`INSERT … SELECT`), doubles untouched; run ids
 ///   and seeds derive from the configuration identity, not from the shard, so the merged store holds
-///   what a single-process `gradlab run` stores (apart from `seconds`, the measured wall time). New rows
+///   what a single-process `gradlab run` stores (apart from `seconds` and `cpu_seconds`, the measured times). New rows
 ///   go in grid order within each shard.
 public enum ShardMerge {
     /// One shard's progress against its plan.

@@ -92,7 +92,7 @@ public enum SafetensorsFormat {
     public static func encode(_ archive: TensorArchive) -> [UInt8] {
         var parts: [String] = []
         if !archive.metadata.isEmpty {
-            let meta = archive.metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(archive.metadata[$0] ?? ""))" }
+            let meta = archive.metadata.keys.sorted().map { "\(JSONValue.quoted($0)):\(JSONValue.quoted(archive.metadata[$0] ?? ""))" }
             parts.append("\"__metadata__\":{\(meta.joined(separator: ","))}")
         }
         var data: [UInt8] = []
@@ -101,29 +101,12 @@ public enum SafetensorsFormat {
             let begin = data.count
             ElementCoding.encode(t, into: &data)
             let shape = t.shape.map(String.init).joined(separator: ",")
-            parts.append("\(jsonString(name)):{\"dtype\":\"\(t.elementType.safetensorsName)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(data.count)]}")
+            parts.append("\(JSONValue.quoted(name)):{\"dtype\":\"\(t.elementType.safetensorsName)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(data.count)]}")
         }
         var header = Array(("{" + parts.joined(separator: ",") + "}").utf8)
         header += [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8)
         var out: [UInt8] = []
         appendLE(UInt64(header.count), &out)
         return out + header + data
-    }
-
-    /// A JSON string literal with the escapes JSON requires.
-    static func jsonString(_ s: String) -> String {
-        var r = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": r += "\\\""
-            case "\\": r += "\\\\"
-            case "\n": r += "\\n"
-            case "\r": r += "\\r"
-            case "\t": r += "\\t"
-            case _ where u.value < 0x20: r += String(format: "\\u%04x", u.value)
-            default: r.unicodeScalars.append(u)
-            }
-        }
-        return r + "\""
     }
 }

@@ -12,8 +12,8 @@ struct MergeCommand: ParsableCommand {
         discussion: """
         Every configuration is stored once; merging again (or after more shards finished) adds only what \
         is new. A shard of a different experiment is refused. The merged store holds what a single \
-        'gradlab run' of the experiment stores (same run ids, seeds and numbers; only the seconds column \
-        differs). Exit code 1 while configurations are missing (they are listed; gradlab status DIR \
+        'gradlab run' of the experiment stores (same run ids, seeds and numbers; only the timings seconds and cpu_seconds \
+        differ). Exit code 1 while configurations are missing (they are listed; gradlab status DIR \
         prints the command that resubmits their tasks).
         """
     )

@@ -11,7 +11,7 @@ struct SlurmCommand: ParsableCommand {
         abstract: "Write (and with --submit, submit) a Slurm job array running an experiment in N cost-balanced shards.",
         discussion: """
         Writes DIR/slurm/submit.sbatch (an array job --array=0-(N−1)[%K]; task i runs \
-        'gradlab run DIR/slurm/experiment.yaml --shard auto/N --balanced --out DIR/shards/i', with --resume \
+        'gradlab run DIR/slurm/experiment.yaml --shard auto/N --balanced --out DIR/shards/i --yes', with --resume \
         when its store exists, so a requeued or resubmitted task continues its own shard), \
         DIR/slurm/experiment.yaml (the resolved experiment, --set applied) and DIR/slurm/manifest.json; \
         logs go to DIR/slurm/logs/%A_%a.out. Shards are balanced by the executors' estimated cost \
@@ -184,7 +184,7 @@ struct SlurmCommand: ParsableCommand {
             "# A requeued or resubmitted task continues its own store.",
             "if [ -e \"$shard_dir/results.sqlite\" ]; then resume=(--resume); fi",
             "exec \(q(manifest.gradlab)) run \(q(slurm + "/experiment.yaml")) --shard auto/\(manifest.shards) --balanced \\",
-            "  --out \"$shard_dir\" --jobs \"${SLURM_CPUS_PER_TASK:-1}\" --progress lines \"${resume[@]}\"",
+            "  --out \"$shard_dir\" --jobs \"${SLURM_CPUS_PER_TASK:-1}\" --progress lines --yes \"${resume[@]}\"",
         ]
         return lines.joined(separator: "\n") + "\n"
     }

@@ -73,12 +73,17 @@ func run(_ e: Experiment, into dir: URL, jobs: Int, shard: Shard? = nil,
         #expect(second.skipped == 12 && second.counts[.ok] == 12)
         let third = try await run(e, into: dir, jobs: 2)
         #expect(third.skipped == 24 && third.counts.isEmpty && third.storedCounts == ["ok": 24])
-        // A wider sweep continues the same directory; a changed setting is refused.
+        // The identical experiment continues (sweep values reordered: the same configurations); a wider
+        // sweep or a changed setting is refused, naming what differs.
+        let reordered = try Experiment(text: edited("[0.5, 1.0, 1.5]", "[1.5, 0.50, 1.0]", in: sweepYAML), source: "other.yaml")
+        let fourth = try await run(reordered, into: dir, jobs: 2)
+        #expect(fourth.skipped == 24 && fourth.counts.isEmpty)
         let wider = try Experiment(text: edited("[0.5, 1.0, 1.5]", "[0.5, 1.0, 1.5, 2.0]", in: sweepYAML), source: "exp.yaml")
-        let fourth = try await run(wider, into: dir, jobs: 2)
-        #expect(fourth.skipped == 24 && fourth.counts[.ok] == 8)
+        let refusal = await #expect(throws: RunError.self) { try await run(wider, into: dir, jobs: 2) }
+        #expect(refusal?.description.contains("sweep.init.weight_hh.spectral_radius: {0.5, 1, 1.5} → {0.5, 1, 1.5, 2}") == true)
         let changed = try Experiment(text: sweepYAML, source: "exp.yaml", overrides: ["seed=8"])
         await #expect(throws: RunError.self) { try await run(changed, into: dir, jobs: 1) }
+        #expect(try ResultStore(existing: dir).storedRunIDs().count == 24)
     }
 
     @Test func runDirectoryHoldsTablesCSVAndResolvedExperiment() async throws {
@@ -87,7 +92,7 @@ func run(_ e: Experiment, into dir: URL, jobs: Int, shard: Shard? = nil,
         _ = try await run(e, into: dir, jobs: 2)
         let runs = try String(contentsOf: dir.appendingPathComponent("runs.csv"), encoding: .utf8).split(separator: "\n")
         #expect(runs.count == 25)
-        #expect(runs[0] == "run_id,replicate,init.weight_hh.spectral_radius,model.activation,sequence.length,model.hidden,status,reason,failed_step,seconds,spectral_radius,sigma_max,slope_log10_per_step,label,horizon,lambda_max,readout_norm")
+        #expect(runs[0] == "run_id,replicate,init.weight_hh.spectral_radius,model.activation,sequence.length,model.hidden,status,reason,failed_step,seconds,cpu_seconds,spectral_radius,sigma_max,slope_log10_per_step,label,horizon,lambda_max,readout_norm")
         let series = try String(contentsOf: dir.appendingPathComponent("series.csv"), encoding: .utf8).split(separator: "\n")
         let expectedLines: Int = 1 + 12 * 21 + 12 * 41
         #expect(series[0] == "run_id,metric,step,component,value,layer,direction" && series.count == expectedLines)

@@ -65,6 +65,33 @@ extension Figure {
         return warnings
     }
 
+    /// The figure as an SVG document in memory (the same bytes `write(to:format: .svg)` puts in a file),
+    /// for pages that inline their charts (`gradlab report`).
+    public func svgDocument() throws -> String {
+        /// The bytes Cairo streams out, gathered through the C callback's closure pointer.
+        final class Sink { var bytes: [UInt8] = [] }
+        let sink = Sink()
+        let box = Unmanaged.passUnretained(sink).toOpaque()
+        let write: cairo_write_func_t = { closure, data, length in
+            guard let closure, let data else { return CAIRO_STATUS_WRITE_ERROR }
+            Unmanaged<Sink>.fromOpaque(closure).takeUnretainedValue().bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
+            return CAIRO_STATUS_SUCCESS
+        }
+        let label = "(in-memory SVG)"
+        try withExtendedLifetime(sink) {
+            guard let surface = cairo_svg_surface_create_for_stream(write, box, width, height) else { throw PlotError.cairo("no surface", path: label) }
+            defer { cairo_surface_destroy(surface) }
+            try Self.check(cairo_surface_status(surface), label)
+            guard let cr = cairo_create(surface) else { throw PlotError.cairo("no context", path: label) }
+            defer { cairo_destroy(cr) }
+            _ = try render(to: CairoRenderer(context: cr))
+            try Self.check(cairo_status(cr), label)
+            cairo_surface_finish(surface)
+            try Self.check(cairo_surface_status(surface), label)
+        }
+        return String(decoding: sink.bytes, as: UTF8.self)
+    }
+
     /// Heavy figures (over 100,000 data points) render to PNG in horizontal bands on several threads.
     var bandCount: Int {
         var points = 0

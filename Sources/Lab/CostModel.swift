@@ -1,0 +1,174 @@
+import Foundation
+import Recurrent
+import Sweeps
+
+/// Time and memory estimates of one configuration, by mode, for `gradlab run`'s preflight and
+/// `--dry-run` (docs/experiments.md, "Preflight").
+///
+/// Time: a linear model in the work counts of the mode's algorithm, `seconds = Σ cᵢ·fᵢ(spec)`, with
+/// `features` (T steps, H hidden, G gates, S state size = 2H for LSTM, k Lyapunov exponents):
+/// - gradient-flow (single layer): 1, T·G·H (element-wise), T·G·H·S (Jacobian assembly, gemv),
+///   T·S³ (the product's gemm), lags·S³ (its largest singular value at each reported lag) — the
+///   singular spectrum, Lyapunov and contributions extras add to these counts;
+/// - gradient-flow (stacked/bidirectional): the same per layer and direction with S = state of one unit;
+/// - lyapunov: 1, N·G·H, N·G·H·S, N·S²·k (Y = J·Q), N·S·k² (QR), N = transient + steps — a top-2
+///   spectrum of S = 512 is ≈ 2·S²·2 per step, not a full S³ QR;
+/// - train: 1, trained sequence-steps × H and × H², evaluated sequence-steps × H and × H² — for the
+///   whole iteration budget.
+/// Each count has its own coefficient per cell family (`features`).
+/// The coefficients are fit on this machine (2 cores, OpenBLAS, one thread per call) by
+/// `scripts/calibrate_costs.py` for each build configuration (`#if DEBUG`: a debug build's Swift loops
+/// are several times slower) and checked by `CostModelTests` on small runs of every mode (within a
+/// factor 2).
+///
+/// Memory: the arrays a configuration holds at its peak, 8 bytes per Float64 — trajectories (T + 1)
+/// × S, Jacobian and product workspaces S × S, the training tape (batch × T × (G·H + H) per layer),
+/// weights and optimizer state (3 × parameters).
+public enum CostModel {
+    /// Fitted seconds per unit of each feature, by mode family.
+    struct Coefficients {
+        var gradientFlow: [Double]
+        var stacked: [Double]
+        var lyapunov: [Double]
+        var train: [Double]
+    }
+
+    // Fitted by scripts/calibrate_costs.py: [fixed, rnn × 4 counts, gru × 4, lstm × 4].
+    #if DEBUG
+    // Debug build, CPU seconds; the fit's measured/estimated ratios: gradient-flow 0.74–1.79,
+    // stacked 0.86–1.18, lyapunov 0.90–1.23, train 0.80–1.78 (98 configurations).
+    static let coefficients = Coefficients(
+        gradientFlow: [0.00213, 4.03e-06, 3.41e-10, 0, 8.14e-10, 3.95e-07, 8.96e-09, 3.04e-11, 4.69e-10, 3.88e-07, 1.11e-08, 1.63e-11, 2.55e-10],
+        stacked: [0.00284, 7.33e-06, 0, 7.03e-12, 0, 1.01e-06, 0, 5.49e-10, 0, 1.23e-06, 0, 2.18e-10, 0],
+        lyapunov: [0.00424, 1.61e-06, 1.9e-08, 4.51e-10, 0, 0, 1.14e-08, 0, 0, 1.11e-07, 7.04e-09, 0, 0],
+        train: [0.0245, 1.29e-06, 0, 1.2e-06, 0, 4.15e-07, 0, 2.75e-07, 0, 6.03e-07, 1.18e-09, 4.86e-07, 2.28e-10])
+    #else
+    // Release build, CPU seconds; the fit's measured/estimated ratios: gradient-flow 0.74–2.43 (the
+    // worst a 0.01 s configuration), stacked 0.77–1.50, lyapunov 0.78–1.77, train 0.84–1.41.
+    static let coefficients = Coefficients(
+        gradientFlow: [0.000923, 1.04e-07, 1.44e-08, 0, 3.68e-10, 6.02e-08, 4.98e-09, 0, 3.35e-10, 6.87e-08, 6.95e-09, 2.28e-11, 2.13e-10],
+        stacked: [0.00188, 4.25e-07, 0, 2.93e-10, 0, 2.22e-07, 0, 3.98e-10, 0, 3.32e-07, 0, 1.9e-10, 0],
+        lyapunov: [0.00215, 0, 4.21e-09, 0, 5.9e-10, 0, 2.17e-09, 0, 0, 0, 1.73e-09, 0, 0],
+        train: [0.00587, 5.74e-08, 0, 2.7e-08, 0, 8.83e-08, 1.19e-09, 7.95e-08, 0, 2.31e-07, 0, 1.42e-07, 0])
+    #endif
+
+    /// Which coefficient set a configuration uses.
+    public enum Family: String, Sendable { case gradientFlow = "gradient-flow", stacked, lyapunov, train }
+
+    public static func family(_ spec: ExperimentSpec) -> Family {
+        switch spec.mode {
+        case .lyapunov: return .lyapunov
+        case .train: return .train
+        case .gradientFlow: return spec.model.layers > 1 || spec.model.bidirectional ? .stacked : .gradientFlow
+        }
+    }
+
+    /// Estimated seconds of one configuration on one core.
+    public static func seconds(_ spec: ExperimentSpec) -> Double {
+        let c: [Double] = switch family(spec) {
+        case .gradientFlow: coefficients.gradientFlow
+        case .stacked: coefficients.stacked
+        case .lyapunov: coefficients.lyapunov
+        case .train: coefficients.train
+        }
+        return zip(c, features(spec)).reduce(0) { $0 + $1.0 * $1.1 }
+    }
+
+    /// The work counts of one configuration, in the order of its family's coefficients: the fixed
+    /// term 1, then each count once per cell family (rnn, gru, lstm; zero for the other two), so every
+    /// cell gets its own fitted cost per unit (a vanilla cell's element-wise work is not 1/4 of an
+    /// LSTM's).
+    public static func features(_ spec: ExperimentSpec) -> [Double] {
+        let counts = workCounts(spec)
+        let cells: [CellFamily] = [.rnn, .gru, .lstm]
+        return [1] + cells.flatMap { cell in counts.map { cell == spec.model.cell ? $0 : 0 } }
+    }
+
+    /// The work counts of the type's documentation, without the fixed term.
+    static func workCounts(_ spec: ExperimentSpec) -> [Double] {
+        let h = Double(spec.model.hidden)
+        let g = Double(spec.model.cell.gateCount)
+        let s = spec.model.cell == .lstm ? 2 * h : h
+        let t = Double(spec.sequence.length)
+        let lags = Double(spec.diagnostics.lags.lags(upTo: spec.sequence.length).count)
+        func k(_ state: Double) -> Double {
+            switch spec.diagnostics.lyapunov { case .all: return state; case .top(let n): return min(Double(n), state) }
+        }
+        let lyapunovSteps = t + Double(max(spec.diagnostics.transient, 0))
+        switch family(spec) {
+        case .lyapunov:
+            let m = Double(max(spec.diagnostics.reorthonormalize, 1))
+            return [lyapunovSteps * g * h, lyapunovSteps * g * h * s, lyapunovSteps * s * s * k(s), lyapunovSteps * s * k(s) * k(s) / m]
+        case .gradientFlow:
+            var f = [t * g * h, t * g * h * s, 0, 0]
+            if spec.measure.contains(.jacobianNorm) {
+                f[2] += t * s * s * s
+                f[3] += lags * s * s * s
+            }
+            if spec.measure.contains(.singularValues) {
+                let last = Double(spec.diagnostics.singularValueLags.filter { $0 <= spec.sequence.length }.max() ?? 0)
+                f[3] += 3 * last * s * s * s
+            }
+            if spec.measure.contains(.lyapunov) {
+                // Benettin's pass: a cell step and a Jacobian (which recomputes the step) per step.
+                f[0] += 2 * lyapunovSteps * g * h
+                f[1] += lyapunovSteps * (g * h * s + 2 * s * k(s))
+            }
+            if spec.measure.contains(.contributions) { f[1] += t * h * s }
+            return f
+        case .stacked:
+            let units = Double(spec.model.layers) * (spec.model.bidirectional ? 2 : 1)
+            var f = [units * t * g * h, units * t * g * h * s, 0, 0]
+            if spec.measure.contains(.jacobianNorm) {
+                f[2] += units * t * s * s * s
+                f[3] += units * lags * s * s * s
+            }
+            if spec.measure.contains(.contributions) { f[1] += units * t * h * s }
+            return f
+        case .train:
+            guard let train = spec.train, let c = try? train.configuration() else { return [0, 0, 0, 0] }
+            let units = Double(spec.model.layers) * (spec.model.bidirectional ? 2 : 1)
+            let length = Double(c.task.nominalLength)
+            let trained = Double(c.iterations) * Double(c.batchSize) * length * units
+            let evaluations = Double(c.iterations / max(c.evaluationInterval, 1) + 2)
+            let evaluated = evaluations * Double(c.evaluationBatches * c.evaluationBatchSize) * length * units
+            return [trained * h, trained * h * h, evaluated * h, evaluated * h * h]
+        }
+    }
+
+    /// Peak bytes of one configuration (8 per Float64; see the type's documentation).
+    public static func bytes(_ spec: ExperimentSpec) -> Double {
+        let h = Double(spec.model.hidden), d = Double(spec.model.input)
+        let g = Double(spec.model.cell.gateCount)
+        let s = spec.model.cell == .lstm ? 2 * h : h
+        let t = Double(spec.sequence.length)
+        let units = Double(spec.model.layers) * (spec.model.bidirectional ? 2 : 1)
+        let parameters = units * g * h * (h + d + 2)
+        var floats: Double
+        switch spec.mode {
+        case .lyapunov:
+            floats = 3 * s * s + 4 * s
+        case .gradientFlow:
+            // Trajectory (T + 1) × S per unit, the Jacobian, the product and its copy, SVD workspace.
+            floats = units * (t + 1) * (s + d) + 5 * s * s
+            if spec.measure.contains(.singularValues) { floats += 3 * s * s }
+        case .train:
+            let c = spec.train.flatMap { try? $0.configuration() }
+            let batch = Double(c?.batchSize ?? 1)
+            let length = Double(c?.task.nominalLength ?? spec.sequence.length)
+            // The tape: per step and sequence, the gates and the state, per layer and direction.
+            floats = batch * (length + 1) * units * (g * h + 2 * h + d) + 3 * parameters
+        }
+        return 8 * (floats + parameters) + 16e6 // + the process's own working set
+    }
+
+    /// `1.2 s`, `4 min 12 s`, `3 h 05 min`, `2 d 4 h`.
+    public static func durationText(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "unknown" }
+        if seconds < 60 { return seconds < 10 ? String(format: "%.3g s", seconds) : String(format: "%.0f s", seconds) }
+        let s = Int(seconds.rounded())
+        if s < 3600 { return "\(s / 60) min \(s % 60) s" }
+        if s < 86400 { return String(format: "%d h %02d min", s / 3600, s / 60 % 60) }
+        return "\(s / 86400) d \(s / 3600 % 24) h"
+    }
+}

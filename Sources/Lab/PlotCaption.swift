@@ -1,0 +1,56 @@
+/// The caption of a declared chart: what it draws and how to read it, in plain text (no markup), built
+/// from the metric catalog's titles so a caption never names a quantity differently from the chart's axes.
+/// `gradlab report` prints it under each chart.
+extension PlotRecipe {
+    /// The caption of `plot` (this recipe), reading `metric` on its value axis where the recipe draws a
+    /// choice of metrics (norm-vs-lag, phase-heatmap; nil: the recipe's default).
+    public func caption(for plot: PlotSpec, metric: Metric? = nil) -> String {
+        let colour = plot.color.map { " Colour: \(plain(ParameterTitle.title(for: $0)))." } ?? ""
+        let facet = plot.facet.map { " One panel per \(plain(ParameterTitle.title(for: $0)))." } ?? ""
+        let channels = colour + facet
+        switch self {
+        case .normVsLag:
+            let drawn = metric ?? .jacobianNormLog10
+            let theory = drawn == .contributionLog10 ? ""
+                : " Dashed: \(Metric.spectralPowerLog10.plainTitle); dotted: the Pascanu bound \(Metric.pascanuBoundLog10.plainTitle)."
+            return "\(drawn.plainTitle) against the lag k = T − t, one line per grid point (mean of its replicates, min–max band)."
+                + theory + channels
+                + " A straight falling line is exponential vanishing, a rising one exploding; its slope is \(Metric.slopeLog10PerStep.plainTitle) (\(Metric.slopeLog10PerStep.unit))."
+        case .phaseHeatmap:
+            let drawn = metric ?? .jacobianNormLog10
+            let y = plot.y.map { $0 == "lag" ? "the lag k = T − t" : plain(ParameterTitle.title(for: $0)) } ?? "the lag k = T − t"
+            let x = plot.x.map { plain(ParameterTitle.title(for: $0)) } ?? "the swept value"
+            return "\(drawn.plainTitle) over \(x) (across) and \(y) (up), replicates and other swept values averaged."
+                + " Blue: vanishing (below 0), red: exploding (above 0); the black contour is the norm = 1 boundary." + facet
+        case .depthTimeHeatmap:
+            return "\(Metric.gradNormLog10.plainTitle) of every layer ℓ (up) at every step t (across), one panel per grid point, shared colours."
+                + " Blue: the gradient has vanished on its way back in time or down the stack." + facet
+        case .depthProfile:
+            return "\(Metric.depthJacobianNormLog10.plainTitle) against the layers crossed d at the last step T, one line per grid point (mean, min–max band)."
+                + " A falling line: the gradient vanishes down the stack." + channels
+        case .singularValues:
+            return "Histogram of \(Metric.singularValueLog10.plainTitle) at the largest recorded lag, pooled over the runs of a panel."
+                + " A spread over many decades means a few directions carry the gradient and the rest have vanished." + facet
+        case .lyapunov:
+            return "\(Metric.lyapunov.plainTitle) (\(Metric.lyapunov.unit)) against its index i, largest first."
+                + " \(Metric.lambdaMax.plainTitle) > 0: nearby states separate (chaos, exploding gradients); all < 0: they contract (vanishing)." + channels
+        case .lossCurves:
+            let drawn = plot.y.flatMap(Metric.named) ?? .evalLoss
+            return "\(drawn.plainTitle) against the training iteration (log scale), one colour per method, thin lines the replicates."
+                + " Dashed: \(Metric.baselineLoss.plainTitle), the loss of predicting without memory: a curve that stays on it has not learned the long-range dependency." + facet
+        case .successVsLength:
+            let drawn = plot.y.flatMap(Metric.named) ?? .solved
+            let x = plot.x.map { plain(ParameterTitle.title(for: $0)) } ?? Metric.sequenceLength.plainTitle
+            return "\(drawn.plainTitle) against \(x), one line per method: where a line drops, that method stops bridging the dependency."
+        case .gradNormTrace:
+            let drawn = plot.y.flatMap(Metric.named) ?? .gradNorm
+            return "\(drawn.plainTitle) against the training iteration (log scale); dashed: the \(Metric.clipThreshold.plainTitle)."
+                + " Spikes above it are the exploding gradients that clipping cuts." + facet
+        case .gradFlowHeatmap:
+            return "\(Metric.gradFlowLog10.plainTitle) over the training iteration (across) and the step t (up), one panel per grid point:"
+                + " how far back the gradient reaches as training goes on." + facet
+        }
+    }
+
+    private func plain(_ title: String) -> String { Metric.plainText(title) }
+}
