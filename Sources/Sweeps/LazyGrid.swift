@@ -116,6 +116,8 @@ public struct Configurations<Spec: SweepSpec>: RandomAccessCollection, Sendable 
     let replicates: Int
     /// The first grid index and the step between grid indices (shard I/N: I − 1 and N).
     let first: Int, stride: Int
+    /// The grid indices of a cost-balanced shard (`Shard.gridIndices`), instead of first and stride.
+    let listed: [Int]?
     /// Grid points in this shard.
     let pointCount: Int
 
@@ -125,14 +127,15 @@ public struct Configurations<Spec: SweepSpec>: RandomAccessCollection, Sendable 
         first = (shard?.index ?? 1) - 1
         stride = shard?.count ?? 1
         let points = decoder.grid.count
-        pointCount = first < points ? (points - 1 - first) / stride + 1 : 0
+        listed = shard?.gridIndices.map { $0.filter { (0..<points).contains($0) } }
+        pointCount = listed?.count ?? (first < points ? (points - 1 - first) / stride + 1 : 0)
     }
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { pointCount * replicates }
 
     /// The grid index of the shard's `k`-th grid point.
-    func gridIndex(_ k: Int) -> Int { first + k * stride }
+    func gridIndex(_ k: Int) -> Int { listed?[k] ?? first + k * stride }
 
     public subscript(position: Int) -> Configuration<Spec> {
         Configuration(point: decoder.loaded(gridIndex(position / replicates)), replicate: position % replicates)

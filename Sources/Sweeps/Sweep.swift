@@ -152,7 +152,8 @@ public struct Sweep<Spec: SweepSpec>: Sendable {
     public var configurations: Configurations<Spec> { configurations(shard: nil) }
 
     /// The configurations of shard `index` (1-based) of `count`: grid points i with i mod count =
-    /// index − 1, with all their replicates. The shards are disjoint and cover the grid.
+    /// index − 1 (or the shard's `gridIndices`), with all their replicates. The shards of one plan are
+    /// disjoint and cover the grid.
     public func configurations(shard: Shard?) -> Configurations<Spec> {
         Configurations(decoder: decoder, replicates: replicates, shard: shard)
     }
@@ -174,20 +175,32 @@ public struct Sweep<Spec: SweepSpec>: Sendable {
     }
 }
 
-/// `--shard I/N`: the I-th (1-based) of N disjoint slices of the grid.
+/// `--shard I/N`: the I-th (1-based) of N disjoint slices of the grid. Round robin (grid points i with
+/// i mod N = I − 1) unless `gridIndices` lists the slice's grid points (a cost-balanced plan,
+/// `ShardPlan`).
 public struct Shard: Sendable, Equatable, CustomStringConvertible {
     public let index: Int
     public let count: Int
+    /// The grid indices of this slice, ascending, when it is not round robin.
+    public let gridIndices: [Int]?
 
-    /// Parses `I/N` with 1 ≤ I ≤ N.
+    /// Parses `I/N` with 1 ≤ I ≤ N (round robin).
     public init?(_ text: String) {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, (1...n).contains(i) else { return nil }
         index = i
         count = n
+        gridIndices = nil
     }
 
-    public var description: String { "\(index)/\(count)" }
+    /// Slice `index` (1-based) of `count` holding exactly `gridIndices` (sorted here).
+    public init(index: Int, count: Int, gridIndices: [Int]) {
+        self.index = index
+        self.count = count
+        self.gridIndices = gridIndices.sorted()
+    }
+
+    public var description: String { "\(index)/\(count)" + (gridIndices == nil ? "" : " (cost-balanced)") }
 }
 
 /// Program facts recorded in manifests.

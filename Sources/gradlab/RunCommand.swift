@@ -77,8 +77,11 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Start over in a new directory: --out must be missing or empty; without --out, the first free of runs/<name>, runs/<name>-2, runs/<name>-3, …")
     var fresh = false
 
-    @Option(help: ArgumentHelp("Run only the I-th of N disjoint slices of the grid (1 ≤ I ≤ N), e.g. 2/8.", valueName: "I/N"))
+    @Option(help: ArgumentHelp("Run only the I-th of N disjoint slices of the grid (1 ≤ I ≤ N), e.g. 2/8; auto/N takes I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (0-based) + 1.", valueName: "I/N"))
     var shard: String?
+
+    @Flag(help: "With --shard: slices balanced by estimated cost (as gradlab slurm's tasks run) instead of round robin.")
+    var balanced = false
 
     @Option(help: "Progress display: auto (a bar on a terminal, periodic lines otherwise), bar, lines, none.")
     var progress: ProgressOption = .auto
@@ -92,9 +95,7 @@ struct Run: AsyncParsableCommand {
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1; got \(jobs).") }
         guard blasThreads >= 1 else { throw ValidationError("--blas-threads must be at least 1; got \(blasThreads).") }
-        if let shard, Shard(shard) == nil {
-            throw ValidationError("--shard must be I/N with 1 ≤ I ≤ N, e.g. 2/8; got '\(shard)'.")
-        }
+        if let shard { try ShardOption.check(shard) }
         if resume && fresh { throw ValidationError("--resume continues a run and --fresh starts over; give one of them.") }
         if let memoryBudget, Preflight.parseBytes(memoryBudget) == nil {
             throw ValidationError("--memory-budget must be a positive size such as 4G, 512M or 2GiB; got '\(memoryBudget)'.")
@@ -104,8 +105,8 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         let experiment = try source.load()
         let outDirectory = try runDirectory(experiment)
-        let shard = self.shard.flatMap(Shard.init)
         let executor = ExecutorRegistry.standard
+        let shard = try self.shard.map { try ShardOption.resolve($0, balanced: balanced, experiment: experiment, executor: executor) }
         let budget = memoryBudget.flatMap(Preflight.parseBytes)
 
         print("experiment \(experiment.name) (\(experiment.source)): \(experiment.points.count) grid point\(experiment.points.count == 1 ? "" : "s") × \(experiment.replicates) replicate\(experiment.replicates == 1 ? "" : "s") = \(experiment.runCount) configurations")
