@@ -150,7 +150,7 @@ extension JSONValue {
                     case 0x6E: out.append(0x0A)              // \n
                     case 0x72: out.append(0x0D)              // \r
                     case 0x74: out.append(0x09)              // \t
-                    case 0x75:                               // \uXXXX, surrogate pairs joined
+                    case 0x75:                               // \u and four hex digits; surrogate pairs joined
                         guard let v = hex4() else { return nil }
                         if (0xD800...0xDBFF).contains(v), b.endIndex - i >= 6, b[i] == 0x5C, b[i + 1] == 0x75 {
                             let save = i

@@ -53,7 +53,7 @@ enum TorchStorage {
             switch s.type {
             case .float64: return try floats { Double(bitPattern: u64($0)) }
             case .float32: return try floats { Double(Float(bitPattern: u32($0))) }
-            case .float16: return try floats { halfToDouble(u16($0)) }
+            case .float16: return try floats { widenedHalf(u16($0)) }
             case .bfloat16: return try floats { Double(Float(bitPattern: UInt32(u16($0)) << 16)) }
             case .int64: return try integers { Int64(bitPattern: u64($0)) }
             case .int32: return try integers { Int64(Int32(bitPattern: u32($0))) }
@@ -89,7 +89,7 @@ enum TorchStorage {
     }
 
     /// IEEE binary16 → Float64, exactly (subnormals, ±0, ±inf; NaN keeps its sign and payload bits).
-    static func halfToDouble(_ h: UInt16) -> Double {
+    static func widenedHalf(_ h: UInt16) -> Double {
         let sign: Double = h & 0x8000 != 0 ? -1 : 1
         let exponent = Int(h >> 10) & 0x1F, mantissa = Int(h & 0x3FF)
         switch exponent {

@@ -68,13 +68,13 @@ struct PyTorchHostileTests {
 
 /// float16 → Float64 on all 65,536 bit patterns, against the platform's Float16 where it has one.
 @Test func halfWideningIsExact() {
-    #expect(TorchStorage.halfToDouble(0x0001) == 0x1p-24)      // smallest subnormal
-    #expect(TorchStorage.halfToDouble(0x7BFF) == 65504)        // largest finite
-    #expect(TorchStorage.halfToDouble(0x8000).sign == .minus && TorchStorage.halfToDouble(0x8000) == 0)
-    #expect(TorchStorage.halfToDouble(0xFC00) == -.infinity && TorchStorage.halfToDouble(0x7E00).isNaN)
+    #expect(TorchStorage.widenedHalf(0x0001) == 0x1p-24)      // smallest subnormal
+    #expect(TorchStorage.widenedHalf(0x7BFF) == 65504)        // largest finite
+    #expect(TorchStorage.widenedHalf(0x8000).sign == .minus && TorchStorage.widenedHalf(0x8000) == 0)
+    #expect(TorchStorage.widenedHalf(0xFC00) == -.infinity && TorchStorage.widenedHalf(0x7E00).isNaN)
     #if !(os(macOS) && arch(x86_64))
     for h in UInt16.min...UInt16.max where !Float16(bitPattern: h).isNaN {
-        #expect(TorchStorage.halfToDouble(h).bitPattern == Double(Float16(bitPattern: h)).bitPattern, "\(h)")
+        #expect(TorchStorage.widenedHalf(h).bitPattern == Double(Float16(bitPattern: h)).bitPattern, "\(h)")
     }
     #endif
 }
