@@ -70,8 +70,7 @@ public struct ModelFileReading: Sendable {
     }
 
     static func findPrefix(path: String, names: [String], given: String?, notes: inout [String]) throws -> String {
-        let modules = names.filter { $0.hasSuffix(ParameterName.weightHH) }.map { String($0.dropLast(ParameterName.weightHH.count)) }
-            .filter { $0.isEmpty || $0.hasSuffix(".") }
+        let modules = ParameterName.recurrentModules(in: names)
         if let given {
             let p = given.isEmpty || given.hasSuffix(".") ? given : given + "."
             guard modules.contains(p) else {

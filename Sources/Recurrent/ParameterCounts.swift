@@ -42,8 +42,7 @@ public struct ParameterCounts: Sendable, Equatable {
         entries = zip(names, shapes).map { Entry(name: $0, shape: $1, count: product($1)) }
         total = entries.reduce(0) { a, e in let (s, o) = a.addingReportingOverflow(e.count); return o ? Int.max : s }
         let shape = Dictionary(zip(names, shapes), uniquingKeysWith: { a, _ in a })
-        let modules = names.filter { $0.hasSuffix(ParameterName.weightHH) }.map { String($0.dropLast(ParameterName.weightHH.count)) }
-            .filter { $0.isEmpty || $0.hasSuffix(".") }
+        let modules = ParameterName.recurrentModules(in: names)
         var units: [Unit] = []
         for p in modules {
             guard let hh = shape[p + ParameterName.weightHH], hh.count == 2, hh[1] > 0, hh[0] % hh[1] == 0 else { continue }

@@ -39,6 +39,13 @@ public enum ParameterName {
         return names + [headWeight, headBias]
     }
 
+    /// The name prefixes of the recurrent modules among `names`, in file order: `""` for a bare
+    /// `nn.RNN/LSTM/GRU` state dict, `"rnn."` for `rnn.weight_hh_l0` in a whole model's.
+    public static func recurrentModules(in names: [String]) -> [String] {
+        names.filter { $0.hasSuffix(weightHH) }.map { String($0.dropLast(weightHH.count)) }
+            .filter { $0.isEmpty || $0.hasSuffix(".") }
+    }
+
     /// The (layers, bidirectional) that a set of names implies: layers = 1 + the largest `_l{ℓ}` index,
     /// bidirectional when any name ends in `_reverse`. Names that do not parse count as layer 0.
     public static func architecture(of names: [String]) -> (layers: Int, bidirectional: Bool) {
