@@ -1,6 +1,5 @@
 import Foundation
 import Sweeps
-import Yams
 
 /// The `plots:` of a run directory's resolved `experiment.yaml`, decoded once (no grid is expanded
 /// and no configuration decoded: the run's results are in its store).
@@ -23,7 +22,7 @@ public struct DeclaredPlots: Sendable {
         var wrapper = ConfigNode.mapping([], tree.origin)
         try wrapper.set(node, at: ["plots"], keyOrigin: tree.keyOrigin(at: ["plots"]))
         do {
-            plots = try YAMLDecoder().decode(Plots.self, from: wrapper.yamsNode).plots
+            plots = try ConfigDecoder().decode(Plots.self, from: wrapper).plots
         } catch {
             throw ExperimentError.locating(error, in: wrapper)
         }

@@ -20,6 +20,15 @@ public struct ConfigScalar: Sendable {
     public var text: String
     public var quoted: Bool
     public var origin: Origin
+
+    /// The Yams scalar whose constructors give this scalar's value: quoted scalars keep the `str` tag
+    /// (always text); YAML's null (`null`, `~`) is a plain `null` scalar, an absent optional value (e.g. a
+    /// zipped `clipping.threshold` for `kind: none`); anything else is untagged.
+    public var yamsScalar: Node.Scalar {
+        if quoted { return .init(text, Tag(.str), .doubleQuoted) }
+        if ["null", "Null", "NULL", "~"].contains(text) { return .init(text, Tag(.null), .plain) }
+        return .init(text)
+    }
 }
 
 /// One `key: value` entry of a mapping, in file order.
@@ -221,11 +230,7 @@ extension ConfigNode {
     public var yamsNode: Node {
         switch self {
         case let .scalar(s):
-            if s.quoted { return .scalar(.init(s.text, Tag(.str), .doubleQuoted)) }
-            // YAML's null (`null`, `~`): an absent optional value, e.g. a zipped `clipping.threshold`
-            // for `kind: none`.
-            if ["null", "Null", "NULL", "~"].contains(s.text) { return .scalar(.init(s.text, Tag(.null), .plain)) }
-            return .scalar(.init(s.text))
+            return .scalar(s.yamsScalar)
         case let .mapping(entries, _):
             return .mapping(.init(entries.map { (Node($0.key), $0.value.yamsNode) }))
         case let .sequence(items, _):

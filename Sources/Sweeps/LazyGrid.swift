@@ -1,5 +1,3 @@
-import Yams
-
 /// Turns a grid index into a decoded grid point: the base tree (the experiment without `sweep:` and
 /// `zip:`) with the point's swept values set (`Grid.point`, mixed-radix over the sweep lists, then the
 /// zip position), decoded into `Spec`. Errors are located in the point's tree: at the swept value or the
@@ -94,7 +92,7 @@ struct PointDecoder<Spec: SweepSpec>: Sendable {
     }
 
     private func decode(_ tree: ConfigNode, validate: Bool) throws -> Spec {
-        let spec = try YAMLDecoder().decode(Spec.self, from: tree.yamsNode)
+        let spec = try ConfigDecoder().decode(Spec.self, from: tree)
         if validate { try spec.validate(sweptPaths: grid.sweptPaths) }
         return spec
     }
