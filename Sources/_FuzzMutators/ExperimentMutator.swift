@@ -54,8 +54,10 @@ struct ExperimentMutator {
         return "flip \(k) bytes"
     }
 
+    /// The lines of `bytes`, split at every newline byte (linear; `components(separatedBy:)` was the
+    /// runner's bottleneck on the megabyte files of long mode).
     private static func lines(_ bytes: [UInt8]) -> [String] {
-        String(decoding: bytes, as: UTF8.self).components(separatedBy: "\n")
+        bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
     }
 
     private static func join(_ lines: [String]) -> [UInt8] { Array(lines.joined(separator: "\n").utf8) }
@@ -99,7 +101,7 @@ struct ExperimentMutator {
         let key = String(text[keyRange])
         let value = make(&random, key)
         bytes = Array((text[..<valueRange.lowerBound] + value + text[valueRange.upperBound...]).utf8)
-        return "\(label): \(key): \(text[valueRange].prefix(40)) → \(value.prefix(60))\(value.count > 60 ? "… (\(value.utf8.count) bytes)" : "")"
+        return "\(label): \(key): \(text[valueRange].prefix(40)) → \(value.prefix(60))\(value.utf8.count > 60 ? "… (\(value.utf8.count) bytes)" : "")"
     }
 
     private mutating func typeSwap(_ bytes: inout [UInt8]) -> String {
@@ -136,12 +138,12 @@ struct ExperimentMutator {
         let style = random.below(3)
         return replaceValue(&bytes, "nested \(["lists", "maps", "mixed"][style]) of depth \(depth)") { r, _ in
             switch style {
-            case 0: return String(repeating: "[", count: depth) + "1" + String(repeating: "]", count: depth)
-            case 1: return String(repeating: "{a: ", count: depth) + "1" + String(repeating: "}", count: depth)
+            case 0: return Self.repeated("[", depth) + "1" + Self.repeated("]", depth)
+            case 1: return Self.repeated("{a: ", depth) + "1" + Self.repeated("}", depth)
             default:
-                var s = "1"
-                for _ in 0..<depth { s = r.chance(0.5) ? "[\(s)]" : "{k: \(s)}" }
-                return s
+                // Level k wraps levels 0..<k (level 0 innermost), built in linear time.
+                let lists = (0..<depth).map { _ in r.chance(0.5) }
+                return lists.reversed().map { $0 ? "[" : "{k: " }.joined() + "1" + lists.map { $0 ? "]" : "}" }.joined()
             }
         }
     }
@@ -166,8 +168,17 @@ struct ExperimentMutator {
             bytes += Array("\n\(random.chance(0.7) ? "sweep" : "zip"):\n  \(path): \(list)\n".utf8)
             return "sweep '\(path)' over \(n) values"
         }
-        let s = String(repeating: random.pick(["x", "é", "\\", "'"]), count: n * 10)
+        let s = Self.repeated(random.pick(["x", "é", "\\", "'"]), n * 10)
         return replaceValue(&bytes, "long string of \(n * 10) characters") { _, _ in "\"\(s)\"" }
+    }
+
+    /// `unit` repeated `count` times, built as bytes (`String(repeating:count:)` checks grapheme
+    /// boundaries at every append: the long mode's bottleneck).
+    private static func repeated(_ unit: String, _ count: Int) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(unit.utf8.count * count)
+        for _ in 0..<count { bytes.append(contentsOf: unit.utf8) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private mutating func sweepKey(_ bytes: inout [UInt8]) -> String {

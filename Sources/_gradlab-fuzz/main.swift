@@ -12,7 +12,7 @@ struct Options {
     var root = FileManager.default.currentDirectoryPath
     var seed: UInt64 = 1
     var cases: [FuzzFormat: Int] = Dictionary(uniqueKeysWithValues: FuzzFormat.allCases.map { ($0, 2_000) })
-    var seconds = 120.0
+    var seconds = 360.0
     var workers = 2
     var timeout = 5.0
     var memoryMiB = 1_024
@@ -26,7 +26,7 @@ struct Options {
                          [--formats experiment,npy,npz,safetensors,pt] [--workers N] [--timeout S]
                          [--memory-mib N] [--out DIR] [--case FORMAT:INDEX]
       --cases N      cases per format (default 2000; --long: 10000 experiment files, 2500 per tensor format)
-      --seconds S    wall-clock budget for the whole run (default 120; --long: 1800); formats interleave
+      --seconds S    wall-clock budget for the whole run (default 360; --long: 1800); formats interleave
       --case F:I     regenerate and run one case (what a failure report's reproduce line does)
     """
 
