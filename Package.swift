@@ -92,7 +92,7 @@ let package = Package(
         .target(name: "Lab", dependencies: ["Sweeps", "Linalg", "Recurrent", "Diagnostics", "Initializers", "Training"]),
 
         // A run directory's declared plots: reads results.sqlite, draws Plotting recipes into plots/.
-        .target(name: "ExperimentPlots", dependencies: ["Lab", "Sweeps", "Plotting"]),
+        .target(name: "ExperimentPlots", dependencies: ["Lab", "Sweeps", "Plotting", "Linalg"]),
 
         // `gradlab report`: one self-contained HTML page of a run directory (or a comparison of several):
         // header, declared charts as inline SVG, tables, findings, all read from results.sqlite.

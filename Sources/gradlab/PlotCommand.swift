@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Linalg
 import Plotting
+import ExperimentPlots
 
 /// `gradlab plot …`: chart commands.
 struct Plot: ParsableCommand {
@@ -35,7 +36,7 @@ enum PlotFormatOption: String, ExpressibleByArgument, CaseIterable {
 struct PlotDemo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Render every chart recipe from synthetic data (norm-vs-lag, phase-heatmap, eigenvalues, singular-values, lyapunov, training, loss-curves, success-vs-length, grad-norm-trace, grad-flow-heatmap)."
+        abstract: "Render every chart recipe from synthetic data, for chart authors (norm-vs-lag, phase-heatmap, eigenvalues, singular-values, lyapunov, training, loss-curves, success-vs-length, grad-norm-trace, grad-flow-heatmap)."
     )
 
     @Option(name: .long, help: "Directory to write the charts into (created if missing).")
@@ -59,7 +60,7 @@ struct PlotDemo: ParsableCommand {
         } catch {
             throw UserError("--out \(out): cannot create the directory (\(error.localizedDescription))")
         }
-        for (recipe, figure) in try PlotDemoData.figures() {
+        for (recipe, figure) in try RecipeDemo.figures() {
             for format in format.formats {
                 let path = (out as NSString).appendingPathComponent("\(recipe.rawValue).\(format.fileExtension)")
                 let warnings = try figure.write(to: path, format: format, dpi: dpi)

@@ -77,6 +77,9 @@ public struct Figure: Sendable {
     /// All panels use one y domain; only the first column shows y tick labels and titles.
     public var shareY = false
     public var title: String?
+    /// Small print under the panels, wrapped to the figure's width: what a chart pools or averages, which
+    /// colour scale its panels share, what a dashed line means. The panels give up the height it needs.
+    public var note: String?
     public var theme = Theme.standard
 
     public init(width: Double = 480, height: Double = 320, rows: Int = 1, columns: Int = 1, panels: [Axes],

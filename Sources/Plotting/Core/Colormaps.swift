@@ -122,20 +122,70 @@ public enum ColorNorm: Sendable, Equatable {
 }
 
 /// Colour encoding a number: a colour map, a norm and the colorbar title.
+///
+/// Two refinements keep a colour from lying:
+/// - `levels`: a handful of distinct values (a swept parameter with ≤ 8 values) each get their own colour,
+///   evenly spaced along the map by rank, and the panel shows a key of swatches (one per value) instead
+///   of a continuous bar that would suggest values in between.
+/// - −∞ (the log10 of an exact zero) is drawn in `zeroColor`, a colour far from every colour of the map,
+///   never in the map's coldest colour (which means "small but not zero"); the colour bar then ends
+///   with a swatch labelled "exactly 0".
 public struct ColorScale: Sendable, Equatable {
     public var colormap: Colormap
     public var norm: ColorNorm
     public var label: String
     public var showsColorbar: Bool
+    /// The distinct values of a discrete scale (sorted, increasing); nil for a continuous scale.
+    public var levels: [Double]?
+    /// The colour of −∞ (an exact zero on a log scale).
+    public var zeroColor: Color
     public init(colormap: Colormap = .viridis, norm: ColorNorm, label: String, showsColorbar: Bool = true) {
         self.colormap = colormap; self.norm = norm; self.label = label; self.showsColorbar = showsColorbar
+        self.zeroColor = colormap.distinctColor
     }
-    public func color(_ v: Double) -> Color { colormap.color(at: norm.t(v)) }
+
+    /// The colour of `v`: −∞ in `zeroColor`; on a discrete scale the colour of the nearest level.
+    public func color(_ v: Double) -> Color {
+        if v == -.infinity { return zeroColor }
+        if let levels, !levels.isEmpty, !v.isNaN {
+            return colormap.color(at: Self.levelPosition(levels.indices.min { abs(levels[$0] - v) < abs(levels[$1] - v) } ?? 0, of: levels.count))
+        }
+        return colormap.color(at: norm.t(v))
+    }
+
+    /// Where the i-th of n levels sits on the map: evenly spaced by rank, a single level in the middle.
+    static func levelPosition(_ i: Int, of n: Int) -> Double { n <= 1 ? 0.5 : Double(i) / Double(n - 1) }
 
     /// A linear or log norm spanning the finite values (log keeps only positives).
     public static func spanning(_ values: [Double], colormap: Colormap = .viridis, log: Bool = false, label: String) -> ColorScale {
         let finite = values.filter { $0.isFinite && (!log || $0 > 0) }
         let lo = finite.min() ?? (log ? 1 : 0), hi = finite.max() ?? (log ? 10 : 1)
         return ColorScale(colormap: colormap, norm: log ? .log(lo: lo, hi: hi) : .linear(lo: lo, hi: hi), label: label)
+    }
+
+    /// A discrete scale over the distinct finite values: one colour each (evenly spaced by rank) and a key.
+    public static func discrete(_ values: [Double], colormap: Colormap = .viridis, label: String) -> ColorScale {
+        let levels = Array(Set(values.filter(\.isFinite))).sorted()
+        var s = ColorScale(colormap: colormap, norm: .linear(lo: levels.first ?? 0, hi: levels.last ?? 1), label: label)
+        s.levels = levels
+        return s
+    }
+
+    /// Whether two panels' scales colour every value alike (whether or not each shows its bar).
+    func sameMapping(_ other: ColorScale) -> Bool {
+        colormap == other.colormap && norm == other.norm && label == other.label && levels == other.levels
+    }
+}
+
+extension Colormap {
+    /// A colour far from every colour of the map (the candidate with the largest smallest RGB distance to
+    /// 65 samples of it): black beside viridis' purple would read as "small"; this reads as "other".
+    public var distinctColor: Color {
+        let samples = (0...64).map { color(at: Double($0) / 64) }
+        let candidates: [Color] = [.black, Color(hex: 0x009E73), Color(hex: 0xCC79A7), Color(hex: 0xE69F00), Color(hex: 0x7A0177), Color(hex: 0x00CCCC)]
+        func distance(_ a: Color, _ b: Color) -> Double { ((a.r - b.r) * (a.r - b.r) + (a.g - b.g) * (a.g - b.g) + (a.b - b.b) * (a.b - b.b)).squareRoot() }
+        return candidates.max { a, b in
+            (samples.map { distance(a, $0) }.min() ?? 0) < (samples.map { distance(b, $0) }.min() ?? 0)
+        } ?? .black
     }
 }

@@ -21,10 +21,14 @@ public struct LineMark: Sendable {
     public var marker: MarkerShape = .none
     public var markerSize: Double = 4.5
     public var label: String?
+    /// Drawn this many points to the right (negative: left) of its x positions, to dodge lines with equal
+    /// values apart without changing a value: the data, the axes and the legend are untouched.
+    public var xOffset: Double = 0
     public init(xs: [Double], ys: [Double], color: Color? = nil, colorValue: Double? = nil, width: Double = 1.6,
-                dash: [Double] = Dash.solid, marker: MarkerShape = .none, markerSize: Double = 4.5, label: String? = nil) {
+                dash: [Double] = Dash.solid, marker: MarkerShape = .none, markerSize: Double = 4.5, label: String? = nil,
+                xOffset: Double = 0) {
         self.xs = xs; self.ys = ys; self.color = color; self.colorValue = colorValue; self.width = width
-        self.dash = dash; self.marker = marker; self.markerSize = markerSize; self.label = label
+        self.dash = dash; self.marker = marker; self.markerSize = markerSize; self.label = label; self.xOffset = xOffset
     }
 }
 

@@ -14,7 +14,8 @@ public struct PhaseHeatmapChart: Sendable {
     public var boundaryLevel: Double? = 0
     public var xLog: Bool = false
     public var yLog: Bool = false
-    /// Colour limits ±limit around 0; default: the largest |value|.
+    /// Colour limits ±limit around 0; default: the largest finite |value|. −∞ (an exact zero) is drawn
+    /// in the scale's zero colour, NaN (missing) light gray.
     public var colorLimit: Double?
     public init(xs: [Double], ys: [Double], log10Norm: [Double], xLabel: String, yLabel: String, title: String? = nil) {
         self.xs = xs; self.ys = ys; self.log10Norm = log10Norm; self.xLabel = xLabel; self.yLabel = yLabel; self.title = title
@@ -36,13 +37,17 @@ extension Recipe {
                                       contourLabel: chart.boundaryLevel.map { $0 == 0 ? "boundary: norm = 1" : "level \($0)" })))
         axes.legend = .hidden
         // Label the boundary directly, beside its highest point.
-        if let level = chart.boundaryLevel, let top = highestContourPoint(chart, level: level) {
-            let span = axes.xScale.forward(chart.xs.last!) - axes.xScale.forward(chart.xs.first!)
-            let x = axes.xScale.inverse(axes.xScale.forward(top.x) + 0.015 * span)
+        if let level = chart.boundaryLevel, let top = highestContourPoint(chart, level: level),
+           let x0 = chart.xs.first, let x1 = chart.xs.last, let y0 = chart.ys.first, let y1 = chart.ys.last {
+            let span = axes.xScale.forward(x1) - axes.xScale.forward(x0)
+            // Right of the point, or left of it when the point is in the right third (the label would
+            // run off the plot); the renderer also keeps every label inside the plot box.
+            let onLeft = span > 0 && (axes.xScale.forward(top.x) - axes.xScale.forward(x0)) / span > 2.0 / 3
+            let x = axes.xScale.inverse(axes.xScale.forward(top.x) + (onLeft ? -0.015 : 0.015) * span)
             // A little below the top so the label's upper half stays inside the plot box.
-            let ySpan = axes.yScale.forward(chart.ys.last!) - axes.yScale.forward(chart.ys.first!)
+            let ySpan = axes.yScale.forward(y1) - axes.yScale.forward(y0)
             let y = axes.yScale.inverse(axes.yScale.forward(top.y) - 0.04 * ySpan)
-            axes.add(.text(TextMark(x: x, y: y, text: level == 0 ? "norm = 1" : "level \(level)", color: .black, hAlign: 0)))
+            axes.add(.text(TextMark(x: x, y: y, text: level == 0 ? "norm = 1" : "level \(level)", color: .black, hAlign: onLeft ? 1 : 0)))
         }
         return Figure(width: 480, height: 340, axes, title: chart.title)
     }

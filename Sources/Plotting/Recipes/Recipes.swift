@@ -31,23 +31,41 @@ enum RecipeSupport {
         return seen.isEmpty ? [nil] : seen
     }
 
-    /// A colour scale over the given values (viridis without its palest tenth, so lines stay visible on white).
+    /// At most this many distinct values get a discrete key (one swatch each) rather than a colour bar.
+    static let maxDiscreteLevels = 8
+
+    /// A colour scale over the given values (viridis without its palest tenth, so lines stay visible on
+    /// white): discrete, with a key of one swatch per value, for at most `maxDiscreteLevels` distinct
+    /// values; continuous, with a colour bar, beyond.
     static func colorScale(_ values: [Double], label: String, log: Bool) -> ColorScale? {
         guard !values.isEmpty else { return nil }
         let map = Colormap(name: "viridis-lines", anchors: (0...24).map { Colormap.viridis.color(at: 0.9 * Double($0) / 24) })
+        let distinct = Set(values.filter(\.isFinite))
+        if !distinct.isEmpty && distinct.count <= maxDiscreteLevels { return .discrete(values, colormap: map, label: label) }
         var s = ColorScale.spanning(values, colormap: map, log: log, label: label)
         if case .linear(let lo, let hi) = s.norm, lo == hi { s.norm = .linear(lo: lo - 0.5, hi: hi + 0.5) }
         if case .log(let lo, let hi) = s.norm, lo == hi { s.norm = .log(lo: lo / 2, hi: hi * 2) }
         return s
     }
 
-    /// Facet panels in a grid of at most `maxColumns` columns; colorbars only on the last column.
+    /// The note of a figure whose panels colour values by one scale or by one each.
+    static func colorScaleNote(shared: Bool) -> String {
+        shared ? "Colour scale: one for all panels (panels compare by colour)."
+               : "Colour scale: each panel its own (read each panel against its own colour bar)."
+    }
+
+    /// Facet panels in a grid of at most `maxColumns` columns. A colour key is drawn once per row for
+    /// panels that share a scale (on the last of them in the row); a panel with a scale of its own keeps its key.
     static func grid(_ panels: [Axes], maxColumns: Int, panelWidth: Double, panelHeight: Double,
                      shareX: Bool, shareY: Bool, title: String?) -> Figure {
         var panels = panels
         let columns = max(1, min(maxColumns, panels.count))
-        for k in panels.indices where k % columns != columns - 1 && k != panels.count - 1 {
-            panels[k].colorScale?.showsColorbar = false
+        for k in panels.indices {
+            guard let cs = panels[k].colorScale else { continue }
+            let rowEnd = min((k / columns + 1) * columns, panels.count)
+            if (k + 1..<rowEnd).contains(where: { panels[$0].colorScale.map(cs.sameMapping) ?? false }) {
+                panels[k].colorScale?.showsColorbar = false
+            }
         }
         if panels.count == 1 {
             return Figure(width: panelWidth, height: panelHeight, rows: 1, columns: 1, panels: panels, title: title)

@@ -60,8 +60,10 @@ public struct SuccessRateChart: Sendable {
     public var xLabel: String = "sequence length T"
     public var yLabel: String = "success rate"
     public var logX: Bool = false
-    /// Vertical offset between successive methods' lines (0 draws them at their exact values).
-    public var dodge: Double = 0.012
+    /// Horizontal offset in points between successive methods' lines and markers, so methods with equal
+    /// rates (often all 0 or all 1) stay visible; the rates are drawn at their exact values (0 draws
+    /// every method at its exact length too).
+    public var dodge: Double = 3.5
     public var title: String?
     public init(series: [SuccessSeries], title: String? = nil) { self.series = series; self.title = title }
 }
@@ -81,9 +83,11 @@ public struct GradientFlowMap: Sendable {
 public struct GradientFlowHeatmapChart: Sendable {
     public var maps: [GradientFlowMap]
     public var colorLabel: String = "log_{10} ‖∂L / ∂h_{t}‖"
-    /// Colours span [max − range, max] over all maps (deeper values saturate), so a vanishing
-    /// gradient's 10^−40 does not wash out the informative top decades.
+    /// Colours span [max − range, max] (deeper values saturate), so a vanishing gradient's 10^−40 does
+    /// not wash out the informative top decades; exact zeros (−∞) take the scale's zero colour.
     public var colorRange: Double = 12
+    /// One colour scale over all maps, or each map its own [max − range, max] and colour bar.
+    public var sharedColorScale = true
     public var title: String?
     public init(maps: [GradientFlowMap], title: String? = nil) { self.maps = maps; self.title = title }
 }
@@ -136,8 +140,8 @@ extension Recipe {
         return RecipeSupport.grid(panels, maxColumns: 2, panelWidth: 520, panelHeight: 340, shareX: true, shareY: true, title: chart.title)
     }
 
-    /// Success rate against T, one line with markers per method (slightly dodged), y in [0, 1], the
-    /// legend outside on the right.
+    /// Success rate against T, one line with markers per method (dodged sideways by a few points, the
+    /// rates exact), y in [0, 1], the legend outside on the right.
     public static func successRate(_ chart: SuccessRateChart) -> Figure {
         let facets = RecipeSupport.facets(chart.series.map(\.facet))
         let labels = distinctLabels(chart.series.map(\.label))
@@ -148,11 +152,13 @@ extension Recipe {
             axes.yDomain = -0.05...1.05
             for s in chart.series where s.facet == facet {
                 let index = labels.firstIndex(of: s.label) ?? 0
-                // Methods with equal rates (often all 0 or all 1) would hide each other: each line is
-                // moved up or down by a fixed 0.012 per position, centred on the true value.
+                // Methods with equal rates would hide each other: each line is drawn a few points left or
+                // right of the true length (centred on it), never above or below its true rate, so no
+                // rate is ever drawn outside [0, 1].
                 let dodge = chart.dodge * (Double(index) - Double(labels.count - 1) / 2)
-                axes.line(LineMark(xs: s.lengths, ys: s.rates.map { $0 + dodge }, color: Palette.categorical(index), width: 1.5,
-                                   marker: markers[index % markers.count], markerSize: 6, label: k == 0 ? s.label : nil))
+                axes.line(LineMark(xs: s.lengths, ys: s.rates, color: Palette.categorical(index), width: 1.5,
+                                   marker: markers[index % markers.count], markerSize: 6, label: k == 0 ? s.label : nil,
+                                   xOffset: dodge))
             }
             axes.legend = k == 0 ? .outsideRight : .hidden
             panels.append(axes)
@@ -167,19 +173,27 @@ extension Recipe {
         for m in chart.maps where m.log10Norm.count != m.iterations.count * m.steps.count {
             throw PlotError.invalidInput("grad-flow-heatmap: a map has \(m.log10Norm.count) values but iterations × steps is \(m.iterations.count) × \(m.steps.count).")
         }
-        let finite = chart.maps.flatMap(\.log10Norm).filter(\.isFinite)
-        let hi = finite.max() ?? 0
-        let lo = max(finite.min() ?? hi - 1, hi - chart.colorRange)
-        let scale = ColorScale(colormap: .viridis, norm: .linear(lo: lo, hi: hi > lo ? hi : lo + 1), label: chart.colorLabel)
+        func scale(_ values: [Double]) -> ColorScale {
+            let finite = values.filter(\.isFinite)
+            let hi = finite.max() ?? 0
+            let lo = max(finite.min() ?? hi - 1, hi - chart.colorRange)
+            return ColorScale(colormap: .viridis, norm: .linear(lo: lo, hi: hi > lo ? hi : lo + 1), label: chart.colorLabel)
+        }
+        let shared = scale(chart.maps.flatMap(\.log10Norm))
         let panels = chart.maps.map { m -> Axes in
             var axes = Axes(title: m.title, xLabel: "iteration", yLabel: "step t")
-            axes.colorScale = scale
-            axes.add(.heatmap(HeatmapMark(xs: m.iterations, ys: m.steps, values: m.log10Norm.map { max($0, lo) })))
+            let s = chart.sharedColorScale ? shared : scale(m.log10Norm)
+            axes.colorScale = s
+            // Below the range saturates at its bottom colour; −∞ (an exact zero) keeps its own colour.
+            let lo = s.norm.bounds.lo
+            axes.add(.heatmap(HeatmapMark(xs: m.iterations, ys: m.steps, values: m.log10Norm.map { $0 == -.infinity ? $0 : max($0, lo) })))
             axes.legend = .hidden
             axes.grid = false
             return axes
         }
-        return RecipeSupport.grid(panels, maxColumns: 4, panelWidth: 420, panelHeight: 320, shareX: false, shareY: false, title: chart.title)
+        var figure = RecipeSupport.grid(panels, maxColumns: 4, panelWidth: 420, panelHeight: 320, shareX: false, shareY: false, title: chart.title)
+        if panels.count > 1 { figure.note = RecipeSupport.colorScaleNote(shared: chart.sharedColorScale) }
+        return figure
     }
 
     /// Distinct labels in order of first appearance (one colour each across panels).

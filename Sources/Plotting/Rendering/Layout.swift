@@ -28,12 +28,7 @@ extension Figure {
         if let y = plan.axes.yLabel, plan.showYTickLabels { m.yLabelHeight = Label(y).measure(r, labelFont).height }
         if let x = plan.axes.xLabel, plan.showXTickLabels { m.xLabelHeight = Label(x).measure(r, labelFont).height }
         if let t = plan.axes.title { m.titleHeight = Label(t).measure(r, FontSpec(size: theme.titleSize)).height }
-        if let cs = plan.axes.colorScale, cs.showsColorbar {
-            let t = TickLocator.ticks(for: cs.norm.scale, cs.norm.bounds.lo, cs.norm.bounds.hi)
-            let w = TickFormatter.labels(t, scale: cs.norm.scale).map { $0.measure(r, tickFont).width }.max() ?? 0
-            let lh = Label(cs.label).measure(r, labelFont).height
-            m.colorbarWidth = colorbarGap + colorbarThickness + theme.majorTickLength + theme.padding + w + theme.padding + lh
-        }
+        if plan.hasColorbar { m.colorbarWidth = colorKeyWidth(plan, r) }
         if !plan.legendEntries.isEmpty { m.legendSize = legendBoxSize(plan.legendEntries, r) }
         return m
     }
@@ -67,7 +62,7 @@ extension Figure {
         let titleBlock = title.map { Label($0).measure(r, FontSpec(size: theme.suptitleSize, bold: true)).height + 2 * theme.padding } ?? 0
         let gap = theme.panelGap
         let plotW = max(10, (width - 2 * outer - left.reduce(0, +) - right.reduce(0, +) - gap * Double(columns - 1)) / Double(columns))
-        let plotH = max(10, (height - 2 * outer - titleBlock - top.reduce(0, +) - bottom.reduce(0, +) - gap * Double(rows - 1)) / Double(rows))
+        let plotH = max(10, (height - 2 * outer - titleBlock - noteBlock(r) - top.reduce(0, +) - bottom.reduce(0, +) - gap * Double(rows - 1)) / Double(rows))
         for k in plans.indices {
             let c = plans[k].column, rw = plans[k].row
             var x = outer
@@ -130,6 +125,7 @@ extension Figure {
                           color: theme.textColor, hAlign: 0.5, vAnchor: .top)
         }
         for p in plans { drawPanel(p, r) }
+        drawNote(r)
         r.endGroup()
         return warnings
     }

@@ -30,7 +30,7 @@ extension Figure {
         let rect = p.plotRect
         for mark in p.axes.marks {
             switch mark {
-            case .line(let m): lines += polylines(m.xs, m.ys, p)
+            case .line(let m): lines += polylines(m.xs, m.ys, p).map { $0.map { Point($0.x + m.xOffset, $0.y) } }
             case .scatter(let m):
                 for q in polylines(m.xs, m.ys, p).joined() { boxes.append(Rect(x: q.x - m.size / 2, y: q.y - m.size / 2, width: m.size, height: m.size)) }
             case .band(let m):
@@ -95,7 +95,7 @@ extension Figure {
         let size = legendBoxSize(p.legendEntries, r)
         let box: Rect
         if p.legendOutside {
-            let cb = p.hasColorbar ? metrics(p, r).colorbarWidth : 0
+            let cb = p.hasColorbar ? colorKeyWidth(p, r) : 0
             box = Rect(x: p.plotRect.maxX + cb + 10, y: p.plotRect.minY, width: size.width, height: size.height)
         } else {
             box = legendRect(p.legendCorner, plot: p.plotRect, size: size)

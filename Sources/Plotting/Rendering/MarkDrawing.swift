@@ -39,7 +39,8 @@ extension Figure {
         switch mark {
         case .line(let m):
             let c = color ?? .black
-            let lines = polylines(m.xs, m.ys, p)
+            var lines = polylines(m.xs, m.ys, p)
+            if m.xOffset != 0 { lines = lines.map { $0.map { Point($0.x + m.xOffset, $0.y) } } }
             var path = Path(reserving: m.xs.count + lines.count)
             // Dashes must keep their phase, so only solid lines are culled to the visible part.
             let visible = m.dash.isEmpty ? r.visibleRect?.inset(by: -(m.width + 2)) : nil
@@ -108,8 +109,10 @@ extension Figure {
             r.stroke(outline, StrokeStyle(color: c.mixed(with: .black, 0.25), width: 0.6))
         case .text(let m):
             guard p.axes.xScale.accepts(m.x), p.axes.yScale.accepts(m.y) else { return }
-            Label(m.text).draw(r, at: Point(p.xMap.position(m.x), p.yMap.position(m.y)), font: FontSpec(size: m.size ?? theme.legendSize),
-                               color: m.color, hAlign: m.hAlign, vAnchor: .center)
+            let font = FontSpec(size: m.size ?? theme.legendSize)
+            let label = Label(m.text)
+            let box = textBox(label, at: Point(p.xMap.position(m.x), p.yMap.position(m.y)), hAlign: m.hAlign, font: font, inside: rect, r)
+            label.draw(r, at: Point(box.minX, box.midY), font: font, color: m.color, hAlign: 0, vAnchor: .center)
         case .circle(let m):
             var path = Path()
             let n = 180
@@ -121,6 +124,19 @@ extension Figure {
             path.close()
             r.stroke(path, StrokeStyle(color: m.color, width: m.width, dash: m.dash))
         }
+    }
+
+    /// The box of a label anchored at `anchor` (horizontal fraction `hAlign`, vertically centred), moved
+    /// the least distance that puts it wholly inside `bounds` (2 pt in), so the plot's clip never cuts
+    /// a label placed near an edge. A label wider than the bounds starts at their left edge.
+    func textBox(_ label: Label, at anchor: Point, hAlign: Double, font: FontSpec, inside bounds: Rect, _ r: Renderer) -> Rect {
+        let e = label.measure(r, font)
+        let inner = bounds.inset(by: 2)
+        var x = anchor.x - hAlign * e.width
+        x = max(inner.minX, min(x, inner.maxX - e.width))
+        var top = anchor.y - (e.ascent + e.descent) / 2
+        top = max(inner.minY, min(top, inner.maxY - e.height))
+        return Rect(x: x, y: top, width: e.width, height: e.height)
     }
 
     /// Appends the segments of `line` whose bounding box meets `visible`, starting a new subpath after a gap.

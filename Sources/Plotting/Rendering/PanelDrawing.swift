@@ -70,7 +70,7 @@ extension Figure {
         }
         r.endGroup()
 
-        if let cs = p.axes.colorScale, cs.showsColorbar { drawColorbar(cs, beside: rect, r) }
+        if p.hasColorbar { drawColorKey(p, r) }
         if !p.legendEntries.isEmpty { drawLegend(p, r) }
         r.endGroup()
     }
@@ -80,38 +80,5 @@ extension Figure {
         let lo = min(d.lo, d.hi), hi = max(d.lo, d.hi)
         let tol = (hi - lo) * 1e-9
         return v >= lo - tol && v <= hi + tol
-    }
-
-    func drawColorbar(_ cs: ColorScale, beside rect: Rect, _ r: Renderer) {
-        r.beginGroup("colorbar")
-        let bar = Rect(x: rect.maxX + colorbarGap, y: rect.minY, width: colorbarThickness, height: rect.height)
-        let n = 256
-        let pixels = (0..<n).map { cs.colormap.color(at: 1 - Double($0) / Double(n - 1)) }
-        r.drawImage(RasterImage(width: 1, height: n, pixels: pixels), in: bar)
-        r.stroke(.rect(bar), StrokeStyle(color: theme.axisColor, width: theme.spineWidth * 0.8))
-        let (lo, hi) = cs.norm.bounds
-        let scale = cs.norm.scale
-        let map = AxisMap(scale: scale, domain: (lo, hi), range: (bar.maxY, bar.minY))
-        let ticks = TickLocator.ticks(for: scale, lo, hi)
-        let labels = TickFormatter.labels(ticks, scale: scale)
-        let font = FontSpec(size: theme.tickLabelSize)
-        var path = Path(), minor = Path()
-        var w = 0.0
-        for (v, label) in zip(ticks.major, labels) where inDomain(v, (lo, hi)) {
-            let y = map.position(v)
-            path.move(to: Point(bar.maxX, y)); path.line(to: Point(bar.maxX + theme.majorTickLength, y))
-            label.draw(r, at: Point(bar.maxX + theme.majorTickLength + theme.padding, y), font: font, color: theme.textColor, hAlign: 0, vAnchor: .center)
-            w = max(w, label.measure(r, font).width)
-        }
-        for v in ticks.minor where inDomain(v, (lo, hi)) {
-            let y = map.position(v)
-            minor.move(to: Point(bar.maxX, y)); minor.line(to: Point(bar.maxX + theme.minorTickLength, y))
-        }
-        r.stroke(path, StrokeStyle(color: theme.axisColor, width: theme.spineWidth))
-        r.stroke(minor, StrokeStyle(color: theme.axisColor, width: theme.spineWidth * 0.75))
-        let x = bar.maxX + theme.majorTickLength + theme.padding + w + theme.padding
-        Label(cs.label).draw(r, at: Point(x, bar.midY), font: FontSpec(size: theme.axisLabelSize), color: theme.textColor,
-                             hAlign: 0.5, vAnchor: .top, angle: -Double.pi / 2)
-        r.endGroup()
     }
 }

@@ -18,6 +18,9 @@ struct PanelPlan {
     var legendEntries: [LegendEntry]
     var legendOutside = false
     var legendCorner: LegendPlacement = .upperRight
+    /// The colour bar ends with an "exactly 0" swatch: a heatmap of this panel, or of another panel
+    /// coloured by the same scale, holds −∞ (log10 of an exact zero).
+    var showsZeroKey = false
     var plotRect = Rect(x: 0, y: 0, width: 1, height: 1)
     var margins = (left: 0.0, right: 0.0, top: 0.0, bottom: 0.0)
 
@@ -93,6 +96,14 @@ extension Figure {
         for e in extents { sharedX.formUnion(e.x); sharedY.formUnion(e.y) }
         let padX = extents.allSatisfy(\.padX), padY = extents.allSatisfy(\.padY)
 
+        // Colour scales that must say how they draw exact zeros: those of a panel whose heatmap holds −∞.
+        let zeroScales = panels.compactMap { axes -> ColorScale? in
+            guard let cs = axes.colorScale, axes.marks.contains(where: { mark in
+                if case .heatmap(let h) = mark { return h.values.contains(-.infinity) } else { return false }
+            }) else { return nil }
+            return cs
+        }
+
         var plans: [PanelPlan] = []
         for (k, axes) in panels.enumerated() {
             let e = extents[k]
@@ -113,6 +124,7 @@ extension Figure {
             plan.showXTickLabels = !shareX || plan.row == lastRow || k + columns >= panels.count
             plan.showYTickLabels = !shareY || plan.column == 0
             plan.legendOutside = axes.legend == .outsideRight
+            if let cs = axes.colorScale { plan.showsZeroKey = zeroScales.contains { $0.sameMapping(cs) } }
             if axes.legend == .hidden { plan.legendEntries = [] }
             plans.append(plan)
         }

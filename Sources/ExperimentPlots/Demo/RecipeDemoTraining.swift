@@ -2,9 +2,9 @@ import Foundation
 import Linalg
 import Plotting
 
-/// Synthetic inputs for the training-comparison recipes (the gallery; real runs draw them from
-/// results.sqlite through `gradlab plot-run`).
-extension PlotDemoData {
+/// Synthetic inputs for the training-comparison recipes (`gradlab plot demo`; real runs draw them from
+/// results.sqlite through `gradlab plot RUN_DIR`).
+extension RecipeDemo {
     /// Held-out loss of four clipping methods: without clipping the loss jumps where the gradient
     /// explodes; the clipped runs descend below the baseline 1/6.
     static func lossCurves(seed: UInt64 = 7) -> TrainingCurvesChart {
@@ -20,7 +20,7 @@ extension PlotDemoData {
             curves.append(TrainingCurve(iterations: iterations, values: values, label: method))
         }
         return TrainingCurvesChart(curves: curves, references: [ReferenceLevel(value: 1.0 / 6, label: "baseline (predict the mean)")],
-                                   yLabel: "held-out MSE", title: "Adding problem, T = 100, tanh RNN (demo data)")
+                                   yLabel: "held-out MSE", title: titled("Adding problem, T = 100, tanh RNN"))
     }
 
     /// Success rate against T: the gradient horizon of each method as a logistic drop-off.
@@ -29,7 +29,7 @@ extension PlotDemoData {
         let series = [("gaussian tanh", 60.0), ("orthogonal tanh", 150), ("IRNN", 250), ("LSTM, forget bias 1", 500)].map { method, horizon in
             SuccessSeries(lengths: lengths, rates: lengths.map { 1 / (1 + pow($0 / horizon, 4)) }, label: method)
         }
-        return SuccessRateChart(series: series, title: "Adding problem (demo data)")
+        return SuccessRateChart(series: series, title: titled("Adding problem"))
     }
 
     /// The gradient norm before clipping, with spikes for the unclipped run; threshold 1.
@@ -46,7 +46,7 @@ extension PlotDemoData {
             curves.append(TrainingCurve(iterations: iterations, values: values, label: method, facet: method))
         }
         return TrainingCurvesChart(curves: curves, references: [ReferenceLevel(value: 1, label: "clip threshold")],
-                                   yLabel: "‖∇_{θ} L‖ before clipping", title: "Gradient norm (demo data)")
+                                   yLabel: "‖∇_{θ} L‖ before clipping", title: titled("Gradient norm"))
     }
 
     /// log10 ‖∂L/∂h_t‖ decaying with distance from T at a rate that slows as training proceeds.
@@ -61,6 +61,6 @@ extension PlotDemoData {
             }
             maps.append(GradientFlowMap(iterations: iterations, steps: steps, log10Norm: values, title: method))
         }
-        return GradientFlowHeatmapChart(maps: maps, title: "Gradient flow during training (demo data)")
+        return GradientFlowHeatmapChart(maps: maps, title: titled("Gradient flow during training"))
     }
 }
