@@ -95,3 +95,24 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         }
     }
 }
+
+// MARK: - `scale:` of a plots entry (heatmap recipes)
+
+/// How the panels and files of one heatmap plot share the colour range of the plotted values.
+public enum PlotScale: String, CaseIterable, SchemaChoice {
+    /// Every panel (small multiple) its own colour range and colour bar: a panel of small values is
+    /// not washed out by one of large values. The default.
+    case perFacet = "per-facet"
+    /// One colour range for every panel and every facet file of the plot: panels compare by colour.
+    case shared
+
+    public var explanation: String {
+        switch self {
+        case .perFacet: "heatmaps: every panel its own colour range and colour bar (default; the chart's note says so)"
+        case .shared: "heatmaps: one colour range for every panel and facet file, so they compare by colour"
+        }
+    }
+
+    /// The recipes that colour measured values, where `scale:` applies.
+    public static let recipes: [PlotRecipe] = [.phaseHeatmap, .depthTimeHeatmap, .gradFlowHeatmap]
+}
