@@ -237,8 +237,8 @@ public enum RunPlots {
             return "Colour scale: shared (scale: shared) by " + (files > 1 ? "every panel of all \(files) files of this plot" : "every panel")
                 + ", so they compare by colour."
         }
-        return "Colour scale: per facet (the default; scale: shared gives one for all): "
-            + (panels > 1 ? "each panel its own range and colour bar" : "this file's own range") + "; compare colours only within a panel."
+        return (panels > 1 ? "Colour scale: each panel its own range and colour bar" : "Colour scale: this file's own range")
+            + " (scale: per-facet, the default; scale: shared gives one range to all); compare colours only within a panel."
     }
 
     static func fileSafe(_ s: String) -> String {

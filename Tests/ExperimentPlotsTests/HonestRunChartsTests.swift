@@ -92,7 +92,7 @@ import Plotting
         #expect(phases.map(\.0) == ["3", "4"])
         let limits = phases.compactMap { $0.1.panels[0].colorScale?.norm.bounds.hi }
         #expect(limits == [6 * log10(2.0), 12 * log10(2.0)])
-        #expect(phases.allSatisfy { $0.1.note?.contains("per facet") == true })
+        #expect(phases.allSatisfy { $0.1.note?.contains("this file's own range (scale: per-facet") == true })
 
         // depth-time-heatmap, default: every panel its own range and colour bar; −∞ stays −∞ (the zero
         // colour); titles by symbol.

@@ -28,7 +28,8 @@ extension Recipe {
         let scale = RecipeSupport.colorScale(chart.series.compactMap(\.colorValue), label: chart.colorLabel, log: false)
         let styles = RecipeSupport.styles(chart.series.map(\.style))
         var panels: [Axes] = []
-        for (k, facet) in RecipeSupport.facets(chart.series.map(\.facet)).enumerated() {
+        let facets = RecipeSupport.facets(chart.series.map(\.facet))
+        for (k, facet) in facets.enumerated() {
             var axes = Axes(title: facet, xLabel: "index i", yLabel: chart.yLabel)
             axes.colorScale = scale
             axes.rule(RuleMark(.horizontal, at: 0, color: .gray(0.2), width: 1, dash: Dash.dashed, label: "λ = 0"))
@@ -43,7 +44,7 @@ extension Recipe {
                                    label: s.colorValue == nil ? s.label : nil))
                 if let shape { axes.scatter(RecipeSupport.styleMarkers(xs: idx, ys: s.exponents, shape: shape, color: c, colorValue: s.colorValue)) }
             }
-            if k == 0 { axes.legendEntries += RecipeSupport.styleEntries(chart.series.map(\.style), styles) }
+            if k == facets.count - 1 { axes.legendEntries += RecipeSupport.styleEntries(chart.series.map(\.style), styles) }
             panels.append(axes)
         }
         return RecipeSupport.grid(panels, maxColumns: 3, panelWidth: 480, panelHeight: 320, shareX: true, shareY: true, title: chart.title)

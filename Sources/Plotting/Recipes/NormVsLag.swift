@@ -98,7 +98,9 @@ extension Recipe {
                 axes.line(LineMark(xs: t.lags, ys: t.log10Values, color: t.colorValue == nil ? .gray(0.25) : nil,
                                    colorValue: t.colorValue, width: 1.2, dash: t.kind.dash))
             }
-            if k == 0 {
+            // The legend goes with the last panel: when it must leave the plot box it sits at the figure's
+            // right edge (beside the colour key), not between two panels.
+            if k == facets.count - 1 {
                 let gray = Color.gray(0.35)
                 if chart.series.contains(where: { $0.colorValue != nil }) {
                     axes.legendEntries.append(.init(label: "measured", swatch: .line(color: gray, width: 1.6, dash: [], marker: .none)))

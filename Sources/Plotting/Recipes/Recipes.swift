@@ -66,12 +66,17 @@ enum RecipeSupport {
         return seen.map { LegendEntry(label: $0, swatch: .line(color: .gray(0.35), width: 1.6, dash: [], marker: shapes[$0] ?? .circle)) }
     }
 
-    /// About eight markers spread along a line (the first and last point included), in its colour.
+    /// About eight markers spread evenly in x along a line (at the points nearest to 8 evenly spaced x
+    /// positions, the first and last point included, so log-spaced lags do not crowd them), in its colour.
     static func styleMarkers(xs: [Double], ys: [Double], shape: MarkerShape, color: Color?, colorValue: Double?) -> ScatterMark {
         let n = min(xs.count, ys.count)
-        let step = max(1, (n + 6) / 7)
-        var idx = Array(stride(from: 0, to: n, by: step))
-        if let last = idx.last, last != n - 1, n > 0 { idx.append(n - 1) }
+        var idx: [Int] = []
+        if n > 0, let lo = xs[0..<n].min(), let hi = xs[0..<n].max() {
+            for k in 0...7 {
+                let target = lo + (hi - lo) * Double(k) / 7
+                if let i = (0..<n).min(by: { abs(xs[$0] - target) < abs(xs[$1] - target) }), !idx.contains(i) { idx.append(i) }
+            }
+        }
         return ScatterMark(xs: idx.map { xs[$0] }, ys: idx.map { ys[$0] }, color: color,
                            values: colorValue.map { v in idx.map { _ in v } }, size: 5.5, marker: shape, opacity: 1)
     }
