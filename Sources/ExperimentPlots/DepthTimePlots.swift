@@ -6,16 +6,15 @@ import Plotting
 extension RunPlots {
     /// `depth-time-heatmap`: per facet value one figure; per grid point one panel of `grad_norm_log10`
     /// over (step t, layer ℓ), replicates averaged cell by cell (forward direction; a bidirectional
-    /// model gets a second panel for its backward direction). All facet files share one colour scale, so
-    /// the files compare by colour as the panels of one file do.
+    /// model gets a second panel for its backward direction). `scale: per-facet` (default): every panel
+    /// its own ±limit and colour bar; `scale: shared`: one ±limit for every panel of every facet file, so
+    /// files and panels compare by colour. The note under each figure says which.
     static func depthTimeHeatmaps(_ plot: PlotSpec, _ data: RunData) throws -> [(String?, Figure)] {
         let byRun = try data.series(.gradNormLog10)
         var charts: [(String?, DepthTimeHeatmapChart)] = []
         for facet in data.facetValues(plot.facet) {
             var panels: [DepthTimePanel] = []
             let members = data.groups.filter { data.text(plot.facet, $0) == facet }
-            // Panel titles: the swept values that change within the figure, by their last path component.
-            let varying = Set(members.flatMap { $0.values.keys }).filter { path in Set(members.map { data.text(path, $0) }).count > 1 }.sorted()
             for group in members {
                 let points = group.runs.flatMap { byRun[$0.runID] ?? [] }
                 for direction in ["forward", "reverse"] {
@@ -29,7 +28,8 @@ extension RunPlots {
                         let v = cells[l]?[t] ?? []
                         return v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count)
                     } }
-                    let parts = varying.map { "\($0.split(separator: ".").last.map(String.init) ?? $0) = \(data.text($0, group) ?? "")" }
+                    // Panel titles: the swept values that change within the figure, by their symbols (L = 2, T = 50).
+                    let parts = [data.label(varyingAmong: members, group)].compactMap { $0 }
                     let label = (parts + (direction == "reverse" ? ["backward direction"] : [])).joined(separator: ", ")
                     panels.append(DepthTimePanel(steps: steps.map(Double.init), layers: layers.map(Double.init), log10Norm: values,
                                                  title: label.isEmpty ? nil : label))
@@ -38,11 +38,15 @@ extension RunPlots {
             guard !panels.isEmpty else { continue }
             charts.append((facet, DepthTimeHeatmapChart(panels: panels, title: [data.title, facet].compactMap { $0 }.joined(separator: " — "))))
         }
+        let shared = (plot.scale ?? .perFacet) == .shared
         let limit = charts.flatMap { $0.1.panels.flatMap(\.log10Norm) }.filter(\.isFinite).map(abs).max()
         return try charts.map { facet, chart in
             var chart = chart
-            chart.colorLimit = limit.map { max($0, 1e-12) }
-            return (facet, try Recipe.depthTimeHeatmap(chart))
+            chart.sharedColorScale = shared
+            if shared { chart.colorLimit = limit.map { max($0, 1e-12) } }
+            var figure = try Recipe.depthTimeHeatmap(chart)
+            figure.note = RunPlots.scaleNote(shared: shared, panels: chart.panels.count, files: charts.count)
+            return (facet, figure)
         }
     }
 }

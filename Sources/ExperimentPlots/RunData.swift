@@ -91,11 +91,39 @@ final class RunData {
         return seen
     }
 
-    /// `path=value` of a group's swept values except `excluded` (a legend label).
-    /// A swept `method` (a name the file gives the configuration) is the whole label when present.
+    /// `T = 50, H = 64`: a group's swept values except `excluded` by their symbols (a legend label; every
+    /// zipped path's value, so zipped combinations read as what they are). A swept `method` (a name the
+    /// file gives the configuration) is the whole label when present.
     func label(excluding excluded: [String?], _ group: Group) -> String? {
-        if !excluded.contains(ExperimentSpec.methodKey), let method = group.values[ExperimentSpec.methodKey] { return method.description }
-        let parts = group.values.filter { !excluded.contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        label(of: group.values.keys.filter { !excluded.contains($0) }, group)
+    }
+
+    /// The label of a group by the swept paths that take two or more values among `members` (the
+    /// groups of one figure): a panel title that says only what tells the panels apart.
+    func label(varyingAmong members: [Group], _ group: Group) -> String? {
+        let varying = Set(members.flatMap(\.values.keys)).filter { path in Set(members.map { text(path, $0) }).count > 1 }
+        return label(of: Array(varying), group)
+    }
+
+    private func label(of paths: [String], _ group: Group) -> String? {
+        if paths.contains(ExperimentSpec.methodKey), let method = group.values[ExperimentSpec.methodKey] { return method.description }
+        let parts = paths.sorted().compactMap { path in group.values[path].map { "\(ParameterTitle.symbol(for: path)) = \($0)" } }
         return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+
+    /// Per group (in `groups` order), what tells its line apart from the others of its panel that share
+    /// its `color` value: the swept paths that take two or more values among the groups of one panel
+    /// (`facet` value) and one colour value, labelled by their symbols ("T = 50, H = 64" for a zip of
+    /// sequence.length and model.hidden). nil for every group when colour alone tells the lines apart,
+    /// and when there is no colour channel (then the lines are labelled one by one).
+    func styleLabels(color: String?, facet: String?) -> [String?] {
+        guard color != nil else { return groups.map { _ in nil } }
+        var classes: [String: [Group]] = [:]
+        for g in groups { classes["\(text(facet, g) ?? "")\u{1}\(text(color, g) ?? "")", default: []].append(g) }
+        let paths = Set(groups.flatMap(\.values.keys)).filter { path in
+            path != color && path != facet && classes.values.contains { members in Set(members.map { text(path, $0) }).count > 1 }
+        }
+        guard !paths.isEmpty else { return groups.map { _ in nil } }
+        return groups.map { label(of: Array(paths), $0) }
     }
 }

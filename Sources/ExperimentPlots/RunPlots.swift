@@ -104,14 +104,15 @@ public enum RunPlots {
         let theoryMetrics: [(Metric, TheoryLine.Kind)] = metric == .depthJacobianNormLog10 || metric == .contributionLog10 ? []
             : [(.spectralPowerLog10, .spectralPower), (.pascanuBoundLog10, .pascanuBound)]
         var series: [NormVsLagSeries] = [], theory: [TheoryLine] = []
-        for group in data.groups {
+        let styles = data.styleLabels(color: plot.color, facet: plot.facet)
+        for (group, style) in zip(data.groups, styles) {
             let s = try data.summary(metric, group)
             guard !s.steps.isEmpty else { continue }
             let many = group.runs.count > 1
             series.append(NormVsLagSeries(lags: s.steps.map(Double.init), log10Norm: s.mean,
                                           log10Lower: many ? s.lower : nil, log10Upper: many ? s.upper : nil,
                                           colorValue: data.number(plot.color, group), label: data.label(excluding: [plot.facet], group),
-                                          facet: data.facetTitle(plot.facet, group)))
+                                          facet: data.facetTitle(plot.facet, group), style: style))
             for (name, kind) in theoryMetrics {
                 let t = try data.summary(name, group)
                 guard !t.steps.isEmpty else { continue }
@@ -133,7 +134,7 @@ public enum RunPlots {
     static func phaseHeatmaps(_ plot: PlotSpec, _ data: RunData) throws -> [(String?, Figure)] {
         guard let xPath = plot.x, let metric = try data.lagMetric() else { return [] }
         let yPath = plot.y ?? "lag"
-        var figures: [(String?, Figure)] = []
+        var charts: [(String?, PhaseHeatmapChart)] = []
         for facet in data.facetValues(plot.facet) {
             var cells: [Double: [Double: [Double]]] = [:] // x → y → values
             for group in data.groups where data.text(plot.facet, group) == facet {
@@ -163,27 +164,53 @@ public enum RunPlots {
             } else if yPath != "lag" {
                 chart.colorLabel = "log_{10} ‖∂h_{T} / ∂h_{0}‖"
             }
-            figures.append((facet, try Recipe.phaseHeatmap(chart)))
+            charts.append((facet, chart))
         }
-        return figures
+        // scale: shared gives every facet's file the same ±limit; per-facet (default) each its own.
+        let shared = (plot.scale ?? .perFacet) == .shared
+        let limit = charts.flatMap { $0.1.log10Norm }.filter(\.isFinite).map(abs).max().map { max($0, 1e-12) }
+        return try charts.map { facet, chart in
+            var chart = chart
+            if shared { chart.colorLimit = limit }
+            var figure = try Recipe.phaseHeatmap(chart)
+            figure.note = scaleNote(shared: shared, panels: 1, files: charts.count)
+            return (facet, figure)
+        }
     }
 
+    /// `singular-values`: per facet value one figure, per grid point one histogram of log10 σ_i of
+    /// ∂h_T/∂h_{T−k} at the point's largest recorded lag k, its replicates pooled (and nothing else:
+    /// grid points that differ in ρ, T, … are never pooled). Exact zeros (−∞) are counted in the note.
     static func singularValues(_ plot: PlotSpec, _ data: RunData) throws -> [(String?, Figure)] {
         let byRun = try data.series(.singularValueLog10)
         var figures: [(String?, Figure)] = []
         for facet in data.facetValues(plot.facet) {
-            let runs = data.groups.filter { data.text(plot.facet, $0) == facet }.flatMap(\.runs)
-            let points = runs.flatMap { byRun[$0.runID] ?? [] }
-            guard let lag = points.map(\.step).max() else { continue }
-            // log10 σ: the singular values of a long product span many decades, below 10^−308 too
-            // (pooled over the facet's runs; exact zeros, −∞, are left out).
-            let values = points.filter { $0.step == lag && $0.value.isFinite }.map(\.value)
-            guard let lo = values.min(), let hi = values.max() else { continue }
-            let title = [data.title, facet, "lag \(lag)"].compactMap { $0 }.joined(separator: " — ")
-            var chart = SingularValuesChart(values: values, title: title)
-            chart.xLabel = "log_{10} σ_{i} of ∂h_{T}/∂h_{T−\(lag)}"
+            let members = data.groups.filter { data.text(plot.facet, $0) == facet }
+            var sets: [SingularValueSet] = [], lags: Set<Int> = [], zeros = 0, replicates: Set<Int> = []
+            for group in members {
+                let points = group.runs.flatMap { byRun[$0.runID] ?? [] }
+                guard let lag = points.map(\.step).max() else { continue }
+                // log10 σ: the singular values of a long product span many decades, below 10^−308 too.
+                let atLag = points.filter { $0.step == lag }
+                let values = atLag.map(\.value).filter(\.isFinite)
+                guard !values.isEmpty else { continue }
+                zeros += atLag.filter { $0.value == -.infinity }.count
+                lags.insert(lag)
+                replicates.insert(group.runs.count)
+                let point = data.label(varyingAmong: members, group)
+                sets.append(SingularValueSet(values: values, title: point.map { "\($0), lag \(lag)" } ?? "lag \(lag)"))
+            }
+            let all = sets.flatMap(\.values)
+            guard let lo = all.min(), let hi = all.max() else { continue }
+            let title = [data.title, RunData.facetTitle(plot.facet, facet)].compactMap { $0 }.joined(separator: " — ")
+            var chart = SingularValuesChart(sets: sets, title: title)
+            chart.xLabel = lags.count == 1 ? "log_{10} σ_{i} of ∂h_{T}/∂h_{T−\(lags.first ?? 0)}" : "log_{10} σ_{i} of ∂h_{T}/∂h_{T−k}"
+            chart.bins = sets.count > 1 ? 30 : 40
             let pad = max((hi - lo) * 0.05, 0.25)
             chart.range = (lo - pad)...(hi + pad)
+            let pooled = replicates.count == 1 ? Plural.count(replicates.first ?? 0, "replicate") : "its replicates"
+            chart.note = (sets.count > 1 ? "One histogram per grid point: \(pooled) pooled, nothing else." : "The histogram pools \(pooled), nothing else.")
+                + (zeros > 0 ? " \(Plural.count(zeros, "singular value")) exactly 0 (log10 = −∞) not drawn." : "")
             figures.append((facet, Recipe.singularValues(chart)))
         }
         return figures
@@ -191,14 +218,27 @@ public enum RunPlots {
 
     static func lyapunov(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
         var series: [LyapunovSeries] = []
-        for group in data.groups {
+        let styles = data.styleLabels(color: plot.color, facet: plot.facet)
+        for (group, style) in zip(data.groups, styles) {
             let s = try data.summary(.lyapunov, group)
             guard !s.steps.isEmpty else { continue }
             series.append(LyapunovSeries(exponents: s.mean, colorValue: data.number(plot.color, group),
-                                         label: data.label(excluding: [plot.facet], group), facet: data.facetTitle(plot.facet, group)))
+                                         label: data.label(excluding: [plot.facet], group), facet: data.facetTitle(plot.facet, group),
+                                         style: style))
         }
         guard !series.isEmpty else { return nil }
         return Recipe.lyapunov(LyapunovChart(series: series, colorLabel: plot.color.map(ParameterTitle.title(for:)) ?? "", title: data.title))
+    }
+
+    /// The note of a heatmap plot saying how its colour range is shared (nil for one panel in one file).
+    static func scaleNote(shared: Bool, panels: Int, files: Int) -> String? {
+        guard panels > 1 || files > 1 else { return nil }
+        if shared {
+            return "Colour scale: shared (scale: shared) by " + (files > 1 ? "every panel of all \(files) files of this plot" : "every panel")
+                + ", so they compare by colour."
+        }
+        return (panels > 1 ? "Colour scale: each panel its own range and colour bar" : "Colour scale: this file's own range")
+            + " (scale: per-facet, the default; scale: shared gives one range to all); compare colours only within a panel."
     }
 
     static func fileSafe(_ s: String) -> String {

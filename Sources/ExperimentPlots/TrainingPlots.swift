@@ -8,8 +8,9 @@ import Plotting
 /// values except the channels'); replicates are averaged.
 enum TrainingPlots {
     /// Replicates of `metric` averaged step by step over the replicates that have the step (runs
-    /// stopped when solved end early), with the min–max band when there are several.
-    static func curve(_ metric: Metric, _ group: RunData.Group, _ data: RunData) throws -> (steps: [Int], mean: [Double], lower: [Double], upper: [Double])? {
+    /// stopped when solved end early), with the min–max band and how many replicates each step has.
+    static func curve(_ metric: Metric, _ group: RunData.Group, _ data: RunData) throws
+        -> (steps: [Int], mean: [Double], lower: [Double], upper: [Double], count: [Int])? {
         let byRun = try data.series(metric)
         var byStep: [Int: [Double]] = [:]
         for run in group.runs {
@@ -18,7 +19,8 @@ enum TrainingPlots {
         guard !byStep.isEmpty else { return nil }
         let steps = byStep.keys.sorted()
         let values = steps.map { byStep[$0] ?? [] }
-        return (steps, values.map { $0.reduce(0, +) / Double($0.count) }, values.map { $0.min() ?? .nan }, values.map { $0.max() ?? .nan })
+        return (steps, values.map { $0.reduce(0, +) / Double($0.count) }, values.map { $0.min() ?? .nan }, values.map { $0.max() ?? .nan },
+                values.map(\.count))
     }
 
     /// The groups, ordered by the facet's numeric value when every facet value is a number
@@ -31,16 +33,18 @@ enum TrainingPlots {
             .map(\.element.0)
     }
 
-    /// Per method: the mean over replicates at the iterations every replicate reached (a thick
-    /// line that ends when the first replicate stops) and each replicate as a thin line.
+    /// Per method: the mean over replicates at every recorded iteration, with how many replicates it
+    /// averages there (solid while all N are running; dashed and labelled "n of N" once some have
+    /// stopped, solved or diverged), and each replicate as a thin line.
     static func replicateCurves(_ metric: Metric, _ plot: PlotSpec, _ data: RunData) throws -> [TrainingCurve] {
-        let byRun = try data.series(metric)
-        return facetOrdered(plot, data).compactMap { group in
+        try facetOrdered(plot, data).compactMap { group in
+            let byRun = try data.series(metric)
             let runs = group.runs.map { (byRun[$0.runID] ?? []).filter { $0.component == 0 } }.filter { !$0.isEmpty }
-            guard !runs.isEmpty else { return nil }
-            let s = ReplicateSummary(runs)
+            guard !runs.isEmpty, let s = try curve(metric, group, data) else { return nil }
             var c = TrainingCurve(iterations: s.steps.map(Double.init), values: s.mean,
                                   label: data.label(excluding: [plot.facet], group), facet: data.facetTitle(plot.facet, group))
+            c.coverage = s.count
+            c.replicateCount = runs.count
             if runs.count > 1 { c.replicates = runs.map { r in (r.map { Double($0.step) }, r.map(\.value)) } }
             return c
         }
@@ -50,8 +54,11 @@ enum TrainingPlots {
         try facetOrdered(plot, data).compactMap { group in
             guard let c = try curve(metric, group, data) else { return nil }
             let band = group.runs.count > 1
-            return TrainingCurve(iterations: c.steps.map(Double.init), values: c.mean, lower: band ? c.lower : nil, upper: band ? c.upper : nil,
-                                 label: data.label(excluding: [plot.facet], group), facet: data.facetTitle(plot.facet, group))
+            var curve = TrainingCurve(iterations: c.steps.map(Double.init), values: c.mean, lower: band ? c.lower : nil, upper: band ? c.upper : nil,
+                                      label: data.label(excluding: [plot.facet], group), facet: data.facetTitle(plot.facet, group))
+            curve.coverage = c.count
+            curve.replicateCount = c.count.max() ?? 1
+            return curve
         }
     }
 
@@ -107,12 +114,13 @@ enum TrainingPlots {
     }
 
     /// A per-iteration curve in at most `maxPoints` windows of consecutive records: the window's
-    /// median as the line and its min–max as the band, so isolated spikes stay visible.
+    /// median as the line and its min–max as the band, so isolated spikes stay visible. A window's
+    /// coverage is the fewest replicates any of its records averages.
     static func windowed(_ c: TrainingCurve, maxPoints: Int) -> TrainingCurve {
         let n = c.values.count
         guard n > maxPoints else { return c }
         let width = (n + maxPoints - 1) / maxPoints
-        var xs: [Double] = [], median: [Double] = [], lower: [Double] = [], upper: [Double] = []
+        var xs: [Double] = [], median: [Double] = [], lower: [Double] = [], upper: [Double] = [], coverage: [Int] = []
         for start in stride(from: 0, to: n, by: width) {
             let range = start..<min(start + width, n)
             let v = c.values[range].sorted()
@@ -120,8 +128,12 @@ enum TrainingPlots {
             median.append(v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2)
             lower.append(v.first ?? .nan)
             upper.append(v.last ?? .nan)
+            coverage.append(c.coverage.map { $0[range].min() ?? c.replicateCount } ?? c.replicateCount)
         }
-        return TrainingCurve(iterations: xs, values: median, lower: lower, upper: upper, label: c.label, facet: c.facet)
+        var w = TrainingCurve(iterations: xs, values: median, lower: lower, upper: upper, label: c.label, facet: c.facet)
+        w.coverage = coverage
+        w.replicateCount = c.replicateCount
+        return w
     }
 
     static func successRate(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
@@ -149,9 +161,12 @@ enum TrainingPlots {
         return Recipe.successRate(chart)
     }
 
+    /// `grad-flow-heatmap`: per facet value one figure, per grid point one panel (replicates averaged);
+    /// `scale: per-facet` (default) gives each panel its own top-12-decade range, `shared` one range over
+    /// every panel and file.
     static func gradientFlowHeatmaps(_ plot: PlotSpec, _ data: RunData) throws -> [(String?, Figure)] {
         let byRun = try data.series(.gradFlowLog10)
-        var figures: [(String?, Figure)] = []
+        var charts: [(String?, GradientFlowHeatmapChart)] = []
         for facet in data.facetValues(plot.facet) {
             var maps: [GradientFlowMap] = []
             for group in data.groups where data.text(plot.facet, group) == facet {
@@ -174,8 +189,18 @@ enum TrainingPlots {
             }
             guard !maps.isEmpty else { continue }
             let title = [data.title, RunData.facetTitle(plot.facet, facet)].compactMap { $0 }.joined(separator: " — ")
-            figures.append((facet, try Recipe.gradientFlowHeatmap(GradientFlowHeatmapChart(maps: maps, title: title))))
+            charts.append((facet, GradientFlowHeatmapChart(maps: maps, title: title)))
         }
-        return figures
+        let shared = (plot.scale ?? .perFacet) == .shared
+        // Shared across files: one chart of every map fixes the range, each file then draws its own maps in it.
+        let all = GradientFlowHeatmapChart(maps: charts.flatMap(\.1.maps))
+        return try charts.map { facet, chart in
+            var chart = chart
+            chart.sharedColorScale = shared
+            if shared && charts.count > 1 { chart.colorBounds = all.sharedBounds }
+            var figure = try Recipe.gradientFlowHeatmap(chart)
+            figure.note = RunPlots.scaleNote(shared: shared, panels: chart.maps.count, files: charts.count)
+            return (facet, figure)
+        }
     }
 }

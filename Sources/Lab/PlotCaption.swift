@@ -8,6 +8,8 @@ extension PlotRecipe {
         let colour = plot.color.map { " Colour: \(plain(ParameterTitle.title(for: $0)))." } ?? ""
         let facet = plot.facet.map { " One panel per \(plain(ParameterTitle.title(for: $0)))." } ?? ""
         let channels = colour + facet
+        let scale = (plot.scale ?? .perFacet) == .shared ? " One colour range for every panel and file (scale: shared)."
+            : " Each panel its own colour range (scale: per-facet, the default)."
         switch self {
         case .normVsLag:
             let drawn = metric ?? .jacobianNormLog10
@@ -21,34 +23,36 @@ extension PlotRecipe {
             let y = plot.y.map { $0 == "lag" ? "the lag k = T − t" : plain(ParameterTitle.title(for: $0)) } ?? "the lag k = T − t"
             let x = plot.x.map { plain(ParameterTitle.title(for: $0)) } ?? "the swept value"
             return "\(drawn.plainTitle) over \(x) (across) and \(y) (up), replicates and other swept values averaged."
-                + " Blue: vanishing (below 0), red: exploding (above 0); the black contour is the norm = 1 boundary." + facet
+                + " Blue: vanishing (below 0), red: exploding (above 0); the black contour is the norm = 1 boundary." + facet + scale
         case .depthTimeHeatmap:
-            return "\(Metric.gradNormLog10.plainTitle) of every layer ℓ (up) at every step t (across), one panel per grid point, shared colours."
-                + " Blue: the gradient has vanished on its way back in time or down the stack." + facet
+            return "\(Metric.gradNormLog10.plainTitle) of every layer ℓ (up) at every step t (across), one panel per grid point."
+                + " Blue: the gradient has vanished on its way back in time or down the stack; an exactly zero gradient has its own colour." + facet + scale
         case .depthProfile:
             return "\(Metric.depthJacobianNormLog10.plainTitle) against the layers crossed d at the last step T, one line per grid point (mean, min–max band)."
                 + " A falling line: the gradient vanishes down the stack." + channels
         case .singularValues:
-            return "Histogram of \(Metric.singularValueLog10.plainTitle) at the largest recorded lag, pooled over the runs of a panel."
+            return "Histograms of \(Metric.singularValueLog10.plainTitle) at the largest recorded lag, one per grid point, pooling only its replicates."
                 + " A spread over many decades means a few directions carry the gradient and the rest have vanished." + facet
         case .lyapunov:
             return "\(Metric.lyapunov.plainTitle) (\(Metric.lyapunov.unit)) against its index i, largest first."
                 + " \(Metric.lambdaMax.plainTitle) > 0: nearby states separate (chaos, exploding gradients); all < 0: they contract (vanishing)." + channels
         case .lossCurves:
             let drawn = plot.y.flatMap(Metric.named) ?? .evalLoss
-            return "\(drawn.plainTitle) against the training iteration (log scale), one colour per method, thin lines the replicates."
+            return "\(drawn.plainTitle) against the training iteration (log scale), one colour per method, thin lines the replicates;"
+                + " the mean is solid while every replicate runs and dashed, labelled \"n of N\", where some have stopped."
                 + " Dashed: \(Metric.baselineLoss.plainTitle), the loss of predicting without memory: a curve that stays on it has not learned the long-range dependency." + facet
         case .successVsLength:
             let drawn = plot.y.flatMap(Metric.named) ?? .solved
             let x = plot.x.map { plain(ParameterTitle.title(for: $0)) } ?? Metric.sequenceLength.plainTitle
-            return "\(drawn.plainTitle) against \(x), one line per method: where a line drops, that method stops bridging the dependency."
+            return "\(drawn.plainTitle) against \(x), one line per method (drawn a few points apart sideways so equal rates stay visible; the rates are exact):"
+                + " where a line drops, that method stops bridging the dependency."
         case .gradNormTrace:
             let drawn = plot.y.flatMap(Metric.named) ?? .gradNorm
             return "\(drawn.plainTitle) against the training iteration (log scale); dashed: the \(Metric.clipThreshold.plainTitle)."
                 + " Spikes above it are the exploding gradients that clipping cuts." + facet
         case .gradFlowHeatmap:
             return "\(Metric.gradFlowLog10.plainTitle) over the training iteration (across) and the step t (up), one panel per grid point:"
-                + " how far back the gradient reaches as training goes on." + facet
+                + " how far back the gradient reaches as training goes on." + facet + scale
         }
     }
 

@@ -21,15 +21,15 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
     public var explanation: String {
         switch self {
         case .normVsLag: "log10 ‖∂h_T/∂h_t‖ (or `y`: grad_norm_log10, contribution_log10) against lag, one line per grid point coloured by `color`, replicates as a band, theory (ρ^k, Pascanu bound) dashed/dotted"
-        case .phaseHeatmap: "log10 ‖∂h_T/∂h_t‖ over `x` (swept) × `y` (lag or swept), blue vanishing, red exploding, the norm = 1 boundary drawn"
-        case .depthTimeHeatmap: "log10 ‖∂L/∂h_t^ℓ‖ over step t × layer ℓ (stacked models), one panel per grid point, one figure per `facet`, shared colours"
+        case .phaseHeatmap: "log10 ‖∂h_T/∂h_t‖ over `x` (swept) × `y` (lag or swept), blue vanishing, red exploding, the norm = 1 boundary drawn, one file per `facet` (colour range per file or `scale: shared`)"
+        case .depthTimeHeatmap: "log10 ‖∂L/∂h_t^ℓ‖ over step t × layer ℓ (stacked models), one panel per grid point, one figure per `facet`, colour range per panel or `scale: shared`"
         case .depthProfile: "log10 ‖∂h_T^top/∂h_T^ℓ‖ of stacked models against the layers crossed, one line per grid point coloured by `color`, replicates as a band, one panel per `facet`"
-        case .singularValues: "histogram of log10 singular values of ∂h_T/∂h_t at the largest recorded lag, pooled over a facet's runs"
+        case .singularValues: "histograms of log10 singular values of ∂h_T/∂h_t at the largest recorded lag, one per grid point (its replicates pooled), one figure per `facet`"
         case .lyapunov: "Lyapunov spectrum against index, coloured by `color`, one panel per `facet`"
         case .lossCurves: "train: `y` (eval_loss, default, or loss, accuracy) against iteration, log y, one colour per method, the task's baseline dashed, one panel per `facet`"
         case .successVsLength: "train: `y` (solved, default: fraction of replicates that solved; or final_accuracy) against `x` (the swept task.length), one line per method"
         case .gradNormTrace: "train: gradient norm before clipping (or `y: grad_norm_clipped`) against iteration, log y, the clip threshold dashed, one panel per `facet`"
-        case .gradFlowHeatmap: "train: log10 ‖∂L/∂h_t‖ over (iteration, t) from training.snapshot_every, one panel per grid point, one file per `facet`"
+        case .gradFlowHeatmap: "train: log10 ‖∂L/∂h_t‖ over (iteration, t) from training.snapshot_every, one panel per grid point, one file per `facet`, colour range per panel or `scale: shared`"
         }
     }
 
@@ -94,4 +94,25 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
             return x == nil ? "an x channel: the swept task.length" : nil
         }
     }
+}
+
+// MARK: - `scale:` of a plots entry (heatmap recipes)
+
+/// How the panels and files of one heatmap plot share the colour range of the plotted values.
+public enum PlotScale: String, CaseIterable, SchemaChoice {
+    /// Every panel (small multiple) its own colour range and colour bar: a panel of small values is
+    /// not washed out by one of large values. The default.
+    case perFacet = "per-facet"
+    /// One colour range for every panel and every facet file of the plot: panels compare by colour.
+    case shared
+
+    public var explanation: String {
+        switch self {
+        case .perFacet: "heatmaps: every panel its own colour range and colour bar (default; the chart's note says so)"
+        case .shared: "heatmaps: one colour range for every panel and facet file, so they compare by colour"
+        }
+    }
+
+    /// The recipes that colour measured values, where `scale:` applies.
+    public static let recipes: [PlotRecipe] = [.phaseHeatmap, .depthTimeHeatmap, .gradFlowHeatmap]
 }

@@ -120,8 +120,10 @@ public struct PlotSpec: Decodable, Sendable {
     public var x: String?
     public var y: String?
     public var facet: String?
+    /// Heatmaps: per-facet (default) or shared colour range (`PlotScale`); nil when not written.
+    public var scale: PlotScale?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case recipe, color, x, y, facet }
+    enum CodingKeys: String, CodingKey, CaseIterable { case recipe, color, x, y, facet, scale }
 
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -131,6 +133,7 @@ public struct PlotSpec: Decodable, Sendable {
         x = try c.decodeIfPresent(String.self, forKey: .x)
         y = try c.decodeIfPresent(String.self, forKey: .y)
         facet = try c.decodeIfPresent(String.self, forKey: .facet)
+        scale = try c.decodeIfPresent(PlotScale.self, forKey: .scale)
     }
 
     /// Every channel names something this experiment stores and the recipe reads there: a swept path,
@@ -143,6 +146,10 @@ public struct PlotSpec: Decodable, Sendable {
                 let why = choices.isEmpty ? " (\(recipe.rawValue) draws nothing on \(channel.rawValue); remove it)" : ""
                 throw SchemaIssue.invalidChoice(value + why, choices: choices, path: path + [channel.rawValue])
             }
+        }
+        if scale != nil && !PlotScale.recipes.contains(recipe) {
+            throw SchemaIssue.invalid("\(recipe.rawValue) colours no measured values, so scale does not apply; remove it (scale is for \(PlotScale.recipes.map(\.rawValue).joined(separator: ", ")))",
+                                      path: path + ["scale"])
         }
         if let needs = recipe.unmetNeed(mode: mode, measures: measures, x: x, y: y) {
             throw SchemaIssue.invalid("\(recipe.rawValue) needs \(needs)", path: path + ["recipe"])

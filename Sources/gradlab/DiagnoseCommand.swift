@@ -116,7 +116,7 @@ extension DiagnoseCommand {
     /// Stacked or bidirectional models: the depth × time diagnosis (inputs and h_0 of every unit drawn
     /// from the same named seeds as a single-layer diagnosis), with the stacks' Lyapunov spectra.
     func stackedOutput(_ m: RecurrentModel, _ options: DiagnosisOptions, _ context: DiagnosisContext) throws -> String {
-        let shape = "this one has \(m.layers) layers\(m.bidirectional ? ", bidirectional" : "")"
+        let shape = "this one has \(Plural.count(m.layers, "layer"))\(m.bidirectional ? ", bidirectional" : "")"
         if singularValueLags != nil { throw RecurrentError("\(modelOptions.model): --singular-value-lags is for single-layer models (\(shape))") }
         let flow = try DepthTimeFlow(model: m, options: options, rng: RandomStream(seed: seed))
         if let plot {

@@ -68,6 +68,7 @@ struct List: ParsableCommand {
                 ("value", "torch clip_grad_value_: entries clamped to [−threshold, threshold]"),
             ]),
             ("plot recipes (plots: - recipe:)", choices(PlotRecipe.self)),
+            ("plot colour ranges (plots: - scale:)", choices(PlotScale.self)),
             ("stored metrics (series.csv metric / runs.csv columns; plots: y)", Metric.all.map { m in
                 let table = [m.index.map { "series by \($0.rawValue)" }, m.sqlType.map { _ in "runs column" }].compactMap { $0 }.joined(separator: ", ")
                 return (m.name, "\(m.plainTitle)\(m.unit.isEmpty ? "" : " [\(m.unit)]") — \(table); \(m.producedBy)")

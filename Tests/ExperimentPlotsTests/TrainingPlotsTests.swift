@@ -77,10 +77,10 @@ import Plotting
         let success = try #require(try TrainingPlots.successRate(plots[1], data))
         let rates = success.panels[0].marks.compactMap { if case .line(let l) = $0 { return (l.label, l.xs, l.ys) } else { return nil } }
         #expect(rates.count == 2)
-        // The recipe dodges the two lines by ∓0.006 so equal rates stay visible.
-        func close(_ a: [Double], _ b: [Double]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) < 1e-12 } }
-        #expect(rates[0].0 == "short" && rates[0].1 == [10, 20, 40] && close(rates[0].2, [0.994, -0.006, -0.006]))
-        #expect(rates[1].0 == "long" && close(rates[1].2, [1.006, 1.006, 0.006]))
+        // The rates are drawn exactly (the recipe dodges the lines sideways, in points, not in y).
+        #expect(rates[0].0 == "short" && rates[0].1 == [10, 20, 40] && rates[0].2 == [1, 0, 0])
+        #expect(rates[1].0 == "long" && rates[1].2 == [1, 1, 0])
+        #expect(rates.allSatisfy { $0.2.allSatisfy { (0...1).contains($0) } })
 
         // Gradient norms: replicates 1 and 2 averaged to 1.5 with a band [1, 2]; threshold in both panels.
         let norms = try #require(try TrainingPlots.gradientNormTrace(plots[2], data))
@@ -95,5 +95,47 @@ import Plotting
         guard case .heatmap(let h) = maps[1].1.panels[2].marks[0] else { Issue.record("expected a heatmap"); return }
         #expect(h.xs == [10, 20, 30, 40] && h.ys.count == 40)
         #expect(h.values[39 * 4] == 0 && h.values[0] == -12)   // t = 40 → 0; t = 1 → −39, clipped at max − 12
+    }
+
+    /// Replicates that stop early (solved): the mean is solid while all three run and dashed, labelled
+    /// "1 of 3", where only the one still running is averaged, to the end of the longest replicate.
+    @Test func theMeanCoversTheReplicatesItAverages() async throws {
+        let text = """
+        name: stops
+        mode: train
+        model: {hidden: 3}
+        task: {name: adding-arjovsky2016, length: 10}
+        training: {iterations: 40}
+        replicates: 3
+        plots:
+          - {recipe: loss-curves}
+          - {recipe: grad-norm-trace}
+        """
+        var registry = ExecutorRegistry()
+        registry.register(.train) { configuration, _ in
+            let stop = configuration.replicate == 0 ? 40 : 20
+            var series: [SeriesPoint] = []
+            for i in 1...stop {
+                series.append(SeriesPoint("grad_norm", step: i, value: 1))
+                if i % 10 == 0 { series.append(SeriesPoint("eval_loss", step: i, value: configuration.replicate == 0 ? 1.0 / 6 : 0.01)) }
+            }
+            return ConfigurationResult(summary: ["baseline_loss": .number(1.0 / 6), "clip_threshold": .number(1)], series: series)
+        }
+        let e = try Experiment(text: text, source: "stops.yaml")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-stops-\(UUID().uuidString)")
+        _ = try await Runner.run(e, executor: registry, options: RunOptions(outDirectory: dir, jobs: 1, progress: .silent))
+        let data = try RunData(store: try ResultStore(existing: dir), title: "stops")
+        let plots = e.points[0].spec.plots
+        let loss = try #require(try TrainingPlots.lossCurves(plots[0], data))
+        let means = loss.panels[0].marks.compactMap { if case .line(let l) = $0, l.width > 1 { return l } else { return nil } }
+        #expect(means.map(\.xs) == [[10, 20], [20, 30, 40]])
+        #expect(means.map { $0.dash.isEmpty } == [true, false])
+        #expect(abs(means[0].ys[0] - (1.0 / 6 + 0.02) / 3) < 1e-15 && means[1].ys.last == 1.0 / 6)
+        #expect(loss.panels[0].marks.contains { if case .text(let t) = $0 { return t.text == "1 of 3" } else { return false } })
+        #expect(loss.note?.contains("n of N") == true)
+        // The gradient-norm trace says the same where replicates stopped.
+        let trace = try #require(try TrainingPlots.gradientNormTrace(plots[1], data))
+        #expect(trace.panels[0].marks.contains { if case .text(let t) = $0 { return t.text == "1 of 3" } else { return false } })
+        try? FileManager.default.removeItem(at: dir)
     }
 }

@@ -85,11 +85,12 @@ import Testing
         #expect(figure.panels.count == 1)
     }
 
-    /// One file per facet value, all on one colour scale (the largest |log10 norm| of any file): with
-    /// W_hh = 0.9·I and 0.5·I the files alone would reach 29·|log10 0.9| and 29·log10 2; both use the latter.
+    /// One file per facet value; with `scale: shared` all on one colour scale (the largest |log10 norm| of
+    /// any file): with W_hh = 0.9·I and 0.5·I the files alone reach 29·|log10 0.9| and 29·log10 2 (the
+    /// default, per facet); shared, both use the latter.
     @Test func depthTimeHeatmapFacetFilesShareTheColourScale() async throws {
         let text = Self.linearLattice
-            .replacingOccurrences(of: "{recipe: depth-time-heatmap}", with: "{recipe: depth-time-heatmap, facet: init.weight_hh.scale}")
+            .replacingOccurrences(of: "{recipe: depth-time-heatmap}", with: "{recipe: depth-time-heatmap, facet: init.weight_hh.scale, scale: shared}")
             .replacingOccurrences(of: "model.layers: [1, 3]", with: "init.weight_hh.scale: [0.9, 0.5]")
             .replacingOccurrences(of: "color: model.layers", with: "color: init.weight_hh.scale")
         let e = try Experiment(text: text, source: "lattice.yaml")
@@ -103,6 +104,10 @@ import Testing
             guard case .linear(let lo, let hi)? = norm else { Issue.record("expected a linear colour norm"); continue }
             #expect(abs(hi - 29 * log10(2.0)) < 1e-9 && lo == -hi)
         }
+        var perFacet = e.points[0].spec.plots[0]
+        perFacet.scale = nil
+        let own = try RunPlots.figures(for: perFacet, data: data).compactMap { $0.1.panels[0].colorScale?.norm.bounds.hi }
+        #expect(own.count == 2 && abs(own[0] - 29 * abs(log10(0.9))) < 1e-9 && abs(own[1] - 29 * log10(2.0)) < 1e-9)
     }
 
     @Test func singleLayerMeasuresAreRejectedForStackedModels() throws {

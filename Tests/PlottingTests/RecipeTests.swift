@@ -22,7 +22,9 @@ import Testing
         let r = RecordingRenderer()
         #expect(try figure.render(to: r).isEmpty)
         #expect(r.texts.contains("ρ") && r.texts.contains("spectral radius") == false)
-        #expect(r.commands(inGroup: "colorbar").count > 0)
+        // Two values of ρ: a discrete key (one swatch per value), not a continuous colour bar.
+        #expect(r.commands(inGroup: "colorbar").isEmpty && r.commands(inGroup: "colorkey").count > 0)
+        #expect(r.texts.contains("0.9") && r.texts.contains("1.1"))
         // Shared y: only the first column labels its y ticks, so the text "log" appears once for the y title.
         #expect(r.texts.filter { $0 == "log" }.count == 1)
     }

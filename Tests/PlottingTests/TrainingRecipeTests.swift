@@ -40,9 +40,11 @@ import Testing
                       SuccessSeries(lengths: [50, 100, 200, 400], rates: [1, 0, 0, 0], label: "gaussian")]
         let figure = Recipe.successRate(SuccessRateChart(series: series))
         #expect(figure.panels.count == 1 && figure.panels[0].xScale == .linear)
-        // Dodged by ±0.006 around the true rates so equal values stay visible.
-        let ys = figure.panels[0].marks.compactMap { if case .line(let l) = $0 { return l.ys } else { return nil } }
-        #expect(ys.count == 2 && abs(ys[0][0] - (1 - 0.006)) < 1e-12 && abs(ys[1][0] - (1 + 0.006)) < 1e-12)
+        // Dodged sideways by ±1.75 pt around the true lengths so equal rates stay visible; the rates are
+        // drawn exactly, so none leaves [0, 1].
+        let lines = figure.panels[0].marks.compactMap { if case .line(let l) = $0 { return l } else { return nil } }
+        #expect(lines.map(\.ys) == series.map(\.rates) && lines.map(\.xs) == series.map(\.lengths))
+        #expect(lines.map(\.xOffset) == [-1.75, 1.75])
         #expect(figure.panels[0].yDomain == -0.05...1.05)
         let r = RecordingRenderer()
         #expect(try figure.render(to: r).isEmpty)

@@ -5,22 +5,37 @@ import Plotting
 /// Synthetic inputs for the training-comparison recipes (`gradlab plot demo`; real runs draw them from
 /// results.sqlite through `gradlab plot RUN_DIR`).
 extension RecipeDemo {
-    /// Held-out loss of four clipping methods: without clipping the loss jumps where the gradient
-    /// explodes; the clipped runs descend below the baseline 1/6.
+    /// Held-out loss of four clipping methods, 3 replicates each: without clipping the loss jumps where
+    /// the gradient explodes; the clipped runs descend below the baseline 1/6, and a replicate stops
+    /// once solved (loss < 0.01), so the mean of a method is dashed ("n of N") where some have stopped.
     static func lossCurves(seed: UInt64 = 7) -> TrainingCurvesChart {
         var rng = RandomStream(seed: seed).split("loss-curves")
         let iterations = stride(from: 0.0, through: 3000, by: 100).map { $0 }
         var curves: [TrainingCurve] = []
         for (method, floor, rate) in [("none", 0.12, 0.0004), ("global-norm", 0.004, 0.0016), ("per-tensor-norm", 0.006, 0.0014), ("value", 0.02, 0.001)] {
-            let values = iterations.map { it -> Double in
-                var v = floor + (1.0 / 6 - floor) * exp(-rate * it)
-                if method == "none" && rng.uniform() < 0.15 { v *= rng.uniform(2, 8) }
-                return v * exp(rng.normal(mean: 0, std: 0.05))
+            var replicates: [[Double]] = []
+            for _ in 0..<3 {
+                let r = rate * exp(rng.normal(mean: 0, std: 0.25))
+                var run: [Double] = []
+                for it in iterations {
+                    var v = floor + (1.0 / 6 - floor) * exp(-r * it)
+                    if method == "none" && rng.uniform() < 0.15 { v *= rng.uniform(2, 8) }
+                    run.append(v * exp(rng.normal(mean: 0, std: 0.05)))
+                    if run.last ?? 1 < 0.01 { break }   // solved: the run stops
+                }
+                replicates.append(run)
             }
-            curves.append(TrainingCurve(iterations: iterations, values: values, label: method))
+            let counts = iterations.indices.map { i in replicates.filter { $0.count > i }.count }
+            let n = counts.firstIndex(of: 0) ?? iterations.count
+            let mean = (0..<n).map { i in replicates.compactMap { $0.count > i ? $0[i] : nil }.reduce(0, +) / Double(counts[i]) }
+            var curve = TrainingCurve(iterations: Array(iterations[0..<n]), values: mean, label: method)
+            curve.coverage = Array(counts[0..<n])
+            curve.replicateCount = replicates.count
+            curve.replicates = replicates.map { (Array(iterations[0..<$0.count]), $0) }
+            curves.append(curve)
         }
         return TrainingCurvesChart(curves: curves, references: [ReferenceLevel(value: 1.0 / 6, label: "baseline (predict the mean)")],
-                                   yLabel: "held-out MSE", title: titled("Adding problem, T = 100, tanh RNN"))
+                                   yLabel: "held-out MSE", title: titled("Adding problem, T = 100, tanh RNN, 3 replicates"))
     }
 
     /// Success rate against T: the gradient horizon of each method as a logistic drop-off.

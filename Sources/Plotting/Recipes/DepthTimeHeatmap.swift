@@ -62,6 +62,8 @@ extension Recipe {
         var figure = RecipeSupport.grid(axes, maxColumns: chart.maxColumns, panelWidth: 400, panelHeight: 300,
                                         shareX: false, shareY: false, title: chart.title)
         if axes.count > 1 { figure.note = RecipeSupport.colorScaleNote(shared: chart.sharedColorScale) }
+        // Each panel its own scale: each shows its own bar, even where two ranges happen to coincide.
+        if !chart.sharedColorScale { for k in figure.panels.indices { figure.panels[k].colorScale?.showsColorbar = true } }
         return figure
     }
 }

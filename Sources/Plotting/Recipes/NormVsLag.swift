@@ -12,10 +12,14 @@ public struct NormVsLagSeries: Sendable {
     public var label: String?
     /// Panel name for small multiples (e.g. "tanh", "relu"); nil puts everything in one panel.
     public var facet: String?
+    /// What else tells this line apart from others of the same colour (e.g. "T = 50, H = 64", the values
+    /// of zipped or other swept paths): with two or more styles in a chart, each gets its own marker shape
+    /// along its lines and a legend entry, so lines of one colour are never silently overlaid.
+    public var style: String?
     public init(lags: [Double], log10Norm: [Double], log10Lower: [Double]? = nil, log10Upper: [Double]? = nil,
-                colorValue: Double? = nil, label: String? = nil, facet: String? = nil) {
+                colorValue: Double? = nil, label: String? = nil, facet: String? = nil, style: String? = nil) {
         self.lags = lags; self.log10Norm = log10Norm; self.log10Lower = log10Lower; self.log10Upper = log10Upper
-        self.colorValue = colorValue; self.label = label; self.facet = facet
+        self.colorValue = colorValue; self.label = label; self.facet = facet; self.style = style
     }
 }
 
@@ -71,6 +75,7 @@ extension Recipe {
         let values = chart.series.compactMap(\.colorValue) + chart.theory.compactMap(\.colorValue)
         let scale = RecipeSupport.colorScale(values, label: chart.colorLabel, log: chart.colorLog)
         let facets = RecipeSupport.facets(chart.series.map(\.facet) + chart.theory.map(\.facet))
+        let styles = RecipeSupport.styles(chart.series.map(\.style))
         var panels: [Axes] = []
         for (k, facet) in facets.enumerated() {
             var axes = Axes(title: facet, xLabel: chart.xLabel, yLabel: chart.yLabel)
@@ -85,12 +90,17 @@ extension Recipe {
                 }
                 axes.line(LineMark(xs: s.lags, ys: s.log10Norm, color: categorical, colorValue: s.colorValue, width: 1.6,
                                    label: s.colorValue == nil ? s.label : nil))
+                if let shape = styles[s.style ?? ""] {
+                    axes.scatter(RecipeSupport.styleMarkers(xs: s.lags, ys: s.log10Norm, shape: shape, color: categorical, colorValue: s.colorValue))
+                }
             }
             for t in chart.theory where t.facet == facet {
                 axes.line(LineMark(xs: t.lags, ys: t.log10Values, color: t.colorValue == nil ? .gray(0.25) : nil,
                                    colorValue: t.colorValue, width: 1.2, dash: t.kind.dash))
             }
-            if k == 0 {
+            // The legend goes with the last panel: when it must leave the plot box it sits at the figure's
+            // right edge (beside the colour key), not between two panels.
+            if k == facets.count - 1 {
                 let gray = Color.gray(0.35)
                 if chart.series.contains(where: { $0.colorValue != nil }) {
                     axes.legendEntries.append(.init(label: "measured", swatch: .line(color: gray, width: 1.6, dash: [], marker: .none)))
@@ -103,6 +113,7 @@ extension Recipe {
                 for kind in kinds {
                     axes.legendEntries.append(.init(label: kind.legendLabel, swatch: .line(color: gray, width: 1.2, dash: kind.dash, marker: .none)))
                 }
+                axes.legendEntries += RecipeSupport.styleEntries(chart.series.map(\.style), styles)
             }
             panels.append(axes)
         }

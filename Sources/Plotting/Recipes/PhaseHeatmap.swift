@@ -44,9 +44,10 @@ extension Recipe {
             // run off the plot); the renderer also keeps every label inside the plot box.
             let onLeft = span > 0 && (axes.xScale.forward(top.x) - axes.xScale.forward(x0)) / span > 2.0 / 3
             let x = axes.xScale.inverse(axes.xScale.forward(top.x) + (onLeft ? -0.015 : 0.015) * span)
-            // A little below the top so the label's upper half stays inside the plot box.
+            // Above the highest point when there is room (the curve lies below it), else a little below.
             let ySpan = axes.yScale.forward(y1) - axes.yScale.forward(y0)
-            let y = axes.yScale.inverse(axes.yScale.forward(top.y) - 0.04 * ySpan)
+            let room = ySpan > 0 && (axes.yScale.forward(y1) - axes.yScale.forward(top.y)) / ySpan > 0.12
+            let y = axes.yScale.inverse(axes.yScale.forward(top.y) + (room ? 0.05 : -0.04) * ySpan)
             axes.add(.text(TextMark(x: x, y: y, text: level == 0 ? "norm = 1" : "level \(level)", color: .black, hAlign: onLeft ? 1 : 0)))
         }
         return Figure(width: 480, height: 340, axes, title: chart.title)

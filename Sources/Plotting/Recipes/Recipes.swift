@@ -48,6 +48,39 @@ enum RecipeSupport {
         return s
     }
 
+    /// The marker shapes that tell apart lines of one colour (`style`), in order of first appearance.
+    static let styleShapes: [MarkerShape] = [.circle, .square, .triangle, .diamond, .cross]
+
+    /// A marker shape per distinct style, when there are two or more (one style needs no marker).
+    static func styles(_ styles: [String?]) -> [String: MarkerShape] {
+        var seen: [String] = []
+        for s in styles.compactMap({ $0 }) where !seen.contains(s) { seen.append(s) }
+        guard seen.count > 1 else { return [:] }
+        return Dictionary(uniqueKeysWithValues: seen.enumerated().map { ($0.element, styleShapes[$0.offset % styleShapes.count]) })
+    }
+
+    /// Legend rows "marker shape: style" (gray, as the colour is the line's), in order of first appearance.
+    static func styleEntries(_ all: [String?], _ shapes: [String: MarkerShape]) -> [LegendEntry] {
+        var seen: [String] = []
+        for s in all.compactMap({ $0 }) where shapes[s] != nil && !seen.contains(s) { seen.append(s) }
+        return seen.map { LegendEntry(label: $0, swatch: .line(color: .gray(0.35), width: 1.6, dash: [], marker: shapes[$0] ?? .circle)) }
+    }
+
+    /// About eight markers spread evenly in x along a line (at the points nearest to 8 evenly spaced x
+    /// positions, the first and last point included, so log-spaced lags do not crowd them), in its colour.
+    static func styleMarkers(xs: [Double], ys: [Double], shape: MarkerShape, color: Color?, colorValue: Double?) -> ScatterMark {
+        let n = min(xs.count, ys.count)
+        var idx: [Int] = []
+        if n > 0, let lo = xs[0..<n].min(), let hi = xs[0..<n].max() {
+            for k in 0...7 {
+                let target = lo + (hi - lo) * Double(k) / 7
+                if let i = (0..<n).min(by: { abs(xs[$0] - target) < abs(xs[$1] - target) }), !idx.contains(i) { idx.append(i) }
+            }
+        }
+        return ScatterMark(xs: idx.map { xs[$0] }, ys: idx.map { ys[$0] }, color: color,
+                           values: colorValue.map { v in idx.map { _ in v } }, size: 5.5, marker: shape, opacity: 1)
+    }
+
     /// The note of a figure whose panels colour values by one scale or by one each.
     static func colorScaleNote(shared: Bool) -> String {
         shared ? "Colour scale: one for all panels (panels compare by colour)."

@@ -1,17 +1,32 @@
 import Foundation
 
-public struct SingularValuesChart: Sendable {
+/// One histogram of a singular-values chart: one matrix, or one grid point's replicates pooled.
+public struct SingularValueSet: Sendable {
     public var values: [Double]
+    /// Panel title (e.g. the grid point's swept values); nil for a chart of one set.
+    public var title: String?
+    public init(values: [Double], title: String? = nil) { self.values = values; self.title = title }
+}
+
+/// Singular values as density histograms: one panel per set (shared axes), never one pooled histogram
+/// of sets that differ.
+public struct SingularValuesChart: Sendable {
+    public var sets: [SingularValueSet]
     public var bins: Int = 40
-    /// A density to overlay, e.g. `QuarterCircleLaw.curve(sigma:)`.
+    /// A density to overlay in every panel, e.g. `QuarterCircleLaw.curve(sigma:)`.
     public var theory: Curve?
     public var title: String?
     public var xLabel: String = "singular value σ"
     public var label: String? = "measured"
-    /// The histogram's range; nil = [0, max] (singular values are ≥ 0). Set it for log10 values.
+    /// The histograms' range; nil = [0, max] (singular values are ≥ 0). Set it for log10 values.
     public var range: ClosedRange<Double>? = nil
+    /// Small print under the panels (what each histogram pools).
+    public var note: String?
     public init(values: [Double], bins: Int = 40, theory: Curve? = nil, title: String? = nil) {
-        self.values = values; self.bins = bins; self.theory = theory; self.title = title
+        self.init(sets: [SingularValueSet(values: values)], bins: bins, theory: theory, title: title)
+    }
+    public init(sets: [SingularValueSet], bins: Int = 40, theory: Curve? = nil, title: String? = nil) {
+        self.sets = sets; self.bins = bins; self.theory = theory; self.title = title
     }
 }
 
@@ -30,15 +45,24 @@ public enum QuarterCircleLaw {
 }
 
 extension Recipe {
-    /// Histogram (density) of singular values with an optional theory density.
+    /// Density histograms of singular values, one panel per set (one bin width and x range for all, so
+    /// the panels compare), with an optional theory density in each.
     public static func singularValues(_ chart: SingularValuesChart) -> Figure {
-        var axes = Axes(title: nil, xLabel: chart.xLabel, yLabel: "density")
-        let hi = max(chart.values.filter(\.isFinite).max() ?? 1, chart.theory?.xs.max() ?? 0)
-        axes.add(.histogram(HistogramMark(values: chart.values, bins: chart.bins, range: chart.range ?? 0...hi, density: true,
-                                          color: Palette.categorical(0), label: chart.label)))
-        if let t = chart.theory {
-            axes.line(LineMark(xs: t.xs, ys: t.ys, color: Palette.categorical(1), width: 1.8, label: t.label))
+        let hi = max(chart.sets.flatMap(\.values).filter(\.isFinite).max() ?? 1, chart.theory?.xs.max() ?? 0)
+        let range = chart.range ?? 0...hi
+        let panels = chart.sets.enumerated().map { k, set -> Axes in
+            var axes = Axes(title: set.title, xLabel: chart.xLabel, yLabel: "density")
+            axes.add(.histogram(HistogramMark(values: set.values, bins: chart.bins, range: range, density: true,
+                                              color: Palette.categorical(0), label: k == 0 ? chart.label : nil)))
+            if let t = chart.theory {
+                axes.line(LineMark(xs: t.xs, ys: t.ys, color: Palette.categorical(1), width: 1.8, label: k == 0 ? t.label : nil))
+            }
+            if k > 0 { axes.legend = .hidden }
+            return axes
         }
-        return Figure(width: 460, height: 320, axes, title: chart.title)
+        var figure = panels.count == 1 ? Figure(width: 460, height: 320, panels[0], title: chart.title)
+            : RecipeSupport.grid(panels, maxColumns: 4, panelWidth: 360, panelHeight: 280, shareX: true, shareY: false, title: chart.title)
+        figure.note = chart.note
+        return figure
     }
 }

@@ -16,10 +16,31 @@ public struct TrainingCurve: Sendable {
     /// The replicates themselves, drawn as thin translucent lines in the method's colour (for runs
     /// of different lengths, where a mean would jump when a replicate stops).
     public var replicates: [(iterations: [Double], values: [Double])] = []
+    /// How many replicates each point of `values` averages (nil: all of them). Where it is below
+    /// `replicateCount` (some replicates stopped: solved or diverged), the line is dashed and labelled
+    /// "n of N", so a mean never silently changes which replicates it averages.
+    public var coverage: [Int]?
+    /// The number of replicates N of the method.
+    public var replicateCount = 1
     public init(iterations: [Double], values: [Double], lower: [Double]? = nil, upper: [Double]? = nil,
                 label: String? = nil, facet: String? = nil) {
         self.iterations = iterations; self.values = values; self.lower = lower; self.upper = upper
         self.label = label; self.facet = facet
+    }
+
+    /// The stretches of the curve by how many replicates they average, in order: (first index, last
+    /// index, count). Consecutive stretches share their boundary point so the drawn line is unbroken.
+    public var coverageRuns: [(from: Int, to: Int, count: Int)] {
+        let n = min(iterations.count, values.count)
+        guard n > 0 else { return [] }
+        guard let coverage, coverage.count >= n else { return [(0, n - 1, replicateCount)] }
+        var runs: [(from: Int, to: Int, count: Int)] = []
+        var start = 0
+        for i in 1...n where i == n || coverage[i] != coverage[start] {
+            runs.append((runs.isEmpty ? start : start - 1, i - 1, coverage[start]))
+            start = i
+        }
+        return runs
     }
 }
 
@@ -88,7 +109,19 @@ public struct GradientFlowHeatmapChart: Sendable {
     public var colorRange: Double = 12
     /// One colour scale over all maps, or each map its own [max − range, max] and colour bar.
     public var sharedColorScale = true
+    /// Fixed colour bounds for a shared scale (e.g. one range over several figures); nil: from the maps.
+    public var colorBounds: ClosedRange<Double>?
     public var title: String?
+
+    /// The shared scale's bounds: [max − range, max] over every map's finite values.
+    public var sharedBounds: ClosedRange<Double> { Self.bounds(maps.flatMap(\.log10Norm), range: colorRange) }
+
+    static func bounds(_ values: [Double], range: Double) -> ClosedRange<Double> {
+        let finite = values.filter(\.isFinite)
+        let hi = finite.max() ?? 0
+        let lo = max(finite.min() ?? hi - 1, hi - range)
+        return lo...(hi > lo ? hi : lo + 1)
+    }
     public init(maps: [GradientFlowMap], title: String? = nil) { self.maps = maps; self.title = title }
 }
 
@@ -112,6 +145,7 @@ extension Recipe {
         // only curve is named by the panel title needs no legend for it.
         var named: Set<String> = []
         var panels: [Axes] = []
+        var partial = false
         for facet in facets {
             var axes = Axes(title: facet, xLabel: xLabel, yLabel: chart.yLabel, yScale: chart.logY ? .log10 : .linear)
             let curves = chart.curves.filter { $0.facet == facet }
@@ -125,7 +159,20 @@ extension Recipe {
                 }
                 var label: String? = nil
                 if let l = c.label, !named.contains(l), !(curves.count == 1 && facet != nil) { label = l; named.insert(l) }
-                axes.line(LineMark(xs: c.iterations, ys: c.values, color: color, width: 1.3, label: label))
+                for run in c.coverageRuns {
+                    let xs = Array(c.iterations[run.from...run.to]), ys = Array(c.values[run.from...run.to])
+                    if run.count >= c.replicateCount {
+                        axes.line(LineMark(xs: xs, ys: ys, color: color, width: 1.3, label: label))
+                        label = nil
+                    } else {
+                        partial = true
+                        axes.line(LineMark(xs: xs, ys: ys, color: color, width: 1.3, dash: Dash.dashed))
+                        if let x = xs.last, let y = ys.last {
+                            axes.add(.text(TextMark(x: x, y: y, text: "\(run.count) of \(c.replicateCount)", color: color.mixed(with: .black, 0.3), hAlign: 1.05)))
+                        }
+                    }
+                }
+                if let label { axes.line(LineMark(xs: [], ys: [], color: color, width: 1.3, label: label)) }
             }
             for r in chart.references where r.facet == nil || r.facet == facet {
                 let label = named.contains(r.label) ? nil : r.label
@@ -137,7 +184,12 @@ extension Recipe {
             }) { axes.legend = .hidden }
             panels.append(axes)
         }
-        return RecipeSupport.grid(panels, maxColumns: 2, panelWidth: 520, panelHeight: 340, shareX: true, shareY: true, title: chart.title)
+        var figure = RecipeSupport.grid(panels, maxColumns: 2, panelWidth: 520, panelHeight: 340, shareX: true, shareY: true, title: chart.title)
+        if partial {
+            figure.note = "Solid: the mean of all of a method's replicates. Dashed, labelled \"n of N\": where some replicates had stopped"
+                + " (solved or diverged), the mean of the n still running; it is not the mean of all N."
+        }
+        return figure
     }
 
     /// Success rate against T, one line with markers per method (dodged sideways by a few points, the
@@ -173,16 +225,13 @@ extension Recipe {
         for m in chart.maps where m.log10Norm.count != m.iterations.count * m.steps.count {
             throw PlotError.invalidInput("grad-flow-heatmap: a map has \(m.log10Norm.count) values but iterations × steps is \(m.iterations.count) × \(m.steps.count).")
         }
-        func scale(_ values: [Double]) -> ColorScale {
-            let finite = values.filter(\.isFinite)
-            let hi = finite.max() ?? 0
-            let lo = max(finite.min() ?? hi - 1, hi - chart.colorRange)
-            return ColorScale(colormap: .viridis, norm: .linear(lo: lo, hi: hi > lo ? hi : lo + 1), label: chart.colorLabel)
+        func scale(_ b: ClosedRange<Double>) -> ColorScale {
+            ColorScale(colormap: .viridis, norm: .linear(lo: b.lowerBound, hi: b.upperBound), label: chart.colorLabel)
         }
-        let shared = scale(chart.maps.flatMap(\.log10Norm))
+        let shared = scale(chart.colorBounds ?? chart.sharedBounds)
         let panels = chart.maps.map { m -> Axes in
             var axes = Axes(title: m.title, xLabel: "iteration", yLabel: "step t")
-            let s = chart.sharedColorScale ? shared : scale(m.log10Norm)
+            let s = chart.sharedColorScale ? shared : scale(GradientFlowHeatmapChart.bounds(m.log10Norm, range: chart.colorRange))
             axes.colorScale = s
             // Below the range saturates at its bottom colour; −∞ (an exact zero) keeps its own colour.
             let lo = s.norm.bounds.lo
@@ -193,6 +242,8 @@ extension Recipe {
         }
         var figure = RecipeSupport.grid(panels, maxColumns: 4, panelWidth: 420, panelHeight: 320, shareX: false, shareY: false, title: chart.title)
         if panels.count > 1 { figure.note = RecipeSupport.colorScaleNote(shared: chart.sharedColorScale) }
+        // Each panel its own scale: each shows its own bar, even where two ranges happen to coincide.
+        if !chart.sharedColorScale { for k in figure.panels.indices { figure.panels[k].colorScale?.showsColorbar = true } }
         return figure
     }
 
