@@ -47,8 +47,9 @@ extension DiagnosticsExecutors {
 
 /// Truncated against full BPTT on the configuration's own sequence (the inputs, h_0 and adjoint
 /// ∂L/∂h_T that `Diagnosis` draws from the stream `diagnosis`): L = ⟨a, h_T⟩, and for each truncation
-/// length k the gradient w.r.t. W_hh of BPTT(k1 = T, k2 = k) — backpropagation through the last k
-/// steps only, h_{T−k} held constant — beside the exact one (k ≥ T gives it exactly).
+/// length k the gradient w.r.t. W_hh of BPTT through the last k steps only — the model run over
+/// x_{T−k+1} … x_T from the state s_{T−k} of the full forward pass, taken as a constant — beside the
+/// exact one (k ≥ T: the whole sequence from s_0, i.e. exact).
 struct TruncationComparison {
     struct Row { let length: Int; let cosine: Double; let normRatio: Double }
     let rows: [Row]
@@ -63,20 +64,26 @@ struct TruncationComparison {
         scal(1 / nrm2(a), &a)
         let inputs = try SequenceBatch(steps: t, batchSize: 1, featureSize: m.inputSize, timeMajor: x.elements)
         let objective = Objective.adjoint(try SequenceBatch(steps: 1, batchSize: 1, featureSize: h, timeMajor: a))
-        func gradient(_ truncation: Truncation) throws -> [Double] {
-            let g = try m.gradients(inputs, outputs: .last, objective: objective, initialState: s0, truncation: truncation)
-            guard let i = g.parameters.index(of: ParameterName.weightHH) else {
-                throw ConfigurationFailure("measure truncation needs a single-layer model with \(ParameterName.weightHH)")
-            }
-            return g.parameters.tensors[i].elements
+        guard let index = m.parameters.index(of: ParameterName.weightHH) else {
+            throw ConfigurationFailure("measure truncation needs a single-layer model with \(ParameterName.weightHH)")
         }
-        let full = try gradient(.none)
+        let forward = try m.forward(inputs, outputs: .last, initialState: s0)
+        /// s_u for u = 0 … T: s_0, or [h_u; c_u] (LSTM) from the forward pass.
+        func state(_ u: Int) -> [Double] {
+            guard u > 0 else { return s0 }
+            var s = Array(forward.hidden[(u - 1) * h..<u * h])
+            if let c = forward.cell { s += c[(u - 1) * h..<u * h] }
+            return s
+        }
+        func gradient(from u: Int) throws -> [Double] {
+            let g = try m.gradients(inputs.slice(steps: u..<t), outputs: .last, objective: objective, initialState: state(u))
+            return g.parameters.tensors[index].elements
+        }
+        let full = try gradient(from: 0)
         let fullNorm = nrm2(full)
-        // k ≥ T goes through the same truncated path (its one window is the whole sequence), so the
-        // exactness of k = T is a check of that path, not a shortcut. A zero gradient has no direction:
-        // its row is left out.
+        // A zero or non-finite gradient has no direction: its row is left out.
         rows = try spec.diagnostics.truncation.compactMap { k in
-            let g = try gradient(.williamsPeng(k1: t, k2: k))
+            let g = try gradient(from: max(t - k, 0))
             let n = nrm2(g)
             guard n > 0, fullNorm > 0, n.isFinite, fullNorm.isFinite else { return nil }
             return Row(length: k, cosine: try dot(g, full) / (n * fullNorm), normRatio: n / fullNorm)
