@@ -106,8 +106,8 @@ import Testing
         }
     }
 
-    /// Spread and kept directions against a plain SVD of the formed product W^k (linear cell; the
-    /// spectra here span a few decades, well inside what a formed product resolves).
+    /// Spread and kept directions against a plain SVD of the formed product W^k (linear cell), where
+    /// that SVD resolves the median singular value.
     @Test func singularSpreadMatchesADirectSVD() throws {
         for (c, r) in try Self.results(Self.linearPowers, ["sweep.init.weight_hh=[{kind: gaussian, gain: 1.0}, {kind: orthogonal}]"]) {
             let w = try c.spec.makeModel(c.randomStream).cellWeights.hiddenWeight
@@ -118,10 +118,14 @@ import Testing
                 for _ in 0..<k { p = try matmul(w, p) }
                 let s = try p.singularValues().map { Foundation.log10($0) }.sorted(by: >)
                 let median = (s[4] + s[5]) / 2
-                #expect(abs(spread[i].value - (s[0] - median)) < 1e-8, "\(c.runID) lag \(k)")
+                // A formed product resolves σ_i only to about 1e-16·σ_max: compare the spread where the median
+                // lies less than 6 decades down (the Gaussian product at k = 60 spreads ~13 decades; the
+                // graded factorisation is checked against 200-digit products in ProductSingularValuesTests).
+                let resolved = s[0] - median < 6
+                if resolved { #expect(abs(spread[i].value - (s[0] - median)) < 1e-8, "\(c.runID) lag \(k)") }
                 #expect(kept[i].value == Double(s.filter { $0 >= s[0] - 2 }.count) / 10)
                 if k == 60 {
-                    #expect(abs((r.summary[Metric.finalSingularSpreadLog10]?.number ?? .nan) - (s[0] - median)) < 1e-8)
+                    if resolved { #expect(abs((r.summary[Metric.finalSingularSpreadLog10]?.number ?? .nan) - (s[0] - median)) < 1e-8) }
                     #expect(r.summary[Metric.finalSingularKept] == .integer(Int64(s.filter { $0 >= s[0] - 2 }.count)))
                 }
             }
