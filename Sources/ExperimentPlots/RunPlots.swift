@@ -82,6 +82,7 @@ public enum RunPlots {
         case .successVsLength: return try TrainingPlots.successRate(plot, data).map { [(nil, $0)] } ?? []
         case .gradNormTrace: return try TrainingPlots.gradientNormTrace(plot, data).map { [(nil, $0)] } ?? []
         case .gradFlowHeatmap: return try TrainingPlots.gradientFlowHeatmaps(plot, data)
+        case .summaryVsParameter: return try SummaryPlots.summaryVsParameter(plot, data).map { [(nil, $0)] } ?? []
         }
     }
 
@@ -101,8 +102,10 @@ public enum RunPlots {
     /// theory lines a run recorded for the time axis; labelled for the metric.
     private static func lineChart(_ metric: Metric, _ plot: PlotSpec, _ data: RunData) throws -> Figure? {
         // ρ^k and the Pascanu bound are time-axis theory (by lag).
-        let theoryMetrics: [(Metric, TheoryLine.Kind)] = metric == .depthJacobianNormLog10 || metric == .contributionLog10 ? []
-            : [(.spectralPowerLog10, .spectralPower), (.pascanuBoundLog10, .pascanuBound)]
+        // ‖W^k‖₂ is set beside ρ^k only (the bound ‖W‖₂^k is its trivial upper bound).
+        let theoryMetrics: [(Metric, TheoryLine.Kind)] = [.jacobianNormLog10, .gradNormLog10].contains(metric)
+            ? [(.spectralPowerLog10, .spectralPower), (.pascanuBoundLog10, .pascanuBound)]
+            : metric == .matrixPowerNormLog10 ? [(.spectralPowerLog10, .spectralPower)] : []
         var series: [NormVsLagSeries] = [], theory: [TheoryLine] = []
         let styles = data.styleLabels(color: plot.color, facet: plot.facet)
         for (group, style) in zip(data.groups, styles) {
@@ -122,7 +125,8 @@ public enum RunPlots {
         }
         guard !series.isEmpty else { return nil }
         var chart = NormVsLagChart(series: series, theory: theory, colorLabel: plot.color.map(ParameterTitle.title(for:)) ?? "", title: data.title)
-        if metric == .gradNormLog10 || metric == .contributionLog10 { chart.yLabel = metric.title }
+        if metric != .jacobianNormLog10 { chart.yLabel = metric.title }
+        if metric.index == .truncation { chart.xLabel = "truncation length k (steps backpropagated)" }
         if metric == .depthJacobianNormLog10 {
             chart.xLabel = "layers crossed d (at the last step T)"
             chart.yLabel = Metric.depthJacobianNormLog10.title

@@ -45,19 +45,24 @@ public struct InitSpec: Codable, Sendable, Hashable {
     public var eigenvaluePhases: SpectrumValues?
     /// LSTM: the forget-gate bias (rows H..<2H of the bias; see `CellFamily`).
     public var forgetBias: Double?
+    /// chain: the self-connection d of W = d·I + gain·S (S the shift, S_{i+1,i} = 1; default 0).
+    public var diagonal: Double?
+    /// schur: the scale s of the strictly upper-triangular part N of Q·(D + N)·Qᵀ, N_ij ~ N(0, s²/n) (default 1).
+    public var offDiagonal: Double?
 
     public init(kind: InitKind? = nil, std: Double? = nil, gain: Double? = nil, a: Double? = nil, b: Double? = nil,
                 scale: Double? = nil, mode: FanMode? = nil, nonlinearity: Nonlinearity? = nil,
                 negativeSlope: Double? = nil, nonzeros: Int? = nil, path: String? = nil, tensor: String? = nil,
                 spectralRadius: Double? = nil, spectralNorm: Double? = nil, singularValues: SpectrumValues? = nil,
                 eigenvalueModuli: SpectrumValues? = nil, eigenvaluePhases: SpectrumValues? = nil,
-                forgetBias: Double? = nil) {
+                forgetBias: Double? = nil, diagonal: Double? = nil, offDiagonal: Double? = nil) {
         self.kind = kind; self.std = std; self.gain = gain; self.a = a; self.b = b; self.scale = scale
         self.mode = mode; self.nonlinearity = nonlinearity; self.negativeSlope = negativeSlope
         self.nonzeros = nonzeros; self.path = path; self.tensor = tensor
         self.spectralRadius = spectralRadius; self.spectralNorm = spectralNorm
         self.singularValues = singularValues; self.eigenvalueModuli = eigenvalueModuli
         self.eigenvaluePhases = eigenvaluePhases; self.forgetBias = forgetBias
+        self.diagonal = diagonal; self.offDiagonal = offDiagonal
     }
 
     /// The YAML keys, exactly.
@@ -71,6 +76,8 @@ public struct InitSpec: Codable, Sendable, Hashable {
         case eigenvalueModuli = "eigenvalue_moduli"
         case eigenvaluePhases = "eigenvalue_phases"
         case forgetBias = "forget_bias"
+        case diagonal
+        case offDiagonal = "off_diagonal"
     }
 
     /// Every key a YAML mapping for an InitSpec may contain (for unknown-key errors with suggestions).
@@ -85,6 +92,7 @@ public struct InitSpec: Codable, Sendable, Hashable {
             (.tensor, tensor != nil), (.spectralRadius, spectralRadius != nil), (.spectralNorm, spectralNorm != nil),
             (.singularValues, singularValues != nil), (.eigenvalueModuli, eigenvalueModuli != nil),
             (.eigenvaluePhases, eigenvaluePhases != nil), (.forgetBias, forgetBias != nil),
+            (.diagonal, diagonal != nil), (.offDiagonal, offDiagonal != nil),
         ]
         return present.filter(\.1).map(\.0.rawValue)
     }
@@ -97,6 +105,8 @@ public enum InitKind: String, Codable, Sendable, Hashable, CaseIterable {
     case xavierUniform = "xavier-uniform", xavierNormal = "xavier-normal"
     case kaimingUniform = "kaiming-uniform", kaimingNormal = "kaiming-normal"
     case orthogonal, identity, sparse, file, zeros
+    /// Non-normal matrices with prescribed eigenvalues (docs/initializers.md, *Non-normal kinds*).
+    case chain, schur
 
     /// "gaussian, uniform, pytorch-default, …" for error messages and help.
     public static var list: String { allCases.map(\.rawValue).joined(separator: ", ") }

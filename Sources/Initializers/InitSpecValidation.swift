@@ -9,12 +9,14 @@ extension InitKind {
         case .identity: [.scale]
         case .sparse: [.nonzeros, .std]
         case .file: [.path, .tensor]
+        case .chain: [.diagonal]
+        case .schur: [.eigenvalueModuli, .eigenvaluePhases, .offDiagonal]
         case .pytorchDefault, .xavierUniform, .xavierNormal, .orthogonal, .zeros: []
         }
     }
 
     /// Kinds whose PyTorch definition has a `gain` argument (for the others `gain` is a plain factor).
-    var takesGain: Bool { self == .gaussian || self == .xavierUniform || self == .xavierNormal || self == .orthogonal }
+    var takesGain: Bool { self == .gaussian || self == .xavierUniform || self == .xavierNormal || self == .orthogonal || self == .chain }
 }
 
 extension InitSpec {
@@ -24,7 +26,7 @@ extension InitSpec {
     /// Checks everything that does not depend on the matrix size. Each error is one line saying what to change.
     public func validate() throws {
         let present = Set(setKeys.compactMap(CodingKeys.init(rawValue:)))
-        let prescribed = present.intersection(InitSpec.prescribedSpectrumKeys)
+        let prescribed = present.intersection(InitSpec.prescribedSpectrumKeys).subtracting(kind?.ownKeys ?? [])
         if let kind {
             if let p = prescribed.first {
                 throw InitError("\(p.rawValue) builds the whole matrix from Haar orthogonal factors, so it cannot follow kind '\(kind.rawValue)'; remove kind or remove \(p.rawValue)")
@@ -52,7 +54,8 @@ extension InitSpec {
     private func checkFinite() throws {
         let numbers: [(String, Double?)] = [("std", std), ("gain", gain), ("a", a), ("b", b), ("scale", scale),
                                             ("negative_slope", negativeSlope), ("spectral_radius", spectralRadius),
-                                            ("spectral_norm", spectralNorm), ("forget_bias", forgetBias)]
+                                            ("spectral_norm", spectralNorm), ("forget_bias", forgetBias),
+                                            ("diagonal", diagonal), ("off_diagonal", offDiagonal)]
         for case let (name, v?) in numbers where !v.isFinite {
             throw InitError("\(name) must be a finite number, got \(v)")
         }
@@ -65,6 +68,10 @@ extension InitSpec {
     private func checkRanges() throws {
         if let std, std <= 0 { throw InitError("std must be positive, got \(std)") }
         if let gain, gain <= 0 { throw InitError("gain must be positive, got \(gain)") }
+        if let offDiagonal, offDiagonal < 0 { throw InitError("off_diagonal must be ≥ 0, got \(offDiagonal)") }
+        if kind == .schur, eigenvalueModuli == nil {
+            throw InitError("kind 'schur' needs eigenvalue_moduli (e.g. eigenvalue_moduli: 0.9, or uniform(0.5, 0.95))")
+        }
         if kind == .gaussian, std != nil, gain != nil {
             throw InitError("kind 'gaussian' takes std (N(0, std²)) or gain (N(0, gain²/fan_in)), not both; remove one")
         }

@@ -26,6 +26,10 @@ extension InitSpec {
             return try fileMatrix(rows: rows, cols: cols)
         case .zeros:
             return Matrix(rows: rows, cols: cols)
+        case .chain:
+            return try chainMatrix(rows: rows, cols: cols)
+        case .schur:
+            return try schurMatrix(rows: rows, cols: cols, rng: &rng)
         case .gaussian, .uniform, .pytorchDefault, .xavierUniform, .xavierNormal, .kaimingUniform, .kaimingNormal:
             throw InitError("kind '\(kind.rawValue)' has no element distribution") // unreachable: handled above
         }
@@ -55,7 +59,7 @@ extension InitSpec {
             let fan = (mode ?? .fanIn) == .fanIn ? fanIn : fanOut
             let s = (nonlinearity ?? .leakyRelu).gain(negativeSlope: negativeSlope ?? 0) / fan.squareRoot()
             return kind == .kaimingNormal ? .normal(std: s) : .uniform(-root3 * s, root3 * s)
-        case .orthogonal, .identity, .sparse, .file, .zeros:
+        case .orthogonal, .identity, .sparse, .file, .zeros, .chain, .schur:
             return nil
         }
     }

@@ -73,6 +73,15 @@ extension InitSpec {
     ///   real eigenvalue +r (its modulus drawn after the pairs').
     static func prescribedEigenvalues(moduli: SpectrumValues?, phases: SpectrumValues?, n: Int,
                                       rng: inout RandomStream) throws -> Matrix {
+        let d = try eigenvalueBlocks(moduli: moduli, phases: phases, n: n, rng: &rng)
+        let q = try haarOrthogonal(rows: n, cols: n, rng: &rng)
+        return try matmul(try matmul(q, d), q, transB: .transpose)
+    }
+
+    /// The real block-diagonal D of `prescribedEigenvalues` (1×1 real eigenvalues, 2×2 rotation–scaling
+    /// blocks for conjugate pairs), drawing moduli and phases from `rng` as described there.
+    static func eigenvalueBlocks(moduli: SpectrumValues?, phases: SpectrumValues?, n: Int,
+                                 rng: inout RandomStream) throws -> Matrix {
         var d = Matrix(rows: n, cols: n)
         func block(_ i: Int, _ r: Double, _ theta: Double) {
             d[i, i] = r * cos(theta); d[i, i + 1] = -r * sin(theta)
@@ -95,8 +104,7 @@ extension InitSpec {
             for j in 0..<pairCount { block(2 * j, r[j], thetas[j]) }
             if n % 2 == 1 { d[n - 1, n - 1] = r[pairCount] }
         }
-        let q = try haarOrthogonal(rows: n, cols: n, rng: &rng)
-        return try matmul(try matmul(q, d), q, transB: .transpose)
+        return d
     }
 
     /// Splits eigenvalues r_k·e^{iθ_k} into real ones and one representative (sin θ > 0) of each conjugate

@@ -35,7 +35,7 @@ enum DiagnosticsExecutors {
             throw ConfigurationFailure("loss \(spec.loss.kind.rawValue): gradient-flow measures from an adjoint ∂L/∂h_T only (loss: {kind: adjoint})")
         }
         if spec.model.layers > 1 || spec.model.bidirectional {
-            for m in [Measure.singularValues, .lyapunov] where spec.measure.contains(m) {
+            for m in [Measure.singularValues, .lyapunov, .singularSpread, .matrixPower, .truncation] where spec.measure.contains(m) {
                 throw ConfigurationFailure("measure \(m.rawValue) is for single-layer models (model.layers = 1, bidirectional: false); stacked models measure grad_norm and jacobian_norm")
             }
         }
@@ -57,7 +57,7 @@ enum DiagnosticsExecutors {
         if m.isStacked { return try stackedGradientFlow(spec, m, lags: lags, random) }
         let options = DiagnosisOptions(
             steps: t, input: inputSource(spec), initialState: spec.sequence.h0, lags: lags,
-            singularValueLags: spec.measure.contains(.singularValues) ? spec.diagnostics.singularValueLags.filter { $0 <= t } : [],
+            singularValueLags: !Set(spec.measure).isDisjoint(with: [.singularValues, .singularSpread]) ? spec.diagnostics.singularValueLags.filter { $0 <= t } : [],
             lyapunovCount: spec.measure.contains(.lyapunov) ? lyapunovCount(spec, stateSize: m.stateSize) : 0,
             lyapunovSteps: t, lyapunovTransient: spec.diagnostics.transient)
         var withTerms = options
@@ -94,6 +94,7 @@ enum DiagnosticsExecutors {
         summary[Metric.lambdaMax] = d.lambdaMax.map(StoredValue.number)
         summary[Metric.kaplanYorkeDimension] = d.kaplanYorkeDimension.map(StoredValue.number)
         summary[Metric.meanFieldLambdaMax] = d.meanFieldLambdaMax.map(StoredValue.number)
+        try classicMeasures(spec, m, d, random, summary: &summary, series: &series)
         var result = ConfigurationResult(summary: summary, series: series)
         if let step = d.nonfiniteStep {
             result.status = .nonfinite
@@ -121,6 +122,10 @@ enum DiagnosticsExecutors {
         if let w = theory.recurrentWeight {
             summary[Metric.spectralRadius] = .number(try w.spectralRadius())
             summary[Metric.sigmaMax] = .number(try w.spectralNorm())
+            if theory.isTanh {
+                // Mean field for h_t = tanh(W h_{t−1}), W_ij ~ N(0, g²/N), with g = ‖W‖_F/√N (as in gradient-flow).
+                summary[Metric.meanFieldLambdaMax] = .number(Theory.meanFieldTanh(gain: w.frobeniusNorm / Double(w.rows).squareRoot()).lambdaMax)
+            }
         }
         var result = ConfigurationResult(summary: summary,
                                          series: spectrum.exponents.enumerated().map { SeriesPoint(.lyapunov, step: $0.offset, value: $0.element) })

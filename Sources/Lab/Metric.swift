@@ -21,6 +21,8 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
         case layersCrossed = "layers crossed"
         /// Training iteration.
         case iteration
+        /// Truncation length k of truncated BPTT (steps backpropagated through).
+        case truncation = "truncation length k"
     }
 
     /// The stored name (a `series.metric` value or a `runs` column).
@@ -87,12 +89,43 @@ extension Metric {
     public static let horizon = Metric("horizon", "gradient horizon (lag where the norm falls below 10^{−6})", unit: "steps", summary: "INTEGER", by: "mode gradient-flow")
     public static let lambdaMax = Metric("lambda_max", "λ_{max}", unit: "nats/step", summary: "REAL", by: "measure lyapunov, mode lyapunov")
     public static let kaplanYorkeDimension = Metric("kaplan_yorke_dimension", "Kaplan–Yorke dimension", summary: "REAL", by: "measure lyapunov, mode lyapunov")
-    public static let meanFieldLambdaMax = Metric("mean_field_lambda_max", "λ_{max} (mean field)", unit: "nats/step", summary: "REAL", by: "measure lyapunov (Gaussian tanh theory)")
+    public static let meanFieldLambdaMax = Metric("mean_field_lambda_max", "λ_{max} (mean field)", unit: "nats/step", summary: "REAL", by: "measure lyapunov, mode lyapunov (tanh cells: Gaussian mean-field theory)")
     public static let meanExponent = Metric("mean_exponent", "mean Lyapunov exponent", unit: "nats/step", summary: "REAL", by: "mode lyapunov")
     public static let timeSlopeLog10PerStep = Metric("time_slope_log10_per_step", "slope of log_{10} ‖∂L / ∂h_{t}^{ℓ}‖ per step", unit: "decades/step", summary: "REAL", by: "gradient-flow (stacked models)")
     public static let depthSlopeLog10PerLayer = Metric("depth_slope_log10_per_layer", "slope of log_{10} ‖∂L / ∂h_{T}^{ℓ}‖ per layer", unit: "decades/layer", summary: "REAL", by: "gradient-flow (stacked models)")
     public static let dominantPathTimeMoves = Metric("dominant_path_time_moves", "time moves of the dominant path", summary: "INTEGER", by: "gradient-flow (stacked models)")
     public static let dominantPathDepthMoves = Metric("dominant_path_depth_moves", "depth moves of the dominant path", summary: "INTEGER", by: "gradient-flow (stacked models)")
+}
+
+// MARK: - The gallery's diagnostics classics (experiments/classic: Pascanu bound, dynamical isometry,
+// non-normal growth, truncated BPTT; docs/diagnostics.md, *Classic measures*)
+
+extension Metric {
+    public static let boundGapMinLog10 = Metric("bound_gap_min_log10", "min_{k} [log_{10} (γ‖W_{hh}‖_{2})^{k} − log_{10} ‖∂h_{T} / ∂h_{T−k}‖_{2}]", unit: "decades", summary: "REAL",
+                                                by: "measure jacobian_norm (rnn cells; ≥ 0 up to rounding: the bound holds)")
+    public static let boundGapLastLog10 = Metric("bound_gap_last_log10", "Pascanu bound − measured at k = T", unit: "decades", summary: "REAL",
+                                                 by: "measure jacobian_norm (rnn cells; how loose the bound is at the largest lag)")
+    public static let singularSpreadLog10 = Metric("singular_spread_log10", "log_{10} σ_{max} − log_{10} σ_{median} of ∂h_{T} / ∂h_{t}", unit: "decades", index: .lag,
+                                                   by: "measure singular_spread (at diagnostics.singular_value_lags)")
+    public static let singularKeptFraction = Metric("singular_kept_fraction", "fraction of σ_{i}(∂h_{T} / ∂h_{t}) within two decades of σ_{max}", index: .lag,
+                                                    by: "measure singular_spread (at diagnostics.singular_value_lags)")
+    public static let finalSingularSpreadLog10 = Metric("final_singular_spread_log10", "log_{10} σ_{max} − log_{10} σ_{median} at the largest singular-value lag", unit: "decades",
+                                                        summary: "REAL", by: "measure singular_spread")
+    public static let finalSingularKept = Metric("final_singular_kept", "directions within two decades of σ_{max} at the largest singular-value lag", summary: "INTEGER",
+                                                 by: "measure singular_spread")
+    public static let matrixPowerNormLog10 = Metric("matrix_power_norm_log10", "log_{10} ‖W_{hh}^{k}‖_{2}", unit: "log10", index: .lag, by: "measure matrix_power (rnn cells)")
+    public static let peakMatrixPowerNorm = Metric("peak_matrix_power_norm", "max_{k} ‖W_{hh}^{k}‖_{2}", summary: "REAL", by: "measure matrix_power (over the lags of diagnostics.lags)")
+    public static let peakLag = Metric("peak_lag", "lag k of max_{k} ‖W_{hh}^{k}‖_{2}", unit: "steps", summary: "INTEGER", by: "measure matrix_power")
+    public static let truncatedCosine = Metric("truncated_cosine", "cos(∂L/∂W_{hh} truncated to k steps, exact ∂L/∂W_{hh})", index: .truncation,
+                                               by: "measure truncation (at diagnostics.truncation)")
+    public static let truncatedNormRatio = Metric("truncated_norm_ratio", "‖∂L/∂W_{hh} truncated to k steps‖ / ‖exact ∂L/∂W_{hh}‖", index: .truncation,
+                                                  by: "measure truncation (at diagnostics.truncation)")
+
+    /// The classics' metrics, in catalog order.
+    static let classics: [Metric] = [
+        boundGapMinLog10, boundGapLastLog10, singularSpreadLog10, singularKeptFraction, finalSingularSpreadLog10, finalSingularKept,
+        matrixPowerNormLog10, peakMatrixPowerNorm, peakLag, truncatedCosine, truncatedNormRatio,
+    ]
 }
 
 // MARK: - Training (mode train)
@@ -133,6 +166,7 @@ extension Metric {
         spectralRadius, sigmaMax, slopeLog10PerStep, label, horizon, lambdaMax, kaplanYorkeDimension,
         meanFieldLambdaMax, meanExponent, timeSlopeLog10PerStep, depthSlopeLog10PerLayer,
         dominantPathTimeMoves, dominantPathDepthMoves,
+    ] + classics + [
         loss, evalLoss, accuracy, learningRate, omega, gradNorm, gradNormClipped, clipped, guarded,
         gradientReach, gradFlowLog10,
         solved, iterationsToSolve, iterations, diverged, finalLoss, finalEvalLoss, finalAccuracy,

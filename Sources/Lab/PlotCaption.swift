@@ -53,6 +53,12 @@ extension PlotRecipe {
         case .gradFlowHeatmap:
             return "\(Metric.gradFlowLog10.plainTitle) over the training iteration (across) and the step t (up), one panel per grid point:"
                 + " how far back the gradient reaches as training goes on." + facet + scale
+        case .summaryVsParameter:
+            let drawn = plot.y.flatMap(Metric.named).map(\.plainTitle) ?? "the summary"
+            let x = plot.x.map { plain(ParameterTitle.title(for: $0)) } ?? "the swept value"
+            let theory = plot.theory.flatMap(Metric.named).map { " Dashed black: \($0.plainTitle), averaged over the runs at each value." } ?? ""
+            return "\(drawn) against \(x), one line per value of the colour channel (mean of its replicates, min–max band)."
+                + theory + " The thin line marks 0 when the values change sign." + channels
         }
     }
 

@@ -14,9 +14,10 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
     case successVsLength = "success-vs-length"
     case gradNormTrace = "grad-norm-trace"
     case gradFlowHeatmap = "grad-flow-heatmap"
+    case summaryVsParameter = "summary-vs-parameter"
 
     /// The channels of a `plots:` entry.
-    public enum Channel: String, Sendable { case color, x, y, facet }
+    public enum Channel: String, Sendable { case color, x, y, facet, theory }
 
     public var explanation: String {
         switch self {
@@ -30,6 +31,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .successVsLength: "train: `y` (solved, default: fraction of replicates that solved; or final_accuracy) against `x` (the swept task.length), one line per method"
         case .gradNormTrace: "train: gradient norm before clipping (or `y: grad_norm_clipped`) against iteration, log y, the clip threshold dashed, one panel per `facet`"
         case .gradFlowHeatmap: "train: log10 ‖∂L/∂h_t‖ over (iteration, t) from training.snapshot_every, one panel per grid point, one file per `facet`, colour range per panel or `scale: shared`"
+        case .summaryVsParameter: "a summary column `y` (e.g. lambda_max) against a swept path `x`, one line with markers per value of `color` (a swept path), replicates as a min–max band, an optional `theory` summary column dashed black, y = 0 drawn when crossed, one panel per `facet`"
         }
     }
 
@@ -45,6 +47,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .lossCurves, .gradNormTrace: "mode train"
         case .successVsLength: "mode train with task.length swept as `x`"
         case .gradFlowHeatmap: "mode train with training.snapshot_every"
+        case .summaryVsParameter: "an `x` channel (a swept path) and a `y` summary column the mode and measures store"
         }
     }
 
@@ -53,7 +56,9 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
     public func choices(for channel: Channel, sweptPaths: [String]) -> [String] {
         switch (self, channel) {
         case (_, .facet): return sweptPaths
-        case (.normVsLag, .color), (.depthProfile, .color), (.lyapunov, .color): return sweptPaths
+        case (.normVsLag, .color), (.depthProfile, .color), (.lyapunov, .color), (.summaryVsParameter, .color): return sweptPaths
+        case (.summaryVsParameter, .x): return sweptPaths
+        case (.summaryVsParameter, .y), (.summaryVsParameter, .theory): return PlotRecipe.summaryMetrics.map(\.name)
         case (.normVsLag, .x): return ["lag"]
         case (.normVsLag, .y): return PlotRecipe.lagMetrics.map(\.name)
         case (.phaseHeatmap, .x), (.successVsLength, .x): return sweptPaths
@@ -66,7 +71,16 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
     }
 
     /// The metrics `norm-vs-lag` draws on y (by lag; series by step t at lag T − t).
-    public static let lagMetrics = [Metric.jacobianNormLog10, .gradNormLog10, .contributionLog10]
+    public static let lagMetrics = [Metric.jacobianNormLog10, .gradNormLog10, .contributionLog10] + classicLagMetrics.map(\.metric)
+
+    /// The classics' series `norm-vs-lag` draws on y, with the measure that stores each.
+    static let classicLagMetrics: [(metric: Metric, measure: Measure)] = [
+        (.matrixPowerNormLog10, .matrixPower), (.singularSpreadLog10, .singularSpread), (.singularKeptFraction, .singularSpread),
+        (.truncatedCosine, .truncation), (.truncatedNormRatio, .truncation),
+    ]
+
+    /// The numeric summary columns (`summary-vs-parameter` draws them on y and as theory).
+    public static var summaryMetrics: [Metric] { Metric.all.filter { $0.sqlType == "REAL" || $0.sqlType == "INTEGER" } }
 
     /// The metrics `loss-curves` draws on y.
     public static let lossCurveMetrics = [Metric.evalLoss, .loss, .accuracy]
@@ -75,6 +89,9 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
     func unmetNeed(mode: Mode, measures: [Measure], x: String?, y: String?) -> String? {
         let measured = Set(measures)
         switch self {
+        case .normVsLag where PlotRecipe.classicLagMetrics.contains { $0.metric.name == y }:
+            let need = PlotRecipe.classicLagMetrics.first { $0.metric.name == y }?.measure ?? .jacobianNorm
+            return measured.contains(need) ? nil : "measure \(need.rawValue) for y: \(y ?? "")"
         case .normVsLag where y == Metric.contributionLog10.name:
             return measured.contains(.contributions) ? nil : "measure contributions for y: contribution_log10"
         case .normVsLag where y == Metric.gradNormLog10.name:
@@ -89,6 +106,9 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .singularValues: return measured.contains(.singularValues) ? nil : "measure singular_values"
         case .lyapunov: return measured.contains(.lyapunov) ? nil : "measure lyapunov (mode lyapunov or gradient-flow)"
         case .lossCurves, .gradNormTrace, .gradFlowHeatmap: return mode == .train ? nil : "mode train"
+        case .summaryVsParameter:
+            if x == nil { return "an x channel (a swept path)" }
+            return y == nil ? "a y channel (a summary column, e.g. lambda_max)" : nil
         case .successVsLength:
             if mode != .train { return "mode train" }
             return x == nil ? "an x channel: the swept task.length" : nil

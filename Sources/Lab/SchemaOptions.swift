@@ -10,6 +10,9 @@ public enum Measure: String, CaseIterable, SchemaChoice {
     case singularValues = "singular_values"
     case lyapunov
     case contributions
+    case singularSpread = "singular_spread"
+    case matrixPower = "matrix_power"
+    case truncation
 
     public var explanation: String {
         switch self {
@@ -18,6 +21,9 @@ public enum Measure: String, CaseIterable, SchemaChoice {
         case .singularValues: return "series singular_value_log10 (and singular_value where representable): every singular value of ∂h_T/∂h_t at diagnostics.singular_value_lags"
         case .lyapunov: return "series lyapunov: the Lyapunov exponents, descending; summary lambda_max"
         case .contributions: return "series contribution_log10: log10 ‖(∂L/∂z_t)·h_{t−1}ᵀ‖_F, step t's term of ∂L/∂W_hh (they sum to ∂L/∂W_hh; per layer and direction in stacked models)"
+        case .singularSpread: return "series singular_spread_log10 (log10 σ_max − log10 σ_median) and singular_kept_fraction (σ within two decades of σ_max) of ∂h_T/∂h_t at diagnostics.singular_value_lags; summaries at the largest"
+        case .matrixPower: return "series matrix_power_norm_log10: log10 ‖W_hh^k‖₂ at the lags; summaries peak_matrix_power_norm, peak_lag (rnn cells)"
+        case .truncation: return "series truncated_cosine and truncated_norm_ratio: ∂L/∂W_hh by BPTT through the last k steps against the exact one, for k in diagnostics.truncation (L = ⟨a, h_T⟩)"
         }
     }
 
@@ -25,7 +31,7 @@ public enum Measure: String, CaseIterable, SchemaChoice {
     public var modes: [Mode] {
         switch self {
         case .lyapunov: return [.lyapunov, .gradientFlow]
-        case .gradNorm, .jacobianNorm, .singularValues, .contributions: return [.gradientFlow]
+        case .gradNorm, .jacobianNorm, .singularValues, .contributions, .singularSpread, .matrixPower, .truncation: return [.gradientFlow]
         }
     }
 
@@ -82,15 +88,17 @@ public struct DiagnosticsOptions: Decodable, Sendable {
     public var transient: Int
     /// Lyapunov mode: re-orthonormalise (QR) every this many steps.
     public var reorthonormalize: Int
+    /// measure truncation: the truncation lengths k (each ≥ 1; k ≥ T is full BPTT).
+    public var truncation: [Int]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case lags, logLags = "log_lags", singularValueLags = "singular_value_lags", lyapunov, transient
-        case reorthonormalize
+        case reorthonormalize, truncation
     }
 
     public init() {
         lags = .log(count: LagSelection.defaultLogCount); logLags = LagSelection.defaultLogCount; singularValueLags = [1, 10, 100]; lyapunov = .all
-        transient = 100; reorthonormalize = 1
+        transient = 100; reorthonormalize = 1; truncation = [1, 2, 5, 10, 20, 50, 100]
     }
 
     public init(from decoder: Decoder) throws {
@@ -109,6 +117,7 @@ public struct DiagnosticsOptions: Decodable, Sendable {
         lyapunov = try c.value(.lyapunov, or: d.lyapunov)
         transient = try c.value(.transient, or: d.transient)
         reorthonormalize = try c.value(.reorthonormalize, or: d.reorthonormalize)
+        truncation = try c.value(.truncation, or: d.truncation)
     }
 }
 
@@ -122,8 +131,10 @@ public struct PlotSpec: Decodable, Sendable {
     public var facet: String?
     /// Heatmaps: per-facet (default) or shared colour range (`PlotScale`); nil when not written.
     public var scale: PlotScale?
+    /// `summary-vs-parameter`: a summary column drawn as the theory curve (mean over the runs at each x).
+    public var theory: String?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case recipe, color, x, y, facet, scale }
+    enum CodingKeys: String, CodingKey, CaseIterable { case recipe, color, x, y, facet, scale, theory }
 
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -134,12 +145,13 @@ public struct PlotSpec: Decodable, Sendable {
         y = try c.decodeIfPresent(String.self, forKey: .y)
         facet = try c.decodeIfPresent(String.self, forKey: .facet)
         scale = try c.decodeIfPresent(PlotScale.self, forKey: .scale)
+        theory = try c.decodeIfPresent(String.self, forKey: .theory)
     }
 
     /// Every channel names something this experiment stores and the recipe reads there: a swept path,
     /// or (x, y) one of the recipe's own axes or catalog metrics that the mode and measures produce.
     func validate(at path: [String], sweptPaths: [String], mode: Mode, measures: [Measure]) throws {
-        for (channel, value) in [(PlotRecipe.Channel.color, color), (.x, x), (.y, y), (.facet, facet)] {
+        for (channel, value) in [(PlotRecipe.Channel.color, color), (.x, x), (.y, y), (.facet, facet), (.theory, theory)] {
             guard let value else { continue }
             let choices = recipe.choices(for: channel, sweptPaths: sweptPaths)
             if !choices.contains(value) {

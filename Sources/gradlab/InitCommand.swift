@@ -44,6 +44,10 @@ struct InitSpecOptions: ParsableArguments {
     var eigenvalueModuli: String?
     @Option(help: "Eigenvalue phases arg λ in radians: a list (complex ones in conjugate pairs), 'constant(θ)' or 'uniform(a, b)'.")
     var eigenvaluePhases: String?
+    @Option(help: "chain: the self-connection d of d·I + gain·S (default 0).")
+    var diagonal: Double?
+    @Option(help: "schur: scale s of the strictly upper-triangular part, N_ij ~ N(0, s²/n) (default 1).")
+    var offDiagonal: Double?
 
     /// The spec these flags describe; `tensor` is the file kind's tensor name. Errors name the flag.
     func spec(tensor: String?) throws -> InitSpec {
@@ -62,7 +66,8 @@ struct InitSpecOptions: ParsableArguments {
                             tensor: kind == .file ? tensor : nil, spectralRadius: spectralRadius, spectralNorm: spectralNorm,
                             singularValues: try values(singularValues, "singular-values"),
                             eigenvalueModuli: try values(eigenvalueModuli, "eigenvalue-moduli"),
-                            eigenvaluePhases: try values(eigenvaluePhases, "eigenvalue-phases"))
+                            eigenvaluePhases: try values(eigenvaluePhases, "eigenvalue-phases"),
+                            diagonal: diagonal, offDiagonal: offDiagonal)
         do { try spec.validate() } catch let e as InitError {
             throw ValidationError(InitCommand.flagged(e.message))
         }

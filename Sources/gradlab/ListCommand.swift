@@ -90,6 +90,8 @@ struct List: ParsableCommand {
         case .sparse: return "nonzeros N(0, std²) entries per row, the rest 0"
         case .file: return "a tensor from a .npy/.npz/.safetensors file (path, tensor)"
         case .zeros: return "all zeros"
+        case .chain: return "feed-forward chain diagonal·I + gain·S (S the shift): every eigenvalue = diagonal, non-normal"
+        case .schur: return "Q(D + N)Qᵀ: eigenvalues from eigenvalue_moduli/eigenvalue_phases, strictly upper N ~ N(0, off_diagonal²/n)"
         }
     }
 }

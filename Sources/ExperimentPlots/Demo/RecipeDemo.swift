@@ -171,6 +171,7 @@ public enum RecipeDemo {
             case .successRate: return (recipe, Recipe.successRate(successRate()))
             case .gradientNormTrace: return (recipe, Recipe.gradientNormTrace(gradientNormTrace()))
             case .gradientFlowHeatmap: return (recipe, try Recipe.gradientFlowHeatmap(gradientFlowHeatmap()))
+            case .summaryVsParameter: return (recipe, Recipe.summaryVsParameter(summaryVsParameter()))
             }
         }
     }

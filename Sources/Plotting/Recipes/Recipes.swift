@@ -12,6 +12,7 @@ public enum Recipe: String, CaseIterable, Sendable {
     case successRate = "success-vs-length"
     case gradientNormTrace = "grad-norm-trace"
     case gradientFlowHeatmap = "grad-flow-heatmap"
+    case summaryVsParameter = "summary-vs-parameter"
 }
 
 /// A curve to overlay (e.g. a theory density).
