@@ -50,10 +50,12 @@ public struct RunTable: Sendable {
     static let bookkeeping: Set<String> = ["run_id", "replicate", "status", "reason", "failed_step"]
 
     /// Reads `runs` of the store in `directory`. `columns` nil: every summary column some `ok` run
-    /// filled; `by` nil: every swept path. Unknown columns, paths and values are `RunError`s naming the
-    /// option, with the closest name.
+    /// filled; `by` nil: every swept path. A requested column in `known` (the metric catalog's summary
+    /// names) that the store lacks — a column is added when a run first reports it, e.g.
+    /// `iterations_to_solve` once some run is solved — gives empty cells. Unknown columns, paths and
+    /// values are `RunError`s naming the option, with the closest name.
     public static func read(directory: URL, columns requested: [String]?, by requestedBy: [String]?,
-                            filters: [Filter] = []) throws -> RunTable {
+                            filters: [Filter] = [], known: Set<String> = []) throws -> RunTable {
         let store = try ResultStore(existing: directory)
         let table = try store.table("SELECT * FROM runs ORDER BY rowid")
         let index = Dictionary(table.columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
@@ -72,7 +74,7 @@ public struct RunTable: Sendable {
 
         let columns: [String]
         if let requested {
-            for c in requested where !summaries.contains(c) {
+            for c in requested where !summaries.contains(c) && !known.contains(c) {
                 throw unknown("--columns \(c)", c, "summary column", among: summaries)
             }
             columns = requested

@@ -53,7 +53,8 @@ struct TableCommand: ParsableCommand {
             return RunTable.Filter(path: String(text[..<eq]), value: String(text[text.index(after: eq)...]), argument: text)
         }
         let table = try RunTable.read(directory: URL(fileURLWithPath: runDirectory), columns: try list(columns, option: "--columns"),
-                                      by: try list(by, option: "--by"), filters: parsedFilters)
+                                      by: try list(by, option: "--by"), filters: parsedFilters,
+                                      known: Set(Metric.all.filter { $0.sqlType != nil }.map(\.name)))
         if table.groups.isEmpty { warn("\(runDirectory): no stored runs\(filters.isEmpty ? "" : " match the --where filters")") }
         switch format {
         case .markdown: print(TableText.markdown(table, digits: digits), terminator: "")
@@ -118,8 +119,10 @@ enum TableText {
     }
 
     /// A column's header: its catalog title as plain text without a trailing parenthetical
-    /// ("baseline (best constant)" → "baseline"); the stored name when the catalog has none.
+    /// ("baseline (best constant)" → "baseline"); the store's timing columns in words; the stored name
+    /// otherwise.
     static func columnTitle(_ name: String) -> String {
+        if let timing = ["seconds": "wall seconds", "cpu_seconds": "CPU seconds"][name] { return timing }
         guard let metric = Metric.named(name) else { return name }
         let title = metric.plainTitle
         if let open = title.range(of: " (") { return String(title[..<open.lowerBound]) }
