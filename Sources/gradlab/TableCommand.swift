@@ -150,7 +150,9 @@ enum TableText {
         if x == 0 { return "0" }
         let magnitude = abs(x)
         guard magnitude >= 1e-4, magnitude < 1e6 else { return String(format: "%.\(digits - 1)e", x) }
-        let exponent = Int(log10(magnitude).rounded(.down))
+        // The exponent after rounding to `digits` (9.9996 at 3 digits is 10.0, not 10.00).
+        let rounded = Double(String(format: "%.\(digits - 1)e", magnitude)) ?? magnitude
+        let exponent = Int(log10(rounded).rounded(.down))
         let decimals = max(0, digits - 1 - exponent)
         return String(format: "%.\(decimals)f", x)
     }
