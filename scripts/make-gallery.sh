@@ -65,17 +65,15 @@ trap 'rm -f "$tmp"' EXIT
         skipping=0
         while IFS= read -r line || [[ -n $line ]]; do
             if ((skipping)); then
-                # Drop the table an earlier assembly put after the marker (and the blank line before it).
-                if [[ $line == \|* || ($skipping == 1 && -z $line) ]]; then
-                    [[ $line == \|* ]] && skipping=2
-                    continue
-                fi
+                # Drop the table an earlier assembly put after the marker and the blank lines around it.
+                if [[ $line == \|* || -z $line ]]; then continue; fi
                 skipping=0
             fi
             if [[ $line =~ ^\<\!--\ gradlab\ table\ (.*)\ --\>$ ]]; then
                 echo "$line"
                 read -r -a args <<< "${BASH_REMATCH[1]}"
                 "$GRADLAB" table "${args[@]}"
+                echo # a table ends at a blank line
                 skipping=1
                 continue
             fi
