@@ -3,7 +3,7 @@
 SWIFT ?= swift
 BIN := .build/release/gradlab
 
-.PHONY: deps build release demo test fuzz fuzz-long bench clean
+.PHONY: deps build release demo gallery test fuzz fuzz-long bench clean
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -19,6 +19,13 @@ release: deps
 demo: release
 	$(BIN) run experiments/quickstart.yaml --out runs/quickstart
 	$(BIN) report runs/quickstart -o runs/quickstart/report.html
+
+## The gallery of classic results (docs/gallery.md): the release build, every experiments/classic/*.yaml
+## into runs/classic/<name> (--jobs = cores; an interrupted gallery continues where it stopped), their
+## charts into plots/classic/<name>/ (PNG + SVG), then docs/gallery.md assembled from docs/gallery/*.md
+## with the tables printed by `gradlab table` from the run store (scripts/make-gallery.sh).
+gallery: release
+	bash scripts/make-gallery.sh
 
 ## Runs the whole test suite; the last line is Swift Testing's summary.
 test: deps
