@@ -74,7 +74,7 @@ enum TrainingPlots {
         var levels: [ReferenceLevel] = []
         for group in data.groups {
             guard let v = groupMean(column, group) else { continue }
-            let facet = data.text(plot.facet, group)
+            let facet = data.facetTitle(plot.facet, group)
             if !levels.contains(where: { $0.value == v && $0.facet == facet }) { levels.append(ReferenceLevel(value: v, label: label, facet: facet)) }
         }
         if Set(levels.map(\.value)).count == 1, let first = levels.first { return [ReferenceLevel(value: first.value, label: label)] }
