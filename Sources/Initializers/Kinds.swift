@@ -26,6 +26,8 @@ extension InitSpec {
             return try fileMatrix(rows: rows, cols: cols)
         case .zeros:
             return Matrix(rows: rows, cols: cols)
+        case .indrnn:
+            throw InitError("kind 'indrnn' initialises an IndRNN's recurrent vector u (init.weight_hh with model.cell: indrnn), not a \(rows)×\(cols) matrix")
         case .gaussian, .uniform, .pytorchDefault, .xavierUniform, .xavierNormal, .kaimingUniform, .kaimingNormal:
             throw InitError("kind '\(kind.rawValue)' has no element distribution") // unreachable: handled above
         }
@@ -55,7 +57,7 @@ extension InitSpec {
             let fan = (mode ?? .fanIn) == .fanIn ? fanIn : fanOut
             let s = (nonlinearity ?? .leakyRelu).gain(negativeSlope: negativeSlope ?? 0) / fan.squareRoot()
             return kind == .kaimingNormal ? .normal(std: s) : .uniform(-root3 * s, root3 * s)
-        case .orthogonal, .identity, .sparse, .file, .zeros:
+        case .orthogonal, .identity, .sparse, .file, .zeros, .indrnn:
             return nil
         }
     }

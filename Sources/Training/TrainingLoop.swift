@@ -197,7 +197,9 @@ func evaluate(_ model: RecurrentModel, _ batches: [TaskBatch], _ criterion: Succ
 
 /// ρ(W_hh) (square W_hh only) and σ_max(W_hh).
 private func describeRecurrentWeight(_ model: RecurrentModel, into record: inout TrainingRecord) throws {
-    guard let w = model.parameters[ParameterName.weightHH], w.isFinite else { return }
+    // The dense W_hh of layer 0 (for an IndRNN diag(u), whose σ_max and ρ are max_j |u_j|).
+    let w = model.cellWeights.hiddenWeight
+    guard w.isFinite else { return }
     record.sigmaMax = try w.spectralNorm()
     if w.isSquare { record.spectralRadius = try w.spectralRadius() }
 }

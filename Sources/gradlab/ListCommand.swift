@@ -89,6 +89,7 @@ struct List: ParsableCommand {
         case .sparse: return "nonzeros N(0, std²) entries per row, the rest 0"
         case .file: return "a tensor from a .npy/.npz/.safetensors file (path, tensor)"
         case .zeros: return "all zeros"
+        case .indrnn: return "IndRNN's u (cell indrnn): |u_j|^steps in [min_gain, max_gain] (Li et al. 2018)"
         }
     }
 }
