@@ -16,11 +16,8 @@ extension InitSpec {
     /// is the target, and `gain` multiplies. Matrix-only options (orthogonal, prescribed spectra, …) are
     /// errors that say so.
     public func makeRecurrentVector(hidden h: Int, rng: inout RandomStream) throws -> [Double] {
-        try validate()
+        try validateRecurrentVector()
         guard h > 0 else { throw InitError("size must be positive, got hidden size \(h); use a size of at least 1") }
-        if let p = setKeys.first(where: { ["singular_values", "eigenvalue_moduli", "eigenvalue_phases", "forget_bias"].contains($0) }) {
-            throw InitError("\(p) does not apply to an IndRNN's recurrent vector u (its eigenvalues are the u_j themselves); use kind uniform (a, b) or indrnn (steps, min_gain, max_gain)")
-        }
         var u: [Double]
         switch kind {
         case .uniform?: u = rng.uniforms(h, a ?? 0, b ?? 1)
@@ -45,7 +42,7 @@ extension InitSpec {
                 u = t.values
             } catch let e as TensorIOError { throw InitError(e.description) }
         default:
-            throw InitError("kind '\(kind?.rawValue ?? "none")' does not apply to an IndRNN's recurrent vector u; use uniform, indrnn, pytorch-default, gaussian with std, identity, zeros or file")
+            throw InitError("kind '\(kind?.rawValue ?? "none")' does not apply to an IndRNN's recurrent vector u") // refused by validateRecurrentVector
         }
         if let target = spectralRadius ?? spectralNorm {
             let top = u.reduce(0) { max($0, abs($1)) }
@@ -55,5 +52,19 @@ extension InitSpec {
         if let gain { u = u.map { $0 * gain } }
         guard u.allSatisfy(\.isFinite) else { throw InitError("the initialised u has non-finite entries; lower gain or the bounds") }
         return u
+    }
+
+    /// `validate()`, then what a vector u accepts (the kinds and options of `makeRecurrentVector`);
+    /// each error says what to use instead.
+    public func validateRecurrentVector() throws {
+        try validate()
+        if let p = setKeys.first(where: { ["singular_values", "eigenvalue_moduli", "eigenvalue_phases", "forget_bias"].contains($0) }) {
+            throw InitError("\(p) does not apply to an IndRNN's recurrent vector u (its eigenvalues are the u_j themselves); use kind uniform (a, b) or indrnn (steps, min_gain, max_gain)")
+        }
+        let accepted: [InitKind] = [.uniform, .indrnn, .pytorchDefault, .gaussian, .identity, .zeros, .file]
+        guard let kind, accepted.contains(kind), kind != .gaussian || std != nil else {
+            let what = kind == .gaussian ? "kind 'gaussian' without std" : "kind '\(kind?.rawValue ?? "none")'"
+            throw InitError("\(what) does not apply to an IndRNN's recurrent vector u; use uniform, indrnn, pytorch-default, gaussian with std, identity, zeros or file")
+        }
     }
 }
