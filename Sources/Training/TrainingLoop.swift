@@ -197,9 +197,14 @@ func evaluate(_ model: RecurrentModel, _ batches: [TaskBatch], _ criterion: Succ
 
 /// ρ(W_hh) (square W_hh only) and σ_max(W_hh).
 private func describeRecurrentWeight(_ model: RecurrentModel, into record: inout TrainingRecord) throws {
-    // The dense W_hh of layer 0 (for an IndRNN diag(u), whose σ_max and ρ are max_j |u_j|).
-    let w = model.cellWeights.hiddenWeight
-    guard w.isFinite else { return }
+    // An IndRNN's W_hh = diag(u): σ_max = ρ = max_j |u_j|, without an O(H³) factorisation.
+    if model.cell.family.hasDiagonalRecurrence, let u = model.parameters[ParameterName.weightHH], u.isFinite {
+        let top = u.elements.reduce(0) { max($0, abs($1)) }
+        record.sigmaMax = top
+        record.spectralRadius = top
+        return
+    }
+    guard let w = model.parameters[ParameterName.weightHH], w.isFinite else { return }
     record.sigmaMax = try w.spectralNorm()
     if w.isSquare { record.spectralRadius = try w.spectralRadius() }
 }
