@@ -52,11 +52,12 @@ public enum Theory {
 }
 
 extension RecurrentModel {
-    /// What theory needs from this model: W_hh and γ for a vanilla cell; nothing for gated cells,
-    /// where neither the Pascanu bound nor the mean-field prediction applies as stated.
+    /// What theory needs from this model: W_hh and γ for a vanilla cell (an IndRNN's W_hh = diag(u), for
+    /// which the Pascanu bound (γ·max|u_j|)^k holds but the mean-field prediction for Gaussian W_hh does
+    /// not apply); nothing for gated cells, where neither applies as stated.
     public var theoryInputs: TheoryInputs {
-        guard case .rnn(let activation) = cell else { return TheoryInputs() }
+        guard let activation = cell.activation else { return TheoryInputs() }
         return TheoryInputs(recurrentWeight: cellWeights.hiddenWeight, derivativeBound: activation.derivativeBound,
-                            isTanh: activation == .tanh)
+                            isTanh: activation == .tanh && cell.family == .rnn)
     }
 }

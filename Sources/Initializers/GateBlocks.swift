@@ -15,7 +15,7 @@ extension InitSpec {
             throw InitError("size must be positive, got hidden size \(hidden) and \(cols) columns; use a size of at least 1")
         }
         let g = layout.gateCount
-        if layout == .rnn { return try make(rows: hidden, cols: cols, rng: &rng) }
+        if g == 1 { return try make(rows: hidden, cols: cols, rng: &rng) }
         var blocks: [Matrix] = []
         if kind == .file {
             let whole = try fileMatrix(rows: g * hidden, cols: cols)

@@ -49,13 +49,19 @@ public struct InitSpec: Codable, Sendable, Hashable {
     public var diagonal: Double?
     /// schur: the scale s of the strictly upper-triangular part N of Q·(D + N)·Qᵀ, N_ij ~ N(0, s²/n) (default 1).
     public var offDiagonal: Double?
+    /// indrnn (Li et al. 2018, IndRNN's recurrent vector u): |u_j|^steps ∈ [min_gain, max_gain], i.e.
+    /// u_j ~ U[min_gain^(1/steps), max_gain^(1/steps)) (defaults min_gain 0, max_gain 2 as their code).
+    public var steps: Int?
+    public var minGain: Double?
+    public var maxGain: Double?
 
     public init(kind: InitKind? = nil, std: Double? = nil, gain: Double? = nil, a: Double? = nil, b: Double? = nil,
                 scale: Double? = nil, mode: FanMode? = nil, nonlinearity: Nonlinearity? = nil,
                 negativeSlope: Double? = nil, nonzeros: Int? = nil, path: String? = nil, tensor: String? = nil,
                 spectralRadius: Double? = nil, spectralNorm: Double? = nil, singularValues: SpectrumValues? = nil,
                 eigenvalueModuli: SpectrumValues? = nil, eigenvaluePhases: SpectrumValues? = nil,
-                forgetBias: Double? = nil, diagonal: Double? = nil, offDiagonal: Double? = nil) {
+                forgetBias: Double? = nil, diagonal: Double? = nil, offDiagonal: Double? = nil,
+                steps: Int? = nil, minGain: Double? = nil, maxGain: Double? = nil) {
         self.kind = kind; self.std = std; self.gain = gain; self.a = a; self.b = b; self.scale = scale
         self.mode = mode; self.nonlinearity = nonlinearity; self.negativeSlope = negativeSlope
         self.nonzeros = nonzeros; self.path = path; self.tensor = tensor
@@ -63,6 +69,7 @@ public struct InitSpec: Codable, Sendable, Hashable {
         self.singularValues = singularValues; self.eigenvalueModuli = eigenvalueModuli
         self.eigenvaluePhases = eigenvaluePhases; self.forgetBias = forgetBias
         self.diagonal = diagonal; self.offDiagonal = offDiagonal
+        self.steps = steps; self.minGain = minGain; self.maxGain = maxGain
     }
 
     /// The YAML keys, exactly.
@@ -78,6 +85,9 @@ public struct InitSpec: Codable, Sendable, Hashable {
         case forgetBias = "forget_bias"
         case diagonal
         case offDiagonal = "off_diagonal"
+        case steps
+        case minGain = "min_gain"
+        case maxGain = "max_gain"
     }
 
     /// Every key a YAML mapping for an InitSpec may contain (for unknown-key errors with suggestions).
@@ -93,6 +103,7 @@ public struct InitSpec: Codable, Sendable, Hashable {
             (.singularValues, singularValues != nil), (.eigenvalueModuli, eigenvalueModuli != nil),
             (.eigenvaluePhases, eigenvaluePhases != nil), (.forgetBias, forgetBias != nil),
             (.diagonal, diagonal != nil), (.offDiagonal, offDiagonal != nil),
+            (.steps, steps != nil), (.minGain, minGain != nil), (.maxGain, maxGain != nil),
         ]
         return present.filter(\.1).map(\.0.rawValue)
     }
@@ -107,6 +118,8 @@ public enum InitKind: String, Codable, Sendable, Hashable, CaseIterable {
     case orthogonal, identity, sparse, file, zeros
     /// Non-normal matrices with prescribed eigenvalues (docs/initializers.md, *Non-normal kinds*).
     case chain, schur
+    /// IndRNN's recurrent vector by Li et al.'s (2018) rule (`steps`, `min_gain`, `max_gain`).
+    case indrnn
 
     /// "gaussian, uniform, pytorch-default, …" for error messages and help.
     public static var list: String { allCases.map(\.rawValue).joined(separator: ", ") }

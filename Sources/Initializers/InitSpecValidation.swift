@@ -11,6 +11,7 @@ extension InitKind {
         case .file: [.path, .tensor]
         case .chain: [.diagonal]
         case .schur: [.eigenvalueModuli, .eigenvaluePhases, .offDiagonal]
+        case .indrnn: [.steps, .minGain, .maxGain]
         case .pytorchDefault, .xavierUniform, .xavierNormal, .orthogonal, .zeros: []
         }
     }
@@ -55,7 +56,8 @@ extension InitSpec {
         let numbers: [(String, Double?)] = [("std", std), ("gain", gain), ("a", a), ("b", b), ("scale", scale),
                                             ("negative_slope", negativeSlope), ("spectral_radius", spectralRadius),
                                             ("spectral_norm", spectralNorm), ("forget_bias", forgetBias),
-                                            ("diagonal", diagonal), ("off_diagonal", offDiagonal)]
+                                            ("diagonal", diagonal), ("off_diagonal", offDiagonal),
+                                            ("min_gain", minGain), ("max_gain", maxGain)]
         for case let (name, v?) in numbers where !v.isFinite {
             throw InitError("\(name) must be a finite number, got \(v)")
         }
@@ -84,6 +86,14 @@ extension InitSpec {
         if kind == .sparse {
             guard let nonzeros else { throw InitError("kind 'sparse' needs nonzeros (non-zero weights per row, e.g. nonzeros: 15)") }
             guard nonzeros >= 1 else { throw InitError("nonzeros must be at least 1, got \(nonzeros)") }
+        }
+        if kind == .indrnn {
+            guard let steps else { throw InitError("kind 'indrnn' needs steps (the sequence length T over which |u|^T is bounded, e.g. steps: 1000)") }
+            guard steps >= 1 else { throw InitError("steps must be at least 1, got \(steps)") }
+            let lo = minGain ?? 0, hi = maxGain ?? 2
+            guard lo >= 0, hi > 0, lo < hi else {
+                throw InitError("indrnn needs 0 ≤ min_gain < max_gain, got min_gain = \(lo), max_gain = \(hi)")
+            }
         }
         if kind == .file, path == nil { throw InitError("kind 'file' needs path (a .npy, .npz or .safetensors file)") }
         if spectralRadius != nil, spectralNorm != nil {

@@ -88,7 +88,9 @@ public enum CostModel {
     public static func features(_ spec: ExperimentSpec) -> [Double] {
         let counts = workCounts(spec)
         let cells: [CellFamily] = [.rnn, .gru, .lstm]
-        return [1] + cells.flatMap { cell in counts.map { cell == spec.model.cell ? $0 : 0 } }
+        // An IndRNN is priced as an Elman cell (the same work, minus the dense recurrent product).
+        let own: CellFamily = spec.model.cell == .indrnn ? .rnn : spec.model.cell
+        return [1] + cells.flatMap { cell in counts.map { cell == own ? $0 : 0 } }
     }
 
     /// The work counts of the type's documentation, without the fixed term.

@@ -12,7 +12,8 @@ extension ExperimentSpec {
     /// A `forget_bias` on either LSTM bias sets the forget gate's *total* bias b_ih + b_hh of every layer
     /// (`InitSpec.applyForgetBias`: the b_ih block to c, the b_hh block to 0). With `headSize` O, a linear
     /// read-out `head.weight` (O × dirs·H) and `head.bias` (O × 1) follows, PyTorch's `nn.Linear` default
-    /// U(−1/√fan_in, 1/√fan_in) from the stream `init.head`.
+    /// U(−1/√fan_in, 1/√fan_in) from the stream `init.head`. An IndRNN's `weight_hh` is its vector u
+    /// (`InitSpec.makeRecurrentVector`).
     public func makeModel(_ random: RandomStream, headSize: Int? = nil) throws -> RecurrentModel {
         let spec = self
         let h = spec.model.hidden, d = spec.model.input
@@ -33,7 +34,14 @@ extension ExperimentSpec {
                 let suffix = layer == 0 && !reverse ? "" : "_l\(layer)" + (reverse ? "_reverse" : "")
                 pairs.append((ParameterName.weightIH(layer: layer, reverse: reverse),
                               try weight("weight_ih" + suffix, inits.weightIH, cols: layer == 0 ? d : dirs * h)))
-                pairs.append((ParameterName.weightHH(layer: layer, reverse: reverse), try weight("weight_hh" + suffix, inits.weightHH, cols: h)))
+                if layout.hasDiagonalRecurrence {
+                    // IndRNN: weight_hh is the vector u (H × 1), `InitSpec.makeRecurrentVector`.
+                    var r = random.split("init.weight_hh" + suffix)
+                    let u = try (inits.weightHH ?? fallback).makeRecurrentVector(hidden: h, rng: &r)
+                    pairs.append((ParameterName.weightHH(layer: layer, reverse: reverse), try Matrix(rows: h, cols: 1, elements: u)))
+                } else {
+                    pairs.append((ParameterName.weightHH(layer: layer, reverse: reverse), try weight("weight_hh" + suffix, inits.weightHH, cols: h)))
+                }
                 if spec.model.bias {
                     var biasIH: [Double]? = try bias("bias_ih" + suffix, inits.biasIH)
                     var biasHH: [Double]? = try bias("bias_hh" + suffix, inits.biasHH)

@@ -93,7 +93,7 @@ public struct ExperimentSpec: SweepSpec {
         try requireCount(replicates, from: 1, to: Limits.configurations, at: ["replicates"])
         try model.validateSizes()
         try train?.validateSizes()
-        try initialization.validate()
+        try initialization.validate(cell: model.cell)
         try sequence.validate()
         try diagnostics.validateSizes()
         if let train { try TrainBlocks.validate(train, model: model) }
@@ -174,9 +174,18 @@ public struct InitSection: Decodable, Sendable {
             .compactMap { key, spec in spec.map { (key.rawValue, $0) } }
     }
 
-    func validate() throws {
+    /// Each spec on its own, then what depends on the cell: an IndRNN's `weight_hh` is its vector u
+    /// (`InitSpec.validateRecurrentVector`), and kind `indrnn` initialises nothing else.
+    func validate(cell: CellFamily) throws {
         for (key, spec) in specs {
-            do { try spec.validate() } catch let e as InitError { throw SchemaIssue.invalid(e.message, path: ["init", key]) }
+            do {
+                try spec.validate()
+                if key == CodingKeys.weightHH.rawValue && cell.hasDiagonalRecurrence {
+                    try spec.validateRecurrentVector()
+                } else if spec.kind == .indrnn {
+                    throw InitError("kind 'indrnn' initialises an IndRNN's recurrent vector (init.weight_hh with model.cell: indrnn), not \(key) of a \(cell.rawValue) cell")
+                }
+            } catch let e as InitError { throw SchemaIssue.invalid(e.message, path: ["init", key]) }
         }
     }
 }

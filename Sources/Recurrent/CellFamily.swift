@@ -1,11 +1,13 @@
 /// The recurrent cell families and PyTorch's gate layouts: a weight of shape (G·H) × D stacks G
-/// blocks of H rows. LSTM: (i, f, g, o); GRU: (r, z, n); vanilla RNN (Elman): one block.
+/// blocks of H rows. LSTM: (i, f, g, o); GRU: (r, z, n); vanilla RNN (Elman): one block; IndRNN
+/// (Li et al. 2018): one block of W_ih, and a *diagonal* recurrence u ⊙ h_{t−1} whose weight
+/// `weight_hh_l0` is the vector u (H), not a matrix.
 ///
 /// One name per idea: experiment files (`model.cell`), the command line (`--cell`), file metadata
 /// (`cell`), initializers (gate blocks) and the benchmark all use this enum; `CellKind` adds the
 /// RNN's activation.
 public enum CellFamily: String, Sendable, Hashable, CaseIterable {
-    case rnn, lstm, gru
+    case rnn, lstm, gru, indrnn
 
     /// G, the number of stacked gate blocks in W_ih and W_hh (1, 4, 3).
     public var gateCount: Int { gateNames.count }
@@ -13,11 +15,17 @@ public enum CellFamily: String, Sendable, Hashable, CaseIterable {
     /// Block names in row order.
     public var gateNames: [String] {
         switch self {
-        case .rnn: ["h"]
+        case .rnn, .indrnn: ["h"]
         case .lstm: ["i", "f", "g", "o"]
         case .gru: ["r", "z", "n"]
         }
     }
+
+    /// True when the recurrent weight is a diagonal, stored as a vector u of H entries (IndRNN).
+    public var hasDiagonalRecurrence: Bool { self == .indrnn }
+
+    /// Whether `model.activation` chooses φ (RNN, IndRNN); gated cells have fixed nonlinearities.
+    public var takesActivation: Bool { self == .rnn || self == .indrnn }
 
     /// LSTM only: the forget gate's block index (rows H..<2H).
     public var forgetGate: Int? { self == .lstm ? 1 : nil }
@@ -40,6 +48,7 @@ public enum CellFamily: String, Sendable, Hashable, CaseIterable {
         case .rnn: "Elman cell h_t = φ(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)"
         case .lstm: "LSTM, PyTorch gate order (i, f, g, o); state [h; c]"
         case .gru: "GRU, PyTorch gates (r, z, n), n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))"
+        case .indrnn: "IndRNN h_t = φ(W_ih x_t + b_ih + u ⊙ h_{t−1} + b_hh), diagonal recurrence (Li et al. 2018)"
         }
     }
 }

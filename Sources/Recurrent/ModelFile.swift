@@ -42,12 +42,14 @@ extension RecurrentModel {
         }
     }
 
-    /// `read(…)`'s model, with the cell given by name (`"rnn"`, `"lstm"`, `"gru"`).
+    /// `read(…)`'s model, with the cell given by name (`"rnn"`, `"lstm"`, `"gru"`, `"indrnn"`).
     public static func load(_ path: String, cell: String? = nil, activation: String? = nil,
                             leakySlope: Double? = nil, prefix: String? = nil, head: String? = nil) throws -> RecurrentModel {
         var family: CellFamily? = nil
         if let cell {
-            guard let f = CellFamily(rawValue: cell) else { throw RecurrentError("\(path): unknown cell '\(cell)' (expected rnn, lstm or gru)") }
+            guard let f = CellFamily(rawValue: cell) else {
+                throw RecurrentError("\(path): unknown cell '\(cell)' (expected \(CellFamily.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
             family = f
         }
         return try read(path, cell: family, activation: activation, leakySlope: leakySlope, prefix: prefix, head: head).model
@@ -56,12 +58,15 @@ extension RecurrentModel {
     /// Writes the parameters (and `cell`, `activation` metadata for .safetensors) to `path`.
     public func save(_ path: String) throws {
         var meta = ["cell": cell.name]
-        if case .rnn(let a) = cell {
+        if let a = cell.activation {
             meta["activation"] = a.name
             if case .leakyRelu(let alpha) = a { meta["alpha"] = String(alpha) }
         }
+        // Vectors (biases, IndRNN's u) are written 1-D, as PyTorch stores them.
+        let diagonal = cell.family.hasDiagonalRecurrence
         let tensors = parameters.pairs.map { p in
-            (p.name, p.tensor.cols == 1 && p.name.contains("bias") ? Tensor(p.tensor.elements) : Tensor(p.tensor))
+            let vector = p.tensor.cols == 1 && (p.name.contains("bias") || (diagonal && p.name.hasPrefix("weight_hh")))
+            return (p.name, vector ? Tensor(p.tensor.elements) : Tensor(p.tensor))
         }
         try TensorArchive(tensors, metadata: meta).save(path)
     }

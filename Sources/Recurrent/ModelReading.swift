@@ -8,9 +8,10 @@ import TensorIO
 /// Rules (docs/diagnostics.md, "Reading a model file"):
 /// - **prefix**: `--prefix` if given; else the one module path `P` with a `P + "weight_hh_l0"` tensor
 ///   (`""` for a bare `nn.RNN/LSTM/GRU` state dict); several such modules are an error listing them.
-/// - **cell**: from `weight_hh_l0`'s shape G·H × H (G = 1 rnn, 3 gru, 4 lstm); a `--cell` flag or the
-///   file's `cell` metadata must agree with it (they only disambiguate, never override the shape).
-/// - **activation** (rnn only): `--activation`, else the `activation` metadata, else tanh, PyTorch's
+/// - **cell**: from `weight_hh_l0`'s shape G·H × H (G = 1 rnn, 3 gru, 4 lstm), or a vector of H
+///   (indrnn's u); a `--cell` flag or the file's `cell` metadata must agree with it (they only
+///   disambiguate, never override the shape).
+/// - **activation** (rnn and indrnn): `--activation`, else the `activation` metadata, else tanh, PyTorch's
 ///   default, stated in the notes (a state dict does not record `nonlinearity`).
 /// - **head**: `--head NAME` uses `NAME.weight` (and `NAME.bias` if present), which must be O × dirs·H;
 ///   `--head none` uses none. Otherwise the candidates are the modules outside the recurrent one whose
@@ -36,14 +37,18 @@ public struct ModelFileReading: Sendable {
         var notes: [String] = []
         let p = try Self.findPrefix(path: path, names: names, given: prefix, notes: &notes)
         let hhName = p + ParameterName.weightHH
-        guard let hh = shapes[hhName], hh.count == 2, hh[0] > 0, hh[1] > 0 else {
-            throw RecurrentError("\(path): '\(hhName)' is missing or not a matrix (the file has: \(Self.listed(names)))")
+        guard let shape = shapes[hhName], shape.count == 2 || shape.count == 1, shape.allSatisfy({ $0 > 0 }) else {
+            throw RecurrentError("\(path): '\(hhName)' is missing or neither a matrix nor (indrnn) a vector (the file has: \(Self.listed(names)))")
         }
-        let family = try Self.resolveFamily(path: path, weightHH: hhName, shape: hh, metadata: metadata, flag: cell, notes: &notes)
+        // A vector u of H values (IndRNN's diagonal recurrence) reads as H × 1.
+        let hh = shape.count == 1 ? [shape[0], 1] : shape
+        let diagonal = shape.count == 1
+        let family = try Self.resolveFamily(path: path, weightHH: hhName, shape: hh, diagonal: diagonal, metadata: metadata,
+                                            flag: cell, notes: &notes)
         let kind = try Self.resolveActivation(path: path, family: family, metadata: metadata, flag: activation,
                                               leakySlope: leakySlope, notes: &notes)
         let (_, bidirectional) = ParameterName.architecture(of: names.filter { $0.hasPrefix(p) }.map { String($0.dropFirst(p.count)) })
-        let width = (bidirectional ? 2 : 1) * hh[1]
+        let width = (bidirectional ? 2 : 1) * (diagonal ? hh[0] : hh[1])
         let headModule = try Self.findHead(path: path, names: names, shapes: shapes, prefix: p, width: width,
                                            given: head, notes: &notes)
         var selection: [(model: String, file: String)] = []
@@ -90,14 +95,28 @@ public struct ModelFileReading: Sendable {
         }
     }
 
-    static func resolveFamily(path: String, weightHH: String, shape hh: [Int], metadata: [String: String],
+    /// `diagonal`: the file's `weight_hh_l0` is a vector (read as H × 1): only indrnn has one.
+    static func resolveFamily(path: String, weightHH: String, shape hh: [Int], diagonal: Bool, metadata: [String: String],
                               flag: CellFamily?, notes: inout [String]) throws -> CellFamily {
+        if diagonal || flag == .indrnn || metadata["cell"] == CellFamily.indrnn.rawValue {
+            if let given = flag?.rawValue ?? metadata["cell"], given != CellFamily.indrnn.rawValue || !diagonal {
+                let what = diagonal ? "a vector of \(hh[0]) (an indrnn cell's u)" : "\(hh[0])×\(hh[1]), a matrix (indrnn needs the vector u of H values)"
+                throw RecurrentError("\(path): \(flag != nil ? "--cell" : "the file's metadata cell =") \(given), but '\(weightHH)' is \(what)")
+            }
+            if let flag, let meta = metadata["cell"], meta != flag.rawValue {
+                throw RecurrentError("\(path): --cell \(flag.rawValue) conflicts with the file's metadata cell = \(meta)")
+            }
+            if flag == nil && metadata["cell"] == nil {
+                notes.append("cell indrnn, from the shape of '\(weightHH)' (a vector of H = \(hh[0]) values: the diagonal recurrence u)")
+            }
+            return .indrnn
+        }
         let inferred = CellFamily(inferringFromRows: hh[0], cols: hh[1])
         let given = flag?.rawValue ?? metadata["cell"]
         let source = flag != nil ? "--cell" : "the file's metadata cell ="
         if let given {
             guard let family = CellFamily(rawValue: given) else {
-                throw RecurrentError("\(path): unknown cell '\(given)' (expected rnn, lstm or gru)")
+                throw RecurrentError("\(path): unknown cell '\(given)' (expected \(CellFamily.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             if let flag, let meta = metadata["cell"], meta != flag.rawValue {
                 throw RecurrentError("\(path): --cell \(flag.rawValue) conflicts with the file's metadata cell = \(meta)")
@@ -121,21 +140,21 @@ public struct ModelFileReading: Sendable {
             throw RecurrentError("\(path): --activation \(flag) conflicts with the file's metadata activation = \(meta)")
         }
         let name = flag ?? metadata["activation"]
-        guard family == .rnn else {
+        guard family.takesActivation else {
             if let name, name != "tanh" {
                 throw RecurrentError("\(path): activation \(name) is not available for a \(family.rawValue) cell (its nonlinearities are fixed)")
             }
             return CellKind(family)
         }
         guard let name else {
-            notes.append("activation tanh, PyTorch's default (the file does not record nn.RNN's nonlinearity; pass --activation relu for a ReLU RNN)")
-            return .rnn(.tanh)
+            notes.append("activation tanh, PyTorch's default (the file does not record nn.RNN's nonlinearity; pass --activation relu for a ReLU \(family == .indrnn ? "IndRNN" : "RNN"))")
+            return CellKind(family, activation: .tanh)
         }
         let alpha = leakySlope ?? metadata["alpha"].flatMap(Double.init) ?? Activation.defaultLeakySlope
         guard let act = Activation(name: name, alpha: alpha) else {
             throw RecurrentError("\(path): unknown activation '\(name)' (expected \(Activation.names.joined(separator: ", ")))")
         }
-        return .rnn(act)
+        return CellKind(family, activation: act)
     }
 
     static func findHead(path: String, names: [String], shapes: [String: [Int]], prefix p: String, width: Int,

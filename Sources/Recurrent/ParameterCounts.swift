@@ -4,7 +4,8 @@
 /// size D_ℓ (D for ℓ = 0, dirs·H above) has G·H·D_ℓ + G·H·H weights. Textbooks write one bias per
 /// gate block: G·H(D_ℓ + H + 1), i.e. H(D+H+1) for an RNN, 3H(D+H+1) for a GRU, 4H(D+H+1) for an LSTM.
 /// PyTorch keeps two bias vectors, b_ih and b_hh, which add one more H per gate block:
-/// G·H(D_ℓ + H + 2). A model without biases has G·H(D_ℓ + H).
+/// G·H(D_ℓ + H + 2). A model without biases has G·H(D_ℓ + H). An IndRNN's recurrent weight is the
+/// vector u (H values, not H²): H(D_ℓ + 1 + 1) textbook, H(D_ℓ + 1 + 2) with PyTorch's two biases.
 public struct ParameterCounts: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public let name: String
@@ -19,12 +20,16 @@ public struct ParameterCounts: Sendable, Equatable {
         public let layer: Int, reverse: Bool
         /// G, H, D_ℓ.
         public let gates: Int, hiddenSize: Int, inputSize: Int
+        /// The recurrent weight is a vector of H (IndRNN) rather than G·H × H.
+        public var diagonal: Bool = false
+        /// Scalars of the recurrent weight per gate row: H, or 1 for a diagonal recurrence.
+        var recurrentWidth: Int { diagonal ? 1 : hiddenSize }
         /// What the file holds for this unit (its weight_ih, weight_hh and biases).
         public let count: Int
         /// G·H(D_ℓ + H + 1).
-        public var textbook: Int { gates * hiddenSize * (inputSize + hiddenSize + 1) }
+        public var textbook: Int { gates * hiddenSize * (inputSize + recurrentWidth + 1) }
         /// G·H(D_ℓ + H + 2), PyTorch's with both biases.
-        public var pyTorch: Int { gates * hiddenSize * (inputSize + hiddenSize + 2) }
+        public var pyTorch: Int { gates * hiddenSize * (inputSize + recurrentWidth + 2) }
     }
 
     public let entries: [Entry]
@@ -45,7 +50,10 @@ public struct ParameterCounts: Sendable, Equatable {
         let modules = ParameterName.recurrentModules(in: names)
         var units: [Unit] = []
         for p in modules {
-            guard let hh = shape[p + ParameterName.weightHH], hh.count == 2, hh[1] > 0, hh[0] % hh[1] == 0 else { continue }
+            guard let raw = shape[p + ParameterName.weightHH], raw.count == 2 || raw.count == 1, raw.allSatisfy({ $0 > 0 }) else { continue }
+            // A vector weight_hh is an IndRNN's u (H): one block, H = its length.
+            let diagonal = raw.count == 1, hh = diagonal ? [raw[0], raw[0]] : raw
+            guard hh[0] % hh[1] == 0 else { continue }
             let h = hh[1], g = hh[0] / h
             let local = names.filter { $0.hasPrefix(p) }.map { String($0.dropFirst(p.count)) }.filter { !$0.contains(".") }
             let (layers, bidirectional) = ParameterName.architecture(of: local)
@@ -55,7 +63,7 @@ public struct ParameterCounts: Sendable, Equatable {
                                ParameterName.biasIH(layer: layer, reverse: reverse), ParameterName.biasHH(layer: layer, reverse: reverse)].map { p + $0 }
                     guard let ih = shape[own[0]], ih.count == 2 else { continue }
                     units.append(Unit(module: p, layer: layer, reverse: reverse, gates: g, hiddenSize: h, inputSize: ih[1],
-                                      count: own.compactMap { shape[$0].map(product) }.reduce(0, +)))
+                                      diagonal: diagonal, count: own.compactMap { shape[$0].map(product) }.reduce(0, +)))
                 }
             }
         }

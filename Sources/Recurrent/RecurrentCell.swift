@@ -44,6 +44,12 @@ public protocol RecurrentCell: RecurrentMap where Workspace == CellWorkspace {
 
 /// The affine part of a cell: W_ih (G·H × D), W_hh (G·H × H), b_ih and b_hh (G·H; zeros when the
 /// model has no such bias).
+///
+/// A diagonal recurrence (IndRNN: W_hh = diag(u)) keeps u in `recurrentDiagonal` and W_hh = diag(u)
+/// densely in `hiddenWeight`, so that every generic path (single-sample `step`, `jacobian`, `vjp`,
+/// theory, spectra) stays correct unchanged; the `Unroller` sees `recurrentDiagonal` and replaces its
+/// per-step gemm by an element-wise product (O(B·H) instead of O(B·H²)), and returns ∂L/∂u (H × 1)
+/// instead of the dense ∂L/∂W_hh.
 public struct CellWeights: Sendable {
     public let gateCount: Int
     public let hiddenSize: Int
@@ -52,6 +58,8 @@ public struct CellWeights: Sendable {
     public let hiddenWeight: Matrix
     public let inputBias: [Double]
     public let hiddenBias: [Double]
+    /// u when W_hh = diag(u) (IndRNN); nil for a dense W_hh.
+    public let recurrentDiagonal: [Double]?
 
     /// Validated by `RecurrentModel`; here only preconditions.
     public init(gateCount: Int, inputWeight: Matrix, hiddenWeight: Matrix, inputBias: [Double]?, hiddenBias: [Double]?) {
@@ -64,7 +72,25 @@ public struct CellWeights: Sendable {
         self.hiddenWeight = hiddenWeight
         self.inputBias = inputBias ?? [Double](repeating: 0, count: gh)
         self.hiddenBias = hiddenBias ?? [Double](repeating: 0, count: gh)
+        recurrentDiagonal = nil
         precondition(self.inputBias.count == gh && self.hiddenBias.count == gh)
+    }
+
+    /// A one-block cell with the diagonal recurrence W_hh = diag(u) (IndRNN): W_ih (H × D), u (H).
+    public init(inputWeight: Matrix, recurrentDiagonal u: [Double], inputBias: [Double]?, hiddenBias: [Double]?) {
+        let h = u.count
+        precondition(h > 0 && inputWeight.rows == h)
+        var dense = Matrix(rows: h, cols: h)
+        for j in 0..<h { dense[j, j] = u[j] }
+        gateCount = 1
+        hiddenSize = h
+        inputSize = inputWeight.cols
+        self.inputWeight = inputWeight
+        hiddenWeight = dense
+        self.inputBias = inputBias ?? [Double](repeating: 0, count: h)
+        self.hiddenBias = hiddenBias ?? [Double](repeating: 0, count: h)
+        recurrentDiagonal = u
+        precondition(self.inputBias.count == h && self.hiddenBias.count == h)
     }
 
     /// G·H.

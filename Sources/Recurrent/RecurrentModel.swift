@@ -6,6 +6,8 @@ public enum CellKind: Sendable, Equatable, CustomStringConvertible {
     case rnn(Activation)
     case lstm
     case gru
+    /// IndRNN (diagonal recurrence u ⊙ h_{t−1}) with its φ.
+    case indrnn(Activation)
 
     /// The cell of `family`; `activation` is used by `rnn` only.
     public init(_ family: CellFamily, activation: Activation = .tanh) {
@@ -13,6 +15,7 @@ public enum CellKind: Sendable, Equatable, CustomStringConvertible {
         case .rnn: self = .rnn(activation)
         case .lstm: self = .lstm
         case .gru: self = .gru
+        case .indrnn: self = .indrnn(activation)
         }
     }
 
@@ -21,17 +24,26 @@ public enum CellKind: Sendable, Equatable, CustomStringConvertible {
         case .rnn: .rnn
         case .lstm: .lstm
         case .gru: .gru
+        case .indrnn: .indrnn
         }
     }
 
     /// G, the number of stacked gate blocks in W_ih and W_hh (1, 4, 3).
     public var gateCount: Int { family.gateCount }
 
-    /// `rnn`, `lstm` or `gru`.
+    /// φ of an RNN or IndRNN; nil for gated cells.
+    public var activation: Activation? {
+        switch self {
+        case .rnn(let a), .indrnn(let a): a
+        case .lstm, .gru: nil
+        }
+    }
+
+    /// `rnn`, `lstm`, `gru` or `indrnn`.
     public var name: String { family.rawValue }
 
     public var description: String {
-        if case .rnn(let a) = self { return "rnn(\(a))" }
+        if let a = activation { return "\(name)(\(a))" }
         return name
     }
 }
@@ -45,7 +57,7 @@ public struct RecurrentError: Error, CustomStringConvertible, Equatable {
 
 /// A recurrent network of `layers` stacked layers, each uni- or bidirectional, with an optional
 /// linear head, parameters named and laid out as PyTorch's `nn.RNN/LSTM/GRU(num_layers: L,
-/// bidirectional:)`: per layer ℓ and direction, `weight_ih_lℓ` (G·H × D_ℓ), `weight_hh_lℓ` (G·H × H),
+/// bidirectional:)`: per layer ℓ and direction, `weight_ih_lℓ` (G·H × D_ℓ), `weight_hh_lℓ` (G·H × H; IndRNN: the vector u, H × 1),
 /// optional `bias_ih_lℓ`, `bias_hh_lℓ` (G·H × 1; absent = zero), with `_reverse` for the backward
 /// direction; D_0 = D, D_ℓ = dirs·H for ℓ ≥ 1 (layer ℓ reads layer ℓ−1's outputs, [forward; backward]
 /// concatenated). Optional `head.weight` (O × dirs·H) with optional `head.bias` (O × 1) on the top
@@ -99,6 +111,23 @@ public struct RecurrentModel: Sendable {
                 let nhh = ParameterName.weightHH(layer: layer, reverse: reverse)
                 guard let wih = parameters[nih] else { throw RecurrentError("missing parameter '\(nih)'") }
                 guard let whh = parameters[nhh] else { throw RecurrentError("missing parameter '\(nhh)'") }
+                if cell.family.hasDiagonalRecurrence {
+                    // IndRNN: weight_hh is the vector u (H), given as H × 1 or 1 × H; stored H × 1.
+                    guard whh.count > 0, whh.rows == 1 || whh.cols == 1, h == 0 || whh.count == h else {
+                        throw RecurrentError("'\(nhh)' is \(whh.shapeDescription), but an indrnn cell needs the recurrent vector u of \(h == 0 ? "H" : String(h)) values")
+                    }
+                    h = whh.count
+                    if layer == 0 { d = d == 0 ? wih.cols : d }
+                    let dl = layer == 0 ? d : (bidirectional ? 2 : 1) * h
+                    guard wih.rows == h, wih.cols > 0, wih.cols == dl else {
+                        throw RecurrentError("'\(nih)' is \(wih.shapeDescription), but '\(nhh)' implies \(h) × \(layer == 0 ? "D" : String(dl)) for an indrnn cell with H = \(h)")
+                    }
+                    pairs += [(nih, wih), (nhh, try Matrix(rows: h, cols: 1, elements: whh.elements))]
+                    for name in [ParameterName.biasIH(layer: layer, reverse: reverse), ParameterName.biasHH(layer: layer, reverse: reverse)] {
+                        if let b = try vector(name, h) { pairs.append((name, b)) }
+                    }
+                    continue
+                }
                 guard whh.rows > 0, whh.rows == g * whh.cols, h == 0 || whh.cols == h else {
                     let need = h == 0 ? "\(g)·H × H" : "\(g * h) × \(h)"
                     throw RecurrentError("'\(nhh)' is \(whh.shapeDescription), but a \(cell.name) cell needs \(need)")
@@ -140,7 +169,7 @@ public struct RecurrentModel: Sendable {
         self.parameters = ParameterSet(pairs)
     }
 
-    /// PyTorch's default initialisation: every tensor U(−1/√H, 1/√H) (the head U(−1/√(dirs·H), 1/√(dirs·H))
+    /// PyTorch's default initialisation: every tensor U(−1/√H, 1/√H) (IndRNN's vector u too) (the head U(−1/√(dirs·H), 1/√(dirs·H))
     /// like `nn.Linear(dirs·H, O)`; for one direction that is 1/√H), drawn in state-dict order from `rng`.
     public static func initialized(cell: CellKind, inputSize: Int, hiddenSize: Int, headSize: Int?,
                                    bias: Bool = true, layers: Int = 1, bidirectional: Bool = false,
@@ -155,7 +184,8 @@ public struct RecurrentModel: Sendable {
             for reverse in bidirectional ? [false, true] : [false] {
                 let d = layer == 0 ? inputSize : dirs * hiddenSize
                 pairs.append((ParameterName.weightIH(layer: layer, reverse: reverse), rng.uniformMatrix(rows: gh, cols: d, -k, k)))
-                pairs.append((ParameterName.weightHH(layer: layer, reverse: reverse), rng.uniformMatrix(rows: gh, cols: hiddenSize, -k, k)))
+                pairs.append((ParameterName.weightHH(layer: layer, reverse: reverse),
+                               rng.uniformMatrix(rows: gh, cols: cell.family.hasDiagonalRecurrence ? 1 : hiddenSize, -k, k)))
                 if bias {
                     pairs.append((ParameterName.biasIH(layer: layer, reverse: reverse), rng.uniformMatrix(rows: gh, cols: 1, -k, k)))
                     pairs.append((ParameterName.biasHH(layer: layer, reverse: reverse), rng.uniformMatrix(rows: gh, cols: 1, -k, k)))
@@ -191,6 +221,12 @@ public struct RecurrentModel: Sendable {
     public func cellWeights(layer: Int, reverse: Bool) -> CellWeights {
         precondition(layer >= 0 && layer < layers && (!reverse || bidirectional), "no cell at layer \(layer), reverse \(reverse)")
         // The initializer guarantees both weights exist for every layer and direction.
+        if cell.family.hasDiagonalRecurrence {
+            return CellWeights(inputWeight: parameters[ParameterName.weightIH(layer: layer, reverse: reverse)]!,
+                               recurrentDiagonal: parameters[ParameterName.weightHH(layer: layer, reverse: reverse)]!.elements,
+                               inputBias: parameters[ParameterName.biasIH(layer: layer, reverse: reverse)]?.elements,
+                               hiddenBias: parameters[ParameterName.biasHH(layer: layer, reverse: reverse)]?.elements)
+        }
         return CellWeights(gateCount: cell.gateCount,
                            inputWeight: parameters[ParameterName.weightIH(layer: layer, reverse: reverse)]!,
                            hiddenWeight: parameters[ParameterName.weightHH(layer: layer, reverse: reverse)]!,
@@ -208,6 +244,7 @@ public struct RecurrentModel: Sendable {
         case .rnn(let a): return VanillaCell(weights: w, activation: a)
         case .lstm: return LSTMCell(weights: w)
         case .gru: return GRUCell(weights: w)
+        case .indrnn(let a): return IndRNNCell(weights: w, activation: a)
         }
     }
 }

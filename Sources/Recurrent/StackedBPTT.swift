@@ -40,6 +40,8 @@ extension RecurrentModel {
             return try stackedPass(weights.map { LSTMCell(weights: $0) }, inputs, mode, objective, initialState, runs)
         case .gru:
             return try stackedPass(weights.map { GRUCell(weights: $0) }, inputs, mode, objective, initialState, runs)
+        case .indrnn(let a):
+            return try stackedPass(weights.map { IndRNNCell(weights: $0, activation: a) }, inputs, mode, objective, initialState, runs)
         }
     }
 

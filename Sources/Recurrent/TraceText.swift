@@ -18,7 +18,7 @@ extension TraceReport {
             var rows: [[String]] = []
             var header = ["t", "x_t"]
             switch model.cell {
-            case .rnn: header += ["z_t", "h_t"]
+            case .rnn, .indrnn: header += ["z_t", "h_t"]
             case .lstm: header += ["i_t", "f_t", "g_t", "o_t", "c_t", "h_t"]
             case .gru: header += ["r_t", "z_t", "n_t", "h_t"]
             }
@@ -26,7 +26,7 @@ extension TraceReport {
                 let q = row(f.cache, t, b, f.cache.count / (steps * batch))
                 var r = [String(t), v(row(inputs.values, t, b, model.inputSize))]
                 switch model.cell {
-                case .rnn: r.append(v(q))
+                case .rnn, .indrnn: r.append(v(q))
                 case .lstm: r += (0..<4).map { v(Array(q[$0 * h ..< ($0 + 1) * h])) } + [v(row(f.cell!, t, b, h))]
                 case .gru: r += (0..<3).map { v(Array(q[$0 * h ..< ($0 + 1) * h])) }
                 }
@@ -58,21 +58,24 @@ extension TraceReport {
             var bh = ["t", "∂L/∂h_t"]
             if g.cell != nil { bh.append("∂L/∂c_t") }
             switch model.cell {
-            case .rnn: bh.append("δ_t = ∂L/∂z_t = ∂L/∂h_t ⊙ φ'(z_t)")
+            case .rnn, .indrnn: bh.append("δ_t = ∂L/∂z_t = ∂L/∂h_t ⊙ φ'(z_t)")
             case .lstm: bh.append("δ_t = ∂L/∂(z_i, z_f, z_g, z_o)")
             case .gru: bh += ["δx_t = ∂L/∂(W_i x + b_i)", "δh_t = ∂L/∂(W_h h + b_h)"]
             }
             bh.append("‖∂L/∂h_t‖ (batch)")
             out += "\nBackward (BPTT)\n" + formatTable(header: bh, rows: rows)
             // Per-step contributions.
-            out += "\nStep contributions to ∂L/∂weight_ih_l0 (δ_t x_tᵀ) and ∂L/∂weight_hh_l0 (δh_t h_{t−1}ᵀ)\n"
+            // IndRNN: weight_hh_l0 is the vector u, whose step contribution is δ_t ⊙ h_{t−1}.
+            let diagonal = model.cell.family.hasDiagonalRecurrence
+            let hhTerm = diagonal ? "δ_t ⊙ h_{t−1}" : "δh_t h_{t−1}ᵀ"
+            out += "\nStep contributions to ∂L/∂weight_ih_l0 (δ_t x_tᵀ) and ∂L/∂weight_hh_l0 (\(hhTerm))\n"
             for t in stride(from: steps, through: 1, by: -1) {
                 let dx = row(g.preactivations, t, b, gh), dh = row(g.hiddenPreactivations, t, b, gh)
                 let x = row(inputs.values, t, b, model.inputSize)
                 let hp = t == 1 ? [Double](repeating: 0, count: h) : row(f.hidden, t - 1, b, h)
                 out += "t = \(t)\n"
-                out += formatTable(header: ["δ_t x_tᵀ", "δh_t h_{t−1}ᵀ"],
-                                   rows: (0..<gh).map { i in [v(x.map { dx[i] * $0 }), v(hp.map { dh[i] * $0 })] })
+                out += formatTable(header: ["δ_t x_tᵀ", hhTerm],
+                                   rows: (0..<gh).map { i in [v(x.map { dx[i] * $0 }), v(diagonal ? [dh[i] * hp[i]] : hp.map { dh[i] * $0 })] })
             }
         }
         return out + totalsText(digits: digits)

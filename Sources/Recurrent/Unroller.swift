@@ -12,6 +12,10 @@ import Linalg
 /// one gemm (gemv when B = 1) for H_{t−1}·W_hhᵀ and one for ∂L/∂Z·W_hh; after the backward sweep one
 /// gemm each for ∂L/∂W_ih, ∂L/∂W_hh and ∂L/∂X. Nothing is allocated per step: the tape is sized at
 /// `init` for (T, B) and can be reused for any T' ≤ T with the same B.
+///
+/// A diagonal recurrence (`CellWeights.recurrentDiagonal`, IndRNN) replaces the two per-step gemm by
+/// element-wise products (u ⊙ h_{t−1}, u ⊙ ∂L/∂Z) and ∂L/∂W_hh by ∂L/∂u = Σ_rows ∂L/∂ZH ⊙ H_{t−1}
+/// (H × 1); the dense path of every other cell is unchanged.
 public final class Unroller<Cell: RecurrentCell> {
     public let cell: Cell
     public let capacity: Int
@@ -30,6 +34,7 @@ public final class Unroller<Cell: RecurrentCell> {
     let initialGradient: UnsafeMutablePointer<Double>  // B·S
     let normScratch: UnsafeMutablePointer<Double>
     let hiddenWeightTransposed: UnsafeMutablePointer<Double>   // H × G·H, for a NoTrans forward gemm
+    let diagonal: UnsafeMutablePointer<Double>?   // u (H) for a diagonal recurrence
     /// touched[t − 1]: whether a backward window has already written step t's accumulators.
     private let touched: UnsafeMutablePointer<Bool>
     private var inputs: UnsafePointer<Double>?
@@ -62,6 +67,13 @@ public final class Unroller<Cell: RecurrentCell> {
             for i in 0..<ghh { for j in 0..<hh { whhT[j * ghh + i] = w[i * hh + j] } }
         }
         hiddenWeightTransposed = whhT
+        if let u = cell.weights.recurrentDiagonal {
+            let p = buffer(h)
+            for j in 0..<h { p[j] = u[j] }
+            diagonal = p
+        } else {
+            diagonal = nil
+        }
         touched = .allocate(capacity: max(capacity, 1))
         touched.initialize(repeating: false, count: max(capacity, 1))
         self.owned = owned
@@ -103,7 +115,12 @@ public final class Unroller<Cell: RecurrentCell> {
                 for step in 1...max(t, 1) where t > 0 {
                     let prev = states + (step - 1) * bs
                     for b in 0..<batch { (zh + b * gh).update(from: bias.baseAddress!, count: gh) }
-                    if batch == 1 {
+                    if let u = diagonal {
+                        for b in 0..<batch {
+                            let row = zh + b * gh, hp = prev + b * s
+                            for j in 0..<h { row[j] += u[j] * hp[j] }
+                        }
+                    } else if batch == 1 {
                         gemv(.none, rows: gh, cols: h, whh, prev, beta: 1, zh)
                     } else {
                         gemm(.none, .none, m: batch, n: gh, k: h, prev, lda: s, hiddenWeightTransposed, ldb: gh, beta: 1, zh, ldc: gh)
@@ -164,7 +181,12 @@ public final class Unroller<Cell: RecurrentCell> {
                 cell.pointwiseBackward(batch: batch, dState: cur, cache: cache + (t - 1) * batch * cw,
                                        previous: states + (t - 1) * bs, next: states + t * bs,
                                        dzx: dzx, dzh: dzh, dPrevious: other)
-                if batch == 1 {
+                if let u = diagonal {
+                    for b in 0..<batch {
+                        let row = other + b * s, g = dzh + b * gh
+                        for j in 0..<h { row[j] += u[j] * g[j] }
+                    }
+                } else if batch == 1 {
                     gemv(.transpose, rows: gh, cols: h, whh, dzh, beta: 1, other)
                 } else {
                     gemm(.none, .none, m: batch, n: h, k: gh, dzh, lda: gh, whh, ldb: h, beta: 1, other, ldc: s)
@@ -181,19 +203,27 @@ public final class Unroller<Cell: RecurrentCell> {
     }
 
     /// ∂L/∂W_ih (G·H × D), ∂L/∂W_hh (G·H × H), ∂L/∂b_ih, ∂L/∂b_hh (G·H) from the accumulated
-    /// ∂L/∂Z, and optionally ∂L/∂X (time-major T·B·D): one gemm each.
+    /// ∂L/∂Z, and optionally ∂L/∂X (time-major T·B·D): one gemm each. For a diagonal recurrence the
+    /// second is ∂L/∂u (H × 1), Σ over steps and rows of ∂L/∂ZH ⊙ h_{t−1}.
     public func parameterGradients(inputGradient: Bool) -> (inputWeight: Matrix, hiddenWeight: Matrix,
                                                              inputBias: Matrix, hiddenBias: Matrix, inputs: [Double]?) {
         settle()
         let rows = steps * batch
-        var dwih = Matrix(rows: gh, cols: d), dwhh = Matrix(rows: gh, cols: h)
+        var dwih = Matrix(rows: gh, cols: d), dwhh = Matrix(rows: gh, cols: diagonal == nil ? h : 1)
         var dbih = Matrix(rows: gh, cols: 1), dbhh = Matrix(rows: gh, cols: 1)
         guard let x = inputs else { return (dwih, dwhh, dbih, dbhh, inputGradient ? [] : nil) }
         dwih.withUnsafeMutableBufferPointer { c in
             gemm(.transpose, .none, m: gh, n: d, k: rows, zx, lda: gh, x, ldb: d, beta: 0, c.baseAddress!, ldc: d)
         }
         dwhh.withUnsafeMutableBufferPointer { c in
-            gemm(.transpose, .none, m: gh, n: h, k: rows, dzhAll, lda: gh, states, ldb: s, beta: 0, c.baseAddress!, ldc: h)
+            if diagonal != nil {
+                for r in 0..<rows {
+                    let g = dzhAll + r * gh, hp = states + r * s
+                    for j in 0..<h { c[j] += g[j] * hp[j] }
+                }
+            } else {
+                gemm(.transpose, .none, m: gh, n: h, k: rows, dzhAll, lda: gh, states, ldb: s, beta: 0, c.baseAddress!, ldc: h)
+            }
         }
         func columnSums(_ p: UnsafePointer<Double>, into m: inout Matrix) {
             m.withUnsafeMutableBufferPointer { o in
@@ -237,8 +267,11 @@ public final class Unroller<Cell: RecurrentCell> {
     /// (G·H × H; summed over the batch), for t = 1 … steps, as log10 (−∞ when C_t = 0) so that
     /// nothing underflows. Computed without forming C_t:
     /// ‖AᵀB‖_F² = Σ (ÂÂᵀ ⊙ B̂B̂ᵀ)·‖A‖²‖B‖² with Â = A/‖A‖_F, B̂ = B/‖B‖_F (B × B Gram matrices).
+    /// For a diagonal recurrence the contribution to ∂L/∂u is the vector Σ_b a_b ⊙ h_b (H), whose norm
+    /// is taken after scaling both factors by their largest entry.
     public func recurrentWeightStepLog10Norms(into out: UnsafeMutablePointer<Double>) {
         settle()
+        if diagonal != nil { diagonalStepLog10Norms(into: out); return }
         let bg = batch * gh, ga = normScratch, gb = normScratch + bg
         let g1 = gb + batch * h, g2 = g1 + batch * batch
         for t in 1...max(steps, 1) where steps > 0 {
@@ -253,6 +286,23 @@ public final class Unroller<Cell: RecurrentCell> {
             var sum = 0.0
             for k in 0..<(batch * batch) { sum += g1[k] * g2[k] }
             out[t - 1] = sum > 0 ? log10(na) + log10(nb) + 0.5 * log10(sum) : -.infinity
+        }
+    }
+
+    /// log10 ‖Σ_b ∂L/∂ZH_{t,b} ⊙ h_{t−1,b}‖ per step (diagonal recurrence), with each factor divided by
+    /// its largest magnitude first (no underflow of the products).
+    private func diagonalStepLog10Norms(into out: UnsafeMutablePointer<Double>) {
+        let bg = batch * gh, v = normScratch
+        for t in 1...max(steps, 1) where steps > 0 {
+            let a = dzhAll + (t - 1) * bg, hb = states + (t - 1) * batch * s
+            var ma = 0.0, mb = 0.0
+            for k in 0..<bg { ma = max(ma, abs(a[k])) }
+            for b in 0..<batch { for j in 0..<h { mb = max(mb, abs(hb[b * s + j])) } }
+            guard ma > 0, mb > 0, ma.isFinite, mb.isFinite else { out[t - 1] = ma > 0 && mb > 0 ? .infinity : -.infinity; continue }
+            for j in 0..<h { v[j] = 0 }
+            for b in 0..<batch { for j in 0..<h { v[j] += (a[b * gh + j] / ma) * (hb[b * s + j] / mb) } }
+            let n = nrm2(v, count: h)
+            out[t - 1] = n > 0 ? log10(ma) + log10(mb) + log10(n) : -.infinity
         }
     }
 }

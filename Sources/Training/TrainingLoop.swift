@@ -197,6 +197,13 @@ func evaluate(_ model: RecurrentModel, _ batches: [TaskBatch], _ criterion: Succ
 
 /// ρ(W_hh) (square W_hh only) and σ_max(W_hh).
 private func describeRecurrentWeight(_ model: RecurrentModel, into record: inout TrainingRecord) throws {
+    // An IndRNN's W_hh = diag(u): σ_max = ρ = max_j |u_j|, without an O(H³) factorisation.
+    if model.cell.family.hasDiagonalRecurrence, let u = model.parameters[ParameterName.weightHH], u.isFinite {
+        let top = u.elements.reduce(0) { max($0, abs($1)) }
+        record.sigmaMax = top
+        record.spectralRadius = top
+        return
+    }
     guard let w = model.parameters[ParameterName.weightHH], w.isFinite else { return }
     record.sigmaMax = try w.spectralNorm()
     if w.isSquare { record.spectralRadius = try w.spectralRadius() }

@@ -17,11 +17,16 @@ struct BPTTBenchmark: ParsableCommand {
     var sizes: [String] = ["64,1000,1", "256,1000,1", "256,1000,32", "1024,200,8"]
     @Option(help: "Input dimension D.")
     var inputSize = 32
+    @Option(help: "W_hh: dense (the peers' workload), diagonal (IndRNN's u ⊙ h, element-wise path; u_j = tanh(√H·W_hh[j, j]) ∈ (−1, 1)), or diagonal-as-dense (the same diag(u) through the dense gemm path). Peers run only for dense.")
+    var recurrence = "dense"
     @OptionGroup var common: PeerOptions
 
     func run() throws {
         BLASThreads.set(common.threads)
-        emit("workload bptt, D = \(inputSize), threads = \(common.threads), reps = \(common.reps) (median), tape reused")
+        guard ["dense", "diagonal", "diagonal-as-dense"].contains(recurrence) else {
+            throw ValidationError("--recurrence: '\(recurrence)' is not dense, diagonal or diagonal-as-dense.")
+        }
+        emit("workload bptt, D = \(inputSize), threads = \(common.threads), reps = \(common.reps) (median), tape reused, W_hh \(recurrence)")
         for size in sizes {
             let parts = size.split(separator: ",").compactMap { Int($0) }
             guard parts.count == 3, parts.allSatisfy({ $0 > 0 }) else {
@@ -32,7 +37,7 @@ struct BPTTBenchmark: ParsableCommand {
             let time = median(times), best = times.min()!
             emit(pad(size, 12) + pad("gradlab", 13) + String(format: "median %9.4fs  min %9.4fs   loss=%.12g gnorm_sum=%.12g gnorm_first=%.6g gnorm_last=%.12g",
                          time, best, checks.loss, checks.gnormSum, checks.gnormFirst, checks.gnormLast))
-            for impl in common.peers where impl != "none" {
+            for impl in common.peers where impl != "none" && recurrence == "dense" {
                 do {
                     let r = try PeerRunner.run(script: common.peersScript, workload: "bptt", impl: impl, size: size,
                                                reps: common.reps, threads: common.threads, seed: common.seed)
@@ -60,8 +65,25 @@ struct BPTTBenchmark: ParsableCommand {
         let bias = PeerInputs.normals(seed: seed, stream: 3, count: h, scale: 0.1)
         let why = PeerInputs.normals(seed: seed, stream: 4, count: h, scale: 1 / Double(h).squareRoot())
         let x = PeerInputs.normals(seed: seed, stream: 5, count: t * b * d, scale: 1)   // (T, B, D): time-major already
-        let cell = VanillaCell(weights: CellWeights(gateCount: 1, inputWeight: wxh, hiddenWeight: whh, inputBias: bias, hiddenBias: nil),
-                               activation: .tanh)
+        switch recurrence {
+        case "diagonal":
+            let diag = (0..<h).map { Foundation.tanh(whh[$0, $0] * Double(h).squareRoot()) }   // u_j ∈ (−1, 1)
+            let cell = IndRNNCell(weights: CellWeights(inputWeight: wxh, recurrentDiagonal: diag, inputBias: bias, hiddenBias: nil), activation: .tanh)
+            return time(cell, h: h, t: t, b: b, x: x, why: why)
+        case "diagonal-as-dense":
+            var dense = Matrix(rows: h, cols: h)
+            for j in 0..<h { dense[j, j] = Foundation.tanh(whh[j, j] * Double(h).squareRoot()) }
+            let cell = VanillaCell(weights: CellWeights(gateCount: 1, inputWeight: wxh, hiddenWeight: dense, inputBias: bias, hiddenBias: nil), activation: .tanh)
+            return time(cell, h: h, t: t, b: b, x: x, why: why)
+        default:
+            let cell = VanillaCell(weights: CellWeights(gateCount: 1, inputWeight: wxh, hiddenWeight: whh, inputBias: bias, hiddenBias: nil),
+                                   activation: .tanh)
+            return time(cell, h: h, t: t, b: b, x: x, why: why)
+        }
+    }
+
+    /// Forward + full BPTT of `cell` on the workload's inputs, timed.
+    func time<C: RecurrentCell>(_ cell: C, h: Int, t: Int, b: Int, x: [Double], why: [Double]) -> ([Double], Checks) {
         let u = Unroller(cell: cell, capacity: t, batch: b)
         var adjoint = [Double](repeating: 0, count: b * h), gnorm = [Double](repeating: 0, count: t)
         var dwhy = [Double](repeating: 0, count: h)

@@ -160,7 +160,7 @@ struct DiagnosisContext {
         jsonObject = [
             "file": c.modelOptions.model,
             "cell": m.cell.name,
-            "activation": { if case .rnn(let a) = m.cell { return a.name as Any }; return NSNull() }(),
+            "activation": m.cell.activation.map { $0.name as Any } ?? NSNull(),
             "layers": m.layers,
             "bidirectional": m.bidirectional,
             "hidden_size": m.hiddenSize,

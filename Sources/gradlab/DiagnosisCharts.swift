@@ -63,8 +63,8 @@ struct DiagnosisCharts {
             out.append(("lyapunov", lyapunovFigure([("measured", d.lyapunov)], title: "Lyapunov spectrum — \(title)")))
         }
 
-        // Eigenvalues of W_hh (vanilla cells).
-        if case .rnn = model.cell {
+        // Eigenvalues of W_hh (vanilla cells; an IndRNN's diag(u) has eigenvalues u_j).
+        if model.cell.activation != nil {
             let ev = try model.cellWeights.hiddenWeight.eigenvalues()
             out.append(("eigenvalues", Recipe.eigenvalues(EigenvaluesChart(sets: [EigenvalueSet(real: ev.map(\.real), imag: ev.map(\.imaginary), label: "λ(W_{hh})")],
                                                                           title: "Eigenvalues of W_{hh}"))))

@@ -92,6 +92,7 @@ struct List: ParsableCommand {
         case .zeros: return "all zeros"
         case .chain: return "feed-forward chain diagonal·I + gain·S (S the shift): every eigenvalue = diagonal, non-normal"
         case .schur: return "Q(D + N)Qᵀ: eigenvalues from eigenvalue_moduli/eigenvalue_phases, strictly upper N ~ N(0, off_diagonal²/n)"
+        case .indrnn: return "IndRNN's u (cell indrnn): |u_j|^steps in [min_gain, max_gain] (Li et al. 2018)"
         }
     }
 }

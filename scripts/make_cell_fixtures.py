@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""PyTorch float64 autograd fixtures for the cells PyTorch has no module for (Tests/Fixtures/Cells).
+
+IndRNN (Li et al. 2018), written here by hand as a torch module with the names GradLab loads:
+per layer l and direction, weight_ih_l{l} (H x D_l), weight_hh_l{l} (the recurrent *vector* u, H),
+bias_ih_l{l}, bias_hh_l{l} (H), `_reverse` for the backward direction, and a Linear head:
+
+    h_t = phi(W_ih x_t + b_ih + u * h_{t-1} + b_hh)      (* element-wise)
+
+Each fixture (same JSON layout as Tests/Fixtures/Stacked): state dict, inputs, targets, loss, outputs,
+top-layer outputs, autograd parameter and input gradients; for full BPTT every unit's total dL/dh_t
+(h_t.retain_grad()). Truncations: PyTorch's chunked recipe (detached h_n between chunks) and
+BPTT(k1, k2) (Williams & Peng), exactly as scripts/make_stacked_fixtures.py does for nn.RNN.
+Run: python3 scripts/make_cell_fixtures.py  (torch 2.x, CPU).
+"""
+import json, os
+import torch
+
+torch.set_default_dtype(torch.float64)
+OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "Cells")
+B, T, D, H, O = 2, 7, 3, 4, 2
+
+
+class IndRNN(torch.nn.Module):
+    """A stacked, optionally bidirectional IndRNN with nn.RNN's calling convention:
+    forward(x (B, T, D), h0 (L*dirs, B, H) or None) -> (out (B, T, dirs*H), h_n (L*dirs, B, H))."""
+
+    def __init__(self, input_size, hidden_size, num_layers, bidirectional, nonlinearity):
+        super().__init__()
+        self.H, self.L, self.dirs = hidden_size, num_layers, 2 if bidirectional else 1
+        self.phi = torch.relu if nonlinearity == "relu" else torch.tanh
+        self.record = None
+        for l in range(num_layers):
+            d_in = input_size if l == 0 else self.dirs * hidden_size
+            for d in range(self.dirs):
+                sfx = f"_l{l}" + ("_reverse" if d else "")
+                k = hidden_size ** -0.5
+                setattr(self, "weight_ih" + sfx, torch.nn.Parameter(torch.empty(hidden_size, d_in).uniform_(-k, k)))
+                # u in (-1, 1): some units grow, some decay, some alternate in sign
+                setattr(self, "weight_hh" + sfx, torch.nn.Parameter(torch.empty(hidden_size).uniform_(-1, 1)))
+                setattr(self, "bias_ih" + sfx, torch.nn.Parameter(torch.empty(hidden_size).uniform_(-k, k)))
+                setattr(self, "bias_hh" + sfx, torch.nn.Parameter(torch.empty(hidden_size).uniform_(-k, k)))
+
+    def forward(self, x, h0=None):
+        b, t, _ = x.shape
+        inp, finals = x, []
+        for l in range(self.L):
+            outs = []
+            for d in range(self.dirs):
+                sfx = f"_l{l}" + ("_reverse" if d else "")
+                w, u = getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx)
+                bi, bh = getattr(self, "bias_ih" + sfx), getattr(self, "bias_hh" + sfx)
+                h = torch.zeros(b, self.H) if h0 is None else h0[l * self.dirs + d]
+                steps = [None] * t
+                for s in (range(t - 1, -1, -1) if d else range(t)):
+                    h = self.phi(inp[:, s] @ w.T + bi + u * h + bh)
+                    if self.record is not None:
+                        h.retain_grad()
+                    steps[s] = h
+                if self.record is not None:
+                    self.record.append(steps)
+                finals.append(h)
+                outs.append(torch.stack(steps, dim=1))
+            inp = torch.cat(outs, dim=-1)
+        return inp, torch.stack(finals)
+
+
+def loss_fn(name, y, target):
+    if name == "mse": return torch.nn.functional.mse_loss(y, target)
+    return torch.nn.functional.cross_entropy(y.reshape(-1, O), target.reshape(-1))
+
+
+def head_out(head, out, mode):
+    y = head(out)
+    return y[:, -1] if mode == "last" else y
+
+
+def chunk_loss(rnn, head, x, target, mode, k, loss_name):
+    hstate, total, outs = None, 0.0, []
+    for s in range(0, T, k):
+        e = min(s + k, T)
+        out, hstate = rnn(x[:, s:e], hstate)
+        outs.append(out.detach())
+        hstate = hstate.detach()
+        if mode == "last" and e < T: continue
+        y = head_out(head, out, mode)
+        l = loss_fn(loss_name, y, target if mode == "last" else target[:, s:e])
+        l.backward()
+        total += l.item()
+    return total, torch.cat(outs, dim=1)
+
+
+def williams_peng_loss(rnn, head, x, target, k1, k2, loss_name):
+    ends = list(range(k1, T + 1, k1))
+    if ends[-1] != T: ends.append(T)
+    prev, total = 0, 0.0
+    for e in ends:
+        s = max(0, e - k2)
+        with torch.no_grad():
+            hstate = rnn(x[:, :s])[1] if s > 0 else None
+        out, _ = rnn(x[:, s:e], hstate)
+        l = loss_fn(loss_name, head(out)[:, prev - s:], target[:, prev:e])
+        l.backward()
+        total += l.item()
+        prev = e
+    return total
+
+
+def fixture(cell, L, bidir, mode, loss_name, trunc, seed):
+    torch.manual_seed(seed)
+    rnn = IndRNN(D, H, L, bidir, cell.split("-")[1])
+    W = (2 if bidir else 1) * H
+    head = torch.nn.Linear(W, O)
+    x = torch.randn(B, T, D, requires_grad=True)
+    if loss_name == "mse":
+        target = torch.randn(B, O) if mode == "last" else torch.randn(B, T, O)
+    else:
+        target = torch.randint(0, O, (B,) if mode == "last" else (B, T))
+    params = list(rnn.named_parameters()) + [("head." + n, p) for n, p in head.named_parameters()]
+    unit_grads = None
+    if trunc is None:
+        rnn.record = []
+        out, _ = rnn(x)
+        loss = loss_fn(loss_name, head_out(head, out, mode), target)
+        loss.backward()
+        loss_value = loss.item()
+        unit_grads = [torch.stack([h.grad for h in steps], dim=1).flatten().tolist() for steps in rnn.record]
+        rnn.record = None
+        trunc_desc = {"kind": "none"}
+    elif trunc[0] == "chunks":
+        loss_value, chunked_out = chunk_loss(rnn, head, x, target, mode, trunc[1], loss_name)
+        trunc_desc = {"kind": "chunks", "k": trunc[1]}
+    else:
+        loss_value = williams_peng_loss(rnn, head, x, target, trunc[1], trunc[2], loss_name)
+        trunc_desc = {"kind": "williams-peng", "k1": trunc[1], "k2": trunc[2]}
+    with torch.no_grad():
+        out, _ = rnn(x)
+        if trunc is not None and trunc[0] == "chunks":
+            out = chunked_out
+        y = head_out(head, out, mode)
+    f = {
+        "cell": cell, "layers": L, "bidirectional": bidir, "outputs": mode, "loss_name": loss_name,
+        "truncation": trunc_desc, "B": B, "T": T, "D": D, "H": H, "O": O,
+        "order": [n for n, _ in params],
+        "parameters": {n: {"shape": list(p.shape), "data": p.detach().flatten().tolist()} for n, p in params},
+        "inputs": x.detach().flatten().tolist(),
+        "targets": [float(v) for v in target.flatten().tolist()],
+        "loss": loss_value,
+        "outputs_value": y.flatten().tolist(),
+        "hidden": out.flatten().tolist(),
+        "grads": {n: p.grad.flatten().tolist() for n, p in params},
+        "input_grad": x.grad.flatten().tolist(),
+    }
+    if unit_grads is not None: f["unit_hidden_grads"] = unit_grads
+    return f
+
+
+def state_dict_file():
+    """A hand-written IndRNN (2 layers, relu) + Linear head saved as a bare safetensors state dict
+    (no metadata): GradLab must infer the cell from weight_hh_l0's 1-D shape."""
+    from safetensors.torch import save_file
+    torch.manual_seed(321)
+    rnn = IndRNN(3, 4, 2, False, "relu")
+    head = torch.nn.Linear(4, 2)
+    sd = {k: v.detach().contiguous() for k, v in rnn.state_dict().items()}
+    sd.update({"head." + k: v.detach().contiguous() for k, v in head.state_dict().items()})
+    save_file(sd, os.path.join(OUT, "statedict-indrnn-L2.safetensors"))
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    seed, cases = 100, []
+    for cell in ["indrnn-relu", "indrnn-tanh"]:
+        cases += [(cell, 1, False, "all", "mse", None), (cell, 1, False, "last", "ce", None),
+                  (cell, 1, False, "all", "mse", ("chunks", 3)), (cell, 1, False, "all", "mse", ("wp", 2, 3)),
+                  (cell, 2, False, "all", "mse", None), (cell, 2, True, "all", "mse", None),
+                  (cell, 2, True, "all", "mse", ("chunks", 3)), (cell, 3, False, "all", "mse", ("wp", 3, 4))]
+    for cell, L, bidir, mode, loss_name, trunc in cases:
+        seed += 1
+        f = fixture(cell, L, bidir, mode, loss_name, trunc, seed)
+        tname = "full" if trunc is None else ("chunks%d" % trunc[1] if trunc[0] == "chunks" else "wp%d-%d" % trunc[1:])
+        name = f"{cell}-L{L}-{'bi' if bidir else 'uni'}-{mode}-{loss_name}-{tname}.json"
+        with open(os.path.join(OUT, name), "w") as fh:
+            json.dump(f, fh)
+        print(name, f["loss"])
+    state_dict_file()
+
+
+if __name__ == "__main__":
+    main()
