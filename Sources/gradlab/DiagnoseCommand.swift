@@ -105,9 +105,11 @@ struct DiagnoseCommand: ParsableCommand {
             let written = try DiagnosisCharts(diagnosis: diagnosis, model: m, title: context.title).write(to: plot)
             FileHandle.standardError.write(Data("charts: \(written.joined(separator: ", "))\n".utf8))
         }
-        guard format == .json else { return diagnosis.textReport(title: context.heading, notes: context.notes) }
+        let forward = try ForwardDynamics(model: m, options: options, rng: RandomStream(seed: seed))
+        guard format == .json else { return diagnosis.textReport(title: context.heading, notes: context.notes) + "\n" + forward.textSection() }
         var object = diagnosis.jsonObject()
         object["model"] = context.jsonObject
+        object["forward"] = forward.jsonObject()
         return JSONValue(object).rendered(pretty: true)
     }
 }

@@ -101,7 +101,7 @@ struct FixedPointsCommand: ParsableCommand {
         let starts = FixedPointStarts.sample(pool: pool, count: initialStates, noise: noise, rng: &startStream)
         let report = try search.run(starts: starts)
         let outputs = readouts(model, report)
-        print(report.text(outputs: outputs), terminator: "")
+        FileHandle.standardOutput.write(Data(report.text(outputs: outputs).utf8))
         if let json { try (report.json(outputs: outputs).rendered(pretty: true) + "\n").write(toFile: json, atomically: true, encoding: .utf8) }
         if let csv { try report.csv(outputs: outputs).write(toFile: csv, atomically: true, encoding: .utf8) }
         if let plotStates { try FixedPointCharts.states(report, pool: pool, trajectoryLength: fromTrajectories == nil ? trajectorySteps : nil,
