@@ -82,6 +82,7 @@ public enum RunPlots {
         case .successVsLength: return try TrainingPlots.successRate(plot, data).map { [(nil, $0)] } ?? []
         case .gradNormTrace: return try TrainingPlots.gradientNormTrace(plot, data).map { [(nil, $0)] } ?? []
         case .gradFlowHeatmap: return try TrainingPlots.gradientFlowHeatmaps(plot, data)
+        case .activationsThroughTime: return try ForwardPlots.activationsThroughTime(plot, data).map { [(nil, $0)] } ?? []
         }
     }
 

@@ -49,6 +49,10 @@ extension PlotRecipe {
         case .gradFlowHeatmap:
             return "\(Metric.gradFlowLog10.plainTitle) over the training iteration (across) and the step t (up), one panel per grid point:"
                 + " how far back the gradient reaches as training goes on." + facet
+        case .activationsThroughTime:
+            let drawn = plot.y.flatMap(Metric.named) ?? .hiddenNorm
+            return "\(drawn.plainTitle) against the step t, one line per grid point (and per gate for gated cells; mean of its replicates, min–max band)."
+                + " Saturated units (φ′ below 1% of its maximum) pass almost no gradient: a rising saturated fraction predicts vanishing gradients whatever ρ(W_hh) is." + facet
         }
     }
 

@@ -14,6 +14,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
     case successVsLength = "success-vs-length"
     case gradNormTrace = "grad-norm-trace"
     case gradFlowHeatmap = "grad-flow-heatmap"
+    case activationsThroughTime = "activations-through-time"
 
     /// The channels of a `plots:` entry.
     public enum Channel: String, Sendable { case color, x, y, facet }
@@ -30,6 +31,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .successVsLength: "train: `y` (solved, default: fraction of replicates that solved; or final_accuracy) against `x` (the swept task.length), one line per method"
         case .gradNormTrace: "train: gradient norm before clipping (or `y: grad_norm_clipped`) against iteration, log y, the clip threshold dashed, one panel per `facet`"
         case .gradFlowHeatmap: "train: log10 ‖∂L/∂h_t‖ over (iteration, t) from training.snapshot_every, one panel per grid point, one file per `facet`"
+        case .activationsThroughTime: "a forward statistic (`y`: hidden_norm, default, or cell_norm, saturated_fraction, inactive_fraction, preactivation_q, gate_mean, gate_saturated_fraction) against step t, one line per grid point (and per gate), replicates as a min–max band, one panel per `facet`"
         }
     }
 
@@ -45,6 +47,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .lossCurves, .gradNormTrace: "mode train"
         case .successVsLength: "mode train with task.length swept as `x`"
         case .gradFlowHeatmap: "mode train with training.snapshot_every"
+        case .activationsThroughTime: "measure forward (single-layer models)"
         }
     }
 
@@ -61,12 +64,17 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case (.lossCurves, .y): return PlotRecipe.lossCurveMetrics.map(\.name)
         case (.gradNormTrace, .y): return [Metric.gradNorm.name, Metric.gradNormClipped.name]
         case (.successVsLength, .y): return [Metric.solved.name, Metric.finalAccuracy.name]
+        case (.activationsThroughTime, .y): return PlotRecipe.forwardMetrics.map(\.name)
         default: return []
         }
     }
 
     /// The metrics `norm-vs-lag` draws on y (by lag; series by step t at lag T − t).
     public static let lagMetrics = [Metric.jacobianNormLog10, .gradNormLog10, .contributionLog10]
+
+    /// The series `activations-through-time` draws on y (first: the default).
+    public static let forwardMetrics = [Metric.hiddenNorm, .cellNorm, .saturatedFraction, .inactiveFraction, .preactivationQ,
+                                        .gateMean, .gateSaturatedFraction]
 
     /// The metrics `loss-curves` draws on y.
     public static let lossCurveMetrics = [Metric.evalLoss, .loss, .accuracy]
@@ -89,6 +97,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .singularValues: return measured.contains(.singularValues) ? nil : "measure singular_values"
         case .lyapunov: return measured.contains(.lyapunov) ? nil : "measure lyapunov (mode lyapunov or gradient-flow)"
         case .lossCurves, .gradNormTrace, .gradFlowHeatmap: return mode == .train ? nil : "mode train"
+        case .activationsThroughTime: return measured.contains(.forward) ? nil : "measure forward"
         case .successVsLength:
             if mode != .train { return "mode train" }
             return x == nil ? "an x channel: the swept task.length" : nil
