@@ -63,6 +63,9 @@ struct FixedPointsCommand: ParsableCommand {
         guard (1...100_000).contains(initialStates) else { throw ValidationError("--initial-states must be between 1 and 100000, got \(initialStates).") }
         guard (1...10_000).contains(trajectories) else { throw ValidationError("--trajectories must be between 1 and 10000, got \(trajectories).") }
         guard (1...100_000).contains(trajectorySteps) else { throw ValidationError("--trajectory-steps must be between 1 and 100000, got \(trajectorySteps).") }
+        guard trajectories * trajectorySteps <= 1_000_000 else {
+            throw ValidationError("--trajectories × --trajectory-steps must be at most 1000000 states, got \(trajectories) × \(trajectorySteps).")
+        }
         guard noise.isFinite, noise >= 0 else { throw ValidationError("--noise must be a finite number ≥ 0, got \(noise).") }
         guard fixedTolerance.isFinite, fixedTolerance > 0, slowTolerance.isFinite, slowTolerance >= fixedTolerance else {
             throw ValidationError("tolerances must be finite with 0 < --fixed-tolerance ≤ --slow-tolerance, got \(fixedTolerance) and \(slowTolerance).")
@@ -80,6 +83,10 @@ struct FixedPointsCommand: ParsableCommand {
             let (model, _) = try modelOptions.load()
             guard !model.isStacked else {
                 throw UserError("\(path): fixed points are found for a single-layer unidirectional model; this one has \(model.layers) layer(s)\(model.bidirectional ? ", bidirectional" : "")")
+            }
+            // Each iteration is an SVD of the S × S Jacobian (O(S³)); beyond S = 2048 one start takes minutes.
+            guard model.stateSize <= 2048 else {
+                throw UserError("\(path): the state has \(model.stateSize) entries; fixed-points works up to 2048 (each iteration is an SVD of the S × S Jacobian)")
             }
             try analyse(model.makeCell(), model: model)
         }

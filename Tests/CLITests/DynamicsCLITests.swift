@@ -58,3 +58,19 @@ struct DynamicsCLITests {
         #expect(f.count == 50 && f.allSatisfy { $0 < 0.02 })
     }
 }
+
+extension DynamicsCLITests {
+    /// `diagnose --unit-maps` writes the heatmap and the complete log10 maps; the h map's rows
+    /// (squared, summed) give the gradient norm of the JSON report.
+    @Test func unitMapsAreWrittenAndSumToTheReportedNorm() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-um-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = try gradlabOutput(["diagnose", "--model", Self.fixture("lstm-closed-forget.safetensors"), "--steps", "30",
+                                     "--input-noise", "1", "--format", "json", "--unit-maps", dir.path])
+        for name in ["unit-maps.png", "unit-map-h.npy", "unit-map-gate-f.npy"] {
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), "\(name)")
+        }
+        let root = try #require(JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        #expect(root["forward"] != nil)
+    }
+}
