@@ -83,6 +83,7 @@ public enum RunPlots {
         case .gradNormTrace: return try TrainingPlots.gradientNormTrace(plot, data).map { [(nil, $0)] } ?? []
         case .gradFlowHeatmap: return try TrainingPlots.gradientFlowHeatmaps(plot, data)
         case .summaryVsParameter: return try SummaryPlots.summaryVsParameter(plot, data).map { [(nil, $0)] } ?? []
+        case .activationsThroughTime: return try ForwardPlots.activationsThroughTime(plot, data).map { [(nil, $0)] } ?? []
         }
     }
 

@@ -35,7 +35,7 @@ enum DiagnosticsExecutors {
             throw ConfigurationFailure("loss \(spec.loss.kind.rawValue): gradient-flow measures from an adjoint ∂L/∂h_T only (loss: {kind: adjoint})")
         }
         if spec.model.layers > 1 || spec.model.bidirectional {
-            for m in [Measure.singularValues, .lyapunov, .singularSpread, .matrixPower, .truncation] where spec.measure.contains(m) {
+            for m in [Measure.singularValues, .lyapunov, .singularSpread, .matrixPower, .truncation, .forward] where spec.measure.contains(m) {
                 throw ConfigurationFailure("measure \(m.rawValue) is for single-layer models (model.layers = 1, bidirectional: false); stacked models measure grad_norm and jacobian_norm")
             }
         }
@@ -95,6 +95,10 @@ enum DiagnosticsExecutors {
         summary[Metric.kaplanYorkeDimension] = d.kaplanYorkeDimension.map(StoredValue.number)
         summary[Metric.meanFieldLambdaMax] = d.meanFieldLambdaMax.map(StoredValue.number)
         try classicMeasures(spec, m, d, random, summary: &summary, series: &series)
+        if spec.measure.contains(.forward) {
+            let f = try ForwardDynamics(model: m, options: options, rng: random.split("diagnosis"))
+            ForwardSeries.append(f, series: &series, summary: &summary)
+        }
         var result = ConfigurationResult(summary: summary, series: series)
         if let step = d.nonfiniteStep {
             result.status = .nonfinite

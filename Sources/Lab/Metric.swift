@@ -156,6 +156,22 @@ extension Metric {
     public static let sequenceLength = Metric("sequence_length", "sequence length T", unit: "steps", summary: "INTEGER", by: "mode train")
 }
 
+// MARK: - Forward dynamics (measure forward; docs/dynamics.md)
+
+extension Metric {
+    public static let hiddenNorm = Metric("hidden_norm", "‖h_{t}‖_{2}", index: .step, by: "measure forward")
+    public static let cellNorm = Metric("cell_norm", "‖c_{t}‖_{2}", index: .step, by: "measure forward (LSTM)")
+    public static let saturatedFraction = Metric("saturated_fraction", "fraction of saturated units (φ′/sup φ′ < 0.01)", index: .step, by: "measure forward (rnn cells)")
+    public static let inactiveFraction = Metric("inactive_fraction", "fraction of units with z ≤ 0", index: .step, by: "measure forward (relu, leaky-relu)")
+    public static let preactivationQ = Metric("preactivation_q", "q_{t} = mean z_{t}^{2}", index: .step, by: "measure forward (rnn cells)")
+    public static let gateMean = Metric("gate_mean", "mean gate value", index: .step, component: "gate (CellFamily order: LSTM i, f, g, o; GRU r, z, n)", by: "measure forward (gated cells)")
+    public static let gateSaturatedFraction = Metric("gate_saturated_fraction", "fraction of saturated gate units", index: .step, component: "gate (CellFamily order)", by: "measure forward (gated cells)")
+    public static let forwardRegime = Metric("forward_regime", "forward regime", summary: "TEXT", by: "measure forward (stable, saturating, exploding, vanishing, dead)")
+    public static let forwardRegimeStep = Metric("forward_regime_step", "step the forward regime began", unit: "steps", summary: "INTEGER", by: "measure forward")
+    public static let meanFieldQ = Metric("mean_field_q", "q* (mean field)", summary: "REAL", by: "measure forward (rnn cells)")
+    public static let deadUnits = Metric("dead_units", "dead units (z ≤ 0 at every step)", summary: "INTEGER", by: "measure forward (relu, leaky-relu)")
+}
+
 // MARK: - The catalog
 
 extension Metric {
@@ -171,6 +187,8 @@ extension Metric {
         gradientReach, gradFlowLog10,
         solved, iterationsToSolve, iterations, diverged, finalLoss, finalEvalLoss, finalAccuracy,
         baselineLoss, clippedFraction, clipThreshold, sequenceLength,
+        hiddenNorm, cellNorm, saturatedFraction, inactiveFraction, preactivationQ, gateMean, gateSaturatedFraction,
+        forwardRegime, forwardRegimeStep, meanFieldQ, deadUnits,
     ]
 
     /// The summary columns every `runs` table starts with (after the fixed and swept columns), in order.

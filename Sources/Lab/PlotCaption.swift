@@ -59,6 +59,10 @@ extension PlotRecipe {
             let theory = plot.theory.flatMap(Metric.named).map { " Dashed black: \($0.plainTitle), averaged over the runs at each value." } ?? ""
             return "\(drawn) against \(x), one line per value of the colour channel (mean of its replicates, min–max band)."
                 + theory + " The thin line marks 0 when the values change sign." + channels
+        case .activationsThroughTime:
+            let drawn = plot.y.flatMap(Metric.named) ?? .hiddenNorm
+            return "\(drawn.plainTitle) against the step t, one line per grid point (and per gate for gated cells; mean of its replicates, min–max band)."
+                + " Saturated units (φ′ below 1% of its maximum) pass almost no gradient: a rising saturated fraction predicts vanishing gradients whatever ρ(W_hh) is." + facet
         }
     }
 

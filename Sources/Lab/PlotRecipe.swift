@@ -15,6 +15,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
     case gradNormTrace = "grad-norm-trace"
     case gradFlowHeatmap = "grad-flow-heatmap"
     case summaryVsParameter = "summary-vs-parameter"
+    case activationsThroughTime = "activations-through-time"
 
     /// The channels of a `plots:` entry.
     public enum Channel: String, Sendable { case color, x, y, facet, theory }
@@ -32,6 +33,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .gradNormTrace: "train: gradient norm before clipping (or `y: grad_norm_clipped`) against iteration, log y, the clip threshold dashed, one panel per `facet`"
         case .gradFlowHeatmap: "train: log10 ‖∂L/∂h_t‖ over (iteration, t) from training.snapshot_every, one panel per grid point, one file per `facet`, colour range per panel or `scale: shared`"
         case .summaryVsParameter: "a summary column `y` (e.g. lambda_max) against a swept path `x`, one line with markers per value of `color` (a swept path), replicates as a min–max band, an optional `theory` summary column dashed black, y = 0 drawn when crossed, one panel per `facet`"
+        case .activationsThroughTime: "a forward statistic (`y`: hidden_norm, default, or cell_norm, saturated_fraction, inactive_fraction, preactivation_q, gate_mean, gate_saturated_fraction) against step t, one line per grid point (and per gate), replicates as a min–max band, one panel per `facet`"
         }
     }
 
@@ -48,6 +50,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .successVsLength: "mode train with task.length swept as `x`"
         case .gradFlowHeatmap: "mode train with training.snapshot_every"
         case .summaryVsParameter: "an `x` channel (a swept path) and a `y` summary column the mode and measures store"
+        case .activationsThroughTime: "measure forward (single-layer models)"
         }
     }
 
@@ -66,6 +69,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case (.lossCurves, .y): return PlotRecipe.lossCurveMetrics.map(\.name)
         case (.gradNormTrace, .y): return [Metric.gradNorm.name, Metric.gradNormClipped.name]
         case (.successVsLength, .y): return [Metric.solved.name, Metric.finalAccuracy.name]
+        case (.activationsThroughTime, .y): return PlotRecipe.forwardMetrics.map(\.name)
         default: return []
         }
     }
@@ -81,6 +85,10 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
 
     /// The numeric summary columns (`summary-vs-parameter` draws them on y and as theory).
     public static var summaryMetrics: [Metric] { Metric.all.filter { $0.sqlType == "REAL" || $0.sqlType == "INTEGER" } }
+
+    /// The series `activations-through-time` draws on y (first: the default).
+    public static let forwardMetrics = [Metric.hiddenNorm, .cellNorm, .saturatedFraction, .inactiveFraction, .preactivationQ,
+                                        .gateMean, .gateSaturatedFraction]
 
     /// The metrics `loss-curves` draws on y.
     public static let lossCurveMetrics = [Metric.evalLoss, .loss, .accuracy]
@@ -109,6 +117,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .summaryVsParameter:
             if x == nil { return "an x channel (a swept path)" }
             return y == nil ? "a y channel (a summary column, e.g. lambda_max)" : nil
+        case .activationsThroughTime: return measured.contains(.forward) ? nil : "measure forward"
         case .successVsLength:
             if mode != .train { return "mode train" }
             return x == nil ? "an x channel: the swept task.length" : nil

@@ -108,8 +108,15 @@ public final class CellWorkspace {
     let next: UnsafeMutablePointer<Double>
     let dPrevious: UnsafeMutablePointer<Double>
     private let block: UnsafeMutablePointer<Double>
+    private let cacheWidth: Int
+
+    /// Read-only: the cache the last single-sample `step` or `jacobian` wrote (`cacheWidth` entries,
+    /// each cell's layout in its documentation: RNN z; LSTM i, f, g, o, tanh(c); GRU r, z, n, W_hn h + b_hn).
+    /// Valid until the next call that uses this workspace.
+    public var lastStepCache: UnsafeBufferPointer<Double> { UnsafeBufferPointer(start: cache, count: cacheWidth) }
 
     init(gateRows: Int, cacheWidth: Int, stateSize: Int) {
+        self.cacheWidth = cacheWidth
         let total = 4 * gateRows + cacheWidth + 2 * stateSize
         block = allocateAligned(total)
         zx = block

@@ -49,6 +49,8 @@ struct DiagnoseCommand: ParsableCommand {
     var format: ReportFormat = .text
     @Option(help: "Write the diagnosis charts (PNG and SVG) into this directory.")
     var plot: String?
+    @Option(help: "Write per-unit × time gradient maps (heatmaps and log10 .npy files, docs/dynamics.md) into this directory (single-layer models).")
+    var unitMaps: String?
 
     /// "none" → [], "1,10,100" → [1, 10, 100]; nil when malformed.
     static func parseLagList(_ text: String) -> [Int]? {
@@ -99,20 +101,43 @@ struct DiagnoseCommand: ParsableCommand {
         let readout = try m.readoutAdjoint(rng: &adjointRng)
         options.adjoint = readout
         let context = DiagnosisContext(command: self, model: m, reading: reading, readout: readout)
-        if m.isStacked { return try stackedOutput(m, options, context) }
+        if m.isStacked {
+            if unitMaps != nil { throw RecurrentError("\(modelOptions.model): --unit-maps is for single-layer models (this one has \(m.layers) layers\(m.bidirectional ? ", bidirectional" : ""))") }
+            return try stackedOutput(m, options, context)
+        }
         let diagnosis = try Diagnosis(map: m.makeCell(), theory: m.theoryInputs, options: options, rng: RandomStream(seed: seed))
         if let plot {
             let written = try DiagnosisCharts(diagnosis: diagnosis, model: m, title: context.title).write(to: plot)
             FileHandle.standardError.write(Data("charts: \(written.joined(separator: ", "))\n".utf8))
         }
-        guard format == .json else { return diagnosis.textReport(title: context.heading, notes: context.notes) }
+        let forward = try ForwardDynamics(model: m, options: options, rng: RandomStream(seed: seed))
+        if let unitMaps { try writeUnitMaps(m, options, to: unitMaps, title: context.title) }
+        guard format == .json else { return diagnosis.textReport(title: context.heading, notes: context.notes) + "\n" + forward.textSection() }
         var object = diagnosis.jsonObject()
         object["model"] = context.jsonObject
+        object["forward"] = forward.jsonObject()
         return JSONValue(object).rendered(pretty: true)
     }
 }
 
 extension DiagnoseCommand {
+    /// The unit maps on the diagnosis's own trajectory (its named streams "inputs", "h0") and adjoint.
+    func writeUnitMaps(_ m: RecurrentModel, _ o: DiagnosisOptions, to directory: String, title: String) throws {
+        let rng = RandomStream(seed: seed)
+        var inputRng = rng.split("inputs"), stateRng = rng.split("h0"), adjointRng = rng.split("adjoint")
+        let inputs = o.inputs ?? Matrix.inputSequence(steps: o.steps, size: m.inputSize, source: o.input, rng: &inputRng)
+        let s0 = makeInitialState(o.initialState, hiddenSize: m.hiddenSize, stateSize: m.stateSize, rng: &stateRng)
+        var adjoint = o.adjoint ?? adjointRng.normals(m.hiddenSize)
+        if o.adjoint == nil { let n = nrm2(adjoint); scal(1 / n, &adjoint) }
+        func run<C: RecurrentCell>(_ cell: C) throws -> [String] {
+            let trajectory = try Trajectory(map: cell, initialState: s0, inputs: inputs)
+            let maps = try UnitGradientMap(cell: cell, family: m.cell.family, trajectory: trajectory, adjoint: adjoint)
+            return try UnitMapCharts.write(maps, to: directory, title: title)
+        }
+        let written = try run(m.makeCell())
+        FileHandle.standardError.write(Data("unit maps: \(written.joined(separator: ", "))\n".utf8))
+    }
+
     /// Stacked or bidirectional models: the depth × time diagnosis (inputs and h_0 of every unit drawn
     /// from the same named seeds as a single-layer diagnosis), with the stacks' Lyapunov spectra.
     func stackedOutput(_ m: RecurrentModel, _ options: DiagnosisOptions, _ context: DiagnosisContext) throws -> String {

@@ -4,7 +4,7 @@ public enum TaskCatalog {
     public static let names: [String] = [
         "adding-hochreiter1997", "adding-pascanu2013", "adding-arjovsky2016",
         "copy-memory", "temporal-order", "temporal-order-3bit", "multiplication",
-        "random-permutation", "memorization", "sentiment",
+        "random-permutation", "memorization", "sentiment", "flip-flop",
     ]
 
     /// Aliases accepted in place of a name.
@@ -24,6 +24,7 @@ public enum TaskCatalog {
         case "random-permutation": try RandomPermutation(length: length)
         case "memorization": try Memorization(length: length)
         case "sentiment": SentimentCorpus()
+        case "flip-flop": try FlipFlop(length: length)
         default: throw TaskError.unknownTask(name, known: names)
         }
     }
