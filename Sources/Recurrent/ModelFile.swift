@@ -55,6 +55,18 @@ extension RecurrentModel {
 
     /// Writes the parameters (and `cell`, `activation` metadata for .safetensors) to `path`.
     public func save(_ path: String) throws {
+        try archive().save(path)
+    }
+
+    /// The parameters as `.safetensors` bytes (PyTorch names, `cell`/`activation` metadata plus
+    /// `extraMetadata`), as `save` writes them.
+    public func safetensorsBytes(extraMetadata: [String: String] = [:]) -> [UInt8] {
+        var a = archive()
+        a.metadata.merge(extraMetadata) { old, _ in old }
+        return SafetensorsFormat.encode(a)
+    }
+
+    private func archive() -> TensorArchive {
         var meta = ["cell": cell.name]
         if case .rnn(let a) = cell {
             meta["activation"] = a.name
@@ -63,7 +75,7 @@ extension RecurrentModel {
         let tensors = parameters.pairs.map { p in
             (p.name, p.tensor.cols == 1 && p.name.contains("bias") ? Tensor(p.tensor.elements) : Tensor(p.tensor))
         }
-        try TensorArchive(tensors, metadata: meta).save(path)
+        return TensorArchive(tensors, metadata: meta)
     }
 }
 
