@@ -97,6 +97,15 @@ enum TrainingPlots {
         return Recipe.gradientNormTrace(chart)
     }
 
+    /// Any per-iteration record (`y`) against iteration, windowed like the gradient norm; linear y.
+    static func trainingTrace(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
+        let metric = try channelMetric(plot.y, default: .sigmaMax, among: PlotRecipe.traceMetrics, recipe: .trainingTrace)
+        let curves = try curves(metric, plot, data).map { windowed($0, maxPoints: 300) }
+        guard !curves.isEmpty else { return nil }
+        let chart = TrainingCurvesChart(curves: curves, references: [], yLabel: metric.title + " (window median, min–max)", title: data.title)
+        return Recipe.gradientNormTrace(chart)
+    }
+
     /// The metric a `y` channel names (validated by the schema; checked again for hand-edited run files).
     static func channelMetric(_ y: String?, default fallback: Metric, among allowed: [Metric], recipe: PlotRecipe) throws -> Metric {
         guard let y else { return fallback }

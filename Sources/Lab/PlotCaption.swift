@@ -49,6 +49,9 @@ extension PlotRecipe {
         case .gradFlowHeatmap:
             return "\(Metric.gradFlowLog10.plainTitle) over the training iteration (across) and the step t (up), one panel per grid point:"
                 + " how far back the gradient reaches as training goes on." + facet
+        case .trainingTrace:
+            let drawn = plot.y.flatMap(Metric.named) ?? .sigmaMax
+            return "\(drawn.plainTitle) against the training iteration, one colour per method: the median over windows of records, the band their min–max over replicates." + facet
         }
     }
 

@@ -14,6 +14,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
     case successVsLength = "success-vs-length"
     case gradNormTrace = "grad-norm-trace"
     case gradFlowHeatmap = "grad-flow-heatmap"
+    case trainingTrace = "training-trace"
 
     /// The channels of a `plots:` entry.
     public enum Channel: String, Sendable { case color, x, y, facet }
@@ -30,6 +31,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .successVsLength: "train: `y` (solved, default: fraction of replicates that solved; or final_accuracy) against `x` (the swept task.length), one line per method"
         case .gradNormTrace: "train: gradient norm before clipping (or `y: grad_norm_clipped`) against iteration, log y, the clip threshold dashed, one panel per `facet`"
         case .gradFlowHeatmap: "train: log10 ‖∂L/∂h_t‖ over (iteration, t) from training.snapshot_every, one panel per grid point, one file per `facet`"
+        case .trainingTrace: "train: a per-iteration record (`y`, required: sigma_max, spectral_radius, gradient_reach, floss_lambda_1, …) against iteration, window median with min–max band, one colour per method, one panel per `facet`"
         }
     }
 
@@ -45,6 +47,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .lossCurves, .gradNormTrace: "mode train"
         case .successVsLength: "mode train with task.length swept as `x`"
         case .gradFlowHeatmap: "mode train with training.snapshot_every"
+        case .trainingTrace: "mode train and a `y` channel"
         }
     }
 
@@ -60,6 +63,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case (.phaseHeatmap, .y): return ["lag"] + sweptPaths
         case (.lossCurves, .y): return PlotRecipe.lossCurveMetrics.map(\.name)
         case (.gradNormTrace, .y): return [Metric.gradNorm.name, Metric.gradNormClipped.name]
+        case (.trainingTrace, .y): return PlotRecipe.traceMetrics.map(\.name)
         case (.successVsLength, .y): return [Metric.solved.name, Metric.finalAccuracy.name]
         default: return []
         }
@@ -67,6 +71,10 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
 
     /// The metrics `norm-vs-lag` draws on y (by lag; series by step t at lag T − t).
     public static let lagMetrics = [Metric.jacobianNormLog10, .gradNormLog10, .contributionLog10]
+
+    /// The per-iteration records `training-trace` draws on y.
+    public static let traceMetrics = [Metric.sigmaMax, .spectralRadius, .gradientReach, .flossLambda1, .sigmaMaxBefore,
+                                      .spectralRadiusBefore, .learningRate, .omega, .flossLoss]
 
     /// The metrics `loss-curves` draws on y.
     public static let lossCurveMetrics = [Metric.evalLoss, .loss, .accuracy]
@@ -89,6 +97,9 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .singularValues: return measured.contains(.singularValues) ? nil : "measure singular_values"
         case .lyapunov: return measured.contains(.lyapunov) ? nil : "measure lyapunov (mode lyapunov or gradient-flow)"
         case .lossCurves, .gradNormTrace, .gradFlowHeatmap: return mode == .train ? nil : "mode train"
+        case .trainingTrace:
+            if mode != .train { return "mode train" }
+            return y == nil ? "a y channel (\(PlotRecipe.traceMetrics.map(\.name).joined(separator: ", ")))" : nil
         case .successVsLength:
             if mode != .train { return "mode train" }
             return x == nil ? "an x channel: the swept task.length" : nil

@@ -103,7 +103,7 @@ enum TrainBlocks {
             try require(model.cell == .rnn && model.layers == 1 && !model.bidirectional,
                         "dropout is implemented for one-layer rnn cells, not \(model.cell.rawValue)", at: ["training", "dropout"])
         }
-        if spec.training?.flossing != nil {
+        if let floss = spec.training?.flossing, (floss.weight ?? 1) != 0 {
             try require(model.cell == .rnn && model.activation == .tanh && model.layers == 1 && !model.bidirectional,
                         "gradient flossing is implemented for one-layer tanh rnn cells", at: ["training", "flossing"])
             try require((spec.training?.flossing?.exponents ?? 1) <= model.hidden,
@@ -112,7 +112,7 @@ enum TrainBlocks {
         if model.parametrization != nil {
             try require(model.cell == .rnn && model.layers == 1 && !model.bidirectional,
                         "the orthogonal parametrization is implemented for one-layer rnn cells, not \(model.cell.rawValue)", at: ["model", "parametrization"])
-            try require(spec.training?.constraint.map { ($0.kind ?? .none) == .none } ?? true,
+            try require((spec.training?.constraint?.kind ?? ConstraintSpec.Kind.none) == ConstraintSpec.Kind.none,
                         "W_hh = exp(A) is orthogonal already; remove training.constraint", at: ["model", "parametrization"])
             try require(spec.clipping?.nanGuard != true, "Pascanu's guard shrinks W_hh itself; it does not combine with the parametrization", at: ["model", "parametrization"])
         }

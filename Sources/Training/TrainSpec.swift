@@ -285,6 +285,6 @@ public struct LoopSpec: Codable, Sendable, Hashable {
         c.omegaWeight = omega ?? c.omegaWeight
         if let constraint { c.constraint = try constraint.make() }
         if let dropout { c.dropout = try dropout.make() }
-        if let flossing { c.flossing = try flossing.make() }
+        if let flossing, (flossing.weight ?? 1) != 0 { c.flossing = try flossing.make() }
     }
 }

@@ -50,8 +50,8 @@ public struct DropoutSpec: Codable, Sendable, Hashable {
     }
 }
 
-/// `training.flossing:` — gradient flossing (Engelken 2023): `exponents` k (1), `weight` α (1),
-/// `window` T_f (50, cut to the sequence length), `every` n (1), `target` (0).
+/// `training.flossing:` — gradient flossing (Engelken 2023): `exponents` k (1), `weight` α (1; 0 =
+/// off, so a sweep can switch it), `window` T_f (50, cut to the sequence length), `every` n (1), `target` (0).
 ///
 /// ```yaml
 /// training: {flossing: {exponents: 1, weight: 0.1, window: 50, every: 1, target: 0}}
