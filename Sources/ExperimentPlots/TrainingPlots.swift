@@ -102,7 +102,8 @@ enum TrainingPlots {
         let metric = try channelMetric(plot.y, default: .sigmaMax, among: PlotRecipe.traceMetrics, recipe: .trainingTrace)
         let curves = try curves(metric, plot, data).map { windowed($0, maxPoints: 300) }
         guard !curves.isEmpty else { return nil }
-        let chart = TrainingCurvesChart(curves: curves, references: [], yLabel: metric.title + " (window median, min–max)", title: data.title)
+        var chart = TrainingCurvesChart(curves: curves, references: [], yLabel: metric.title + " (window median, min–max)", title: data.title)
+        chart.logY = false
         return Recipe.gradientNormTrace(chart)
     }
 

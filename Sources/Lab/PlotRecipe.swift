@@ -31,7 +31,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .successVsLength: "train: `y` (solved, default: fraction of replicates that solved; or final_accuracy) against `x` (the swept task.length), one line per method"
         case .gradNormTrace: "train: gradient norm before clipping (or `y: grad_norm_clipped`) against iteration, log y, the clip threshold dashed, one panel per `facet`"
         case .gradFlowHeatmap: "train: log10 ‖∂L/∂h_t‖ over (iteration, t) from training.snapshot_every, one panel per grid point, one file per `facet`"
-        case .trainingTrace: "train: a per-iteration record (`y`, required: sigma_max, spectral_radius, gradient_reach, floss_lambda_1, …) against iteration, window median with min–max band, one colour per method, one panel per `facet`"
+        case .trainingTrace: "train: a per-iteration record (`y`, required: sigma_max, spectral_radius, gradient_reach, floss_lambda_1, …) against iteration (linear y), window median with min–max band, one colour per method, one panel per `facet`"
         }
     }
 
