@@ -81,6 +81,7 @@ public enum RunPlots {
         case .lossCurves: return try TrainingPlots.lossCurves(plot, data).map { [(nil, $0)] } ?? []
         case .successVsLength: return try TrainingPlots.successRate(plot, data).map { [(nil, $0)] } ?? []
         case .gradNormTrace: return try TrainingPlots.gradientNormTrace(plot, data).map { [(nil, $0)] } ?? []
+        case .trainingTrace: return try TrainingPlots.trainingTrace(plot, data).map { [(nil, $0)] } ?? []
         case .gradFlowHeatmap: return try TrainingPlots.gradientFlowHeatmaps(plot, data)
         case .summaryVsParameter: return try SummaryPlots.summaryVsParameter(plot, data).map { [(nil, $0)] } ?? []
         case .activationsThroughTime: return try ForwardPlots.activationsThroughTime(plot, data).map { [(nil, $0)] } ?? []

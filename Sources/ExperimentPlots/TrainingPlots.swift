@@ -68,16 +68,20 @@ enum TrainingPlots {
         return v.isEmpty ? nil : v.reduce(0, +) / Double(v.count)
     }
 
-    /// Distinct reference levels of a runs column per facet (one unfaceted level when all agree).
+    /// Distinct reference levels of a runs column per facet (one unfaceted level when every group has
+    /// it and all agree: a clip threshold of one method must not be drawn in the panels of the others).
     static func references(_ metric: Metric, _ plot: PlotSpec, _ data: RunData) throws -> [ReferenceLevel] {
         let column = try data.store.summaryColumn(metric.name), label = metric.title
         var levels: [ReferenceLevel] = []
+        var everyGroup = true
         for group in data.groups {
-            guard let v = groupMean(column, group) else { continue }
+            guard let v = groupMean(column, group) else { everyGroup = false; continue }
             let facet = data.facetTitle(plot.facet, group)
             if !levels.contains(where: { $0.value == v && $0.facet == facet }) { levels.append(ReferenceLevel(value: v, label: label, facet: facet)) }
         }
-        if Set(levels.map(\.value)).count == 1, let first = levels.first { return [ReferenceLevel(value: first.value, label: label)] }
+        if everyGroup || plot.facet == nil, Set(levels.map(\.value)).count == 1, let first = levels.first {
+            return [ReferenceLevel(value: first.value, label: label)]
+        }
         return levels
     }
 
@@ -101,6 +105,16 @@ enum TrainingPlots {
         let what = metric == .gradNorm ? "before" : "after"
         let chart = TrainingCurvesChart(curves: curves, references: try references(.clipThreshold, plot, data),
                                         yLabel: "‖∇_{θ} L‖ \(what) clipping (window median, min–max)", title: data.title)
+        return Recipe.gradientNormTrace(chart)
+    }
+
+    /// Any per-iteration record (`y`) against iteration, windowed like the gradient norm; linear y.
+    static func trainingTrace(_ plot: PlotSpec, _ data: RunData) throws -> Figure? {
+        let metric = try channelMetric(plot.y, default: .sigmaMax, among: PlotRecipe.traceMetrics, recipe: .trainingTrace)
+        let curves = try curves(metric, plot, data).map { windowed($0, maxPoints: 300) }
+        guard !curves.isEmpty else { return nil }
+        var chart = TrainingCurvesChart(curves: curves, references: [], yLabel: metric.title + " (window median, min–max)", title: data.title)
+        chart.logY = false
         return Recipe.gradientNormTrace(chart)
     }
 

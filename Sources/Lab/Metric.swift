@@ -172,6 +172,24 @@ extension Metric {
     public static let deadUnits = Metric("dead_units", "dead units (z ≤ 0 at every step)", summary: "INTEGER", by: "measure forward (relu, leaky-relu)")
 }
 
+// MARK: - Mitigations (mode train: training.constraint, training.dropout, model.parametrization, training.flossing)
+
+extension Metric {
+    public static let constrained = Metric("constrained", "constraint changed W_{hh} (0/1)", index: .iteration, by: "mode train (training.constraint)")
+    public static let spectralRadiusBefore = Metric("spectral_radius_before", "ρ(W_{hh}) before the constraint", index: .iteration, by: "mode train (training.constraint)")
+    public static let sigmaMaxBefore = Metric("sigma_max_before", "‖W_{hh}‖_{2} before the constraint", index: .iteration, by: "mode train (training.constraint)")
+
+    public static let finalBitsPerChar = Metric("final_bits_per_char", "held-out bits per character", unit: "bits/char", summary: "REAL", by: "mode train (task char-lm)")
+    public static let baselineBitsPerChar = Metric("baseline_bits_per_char", "unigram baseline", unit: "bits/char", summary: "REAL", by: "mode train (task char-lm)")
+    public static let vocabularySize = Metric("vocabulary_size", "vocabulary size", summary: "INTEGER", by: "mode train (task char-lm)")
+
+    public static let flossLoss = Metric("floss_loss", "flossing loss α Σ (λ_{i} − target)^{2}", index: .iteration, by: "mode train (training.flossing)")
+    public static let flossLambda1 = Metric("floss_lambda_1", "λ_{1} over the flossing window", unit: "nats/step", index: .iteration, by: "mode train (training.flossing)")
+
+    /// The mitigations' metrics, in catalog order.
+    static let mitigations: [Metric] = [constrained, spectralRadiusBefore, sigmaMaxBefore, flossLoss, flossLambda1, finalBitsPerChar, baselineBitsPerChar, vocabularySize]
+}
+
 // MARK: - The catalog
 
 extension Metric {
@@ -189,7 +207,7 @@ extension Metric {
         baselineLoss, clippedFraction, clipThreshold, sequenceLength,
         hiddenNorm, cellNorm, saturatedFraction, inactiveFraction, preactivationQ, gateMean, gateSaturatedFraction,
         forwardRegime, forwardRegimeStep, meanFieldQ, deadUnits,
-    ]
+    ] + mitigations
 
     /// The summary columns every `runs` table starts with (after the fixed and swept columns), in order.
     public static let standardSummaryColumns: [Metric] = [spectralRadius, sigmaMax, slopeLog10PerStep, label, horizon, lambdaMax]
@@ -227,7 +245,7 @@ public enum ParameterTitle {
         "sequence.length": "sequence length T", "sequence.input.std": "input std", "sequence.h0": "h_{0}",
         "task.length": "sequence length T", "task.name": "task", "optimizer.lr": "learning rate",
         "optimizer.kind": "optimizer", "clipping.kind": "clipping", "clipping.threshold": "clip threshold",
-        "training.omega": "Ω weight", "method": "method", "seed": "seed",
+        "training.omega": "Ω weight", "training.constraint.kind": "weight constraint", "training.constraint.threshold": "constraint threshold", "method": "method", "seed": "seed",
     ]
 
     private static let parameters = ["weight_hh": "W_{hh}", "weight_ih": "W_{ih}", "bias_hh": "b_{hh}", "bias_ih": "b_{ih}"]

@@ -63,6 +63,9 @@ extension PlotRecipe {
             let drawn = plot.y.flatMap(Metric.named) ?? .hiddenNorm
             return "\(drawn.plainTitle) against the step t, one line per grid point (and per gate for gated cells; mean of its replicates, min–max band)."
                 + " Saturated units (φ′ below 1% of its maximum) pass almost no gradient: a rising saturated fraction predicts vanishing gradients whatever ρ(W_hh) is." + facet
+        case .trainingTrace:
+            let drawn = plot.y.flatMap(Metric.named) ?? .sigmaMax
+            return "\(drawn.plainTitle) against the training iteration, one colour per method: the median over windows of records, the band their min–max over replicates." + facet
         }
     }
 

@@ -16,6 +16,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
     case gradFlowHeatmap = "grad-flow-heatmap"
     case summaryVsParameter = "summary-vs-parameter"
     case activationsThroughTime = "activations-through-time"
+    case trainingTrace = "training-trace"
 
     /// The channels of a `plots:` entry.
     public enum Channel: String, Sendable { case color, x, y, facet, theory }
@@ -34,6 +35,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .gradFlowHeatmap: "train: log10 ‖∂L/∂h_t‖ over (iteration, t) from training.snapshot_every, one panel per grid point, one file per `facet`, colour range per panel or `scale: shared`"
         case .summaryVsParameter: "a summary column `y` (e.g. lambda_max) against a swept path `x`, one line with markers per value of `color` (a swept path), replicates as a min–max band, an optional `theory` summary column dashed black, y = 0 drawn when crossed, one panel per `facet`"
         case .activationsThroughTime: "a forward statistic (`y`: hidden_norm, default, or cell_norm, saturated_fraction, inactive_fraction, preactivation_q, gate_mean, gate_saturated_fraction) against step t, one line per grid point (and per gate), replicates as a min–max band, one panel per `facet`"
+        case .trainingTrace: "train: a per-iteration record (`y`, required: sigma_max, spectral_radius, gradient_reach, floss_lambda_1, …) against iteration (linear y), window median with min–max band, one colour per method, one panel per `facet`"
         }
     }
 
@@ -51,6 +53,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .gradFlowHeatmap: "mode train with training.snapshot_every"
         case .summaryVsParameter: "an `x` channel (a swept path) and a `y` summary column the mode and measures store"
         case .activationsThroughTime: "measure forward (single-layer models)"
+        case .trainingTrace: "mode train and a `y` channel"
         }
     }
 
@@ -68,6 +71,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case (.phaseHeatmap, .y): return ["lag"] + sweptPaths
         case (.lossCurves, .y): return PlotRecipe.lossCurveMetrics.map(\.name)
         case (.gradNormTrace, .y): return [Metric.gradNorm.name, Metric.gradNormClipped.name]
+        case (.trainingTrace, .y): return PlotRecipe.traceMetrics.map(\.name)
         case (.successVsLength, .y): return [Metric.solved.name, Metric.finalAccuracy.name]
         case (.activationsThroughTime, .y): return PlotRecipe.forwardMetrics.map(\.name)
         default: return []
@@ -89,6 +93,10 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
     /// The series `activations-through-time` draws on y (first: the default).
     public static let forwardMetrics = [Metric.hiddenNorm, .cellNorm, .saturatedFraction, .inactiveFraction, .preactivationQ,
                                         .gateMean, .gateSaturatedFraction]
+
+    /// The per-iteration records `training-trace` draws on y.
+    public static let traceMetrics = [Metric.sigmaMax, .spectralRadius, .gradientReach, .flossLambda1, .sigmaMaxBefore,
+                                      .spectralRadiusBefore, .learningRate, .omega, .flossLoss]
 
     /// The metrics `loss-curves` draws on y.
     public static let lossCurveMetrics = [Metric.evalLoss, .loss, .accuracy]
@@ -118,6 +126,9 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
             if x == nil { return "an x channel (a swept path)" }
             return y == nil ? "a y channel (a summary column, e.g. lambda_max)" : nil
         case .activationsThroughTime: return measured.contains(.forward) ? nil : "measure forward"
+        case .trainingTrace:
+            if mode != .train { return "mode train" }
+            return y == nil ? "a y channel (\(PlotRecipe.traceMetrics.map(\.name).joined(separator: ", ")))" : nil
         case .successVsLength:
             if mode != .train { return "mode train" }
             return x == nil ? "an x channel: the swept task.length" : nil

@@ -77,6 +77,9 @@ public struct ExperimentSpec: SweepSpec {
             if !model.inputGiven { model.input = task.inputSize }
         } else {
             try TrainBlocks.rejectTrainKeys(c, mode: mode)
+            if model.parametrization != nil {
+                throw SchemaIssue.invalid("applies to mode train only (this file has mode \(mode.rawValue))", path: ["model", "parametrization"])
+            }
             sequence = try c.decode(SequenceSpec.self, forKey: .sequence)
         }
         loss = try c.value(.loss, or: LossSpec())
@@ -123,8 +126,13 @@ public struct ModelSpec: Decodable, Sendable {
     public var bidirectional: Bool
     /// Whether the file set `input` (in train mode an absent `input` is the task's input size).
     public internal(set) var inputGiven: Bool
+    /// `parametrization: {kind: expm, lr_factor: f}` — W_hh = exp(A) with A skew-symmetric, only A
+    /// trained (mode train, one-layer rnn cells; Training's `OrthogonalParametrization`). `kind: none`
+    /// (to sweep it) means none.
+    public var parametrization: OrthogonalParametrization?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case cell, activation, hidden, input, bias, layers, bidirectional }
+    enum CodingKeys: String, CodingKey, CaseIterable { case cell, activation, hidden, input, bias, layers, bidirectional, parametrization }
+    static let parametrizationKeys = ["kind", "lr_factor"]
 
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -137,6 +145,24 @@ public struct ModelSpec: Decodable, Sendable {
         bias = try c.value(.bias, or: true)
         layers = try c.value(.layers, or: 1)
         bidirectional = try c.value(.bidirectional, or: false)
+        parametrization = nil
+        if c.contains(.parametrization) {
+            try c.superDecoder(forKey: .parametrization).rejectUnknownKeys(Self.parametrizationKeys)
+            let p = try c.nestedContainer(keyedBy: AnyKey.self, forKey: .parametrization)
+            // `kind: none` (for sweeps) is no parametrization.
+            let kinds = ["none"] + OrthogonalParametrization.Kind.allCases.map(\.rawValue)
+            let word = try p.decodeIfPresent(String.self, forKey: AnyKey(stringValue: "kind")) ?? OrthogonalParametrization.Kind.expm.rawValue
+            if word == "none" { return }
+            guard let kind = OrthogonalParametrization.Kind(rawValue: word) else {
+                throw SchemaIssue.invalidChoice(word, choices: kinds, path: ["model", "parametrization", "kind"])
+            }
+            let factor = try p.decodeIfPresent(Double.self, forKey: AnyKey(stringValue: "lr_factor")) ?? 1
+            let spec = OrthogonalParametrization(kind: kind, lrFactor: factor)
+            do { try spec.validate() } catch {
+                throw SchemaIssue.invalid("\(error)", path: ["model", "parametrization", "lr_factor"])
+            }
+            parametrization = spec
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Sweeps
 import Linalg
 import Recurrent
@@ -14,14 +15,18 @@ import Training
 enum TrainExecutors {
     static func register(into registry: inout ExecutorRegistry) {
         registry.register(.train, check: check) { configuration, random in
-            try run(configuration.spec, random)
+            try run(configuration.spec, random, runID: configuration.runID)
         }
     }
 
     /// The configuration's Training setup; a spec that is not in train mode is a failure.
     static func configuration(_ spec: ExperimentSpec) throws -> TrainingConfiguration {
         guard let train = spec.train else { throw ConfigurationFailure("mode train needs the task: block") }
-        do { return try train.configuration() } catch { throw ConfigurationFailure("\(error)") }
+        do {
+            var c = try train.configuration()
+            c.parametrization = spec.model.parametrization
+            return c
+        } catch { throw ConfigurationFailure("\(error)") }
     }
 
     @Sendable static func check(_ spec: ExperimentSpec) throws {
@@ -29,20 +34,28 @@ enum TrainExecutors {
     }
 
     /// Trains one configuration and stores its records and summary.
-    static func run(_ spec: ExperimentSpec, _ random: RandomStream) throws -> ConfigurationResult {
+    /// With a `runID`, the trained model goes to `TrainedModelStore.relativePath(runID:)`.
+    static func run(_ spec: ExperimentSpec, _ random: RandomStream, runID: String? = nil) throws -> ConfigurationResult {
         let c = try configuration(spec)
         let model = try spec.makeModel(random, headSize: c.task.output.size)
         let result: TrainingResult
         do { result = try train(model, c, rng: random.split("train")) } catch { throw ConfigurationFailure("\(error)") }
-        return ConfigurationResult(summary: summary(result, c), series: series(result))
+        var files: [String: Data] = [:]
+        if let runID {
+            let (path, data) = TrainedModelStore.file(runID: runID, model: result.model, task: c.task)
+            files[path] = data
+        }
+        return ConfigurationResult(summary: summary(result, c), series: series(result, withConstraint: c.constraint != .none),
+                                   files: files)
     }
 
     /// The records and snapshots as series points, step = iteration. Only defined, finite values are
     /// listed (a record's NaN fields — no evaluation at that iteration, ρ of a gated cell — and a
     /// diverged loss are left out; `diverged` in the summary says the latter), because the store reads
     /// a non-finite value as a failed measurement. `grad_flow_log10`: component = t, 1-based; a norm of
-    /// exactly 0 is left out.
-    static func series(_ result: TrainingResult) -> [SeriesPoint] {
+    /// exactly 0 is left out. `withConstraint`: also `constrained`, `spectral_radius_before` and
+    /// `sigma_max_before` (training.constraint on).
+    static func series(_ result: TrainingResult, withConstraint: Bool = false) -> [SeriesPoint] {
         var points: [SeriesPoint] = []
         func add(_ metric: Metric, _ step: Int, _ value: Double?, component: Int = 0) {
             if let value, value.isFinite { points.append(SeriesPoint(metric, step: step, component: component, value: value)) }
@@ -63,6 +76,13 @@ enum TrainExecutors {
             add(.spectralRadius, i, r.spectralRadius)
             add(.sigmaMax, i, r.sigmaMax)
             add(.gradientReach, i, r.gradientReach)
+            add(.flossLoss, i, r.flossLoss)
+            add(.flossLambda1, i, r.flossLambda1)
+            if i > 0, withConstraint {
+                add(.constrained, i, r.constrained ? 1 : 0)
+                add(.spectralRadiusBefore, i, r.spectralRadiusBefore)
+                add(.sigmaMaxBefore, i, r.sigmaMaxBefore)
+            }
         }
         for snapshot in result.snapshots {
             for (t, v) in snapshot.log10Norms.enumerated() { add(.gradFlowLog10, snapshot.iteration, v, component: t + 1) }
@@ -95,6 +115,11 @@ enum TrainExecutors {
         default: break
         }
         summary[Metric.sequenceLength] = .integer(Int64(c.task.nominalLength))
+        if let lm = c.task as? CharacterLM {
+            number(.finalBitsPerChar, result.finalEvalLoss / log(2))
+            number(.baselineBitsPerChar, result.baselineLoss / log(2))
+            summary[Metric.vocabularySize] = .integer(Int64(lm.vocabulary.count))
+        }
         return summary
     }
 }

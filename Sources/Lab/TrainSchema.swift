@@ -15,6 +15,13 @@ enum TrainBlocks {
         (.training, LoopSpec.knownKeys, nil),
     ]
 
+    /// The sub-blocks of `training:` with their known keys and `kind` choices.
+    private static let mitigationBlocks: [(key: String, known: Set<String>, kinds: [String]?)] = [
+        ("constraint", ConstraintSpec.knownKeys, ConstraintSpec.Kind.allCases.map(\.rawValue)),
+        ("dropout", DropoutSpec.knownKeys, DropoutSpec.Kind.allCases.map(\.rawValue)),
+        ("flossing", FlossingSpec.knownKeys, nil),
+    ]
+
     /// Task names an experiment may use: the catalogue and its aliases.
     static var taskNames: [String] { TaskCatalog.names + TaskCatalog.aliases.keys.sorted() }
 
@@ -30,6 +37,16 @@ enum TrainBlocks {
         if c.contains(.task) {
             let nested = try c.nestedContainer(keyedBy: AnyKey.self, forKey: .task)
             try checkChoice(nested, "name", taskNames, path: ["task", "name"])
+        }
+        if c.contains(.training) {
+            let training = try c.nestedContainer(keyedBy: AnyKey.self, forKey: .training)
+            for (key, known, kinds) in mitigationBlocks where training.contains(AnyKey(stringValue: key)) {
+                try training.superDecoder(forKey: AnyKey(stringValue: key)).rejectUnknownKeys(known.sorted())
+                if let kinds {
+                    let nested = try training.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey(stringValue: key))
+                    try checkChoice(nested, "kind", kinds, path: ["training", key, "kind"])
+                }
+            }
         }
         if c.contains(.clipping) {
             let nested = try c.nestedContainer(keyedBy: AnyKey.self, forKey: .clipping)
@@ -82,6 +99,23 @@ enum TrainBlocks {
         try require(model.input == task.inputSize,
                     "task '\(task.name)' has \(task.inputSize) input\(task.inputSize == 1 ? "" : "s") per step; set model.input to \(task.inputSize) or leave it out",
                     at: ["model", "input"])
+        if let dropout = spec.training?.dropout, (dropout.input ?? 0) > 0 || (dropout.recurrent ?? 0) > 0 || (dropout.output ?? 0) > 0 {
+            try require(model.cell == .rnn && model.layers == 1 && !model.bidirectional,
+                        "dropout is implemented for one-layer rnn cells, not \(model.cell.rawValue)", at: ["training", "dropout"])
+        }
+        if let floss = spec.training?.flossing, (floss.weight ?? 1) != 0 {
+            try require(model.cell == .rnn && model.activation == .tanh && model.layers == 1 && !model.bidirectional,
+                        "gradient flossing is implemented for one-layer tanh rnn cells", at: ["training", "flossing"])
+            try require((spec.training?.flossing?.exponents ?? 1) <= model.hidden,
+                        "flossing.exponents cannot exceed model.hidden (\(model.hidden))", at: ["training", "flossing", "exponents"])
+        }
+        if model.parametrization != nil {
+            try require(model.cell == .rnn && model.layers == 1 && !model.bidirectional,
+                        "the orthogonal parametrization is implemented for one-layer rnn cells, not \(model.cell.rawValue)", at: ["model", "parametrization"])
+            try require((spec.training?.constraint?.kind ?? ConstraintSpec.Kind.none) == ConstraintSpec.Kind.none,
+                        "W_hh = exp(A) is orthogonal already; remove training.constraint", at: ["model", "parametrization"])
+            try require(spec.clipping?.nanGuard != true, "Pascanu's guard shrinks W_hh itself; it does not combine with the parametrization", at: ["model", "parametrization"])
+        }
         if let omega = spec.training?.omega, omega > 0 {
             try require(model.cell == .rnn, "the Ω regularizer is defined for rnn cells only, not \(model.cell.rawValue)", at: ["training", "omega"])
         }

@@ -57,6 +57,18 @@ extension RecurrentModel {
 
     /// Writes the parameters (and `cell`, `activation` metadata for .safetensors) to `path`.
     public func save(_ path: String) throws {
+        try archive().save(path)
+    }
+
+    /// The parameters as `.safetensors` bytes (PyTorch names, `cell`/`activation` metadata plus
+    /// `extraMetadata`), as `save` writes them.
+    public func safetensorsBytes(extraMetadata: [String: String] = [:]) -> [UInt8] {
+        var a = archive()
+        a.metadata.merge(extraMetadata) { old, _ in old }
+        return SafetensorsFormat.encode(a)
+    }
+
+    private func archive() -> TensorArchive {
         var meta = ["cell": cell.name]
         if let a = cell.activation {
             meta["activation"] = a.name
@@ -68,7 +80,7 @@ extension RecurrentModel {
             let vector = p.tensor.cols == 1 && (p.name.contains("bias") || (diagonal && p.name.hasPrefix("weight_hh")))
             return (p.name, vector ? Tensor(p.tensor.elements) : Tensor(p.tensor))
         }
-        try TensorArchive(tensors, metadata: meta).save(path)
+        return TensorArchive(tensors, metadata: meta)
     }
 }
 

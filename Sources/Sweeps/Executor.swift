@@ -1,3 +1,4 @@
+import Foundation
 import Linalg
 
 /// A value of the `runs` table: summary metrics and swept values.
@@ -68,14 +69,18 @@ public struct ConfigurationResult: Sendable {
     /// Long-format series: `grad_norm_log10` by step, `jacobian_norm_log10` by lag, `singular_value`
     /// by lag and component, `lyapunov` by index, `contribution_log10` by step.
     public var series: [SeriesPoint]
+    /// Files the runner writes into the run directory (atomically) with the result, by path relative
+    /// to it: e.g. a trained model as `models/<run id>.safetensors`.
+    public var files: [String: Data] = [:]
 
     public init(status: Status = .ok, reason: String? = nil, failedStep: Int? = nil,
-                summary: [String: StoredValue] = [:], series: [SeriesPoint] = []) {
+                summary: [String: StoredValue] = [:], series: [SeriesPoint] = [], files: [String: Data] = [:]) {
         self.status = status
         self.reason = reason
         self.failedStep = failedStep
         self.summary = summary
         self.series = series
+        self.files = files
     }
 
     /// A failed configuration.

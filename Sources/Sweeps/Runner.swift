@@ -227,6 +227,11 @@ public enum Runner {
             }
             for _ in 0..<min(options.jobs, pendingRuns.count) { launch() }
             while let (configuration, result, seconds, cpuSeconds) = try await group.next() {
+                for (path, data) in result.files.sorted(by: { $0.key < $1.key }) {
+                    let url = out.appendingPathComponent(path)
+                    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try AtomicFile.write(data, to: url, using: options.fileWriter)
+                }
                 try store.insert(configuration, result, seconds: seconds, cpuSeconds: cpuSeconds)
                 counts[result.status, default: 0] += 1
                 progress.advance(failed: result.status != .ok)

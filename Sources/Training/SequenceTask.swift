@@ -49,6 +49,8 @@ public protocol SequenceTask: Sendable {
     var baselineLoss: Double { get }
     /// A fresh batch of `batchSize` sequences; all randomness comes from `rng`.
     func makeBatch(batchSize: Int, rng: inout RandomStream) -> TaskBatch
+    /// A batch of the held-out set (default: `makeBatch`).
+    func makeEvaluationBatch(batchSize: Int, rng: inout RandomStream) -> TaskBatch
 }
 
 /// A problem with a task's configuration, named so a user can act on it.
@@ -71,4 +73,12 @@ public enum TaskError: Error, CustomStringConvertible, Equatable {
 
 func requireLength(_ task: String, _ length: Int, atLeast minimum: Int) throws {
     guard length >= minimum else { throw TaskError.lengthTooShort(task: task, length: length, minimum: minimum) }
+}
+
+extension SequenceTask {
+    /// A batch of the held-out set; tasks with a fixed held-out split (char-lm) override it, the
+    /// generated tasks draw from the same distribution as training.
+    public func makeEvaluationBatch(batchSize: Int, rng: inout RandomStream) -> TaskBatch {
+        makeBatch(batchSize: batchSize, rng: &rng)
+    }
 }

@@ -43,14 +43,32 @@ public struct TaskSpec: Codable, Sendable, Hashable {
     public var length: Int?
     public var values: Int?
     public var positions: Int?
+    /// `char-lm` only: a UTF-8 corpus file (path relative to the working directory), or a built-in
+    /// generator (`dyck`, the default).
+    public var file: String?
+    public var generator: String?
 
-    public init(name: String, length: Int? = nil, values: Int? = nil, positions: Int? = nil) {
+    public init(name: String, length: Int? = nil, values: Int? = nil, positions: Int? = nil,
+                file: String? = nil, generator: String? = nil) {
         self.name = name; self.length = length; self.values = values; self.positions = positions
+        self.file = file; self.generator = generator
     }
 
-    public static let knownKeys: Set<String> = ["name", "length", "values", "positions"]
+    public static let knownKeys: Set<String> = ["name", "length", "values", "positions", "file", "generator"]
+    /// The built-in corpora of `char-lm`.
+    public static let generators = ["dyck"]
 
     public func make() throws -> any SequenceTask {
+        if name == "char-lm" || file != nil || generator != nil {
+            guard name == "char-lm" else { throw TaskError.invalidParameter(task: name, detail: "file and generator apply to char-lm only") }
+            switch (file, generator) {
+            case (let file?, nil): return try CharacterLM(file: file, length: try requiredLength())
+            case (nil, "dyck"?), (nil, nil): return try CharacterLM(dyck: DyckCorpus(), length: try requiredLength())
+            case (nil, let other?):
+                throw TaskError.invalidParameter(task: name, detail: "unknown generator '\(other)'; known generators: \(Self.generators.joined(separator: ", "))")
+            case (_?, _?): throw TaskError.invalidParameter(task: name, detail: "takes task.file or task.generator, not both")
+            }
+        }
         if values != nil || positions != nil {
             guard TaskCatalog.aliases[name] ?? name == "memorization" else {
                 throw TaskError.invalidParameter(task: name, detail: "values and positions apply to memorization only")
@@ -209,7 +227,8 @@ public struct ClippingSpec: Codable, Sendable, Hashable {
 
 extension NonFiniteNormPolicy: Codable {}
 
-/// `training:` — budget, batch size, evaluation and recording intervals, Ω weight.
+/// `training:` — budget, batch size, evaluation and recording intervals, Ω weight, and the
+/// mitigations' sub-blocks (`constraint`, `dropout`, `flossing`; docs/training.md, *Mitigations*).
 public struct LoopSpec: Codable, Sendable, Hashable {
     public var batchSize: Int?
     public var iterations: Int?
@@ -221,6 +240,9 @@ public struct LoopSpec: Codable, Sendable, Hashable {
     public var snapshotEvery: Int?
     public var stopWhenSolved: Bool?
     public var omega: Double?
+    public var constraint: ConstraintSpec?
+    public var dropout: DropoutSpec?
+    public var flossing: FlossingSpec?
 
     public init(batchSize: Int? = nil, iterations: Int? = nil, evalEvery: Int? = nil, evalBatches: Int? = nil,
                 evalBatchSize: Int? = nil, recordEvery: Int? = nil, spectralEvery: Int? = nil,
@@ -235,6 +257,7 @@ public struct LoopSpec: Codable, Sendable, Hashable {
         case evalEvery = "eval_every", evalBatches = "eval_batches", evalBatchSize = "eval_batch_size"
         case recordEvery = "record_every", spectralEvery = "spectral_every", snapshotEvery = "snapshot_every"
         case stopWhenSolved = "stop_when_solved", omega
+        case constraint, dropout, flossing
     }
     public static let knownKeys: Set<String> = Set(CodingKeys.allCases.map(\.rawValue))
 
@@ -260,5 +283,8 @@ public struct LoopSpec: Codable, Sendable, Hashable {
         c.snapshotInterval = snapshotEvery ?? c.snapshotInterval
         c.stopWhenSolved = stopWhenSolved ?? c.stopWhenSolved
         c.omegaWeight = omega ?? c.omegaWeight
+        if let constraint { c.constraint = try constraint.make() }
+        if let dropout { c.dropout = try dropout.make() }
+        if let flossing, (flossing.weight ?? 1) != 0 { c.flossing = try flossing.make() }
     }
 }

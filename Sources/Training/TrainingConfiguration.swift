@@ -33,6 +33,14 @@ public struct TrainingConfiguration: Sendable {
     public var stopWhenSolved: Bool = true
     /// ‖∂L/∂h_t‖ counts as "reached" when above this fraction of ‖∂L/∂h_T‖.
     public var reachThreshold: Double = 1e-20
+    /// A projection of W_hh after every update (weight clipping, spectral-norm ball; docs/training.md).
+    public var constraint: WeightConstraint = .none
+    /// Variational dropout during training (rnn cells; off at evaluation; docs/training.md).
+    public var dropout = RecurrentDropout()
+    /// Orthogonal-constrained W_hh = exp(A) (rnn cells; `OrthogonalParametrization`); nil = W_hh trained directly.
+    public var parametrization: OrthogonalParametrization? = nil
+    /// Gradient flossing (tanh rnn cells; `GradientFlossing`); nil = off.
+    public var flossing: GradientFlossing? = nil
 
     public init(task: any SequenceTask, optimizer: any Optimizer) {
         self.task = task
@@ -63,6 +71,15 @@ public struct TrainingRecord: Sendable, Equatable {
     public var spectralRadius: Double = .nan
     public var sigmaMax: Double = .nan
     public var gradientReach: Double = .nan
+    /// Whether `TrainingConfiguration.constraint` changed W_hh at this update.
+    public var constrained: Bool = false
+    /// ρ(W_hh) and σ_max(W_hh) after the optimizer step but before the constraint's projection
+    /// (constraint on, on records where ρ and σ_max are computed; NaN otherwise).
+    public var spectralRadiusBefore: Double = .nan
+    public var sigmaMaxBefore: Double = .nan
+    /// Gradient flossing at this iteration: its loss α Σ (λ_i − target)² and λ_1 over the window (NaN otherwise).
+    public var flossLoss: Double = .nan
+    public var flossLambda1: Double = .nan
 }
 
 /// log10 ‖∂L/∂h_t‖ (over the batch) for t = 1 … T at one iteration: a column of the gradient-flow

@@ -7,10 +7,14 @@ import Recurrent
 ///
 /// Per iteration i = 1 … budget:
 /// 1. lr ← schedule(base lr, i − 1); a fresh batch from the stream `rng.split("train")`;
-/// 2. loss and exact BPTT gradients from the recurrent core (mean loss over scored steps);
-/// 3. with Ω on (vanilla cells): ∂L/∂W_hh += α·∂Ω/∂W_hh (`VanishingGradientRegularizer`);
+/// 2. loss and exact BPTT gradients from the recurrent core (mean loss over scored steps), or, with
+///    dropout on, from `DropoutWorkspace` under masks drawn from `rng.split("dropout")`;
+/// 3. with Ω on (vanilla cells): ∂L/∂W_hh += α·∂Ω/∂W_hh (`VanishingGradientRegularizer`); with the
+///    flossing (every n iterations), + ∂L_floss on the batch's first sequence; with the
+///    orthogonal parametrization, ∂L/∂W_hh becomes ∂L/∂X and the optimizer updates X, W_hh = exp(A(X));
 /// 4. Pascanu's guard (if on) replaces a NaN/∞/huge gradient; otherwise the clipping method runs;
-/// 5. the optimizer updates the parameters (unless clipping asked to skip the step);
+/// 5. the optimizer updates the parameters (unless clipping asked to skip the step), then the weight
+///    constraint (if any) projects W_hh;
 /// 6. every `evaluationInterval` iterations (and at the end) the held-out set — generated once from
 ///    `rng.split("evaluation")` — gives `evalLoss` and `accuracy`; the run stops when the task's
 ///    criterion is met (`stopWhenSolved`) or when the parameters become non-finite (`diverged`).
@@ -27,12 +31,24 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
     }
     let guardrail = c.nonFiniteGuard ? NonFiniteGuard(recurrentIndex: recurrentIndex) : nil
 
-    var trainStream = rng.split("train"), evalStream = rng.split("evaluation")
+    var trainStream = rng.split("train"), evalStream = rng.split("evaluation"), dropoutStream = rng.split("dropout")
+    var dropoutWorkspace: DropoutWorkspace? = nil
     let heldOut = (0..<c.evaluationBatches).map { _ in
-        task.makeBatch(batchSize: c.evaluationBatchSize, rng: &evalStream)
+        task.makeEvaluationBatch(batchSize: c.evaluationBatchSize, rng: &evalStream)
     }
     var records: [TrainingRecord] = [], snapshots: [GradientFlowSnapshot] = []
     var solvedAt: Int? = nil, diverged = false, lastLoss = Double.nan, iterationsRun = 0
+
+    // Orthogonal parametrization: X is trained in W_hh's optimizer slot, W_hh = exp(A(X)).
+    var orthogonalX: Matrix? = nil
+    if c.parametrization != nil {
+        var stream = rng.split("parametrization")
+        let x = OrthogonalParametrization.initialParameter(hidden: model.hiddenSize, rng: &stream)
+        var tensors = model.parameters.tensors
+        tensors[recurrentIndex] = try OrthogonalParametrization.weight(x)
+        try model.setTensors(tensors)
+        orthogonalX = x
+    }
 
     var initial = TrainingRecord(iteration: 0)
     (initial.evalLoss, initial.accuracy) = try evaluate(model, heldOut, task.criterion)
@@ -52,13 +68,32 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
         optimizer.learningRate = record.learningRate
 
         let batch = task.makeBatch(batchSize: c.batchSize, rng: &trainStream)
-        var step = try batchGradients(model, batch)
+        var step: BatchStep
+        if c.dropout.isActive {
+            let workspace = dropoutWorkspace.flatMap { $0.steps == batch.length && $0.batch == batch.batchSize ? $0 : nil }
+                ?? DropoutWorkspace(model: model, steps: batch.length, batch: batch.batchSize)
+            dropoutWorkspace = workspace
+            workspace.drawMasks(c.dropout, rng: &dropoutStream)
+            let loss = try workspace.step(model, batch)
+            step = BatchStep(loss: loss, gradients: workspace.gradients, hiddenNorms: workspace.hiddenNorms, core: nil)
+        } else {
+            step = try batchGradients(model, batch)
+        }
         record.loss = step.loss
         lastLoss = step.loss
         if c.omegaWeight > 0 {
             let omega = try regularizer(model, step)
             record.omega = omega.value
             step.gradients[recurrentIndex] = try step.gradients[recurrentIndex].adding(omega.gradient, scaledBy: c.omegaWeight)
+        }
+
+        if let floss = c.flossing, iteration % floss.every == 0 {
+            let f = try floss.evaluate(model, batch: batch)
+            (record.flossLoss, record.flossLambda1) = (f.loss, f.exponents.first ?? .nan)
+            step.gradients = try zip(step.gradients, f.gradients).map { try $0.adding($1) }
+        }
+        if let x = orthogonalX {
+            step.gradients[recurrentIndex] = try OrthogonalParametrization.gradient(x, weightGradient: step.gradients[recurrentIndex])
         }
 
         let norm = globalNorm(step.gradients)
@@ -74,8 +109,23 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
         }
         if !record.skipped {
             var tensors = model.parameters.tensors
+            if let x = orthogonalX { tensors[recurrentIndex] = x }
             try optimizer.step(&tensors, gradients: step.gradients)
+            var steppedX: Matrix? = nil
+            if let x = orthogonalX, let p = c.parametrization {
+                let next = p.lrFactor == 1 ? tensors[recurrentIndex]
+                    : try x.adding(try tensors[recurrentIndex].adding(x, scaledBy: -1), scaledBy: p.lrFactor)
+                tensors[recurrentIndex] = next.isFinite ? try OrthogonalParametrization.weight(next) : next
+                steppedX = next
+            }
             diverged = !tensors.allSatisfy(\.isFinite)
+            if !diverged, let steppedX { orthogonalX = steppedX }
+            if !diverged, c.constraint != .none {
+                if iteration % c.spectralInterval == 0 || iteration % c.evaluationInterval == 0 || iteration == c.iterations {
+                    (record.spectralRadiusBefore, record.sigmaMaxBefore) = try describe(tensors[recurrentIndex])
+                }
+                record.constrained = try c.constraint.apply(to: &tensors[recurrentIndex], gateCount: model.cell.gateCount)
+            }
             if !diverged { try model.setTensors(tensors) }
         }
 
@@ -119,10 +169,33 @@ private func validate(_ model: RecurrentModel, _ c: TrainingConfiguration) throw
     }
     try c.clipping.validate()
     try c.schedule.validate()
+    try c.constraint.validate()
     var isVanilla = false
     if case .rnn = model.cell { isVanilla = true }
     guard c.omegaWeight == 0 || isVanilla else {
         throw TrainingError("the Ω regularizer is defined for vanilla (rnn) cells, not \(model.cell)")
+    }
+    try c.dropout.validate()
+    if let floss = c.flossing {
+        try floss.validate(hidden: model.hiddenSize)
+        guard case .rnn(.tanh) = model.cell, !model.isStacked else {
+            throw TrainingError("gradient flossing is implemented for one-layer tanh rnn cells, not \(model.cell)")
+        }
+    }
+    if let p = c.parametrization {
+        try p.validate()
+        guard isVanilla, !model.isStacked else {
+            throw TrainingError("the orthogonal parametrization is implemented for one-layer rnn cells, not \(model.cell)")
+        }
+        guard c.constraint == .none, !c.nonFiniteGuard else {
+            throw TrainingError("the orthogonal parametrization keeps W_hh orthogonal itself; remove training.constraint and clipping.nan_guard")
+        }
+    }
+    if c.dropout.isActive {
+        guard isVanilla, !model.isStacked, model.headSize != nil else {
+            throw TrainingError("dropout is implemented for one-layer rnn cells with a read-out, not \(model.cell)")
+        }
+        guard c.omegaWeight == 0 else { throw TrainingError("dropout and the Ω regularizer cannot be combined (Ω reads the core's tape)") }
     }
 }
 
@@ -204,7 +277,12 @@ private func describeRecurrentWeight(_ model: RecurrentModel, into record: inout
         record.spectralRadius = top
         return
     }
-    guard let w = model.parameters[ParameterName.weightHH], w.isFinite else { return }
-    record.sigmaMax = try w.spectralNorm()
-    if w.isSquare { record.spectralRadius = try w.spectralRadius() }
+    guard let w = model.parameters[ParameterName.weightHH] else { return }
+    (record.spectralRadius, record.sigmaMax) = try describe(w)
+}
+
+/// (ρ(w), σ_max(w)); ρ is NaN for a non-square w, both NaN for a non-finite one.
+private func describe(_ w: Matrix) throws -> (rho: Double, sigma: Double) {
+    guard w.isFinite else { return (.nan, .nan) }
+    return (w.isSquare ? try w.spectralRadius() : .nan, try w.spectralNorm())
 }

@@ -7,7 +7,7 @@ struct GradLab: AsyncParsableCommand {
         commandName: "gradlab",
         abstract: "GradLab: measure why recurrent networks fail to learn long-range dependencies — gradient norms, Jacobian products and Lyapunov spectra through time.",
         version: GradLabVersion.string,
-        subcommands: [Run.self, Validate.self, List.self, InitCommand.self, InspectCommand.self, TraceCommand.self, DiagnoseCommand.self, FixedPointsCommand.self, Plot.self, ReportCommand.self, TableCommand.self, SlurmCommand.self, StatusCommand.self, MergeCommand.self]
+        subcommands: [Run.self, Validate.self, List.self, InitCommand.self, InspectCommand.self, TraceCommand.self, DiagnoseCommand.self, FixedPointsCommand.self, Plot.self, ReportCommand.self, TableCommand.self, SlurmCommand.self, StatusCommand.self, MergeCommand.self, SampleCommand.self]
     )
 
     /// Parses, runs, and reports any error in the one style of `ErrorReport`.

@@ -67,6 +67,6 @@ import Testing
 
     @Test func knownKeysMatchCodingKeys() {
         #expect(OptimizerSpec.knownKeys.contains("weight_decay") && ClippingSpec.knownKeys.contains("non_finite"))
-        #expect(LoopSpec.knownKeys.count == 10 && TaskSpec.knownKeys.count == 4 && ScheduleSpec.knownKeys.count == 5)
+        #expect(LoopSpec.knownKeys.count == 13 && TaskSpec.knownKeys.count == 6 && ScheduleSpec.knownKeys.count == 5)
     }
 }

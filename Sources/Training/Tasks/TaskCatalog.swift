@@ -5,12 +5,14 @@ public enum TaskCatalog {
         "adding-hochreiter1997", "adding-pascanu2013", "adding-arjovsky2016",
         "copy-memory", "temporal-order", "temporal-order-3bit", "multiplication",
         "random-permutation", "memorization", "sentiment", "flip-flop",
+        "char-lm",
     ]
 
     /// Aliases accepted in place of a name.
     public static let aliases: [String: String] = ["adding-le2015": "adding-arjovsky2016"]
 
-    /// The task called `name` with nominal sequence length `length` (ignored by "sentiment").
+    /// The task called `name` with nominal sequence length `length` (ignored by "sentiment";
+    /// "char-lm" on the built-in Dyck corpus — a file corpus comes through `TaskSpec.file`).
     /// Throws `TaskError.unknownTask` listing the known names, or a length / parameter error.
     public static func make(_ name: String, length: Int) throws -> any SequenceTask {
         switch aliases[name] ?? name {
@@ -25,6 +27,7 @@ public enum TaskCatalog {
         case "memorization": try Memorization(length: length)
         case "sentiment": SentimentCorpus()
         case "flip-flop": try FlipFlop(length: length)
+        case "char-lm": try CharacterLM(dyck: DyckCorpus(), length: length)
         default: throw TaskError.unknownTask(name, known: names)
         }
     }
