@@ -122,7 +122,8 @@ public enum RunPlots {
                 let t = try data.summary(name, group)
                 guard !t.steps.isEmpty else { continue }
                 theory.append(TheoryLine(lags: t.steps.map(Double.init), log10Values: t.mean, kind: kind,
-                                         colorValue: data.number(plot.color, group), facet: data.facetTitle(plot.facet, group)))
+                                         colorValue: data.number(plot.color, group), facet: data.facetTitle(plot.facet, group),
+                                         label: data.label(excluding: [plot.facet], group)))
             }
         }
         guard !series.isEmpty else { return nil }

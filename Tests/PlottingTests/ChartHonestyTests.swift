@@ -168,4 +168,22 @@ import Testing
         #expect(Plural.count(1, "layer") == "1 layer" && Plural.count(8, "layer") == "8 layers" && Plural.count(0, "replicate") == "0 replicates")
         #expect(Plural.count(2, "matrix", "matrices") == "2 matrices")
     }
+
+    /// Lines of categorical colour (no colour channel) each get their ρ^k in their own colour, dashed:
+    /// a gray ρ^k shared by every method cannot be read as any one method's.
+    @Test func theoryLinesTakeTheirSeriesCategoricalColour() {
+        let lags = [0.0, 1, 2]
+        let chart = NormVsLagChart(series: [
+            NormVsLagSeries(lags: lags, log10Norm: [0, 1, 0], label: "chain"),
+            NormVsLagSeries(lags: lags, log10Norm: [0, 2, 1], label: "schur"),
+        ], theory: [
+            TheoryLine(lags: lags, log10Values: [0, -0.3, -0.6], kind: .spectralPower, label: "chain"),
+            TheoryLine(lags: lags, log10Values: [0, -0.1, -0.2], kind: .spectralPower, label: "schur"),
+            TheoryLine(lags: lags, log10Values: [0, -1, -2], kind: .spectralPower),
+        ])
+        let lines = Recipe.normVsLag(chart).panels[0].marks.compactMap { if case .line(let l) = $0 { return l } else { return nil } }
+        #expect(lines.count == 5)
+        #expect(lines[2].color == lines[0].color && lines[3].color == lines[1].color && lines[0].color != lines[1].color)
+        #expect(lines[2].dash == Dash.dashed && lines[4].color == .gray(0.25))
+    }
 }

@@ -44,8 +44,12 @@ public struct TheoryLine: Sendable {
     public var kind: Kind
     public var colorValue: Double?
     public var facet: String?
-    public init(lags: [Double], log10Values: [Double], kind: Kind, colorValue: Double? = nil, facet: String? = nil) {
+    /// The label of the measured series this line belongs to: without a `colorValue` it is drawn in that
+    /// series' categorical colour (gray when there is none), so each method's ρ^k reads as its own.
+    public var label: String?
+    public init(lags: [Double], log10Values: [Double], kind: Kind, colorValue: Double? = nil, facet: String? = nil, label: String? = nil) {
         self.lags = lags; self.log10Values = log10Values; self.kind = kind; self.colorValue = colorValue; self.facet = facet
+        self.label = label
     }
 }
 
@@ -82,9 +86,11 @@ extension Recipe {
             axes.colorScale = scale
             axes.xIntegerTicks = chart.integerX
             var next = 0
+            var categoricalByLabel: [String: Color] = [:]
             for s in chart.series where s.facet == facet {
                 let categorical: Color? = s.colorValue == nil ? Palette.categorical(next) : nil
                 if s.colorValue == nil { next += 1 }
+                if let categorical, let label = s.label { categoricalByLabel[label] = categorical }
                 if let lo = s.log10Lower, let hi = s.log10Upper {
                     axes.band(BandMark(xs: s.lags, lower: lo, upper: hi, color: categorical, colorValue: s.colorValue, opacity: 0.16))
                 }
@@ -95,7 +101,8 @@ extension Recipe {
                 }
             }
             for t in chart.theory where t.facet == facet {
-                axes.line(LineMark(xs: t.lags, ys: t.log10Values, color: t.colorValue == nil ? .gray(0.25) : nil,
+                let own = t.label.flatMap { categoricalByLabel[$0] }
+                axes.line(LineMark(xs: t.lags, ys: t.log10Values, color: t.colorValue == nil ? own ?? .gray(0.25) : nil,
                                    colorValue: t.colorValue, width: 1.2, dash: t.kind.dash))
             }
             // The legend goes with the last panel: when it must leave the plot box it sits at the figure's
