@@ -80,7 +80,7 @@ enum TableText {
         var header = table.byPaths.map { Metric.plainText(ParameterTitle.title(for: $0)) } + ["n"]
         var align = table.byPaths.map { _ in "---" } + ["---:"]
         if showNotOK { header.append("not ok"); align.append("---:") }
-        header += table.columns.map(columnTitle)
+        header += columnTitles(table.columns)
         align += table.columns.indices.map { k in
             table.groups.contains { if case .texts = $0.cells[k] { return true } else { return false } } ? "---" : "---:"
         }
@@ -116,6 +116,16 @@ enum TableText {
             lines.append(fields.map(csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The columns' headers (`columnTitle`); where two would read the same ("λ_max" for `lambda_max` and
+    /// `mean_field_lambda_max`), those keep their parenthetical ("λ_max (mean field)").
+    static func columnTitles(_ names: [String]) -> [String] {
+        let short = names.map(columnTitle)
+        return zip(names, short).map { name, title in
+            guard short.filter({ $0 == title }).count > 1, let metric = Metric.named(name) else { return title }
+            return metric.plainTitle
+        }
     }
 
     /// A column's header: its catalog title as plain text without a trailing parenthetical

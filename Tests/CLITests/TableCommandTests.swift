@@ -140,4 +140,25 @@ import Testing
             #expect(abs(stored - 10 * log(8) / (t + 20)) <= 1e-12, "T = \(t)")
         }
     }
+
+    /// Two columns whose short titles agree (λ_max measured and its mean-field value) keep their
+    /// parentheticals, so the header never shows the same title twice.
+    @Test func headersThatWouldReadTheSameKeepTheirParenthetical() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-table-lyap-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("lyap.yaml")
+        try """
+        name: lyap-probe
+        mode: lyapunov
+        model: {cell: rnn, activation: tanh, hidden: 8, input: 1, bias: false}
+        init: {weight_hh: {kind: gaussian, gain: 1.5}, weight_ih: {kind: zeros}}
+        sequence: {length: 50, input: {kind: zeros}, h0: gaussian}
+        diagnostics: {lyapunov: 1, transient: 10}
+        """.write(to: file, atomically: true, encoding: .utf8)
+        _ = try gradlabOutput(["run", file.path, "--out", dir.appendingPathComponent("run").path, "--progress", "none"])
+        let out = try gradlabOutput(["table", dir.appendingPathComponent("run").path, "--columns", "lambda_max,mean_field_lambda_max"])
+        #expect(out.split(separator: "\n").first.map(String.init) == "| n | λ_max | λ_max (mean field) |")
+    }
 }
