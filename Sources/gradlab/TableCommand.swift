@@ -135,7 +135,8 @@ enum TableText {
         if let timing = ["seconds": "wall seconds", "cpu_seconds": "CPU seconds"][name] { return timing }
         guard let metric = Metric.named(name) else { return name }
         let title = metric.plainTitle
-        if let open = title.range(of: " (") { return String(title[..<open.lowerBound]) }
+        // Only a parenthetical that ends the title: "min_k [log10 (γ‖W‖)^k − …]" keeps its brackets.
+        if title.hasSuffix(")"), let open = title.range(of: " (", options: .backwards) { return String(title[..<open.lowerBound]) }
         return title
     }
 
