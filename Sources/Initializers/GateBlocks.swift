@@ -45,17 +45,7 @@ extension InitSpec {
             let bound = 1 / Double(hidden).squareRoot()
             b = rng.uniforms(n, -bound, bound)
         case .gaussian? where std != nil: b = rng.normals(n, std: std ?? 1)
-        case .file?:
-            let file = path ?? ""
-            do {
-                let archive = try TensorArchive.load(file)
-                let t = try archive.tensor(named: tensor, file: file)
-                try t.checkFinite(name: tensor ?? "", file: file)
-                guard t.shape == [n] else {
-                    throw InitError("\(file): tensor has shape \(t.shapeDescription) but a bias of length \(n) is needed")
-                }
-                b = t.values
-            } catch let e as TensorIOError { throw InitError(e.description) }
+        case .file?: b = try fileTensor(shapes: [[n]], needed: "a bias of length \(n) is needed").values
         default:
             throw InitError("kind '\(kind?.rawValue ?? "none")' does not apply to a bias vector; use zeros, uniform, pytorch-default, gaussian with std, or file")
         }

@@ -87,16 +87,24 @@ extension InitSpec {
 
     /// The tensor `tensor` (or the only one) of `path`, which must be rows×cols and finite.
     func fileMatrix(rows: Int, cols: Int) throws -> Matrix {
+        let t = try fileTensor(shapes: [[rows, cols]], needed: "a \(rows)×\(cols) matrix is needed")
+        do { return try t.matrix(name: path ?? "") } catch let e as TensorIOError { throw InitError(e.description) }
+    }
+
+    /// The tensor `tensor` (or the only one) of `path` (kind `file`): finite, and of one of `shapes`, else
+    /// "FILE: tensor 'NAME' has shape … but <needed>". The one reader of every `file` initializer
+    /// (matrices, biases, IndRNN's u); tensor-file errors become `InitError`s.
+    func fileTensor(shapes: [[Int]], needed: String) throws -> Tensor {
         let file = path ?? ""
         do {
             let archive = try TensorArchive.load(file)
             let t = try archive.tensor(named: tensor, file: file)
             let name = tensor ?? archive.names.first ?? ""
             try t.checkFinite(name: name, file: file)
-            guard t.shape == [rows, cols] else {
-                throw InitError("\(file): tensor '\(name)' has shape \(t.shapeDescription) but a \(rows)×\(cols) matrix is needed")
+            guard shapes.contains(t.shape) else {
+                throw InitError("\(file): tensor '\(name)' has shape \(t.shapeDescription) but \(needed)")
             }
-            return try t.matrix(name: file)
+            return t
         } catch let e as TensorIOError {
             throw InitError(e.description)
         }

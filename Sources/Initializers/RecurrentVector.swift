@@ -30,17 +30,7 @@ extension InitSpec {
         case .gaussian? where std != nil: u = rng.normals(h, std: std ?? 1)
         case .identity?: u = [Double](repeating: scale ?? 1, count: h)
         case .zeros?: u = [Double](repeating: 0, count: h)
-        case .file?:
-            let file = path ?? ""
-            do {
-                let archive = try TensorArchive.load(file)
-                let t = try archive.tensor(named: tensor, file: file)
-                try t.checkFinite(name: tensor ?? "", file: file)
-                guard t.shape == [h] || t.shape == [h, 1] else {
-                    throw InitError("\(file): tensor has shape \(t.shapeDescription) but an IndRNN's u has \(h) values")
-                }
-                u = t.values
-            } catch let e as TensorIOError { throw InitError(e.description) }
+        case .file?: u = try fileTensor(shapes: [[h], [h, 1]], needed: "an IndRNN's u has \(h) values").values
         default:
             throw InitError("kind '\(kind?.rawValue ?? "none")' does not apply to an IndRNN's recurrent vector u") // refused by validateRecurrentVector
         }
