@@ -86,3 +86,81 @@ floss = [flossing_case(5, 2, 8, 2, 0.7, 0.1, 1.5), flossing_case(8, 3, 30, 3, 1.
 with open(os.path.join(out_dir, "flossing.json"), "w") as f:
     json.dump({"torch": torch.__version__, "cases": floss}, f)
 print("wrote flossing.json")
+
+
+# orthogonal_cayley.json: scoRNN's W = (I + A)^-1 (I - A) D (D = diag(1.., -1 x k), the last k entries -1),
+# by torch.linalg.solve; and orthogonal_gated.json: gate-blockwise expm / Cayley for LSTM and GRU through
+# torch.nn.LSTM / torch.nn.GRU (torch.func.functional_call), every H x H block of weight_hh parametrized alone.
+g2 = torch.Generator().manual_seed(2018)
+
+
+def cayley(x, k=0):
+    u = torch.triu(x, 1)
+    a = u - u.T
+    n = x.shape[0]
+    eye = torch.eye(n)
+    d = torch.ones(n)
+    if k > 0:
+        d[n - k:] = -1.0
+    return torch.linalg.solve(eye + a, eye - a) * d  # columns scaled: W0 @ diag(d)
+
+
+transform = []
+for n, scale, k in [(4, 1.0, 0), (7, 3.0, 2), (12, 0.5, 1), (9, 10.0, 0)]:
+    x = (torch.randn(n, n, generator=g2) * scale).requires_grad_()
+    G = torch.randn(n, n, generator=g2)
+    w = cayley(x, k)
+    (w * G).sum().backward()
+    transform.append({"n": n, "negative_ones": k, "x": rows(x), "g": rows(G), "w": rows(w), "dx": rows(torch.triu(x.grad, 1))})
+
+T, B, D, H = 6, 3, 2, 5
+x = (torch.randn(H, H, generator=g2) * 0.7).requires_grad_()
+w_ih = torch.randn(H, D, generator=g2) * 0.5
+b_ih = torch.randn(H, generator=g2) * 0.1
+b_hh = torch.randn(H, generator=g2) * 0.1
+head_w = torch.randn(1, H, generator=g2) * 0.5
+head_b = torch.randn(1, generator=g2) * 0.1
+inputs = torch.randn(T, B, D, generator=g2)
+targets = torch.randn(B, 1, generator=g2)
+W = cayley(x, 1)
+h = torch.zeros(B, H)
+for t in range(T):
+    h = torch.tanh(inputs[t] @ w_ih.T + b_ih + h @ W.T + b_hh)
+loss = torch.nn.functional.mse_loss(h @ head_w.T + head_b, targets)
+loss.backward()
+rnn = {"negative_ones": 1, "x": rows(x), "w_hh": rows(W), "weight_ih": rows(w_ih), "bias_ih": rows(b_ih), "bias_hh": rows(b_hh),
+       "head_weight": rows(head_w), "head_bias": rows(head_b), "inputs": rows(inputs), "targets": rows(targets),
+       "loss": loss.item(), "dx": rows(torch.triu(x.grad, 1))}
+with open(os.path.join(out_dir, "orthogonal_cayley.json"), "w") as f:
+    json.dump({"torch": torch.__version__, "transform": transform, "rnn": rnn}, f)
+print("wrote orthogonal_cayley.json")
+
+
+def gated_case(cell, kind):
+    G = {"lstm": 4, "gru": 3}[cell]
+    T, B, D, H = 7, 3, 2, 4
+    module = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](D, H)
+    x = (torch.randn(G * H, H, generator=g2) * 0.8).requires_grad_()
+    w_ih = torch.randn(G * H, D, generator=g2) * 0.5
+    b_ih = torch.randn(G * H, generator=g2) * 0.1
+    b_hh = torch.randn(G * H, generator=g2) * 0.1
+    head_w = torch.randn(1, H, generator=g2) * 0.5
+    head_b = torch.randn(1, generator=g2) * 0.1
+    inputs = torch.randn(T, B, D, generator=g2)
+    targets = torch.randn(B, 1, generator=g2)
+    blocks = [x[i * H:(i + 1) * H] for i in range(G)]
+    W = torch.cat([weight(b) if kind == "expm" else cayley(b) for b in blocks])
+    params = {"weight_ih_l0": w_ih, "weight_hh_l0": W, "bias_ih_l0": b_ih, "bias_hh_l0": b_hh}
+    out, _ = torch.func.functional_call(module, params, (inputs,))
+    loss = torch.nn.functional.mse_loss(out[-1] @ head_w.T + head_b, targets)
+    loss.backward()
+    dx = torch.cat([torch.triu(x.grad[i * H:(i + 1) * H], 1) for i in range(G)])
+    return {"cell": cell, "kind": kind, "x": rows(x), "w_hh": rows(W), "weight_ih": rows(w_ih), "bias_ih": rows(b_ih),
+            "bias_hh": rows(b_hh), "head_weight": rows(head_w), "head_bias": rows(head_b), "inputs": rows(inputs),
+            "targets": rows(targets), "loss": loss.item(), "dx": rows(dx)}
+
+
+gated = [gated_case(c, k) for c in ["lstm", "gru"] for k in ["expm", "cayley"]]
+with open(os.path.join(out_dir, "orthogonal_gated.json"), "w") as f:
+    json.dump({"torch": torch.__version__, "cases": gated}, f)
+print("wrote orthogonal_gated.json")

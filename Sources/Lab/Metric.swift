@@ -186,8 +186,17 @@ extension Metric {
     public static let flossLoss = Metric("floss_loss", "flossing loss α Σ (λ_{i} − target)^{2}", index: .iteration, by: "mode train (training.flossing)")
     public static let flossLambda1 = Metric("floss_lambda_1", "λ_{1} over the flossing window", unit: "nats/step", index: .iteration, by: "mode train (training.flossing)")
 
+    public static let flossPhaseLambda = Metric("floss_phase_lambda", "λ_{i} during the flossing phase", unit: "nats/step", index: .iteration,
+                                                component: "i (exponent, 1-based); step = phase iteration", by: "mode train (training.flossing.before)")
+    public static let flossProbeLambda = Metric("floss_probe_lambda", "λ_{i} on the probe sequence", unit: "nats/step", index: .iteration,
+                                                component: "i (exponent, 1-based); step 0 = before, N = after the phase", by: "mode train (training.flossing.before)")
+    public static let flossLambda1Before = Metric("floss_lambda_1_before", "λ_{1} before the flossing phase", unit: "nats/step", summary: "REAL", by: "mode train (training.flossing.before)")
+    public static let flossLambda1After = Metric("floss_lambda_1_after", "λ_{1} after the flossing phase", unit: "nats/step", summary: "REAL", by: "mode train (training.flossing.before)")
+
     /// The mitigations' metrics, in catalog order.
-    static let mitigations: [Metric] = [constrained, spectralRadiusBefore, sigmaMaxBefore, flossLoss, flossLambda1, finalBitsPerChar, baselineBitsPerChar, vocabularySize]
+    static let mitigations: [Metric] = [constrained, spectralRadiusBefore, sigmaMaxBefore, flossLoss, flossLambda1,
+                                        flossPhaseLambda, flossProbeLambda, flossLambda1Before, flossLambda1After,
+                                        finalBitsPerChar, baselineBitsPerChar, vocabularySize]
 }
 
 // MARK: - The catalog

@@ -90,6 +90,10 @@ public struct ExperimentSpec: SweepSpec {
     }
 
     /// Checks ranges and combinations; throws `SchemaIssue` with the offending path.
+    /// `task.file` (a char-lm corpus) and `init.<parameter>.path` (kind file) are resolved against the
+    /// experiment file's directory when it is loaded (docs/experiments.md).
+    public static var filePathKeys: [String] { ["task.file", "init.*.path"] }
+
     public func validate(sweptPaths: [String]) throws {
         try require(!name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) },
                     "must be a non-empty word of letters, digits, '-', '_' or '.' (it names the run directory)", at: ["name"])
@@ -126,13 +130,13 @@ public struct ModelSpec: Decodable, Sendable {
     public var bidirectional: Bool
     /// Whether the file set `input` (in train mode an absent `input` is the task's input size).
     public internal(set) var inputGiven: Bool
-    /// `parametrization: {kind: expm, lr_factor: f}` — W_hh = exp(A) with A skew-symmetric, only A
-    /// trained (mode train, one-layer rnn cells; Training's `OrthogonalParametrization`). `kind: none`
-    /// (to sweep it) means none.
+    /// `parametrization: {kind: expm | cayley, lr_factor: f, negative_ones: k}` — W_hh = exp(A) or
+    /// (I + A)⁻¹(I − A)·D with A skew-symmetric, only A trained, per gate block (mode train, one-layer
+    /// rnn, lstm and gru cells; Training's `OrthogonalParametrization`). `kind: none` (to sweep it) means none.
     public var parametrization: OrthogonalParametrization?
 
     enum CodingKeys: String, CodingKey, CaseIterable { case cell, activation, hidden, input, bias, layers, bidirectional, parametrization }
-    static let parametrizationKeys = ["kind", "lr_factor"]
+    static let parametrizationKeys = ["kind", "lr_factor", "negative_ones"]
 
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -157,9 +161,11 @@ public struct ModelSpec: Decodable, Sendable {
                 throw SchemaIssue.invalidChoice(word, choices: kinds, path: ["model", "parametrization", "kind"])
             }
             let factor = try p.decodeIfPresent(Double.self, forKey: AnyKey(stringValue: "lr_factor")) ?? 1
-            let spec = OrthogonalParametrization(kind: kind, lrFactor: factor)
-            do { try spec.validate() } catch {
-                throw SchemaIssue.invalid("\(error)", path: ["model", "parametrization", "lr_factor"])
+            let negative = try p.decodeIfPresent(Int.self, forKey: AnyKey(stringValue: "negative_ones")) ?? 0
+            let spec = OrthogonalParametrization(kind: kind, lrFactor: factor, negativeOnes: negative)
+            do { try spec.validate(hidden: hidden) } catch {
+                let key = "\(error)".contains("negative_ones") ? "negative_ones" : "lr_factor"
+                throw SchemaIssue.invalid("\(error)", path: ["model", "parametrization", key])
             }
             parametrization = spec
         }

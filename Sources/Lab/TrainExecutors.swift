@@ -54,7 +54,8 @@ enum TrainExecutors {
     /// diverged loss are left out; `diverged` in the summary says the latter), because the store reads
     /// a non-finite value as a failed measurement. `grad_flow_log10`: component = t, 1-based; a norm of
     /// exactly 0 is left out. `withConstraint`: also `constrained`, `spectral_radius_before` and
-    /// `sigma_max_before` (training.constraint on).
+    /// `sigma_max_before` (training.constraint on). With a flossing phase: `floss_phase_lambda` (step =
+    /// phase iteration, component = i) and `floss_probe_lambda` (steps 0 and N: before and after).
     static func series(_ result: TrainingResult, withConstraint: Bool = false) -> [SeriesPoint] {
         var points: [SeriesPoint] = []
         func add(_ metric: Metric, _ step: Int, _ value: Double?, component: Int = 0) {
@@ -87,13 +88,21 @@ enum TrainExecutors {
         for snapshot in result.snapshots {
             for (t, v) in snapshot.log10Norms.enumerated() { add(.gradFlowLog10, snapshot.iteration, v, component: t + 1) }
         }
+        if let phase = result.flossingPhase {
+            for (i, lambdas) in phase.lambdas.enumerated() {
+                for (k, v) in lambdas.enumerated() { add(.flossPhaseLambda, i + 1, v, component: k + 1) }
+            }
+            for (k, v) in phase.before.enumerated() { add(.flossProbeLambda, 0, v, component: k + 1) }
+            for (k, v) in phase.after.enumerated() { add(.flossProbeLambda, phase.lambdas.count, v, component: k + 1) }
+        }
         return points
     }
 
     /// The runs columns: `solved`, `iterations_to_solve` (absent when unsolved), `iterations`,
     /// `diverged` (counts and flags as integers), `final_loss`, `final_eval_loss`, `final_accuracy`,
     /// `baseline_loss`, `clipped_fraction` (of the recorded training iterations), `clip_threshold` for
-    /// norm clipping (the gradient-norm chart draws it) and `sequence_length` (T, the task's length).
+    /// norm clipping (the gradient-norm chart draws it), `sequence_length` (T, the task's length) and,
+    /// with a flossing phase, `floss_lambda_1_before`/`_after` (on its probe sequence).
     /// Non-finite values are left out.
     static func summary(_ result: TrainingResult, _ c: TrainingConfiguration) -> [String: StoredValue] {
         var summary: [String: StoredValue] = [:]
@@ -115,6 +124,10 @@ enum TrainExecutors {
         default: break
         }
         summary[Metric.sequenceLength] = .integer(Int64(c.task.nominalLength))
+        if let phase = result.flossingPhase {
+            number(.flossLambda1Before, phase.before.first)
+            number(.flossLambda1After, phase.after.first)
+        }
         if let lm = c.task as? CharacterLM {
             number(.finalBitsPerChar, result.finalEvalLoss / log(2))
             number(.baselineBitsPerChar, result.baselineLoss / log(2))

@@ -110,10 +110,10 @@ enum TrainBlocks {
                         "flossing.exponents cannot exceed model.hidden (\(model.hidden))", at: ["training", "flossing", "exponents"])
         }
         if model.parametrization != nil {
-            try require(model.cell == .rnn && model.layers == 1 && !model.bidirectional,
-                        "the orthogonal parametrization is implemented for one-layer rnn cells, not \(model.cell.rawValue)", at: ["model", "parametrization"])
+            try require(model.cell != .indrnn && model.layers == 1 && !model.bidirectional,
+                        "the orthogonal parametrization is implemented for one-layer rnn, lstm and gru cells, not \(model.layers > 1 || model.bidirectional ? "stacked or bidirectional ones" : model.cell.rawValue)", at: ["model", "parametrization"])
             try require((spec.training?.constraint?.kind ?? ConstraintSpec.Kind.none) == ConstraintSpec.Kind.none,
-                        "W_hh = exp(A) is orthogonal already; remove training.constraint", at: ["model", "parametrization"])
+                        "the parametrization keeps W_hh orthogonal already; remove training.constraint", at: ["model", "parametrization"])
             try require(spec.clipping?.nanGuard != true, "Pascanu's guard shrinks W_hh itself; it does not combine with the parametrization", at: ["model", "parametrization"])
         }
         if let omega = spec.training?.omega, omega > 0 {

@@ -95,6 +95,9 @@ public protocol SweepSpec: Decodable, Sendable {
     /// Checks ranges and combinations of one decoded grid point; throws `SchemaIssue` with the
     /// offending path (or an `ExperimentError`).
     func validate(sweptPaths: [String]) throws
+    /// Keys whose values are file paths, resolved against the experiment file's directory
+    /// (`ConfigNode.resolvingFilePaths`; default none).
+    static var filePathKeys: [String] { get }
 }
 
 /// An experiment file, loaded: overrides applied, limits checked, every grid point decoded and
@@ -129,6 +132,7 @@ public struct Sweep<Spec: SweepSpec>: Sendable {
         guard tree.entries != nil else { throw ExperimentError(tree.origin, "an experiment file is a mapping of keys (name:, mode:, model:, …)") }
         let parsed = try overrides.map(Override.init)
         for o in parsed { try o.apply(to: &tree) }
+        tree = tree.resolvingFilePaths(Spec.filePathKeys)
         let grid = try Grid(tree: tree)
         let decoder = try PointDecoder<Spec>(tree: tree, grid: grid)
         let first = try decoder.point(0, validate: true)

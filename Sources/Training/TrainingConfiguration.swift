@@ -37,7 +37,7 @@ public struct TrainingConfiguration: Sendable {
     public var constraint: WeightConstraint = .none
     /// Variational dropout during training (rnn cells; off at evaluation; docs/training.md).
     public var dropout = RecurrentDropout()
-    /// Orthogonal-constrained W_hh = exp(A) (rnn cells; `OrthogonalParametrization`); nil = W_hh trained directly.
+    /// Orthogonal-constrained W_hh = exp(A) or Cayley(A)·D per gate block (one-layer rnn/lstm/gru; `OrthogonalParametrization`); nil = W_hh trained directly.
     public var parametrization: OrthogonalParametrization? = nil
     /// Gradient flossing (tanh rnn cells; `GradientFlossing`); nil = off.
     public var flossing: GradientFlossing? = nil
@@ -105,6 +105,8 @@ public struct TrainingResult: Sendable {
     public var finalAccuracy: Double?
     public var baselineLoss: Double
     public var model: RecurrentModel
+    /// Gradient flossing's pre-training phase (`GradientFlossing.before` > 0); nil without one.
+    public var flossingPhase: FlossingPhaseResult? = nil
 }
 
 /// A configuration the training loop cannot run, phrased for the user.

@@ -5,13 +5,16 @@ import Recurrent
 /// Trains `model` on fresh minibatches of `configuration.task` until the task is solved on the
 /// held-out set or the iteration budget is spent, and returns the per-iteration records.
 ///
+/// Before iteration 1: with the orthogonal parametrization, W_hh from X's initial value; with
+/// `flossing.before` = N > 0, N flossing-only iterations (`GradientFlossing.runPhase`).
 /// Per iteration i = 1 … budget:
 /// 1. lr ← schedule(base lr, i − 1); a fresh batch from the stream `rng.split("train")`;
 /// 2. loss and exact BPTT gradients from the recurrent core (mean loss over scored steps), or, with
 ///    dropout on, from `DropoutWorkspace` under masks drawn from `rng.split("dropout")`;
 /// 3. with Ω on (vanilla cells): ∂L/∂W_hh += α·∂Ω/∂W_hh (`VanishingGradientRegularizer`); with the
 ///    flossing (every n iterations), + ∂L_floss on the batch's first sequence; with the
-///    orthogonal parametrization, ∂L/∂W_hh becomes ∂L/∂X and the optimizer updates X, W_hh = exp(A(X));
+///    orthogonal parametrization, ∂L/∂W_hh becomes ∂L/∂X and the optimizer updates X, W_hh = exp(A(X))
+///    or its Cayley transform, per gate block;
 /// 4. Pascanu's guard (if on) replaces a NaN/∞/huge gradient; otherwise the clipping method runs;
 /// 5. the optimizer updates the parameters (unless clipping asked to skip the step), then the weight
 ///    constraint (if any) projects W_hh;
@@ -39,15 +42,20 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
     var records: [TrainingRecord] = [], snapshots: [GradientFlowSnapshot] = []
     var solvedAt: Int? = nil, diverged = false, lastLoss = Double.nan, iterationsRun = 0
 
-    // Orthogonal parametrization: X is trained in W_hh's optimizer slot, W_hh = exp(A(X)).
+    // Orthogonal parametrization: X is trained in W_hh's optimizer slot, W_hh = W(X) per gate block.
     var orthogonalX: Matrix? = nil
-    if c.parametrization != nil {
+    if let p = c.parametrization {
         var stream = rng.split("parametrization")
-        let x = OrthogonalParametrization.initialParameter(hidden: model.hiddenSize, rng: &stream)
+        let x = p.initialParameter(hidden: model.hiddenSize, blocks: model.cell.gateCount, rng: &stream)
         var tensors = model.parameters.tensors
-        tensors[recurrentIndex] = try OrthogonalParametrization.weight(x)
+        tensors[recurrentIndex] = try p.weight(x)
         try model.setTensors(tensors)
         orthogonalX = x
+    }
+    // Gradient flossing's pre-training phase (FlossingPhase.swift).
+    var flossingPhase: FlossingPhaseResult? = nil
+    if let floss = c.flossing, floss.before > 0 {
+        flossingPhase = try floss.runPhase(&model, orthogonalX: &orthogonalX, c, recurrentIndex: recurrentIndex, rng: rng)
     }
 
     var initial = TrainingRecord(iteration: 0)
@@ -87,13 +95,13 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
             step.gradients[recurrentIndex] = try step.gradients[recurrentIndex].adding(omega.gradient, scaledBy: c.omegaWeight)
         }
 
-        if let floss = c.flossing, iteration % floss.every == 0 {
+        if let floss = c.flossing, floss.applies(at: iteration) {
             let f = try floss.evaluate(model, batch: batch)
             (record.flossLoss, record.flossLambda1) = (f.loss, f.exponents.first ?? .nan)
             step.gradients = try zip(step.gradients, f.gradients).map { try $0.adding($1) }
         }
-        if let x = orthogonalX {
-            step.gradients[recurrentIndex] = try OrthogonalParametrization.gradient(x, weightGradient: step.gradients[recurrentIndex])
+        if let x = orthogonalX, let p = c.parametrization {
+            step.gradients[recurrentIndex] = try p.gradient(x, weightGradient: step.gradients[recurrentIndex])
         }
 
         let norm = globalNorm(step.gradients)
@@ -115,7 +123,7 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
             if let x = orthogonalX, let p = c.parametrization {
                 let next = p.lrFactor == 1 ? tensors[recurrentIndex]
                     : try x.adding(try tensors[recurrentIndex].adding(x, scaledBy: -1), scaledBy: p.lrFactor)
-                tensors[recurrentIndex] = next.isFinite ? try OrthogonalParametrization.weight(next) : next
+                tensors[recurrentIndex] = next.isFinite ? try p.weight(next) : next
                 steppedX = next
             }
             diverged = !tensors.allSatisfy(\.isFinite)
@@ -152,7 +160,7 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
     return TrainingResult(records: records, snapshots: snapshots, solved: solvedAt != nil, iterationsToSolve: solvedAt,
                           iterations: iterationsRun, diverged: diverged, finalLoss: lastLoss,
                           finalEvalLoss: final?.evalLoss ?? .nan, finalAccuracy: final?.accuracy,
-                          baselineLoss: task.baselineLoss, model: model)
+                          baselineLoss: task.baselineLoss, model: model, flossingPhase: flossingPhase)
 }
 
 private func validate(_ model: RecurrentModel, _ c: TrainingConfiguration) throws {
@@ -183,9 +191,9 @@ private func validate(_ model: RecurrentModel, _ c: TrainingConfiguration) throw
         }
     }
     if let p = c.parametrization {
-        try p.validate()
-        guard isVanilla, !model.isStacked else {
-            throw TrainingError("the orthogonal parametrization is implemented for one-layer rnn cells, not \(model.cell)")
+        try p.validate(hidden: model.hiddenSize)
+        guard !model.cell.family.hasDiagonalRecurrence, !model.isStacked else {
+            throw TrainingError("the orthogonal parametrization is implemented for one-layer rnn, lstm and gru cells, not \(model.cell)")
         }
         guard c.constraint == .none, !c.nonFiniteGuard else {
             throw TrainingError("the orthogonal parametrization keeps W_hh orthogonal itself; remove training.constraint and clipping.nan_guard")

@@ -54,9 +54,13 @@ import Testing
         #expect(ColorNorm.log(lo: 1, hi: 10).t(-1).isNaN)
     }
 
-    @Test func okabeItoCycles() {
+    /// Twelve distinct categorical colours (Okabe–Ito, then four of Tol's), then the cycle repeats.
+    @Test func categoricalPaletteHasTwelveDistinctColours() {
         #expect(Palette.categorical(0) == Color(hex: 0x0072B2))
-        #expect(Palette.categorical(8) == Palette.categorical(0))
+        #expect(Palette.categorical(8) == Color(hex: 0x882255))
+        let twelve = (0..<12).map(Palette.categorical)
+        for i in 0..<12 { for j in (i + 1)..<12 { #expect(twelve[i] != twelve[j], "\(i) and \(j)") } }
+        #expect(Palette.categorical(12) == Palette.categorical(0) && Palette.categorical(-1) == Palette.categorical(11))
     }
 }
 

@@ -29,3 +29,16 @@ func meanAndStandardError(_ xs: [Double]) -> (mean: Double, se: Double) {
     let variance = xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)
     return (mean, (variance / n).squareRoot())
 }
+
+/// ‖WᵀW − I‖_F, the largest over the H×H row blocks of a G·H × H matrix (G = 1 for a square W).
+func orthogonalityError(_ w: Matrix) throws -> Double {
+    let n = w.cols
+    var worst = 0.0
+    for b in 0..<(w.rows / max(n, 1)) {
+        let block = try w.rows(b * n..<(b + 1) * n)
+        var e = try matmul(block, block, transA: .transpose)
+        for i in 0..<n { e[i, i] -= 1 }
+        worst = max(worst, e.elements.reduce(0) { $0 + $1 * $1 }.squareRoot())
+    }
+    return worst
+}

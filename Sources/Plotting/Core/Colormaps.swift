@@ -89,8 +89,19 @@ public enum Palette {
         0x0072B2, 0xD55E00, 0x009E73, 0xE69F00, 0xCC79A7, 0x56B4E9, 0xF0E442, 0x000000,
     ].map { Color(hex: $0) }
 
-    /// The i-th categorical colour, cycling.
-    public static func categorical(_ i: Int) -> Color { okabeIto[((i % okabeIto.count) + okabeIto.count) % okabeIto.count] }
+    /// Four more for a 9th to 12th series, from Paul Tol's colour-blind-safe "muted" scheme (wine,
+    /// indigo, olive) and a mid grey, each far from the eight above: a chart of up to 12 series never
+    /// repeats a colour (the mitigations experiment compares 12 methods).
+    public static let extension12: [Color] = [0x882255, 0x332288, 0x999933, 0x888888].map { Color(hex: $0) }
+
+    /// The categorical colours: Okabe–Ito, then `extension12`.
+    public static let categoricalColors: [Color] = okabeIto + extension12
+
+    /// The i-th categorical colour, cycling after 12.
+    public static func categorical(_ i: Int) -> Color {
+        let n = categoricalColors.count
+        return categoricalColors[((i % n) + n) % n]
+    }
 }
 
 /// How a number becomes a position t ∈ [0, 1] on a colour map.

@@ -26,21 +26,30 @@ public struct GradientFlossing: Sendable, Equatable {
     public var weight: Double
     /// T_f, the window in steps (at most the task's sequence length).
     public var window: Int
-    /// Apply the flossing gradient every this many iterations (1 = every iteration).
+    /// Apply the flossing gradient every this many task iterations (1 = every iteration; 0 = never,
+    /// only in the pre-training phase).
     public var every: Int
+    /// N, the flossing-only iterations before task training (`FlossingPhaseResult`; 0 = no phase).
+    public var before: Int
     /// The value the exponents are pushed towards (0: neither vanishing nor exploding).
     public var target: Double
 
-    public init(exponents: Int = 1, weight: Double = 1, window: Int = 50, every: Int = 1, target: Double = 0) {
+    public init(exponents: Int = 1, weight: Double = 1, window: Int = 50, every: Int = 1, target: Double = 0, before: Int = 0) {
         self.exponents = exponents; self.weight = weight; self.window = window; self.every = every; self.target = target
+        self.before = before
     }
+
+    /// Whether task iteration `iteration` (1-based) adds the flossing gradient.
+    public func applies(at iteration: Int) -> Bool { every > 0 && iteration % every == 0 }
 
     public func validate(hidden: Int? = nil) throws {
         guard exponents >= 1 else { throw TrainingError("flossing.exponents must be at least 1, got \(exponents)") }
         if let hidden, exponents > hidden { throw TrainingError("flossing.exponents (\(exponents)) cannot exceed the hidden size \(hidden)") }
         guard weight >= 0, weight.isFinite else { throw TrainingError("flossing.weight must be finite and ≥ 0, got \(weight)") }
         guard window >= 1 else { throw TrainingError("flossing.window must be at least 1, got \(window)") }
-        guard every >= 1 else { throw TrainingError("flossing.every must be at least 1, got \(every)") }
+        guard every >= 0 else { throw TrainingError("flossing.every must be ≥ 0 (0 = only before training), got \(every)") }
+        guard before >= 0 else { throw TrainingError("flossing.before must be ≥ 0, got \(before)") }
+        guard every > 0 || before > 0 else { throw TrainingError("flossing with every: 0 needs a pre-training phase (before: N > 0), or it never runs") }
         guard target.isFinite else { throw TrainingError("flossing.target must be finite") }
     }
 

@@ -51,10 +51,11 @@ public struct DropoutSpec: Codable, Sendable, Hashable {
 }
 
 /// `training.flossing:` — gradient flossing (Engelken 2023): `exponents` k (1), `weight` α (1; 0 =
-/// off, so a sweep can switch it), `window` T_f (50, cut to the sequence length), `every` n (1), `target` (0).
+/// off, so a sweep can switch it), `window` T_f (50, cut to the sequence length), `every` n (1; 0 =
+/// not during task training), `target` (0), `before` N (0: flossing-only iterations before training).
 ///
 /// ```yaml
-/// training: {flossing: {exponents: 1, weight: 0.1, window: 50, every: 1, target: 0}}
+/// training: {flossing: {exponents: 1, weight: 0.1, window: 50, every: 1, target: 0, before: 500}}
 /// ```
 public struct FlossingSpec: Codable, Sendable, Hashable {
     public var exponents: Int?
@@ -62,14 +63,17 @@ public struct FlossingSpec: Codable, Sendable, Hashable {
     public var window: Int?
     public var every: Int?
     public var target: Double?
+    public var before: Int?
 
-    public init(exponents: Int? = nil, weight: Double? = nil, window: Int? = nil, every: Int? = nil, target: Double? = nil) {
+    public init(exponents: Int? = nil, weight: Double? = nil, window: Int? = nil, every: Int? = nil, target: Double? = nil, before: Int? = nil) {
         self.exponents = exponents; self.weight = weight; self.window = window; self.every = every; self.target = target
+        self.before = before
     }
-    public static let knownKeys: Set<String> = ["exponents", "weight", "window", "every", "target"]
+    public static let knownKeys: Set<String> = ["exponents", "weight", "window", "every", "target", "before"]
 
     public func make() throws -> GradientFlossing {
-        let f = GradientFlossing(exponents: exponents ?? 1, weight: weight ?? 1, window: window ?? 50, every: every ?? 1, target: target ?? 0)
+        let f = GradientFlossing(exponents: exponents ?? 1, weight: weight ?? 1, window: window ?? 50, every: every ?? 1,
+                                 target: target ?? 0, before: before ?? 0)
         do { try f.validate() } catch { throw TrainingError("training.\(error)") }
         return f
     }
