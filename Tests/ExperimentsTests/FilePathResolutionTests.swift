@@ -6,11 +6,13 @@ import Training
 
 /// `task.file` and `init.<parameter>.path` are read relative to the experiment file's directory.
 @Suite struct FilePathResolutionTests {
-    /// A directory holding `corpus.txt` and `sub/w.npy`-less experiments; removed by the caller.
+    /// A fresh directory holding `data/corpus.txt` and `other.txt`; removed by the caller.
     func directory() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-paths-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("data"), withIntermediateDirectories: true)
-        try String(repeating: "abcab(ba)\n", count: 40).write(to: dir.appendingPathComponent("data/corpus.txt"), atomically: true, encoding: .utf8)
+        for name in ["data/corpus.txt", "other.txt"] {
+            try String(repeating: "abcab(ba)\n", count: 40).write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
         return dir
     }
 
@@ -42,9 +44,10 @@ import Training
         try yaml(file: corpus).write(to: url, atomically: true, encoding: .utf8)
         #expect(try Experiment.load(path: url.path).points.first?.spec.train?.task.file == corpus)
 
-        try yaml(file: "data/corpus.txt", extra: "sweep: {task.file: [data/corpus.txt, \(corpus)]}").write(to: url, atomically: true, encoding: .utf8)
+        let other = dir.appendingPathComponent("other.txt").standardizedFileURL.path
+        try yaml(file: "data/corpus.txt", extra: "sweep: {task.file: [data/corpus.txt, \(other)]}").write(to: url, atomically: true, encoding: .utf8)
         let swept = try Experiment.load(path: url.path)
-        #expect(swept.points.map { $0.spec.train?.task.file } == [corpus, corpus])
+        #expect(swept.points.map { $0.spec.train?.task.file } == [corpus, other])
     }
 
     /// A `--set` value is relative to the working directory, where it was typed: a path relative to the
