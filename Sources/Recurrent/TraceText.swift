@@ -21,6 +21,7 @@ extension TraceReport {
             case .rnn, .indrnn: header += ["z_t", "h_t"]
             case .lstm: header += ["i_t", "f_t", "g_t", "o_t", "c_t", "h_t"]
             case .gru: header += ["r_t", "z_t", "n_t", "h_t"]
+            case .lru: header += ["s_t = [Re h_t; Im h_t]"]
             }
             for t in 1...steps {
                 let q = row(f.cache, t, b, f.cache.count / (steps * batch))
@@ -29,6 +30,7 @@ extension TraceReport {
                 case .rnn, .indrnn: r.append(v(q))
                 case .lstm: r += (0..<4).map { v(Array(q[$0 * h ..< ($0 + 1) * h])) } + [v(row(f.cell!, t, b, h))]
                 case .gru: r += (0..<3).map { v(Array(q[$0 * h ..< ($0 + 1) * h])) }
+                case .lru: break
                 }
                 r.append(v(row(f.hidden, t, b, h)))
                 rows.append(r)
@@ -39,7 +41,8 @@ extension TraceReport {
                 let t = firstOut + k
                 return [String(t), v(row(f.outputs, k + 1, b, f.outputSize)), v(row(g.outputs, k + 1, b, g.outputs.count / (tOut * batch)))]
             }
-            let yName = model.headSize == nil ? "y_t = h_t" : "y_t = W_head h_t + b_head"
+            let yName = model.cell == .lru ? (model.headSize == nil ? "y_t = Re(C h_t) + D ⊙ x_t" : "W_head y_t + b_head, y_t = Re(C h_t) + D ⊙ x_t")
+                : model.headSize == nil ? "y_t = h_t" : "y_t = W_head h_t + b_head"
             out += "\nOutputs\n" + formatTable(header: ["t", yName, lossName == "adjoint" ? "∂L/∂h_t (given)" : "∂L/∂y_t"], rows: rows)
             if let (name, probabilities) = outputProbabilities {
                 rows = (0..<tOut).map { k in [String(firstOut + k), v(probabilities(row(f.outputs, k + 1, b, f.outputSize)))] }
@@ -61,10 +64,12 @@ extension TraceReport {
             case .rnn, .indrnn: bh.append("δ_t = ∂L/∂z_t = ∂L/∂h_t ⊙ φ'(z_t)")
             case .lstm: bh.append("δ_t = ∂L/∂(z_i, z_f, z_g, z_o)")
             case .gru: bh += ["δx_t = ∂L/∂(W_i x + b_i)", "δh_t = ∂L/∂(W_h h + b_h)"]
+            case .lru: bh.append("δ_t = ∂L/∂(γ ⊙ B x_t) = ∂L/∂s_t (real form)")
             }
             bh.append("‖∂L/∂h_t‖ (batch)")
             out += "\nBackward (BPTT)\n" + formatTable(header: bh, rows: rows)
-            // Per-step contributions.
+            // Per-step contributions (an LRU's parameters are not W_ih and W_hh: its totals follow).
+            if model.cell == .lru { continue }
             // IndRNN: weight_hh_l0 is the vector u, whose step contribution is δ_t ⊙ h_{t−1}.
             let diagonal = model.cell.family.hasDiagonalRecurrence
             let hhTerm = diagonal ? "δ_t ⊙ h_{t−1}" : "δh_t h_{t−1}ᵀ"
