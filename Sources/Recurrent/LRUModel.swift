@@ -30,14 +30,25 @@ extension LRUParameters {
     /// Preconditions (checked by the init schema): 0 ≤ r_min ≤ r_max < 1, r_max > 0, max_phase > 0.
     public static func ring(units n: Int, inputSize d: Int, rMin: Double, rMax: Double, maxPhase: Double,
                             rng: inout RandomStream) -> LRUParameters {
-        var nu = [Double](repeating: 0, count: n), theta = nu, gamma = nu
+        var moduli = [Double](repeating: 0, count: n), phases = moduli
         for j in 0..<n {
             // u in (0, 1]: |λ|² = r_min² + u(r_max² − r_min²) stays > 0 when r_min = 0.
             let u = 1 - rng.uniform()
-            let modulus2 = rMin * rMin + u * (rMax * rMax - rMin * rMin)
-            nu[j] = Foundation.log(-0.5 * Foundation.log(modulus2))
-            let phase = maxPhase * rng.uniform()
-            theta[j] = Foundation.log(max(phase, .leastNormalMagnitude))
+            moduli[j] = rMin == rMax ? rMin : (rMin * rMin + u * (rMax * rMax - rMin * rMin)).squareRoot()
+            phases[j] = maxPhase * rng.uniform()
+        }
+        return withEigenvalues(moduli: moduli, phases: phases, inputSize: d, rng: &rng)
+    }
+
+    /// Prescribed eigenvalues λ_j = moduli_j·exp(i·phases_j) (moduli in (0, 1), phases ≥ 0; a phase of 0
+    /// is nudged to the smallest normal double), γ = √(1 − |λ|²), and B, C, D drawn as `ring` says.
+    public static func withEigenvalues(moduli: [Double], phases: [Double], inputSize d: Int, rng: inout RandomStream) -> LRUParameters {
+        let n = moduli.count
+        var nu = [Double](repeating: 0, count: n), theta = nu, gamma = nu
+        for j in 0..<n {
+            let modulus2 = moduli[j] * moduli[j]
+            nu[j] = Foundation.log(-Foundation.log(moduli[j]))
+            theta[j] = Foundation.log(max(phases[j], .leastNormalMagnitude))
             gamma[j] = Foundation.log((1 - modulus2).squareRoot())
         }
         let bs = 1 / (2 * Double(d)).squareRoot(), cs = 1 / Double(n).squareRoot()
