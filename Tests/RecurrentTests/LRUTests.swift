@@ -227,4 +227,36 @@ import Testing
         }
         #expect(j.filter { $0 != 0 }.count == 4 * n)
     }
+
+    /// A reference LRU module's bare state dict (nu_log, …, D; no metadata) reads as an lru with its head,
+    /// names read as _l0; it writes back with _l0 names, 1-D vectors and cell = lru; a missing tensor or a
+    /// conflicting --cell is a clear error.
+    @Test func readsAndWritesStateDict() throws {
+        let path = Self.directory.appendingPathComponent("statedict-lru.safetensors").path
+        let (model, reading) = try RecurrentModel.read(path)
+        #expect(model.cell == .lru && model.hiddenSize == 8 && model.inputSize == 3 && model.headSize == 2)
+        #expect(reading.notes.contains { $0.contains("cell lru") } && reading.head == "head")
+        #expect(model.parameters.names == LRUName.stems.map { LRUName.name($0) } + [ParameterName.headWeight, ParameterName.headBias])
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("lru-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try model.save(out)
+        let back = try RecurrentModel.read(out)
+        #expect(back.model.cell == .lru && back.model.parameters == model.parameters)
+        #expect(!back.reading.notes.contains { $0.contains("cell lru") })
+        // Missing B_im: the error names it and the names an lru layer needs.
+        let names = ["nu_log", "theta_log", "gamma_log", "B_re", "C_re", "C_im", "D"]
+        let shapes: [String: [Int]] = ["nu_log": [4], "theta_log": [4], "gamma_log": [4], "B_re": [4, 3], "C_re": [3, 4], "C_im": [3, 4], "D": [3]]
+        let partial = try ModelFileReading(path: "m", names: names, shapes: shapes, metadata: [:])
+        #expect(partial.cell == .lru)
+        let pairs = try partial.selection.map { (name, file) -> (String, Matrix) in
+            let shape = shapes[file]!
+            return (name, try Matrix(rows: shape[0], cols: shape.count > 1 ? shape[1] : 1, elements: [Double](repeating: 0.1, count: shape.reduce(1, *))))
+        }
+        #expect { _ = try RecurrentModel(cell: .lru, parameters: ParameterSet(pairs)) } throws: { e in
+            "\(e)".contains("missing parameter 'B_im_l0'")
+        }
+        #expect { _ = try ModelFileReading(path: "m", names: names, shapes: shapes, metadata: [:], cell: .rnn) } throws: { e in
+            "\(e)".contains("--cell rnn, but the file holds an lru module")
+        }
+    }
 }
