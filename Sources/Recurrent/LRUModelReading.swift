@@ -6,7 +6,7 @@ import Foundation
 /// y_t (D = the columns of `B_re`). A `--cell` flag or `cell` metadata other than lru is an error.
 extension ModelFileReading {
     /// The prefixes of LRU modules among `names`: `P` for `P + "nu_log_l0"` or `P + "nu_log"`.
-    static func lruModules(in names: [String]) -> [String] {
+    public static func lruModules(in names: [String]) -> [String] {
         var found: [String] = []
         for name in names {
             for stem in [LRUName.name("nu_log"), "nu_log"] where name.hasSuffix(stem) {
