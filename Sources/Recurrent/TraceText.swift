@@ -10,7 +10,9 @@ extension TraceReport {
         let g = gradients, f = g.forward, gh = model.cell.gateCount * h
         var out = "trace: \(model.cell) cell, D = \(model.inputSize), H = \(h)"
         out += model.headSize.map { ", head O = \($0)" } ?? ", no head"
-        out += ", T = \(steps), B = \(batch); loss \(lossName == "adjoint" ? "none (∂L/∂h given: L = Σ⟨∂L/∂h, h⟩)" : lossName + " (mean)"), outputs \(outputMode.rawValue); \(truncationDescription)\n"
+        // An LRU's adjoint is given on its layer output y_t (the read-out), not on the state.
+        let given = model.cell == .lru ? "y" : "h"
+        out += ", T = \(steps), B = \(batch); loss \(lossName == "adjoint" ? "none (∂L/∂\(given) given: L = Σ⟨∂L/∂\(given), \(given)⟩)" : lossName + " (mean)"), outputs \(outputMode.rawValue); \(truncationDescription)\n"
         let v = { (x: [Double]) in formatVector(x, digits: digits) }
         for b in 0..<batch {
             if batch > 1 { out += "\n=== sequence \(b + 1) of \(batch) ===\n" }
@@ -43,7 +45,7 @@ extension TraceReport {
             }
             let yName = model.cell == .lru ? (model.headSize == nil ? "y_t = Re(C h_t) + D ⊙ x_t" : "W_head y_t + b_head, y_t = Re(C h_t) + D ⊙ x_t")
                 : model.headSize == nil ? "y_t = h_t" : "y_t = W_head h_t + b_head"
-            out += "\nOutputs\n" + formatTable(header: ["t", yName, lossName == "adjoint" ? "∂L/∂h_t (given)" : "∂L/∂y_t"], rows: rows)
+            out += "\nOutputs\n" + formatTable(header: ["t", yName, lossName == "adjoint" ? "∂L/∂\(given)_t (given)" : "∂L/∂y_t"], rows: rows)
             if let (name, probabilities) = outputProbabilities {
                 rows = (0..<tOut).map { k in [String(firstOut + k), v(probabilities(row(f.outputs, k + 1, b, f.outputSize)))] }
                 out += formatTable(header: ["t", name], rows: rows)
