@@ -11,6 +11,16 @@ Each fixture (same JSON layout as Tests/Fixtures/Stacked): state dict, inputs, t
 top-layer outputs, autograd parameter and input gradients; for full BPTT every unit's total dL/dh_t
 (h_t.retain_grad()). Truncations: PyTorch's chunked recipe (detached h_n between chunks) and
 BPTT(k1, k2) (Williams & Peng), exactly as scripts/make_stacked_fixtures.py does for nn.RNN.
+LRU (Orvieto et al. 2023), written here with torch's complex128 arithmetic as the paper's appendix code
+and the PyTorch re-implementations do, names nu_log, theta_log, gamma_log (N), B_re, B_im (N x D),
+C_re, C_im (D x N), D (D), suffixed _l0 as GradLab's files (one layer), and a Linear head reading y_t:
+
+    lambda = exp(-exp(nu_log) + i exp(theta_log)),  h_t = lambda * h_{t-1} + exp(gamma_log) * (B x_t),
+    y_t = Re(C h_t) + D * x_t
+
+The recorded state is GradLab's real form s_t = [Re h_t; Im h_t] (2N): each step rebuilds h from s, so
+s_t.grad is the total dL/ds_t. Fixtures lru-*.json: single layer, full BPTT (all/mse, last/ce),
+PyTorch's chunks and BPTT(k1, k2).
 Run: python3 scripts/make_cell_fixtures.py  (torch 2.x, CPU).
 """
 import json, os
@@ -167,6 +177,108 @@ def state_dict_file():
     save_file(sd, os.path.join(OUT, "statedict-indrnn-L2.safetensors"))
 
 
+N_LRU = 4
+
+
+class LRU(torch.nn.Module):
+    """One LRU layer: forward(x (B, T, D), s0 (B, 2N) or None) -> (y (B, T, D), s_T (B, 2N))."""
+
+    def __init__(self, d, n, r_min, r_max, max_phase):
+        super().__init__()
+        self.N, self.record = n, None
+        u1, u2 = torch.rand(n), torch.rand(n)
+        nu_log = torch.log(-0.5 * torch.log(u1 * (r_max ** 2 - r_min ** 2) + r_min ** 2))
+        theta_log = torch.log(max_phase * u2)
+        lam = torch.exp(-torch.exp(nu_log) + 1j * torch.exp(theta_log))
+        P = torch.nn.Parameter
+        self.nu_log_l0, self.theta_log_l0 = P(nu_log), P(theta_log)
+        self.gamma_log_l0 = P(torch.log(torch.sqrt(1 - torch.abs(lam) ** 2)))
+        self.B_re_l0, self.B_im_l0 = P(torch.randn(n, d) / (2 * d) ** 0.5), P(torch.randn(n, d) / (2 * d) ** 0.5)
+        self.C_re_l0, self.C_im_l0 = P(torch.randn(d, n) / n ** 0.5), P(torch.randn(d, n) / n ** 0.5)
+        self.D_l0 = P(torch.randn(d))
+
+    def forward(self, x, s=None):
+        b, t, _ = x.shape
+        n = self.N
+        lam = torch.exp(-torch.exp(self.nu_log_l0) + 1j * torch.exp(self.theta_log_l0))
+        bn = torch.complex(self.B_re_l0, self.B_im_l0) * torch.exp(self.gamma_log_l0)[:, None]
+        c = torch.complex(self.C_re_l0, self.C_im_l0)
+        s = torch.zeros(b, 2 * n) if s is None else s
+        ys, states = [], []
+        for k in range(t):
+            h = torch.complex(s[:, :n], s[:, n:])
+            h = lam * h + x[:, k].to(torch.complex128) @ bn.T
+            s = torch.cat([h.real, h.imag], dim=-1)
+            if self.record is not None:
+                s.retain_grad()
+            states.append(s)
+            h = torch.complex(s[:, :n], s[:, n:])  # y_t reads s_t, so s_t.grad is the total dL/ds_t
+            ys.append((h @ c.T).real + self.D_l0 * x[:, k])
+        if self.record is not None:
+            self.record.append(states)
+        self.states = torch.stack(states, dim=1)
+        return torch.stack(ys, dim=1), s
+
+
+def lru_fixture(mode, loss_name, trunc, seed):
+    torch.manual_seed(seed)
+    rnn = LRU(D, N_LRU, 0.5, 0.99, torch.pi)
+    head = torch.nn.Linear(D, O)
+    x = torch.randn(B, T, D, requires_grad=True)
+    if loss_name == "mse":
+        target = torch.randn(B, O) if mode == "last" else torch.randn(B, T, O)
+    else:
+        target = torch.randint(0, O, (B,) if mode == "last" else (B, T))
+    params = list(rnn.named_parameters()) + [("head." + n, p) for n, p in head.named_parameters()]
+    unit_grads = None
+    if trunc is None:
+        rnn.record = []
+        out, _ = rnn(x)
+        loss = loss_fn(loss_name, head_out(head, out, mode), target)
+        loss.backward()
+        loss_value = loss.item()
+        unit_grads = [torch.stack([s.grad for s in steps], dim=1).flatten().tolist() for steps in rnn.record]
+        rnn.record = None
+        trunc_desc = {"kind": "none"}
+    elif trunc[0] == "chunks":
+        loss_value, _ = chunk_loss(rnn, head, x, target, mode, trunc[1], loss_name)
+        trunc_desc = {"kind": "chunks", "k": trunc[1]}
+    else:
+        loss_value = williams_peng_loss(rnn, head, x, target, trunc[1], trunc[2], loss_name)
+        trunc_desc = {"kind": "williams-peng", "k1": trunc[1], "k2": trunc[2]}
+    with torch.no_grad():
+        out, _ = rnn(x)
+        y = head_out(head, out, mode)
+        states = rnn.states
+    f = {
+        "cell": "lru", "layers": 1, "bidirectional": False, "outputs": mode, "loss_name": loss_name,
+        "truncation": trunc_desc, "B": B, "T": T, "D": D, "H": 2 * N_LRU, "O": O,
+        "order": [n for n, _ in params],
+        "parameters": {n: {"shape": list(p.shape), "data": p.detach().flatten().tolist()} for n, p in params},
+        "inputs": x.detach().flatten().tolist(),
+        "targets": [float(v) for v in target.flatten().tolist()],
+        "loss": loss_value,
+        "outputs_value": y.flatten().tolist(),
+        "hidden": states.flatten().tolist(),
+        "grads": {n: p.grad.flatten().tolist() for n, p in params},
+        "input_grad": x.grad.flatten().tolist(),
+    }
+    if unit_grads is not None: f["unit_hidden_grads"] = unit_grads
+    return f
+
+
+def lru_state_dict_file():
+    """A single LRU module + Linear head saved as a bare safetensors state dict with the reference
+    implementations' bare names (nu_log, ..., D; no _l0, no metadata)."""
+    from safetensors.torch import save_file
+    torch.manual_seed(654)
+    rnn = LRU(3, 4, 0.9, 0.999, torch.pi / 10)
+    head = torch.nn.Linear(3, 2)
+    sd = {k[:-3]: v.detach().contiguous() for k, v in rnn.state_dict().items()}
+    sd.update({"head." + k: v.detach().contiguous() for k, v in head.state_dict().items()})
+    save_file(sd, os.path.join(OUT, "statedict-lru.safetensors"))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     seed, cases = 100, []
@@ -184,6 +296,16 @@ def main():
             json.dump(f, fh)
         print(name, f["loss"])
     state_dict_file()
+    for mode, loss_name, trunc in [("all", "mse", None), ("last", "ce", None), ("all", "mse", ("chunks", 3)),
+                                   ("all", "mse", ("wp", 2, 3))]:
+        seed += 1
+        f = lru_fixture(mode, loss_name, trunc, seed)
+        tname = "full" if trunc is None else ("chunks%d" % trunc[1] if trunc[0] == "chunks" else "wp%d-%d" % trunc[1:])
+        name = f"lru-L1-uni-{mode}-{loss_name}-{tname}.json"
+        with open(os.path.join(OUT, name), "w") as fh:
+            json.dump(f, fh)
+        print(name, f["loss"])
+    lru_state_dict_file()
 
 
 if __name__ == "__main__":

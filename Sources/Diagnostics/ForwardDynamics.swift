@@ -63,7 +63,8 @@ public struct ForwardDynamics: Sendable {
         }
         self.family = family
         hiddenSize = h
-        gateNames = family == .rnn ? [] : family.gateNames
+        // An LRU has no gates and no point-wise map (cache width 0): like the vanilla cell, no gate series.
+        gateNames = family == .rnn || family == .lru ? [] : family.gateNames
         gateMean = gateNames.map { _ in [] }
         gateSaturated = gateNames.map { _ in [] }
         var ws = cell.makeWorkspace()

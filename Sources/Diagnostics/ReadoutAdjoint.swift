@@ -9,7 +9,18 @@ extension RecurrentModel {
     /// With a head the diagnosis follows the gradient a trained read-out actually sends back (its
     /// directions and gain); without one, `Diagnosis` and `DepthTimeFlow` use a random unit vector on
     /// the top layer's outputs instead.
+    ///
+    /// An LRU's state is read through y_T = Re(C h_T) + D ⊙ x_T = C'·s_T + D ⊙ x_T (C' = [C_re, −C_im]),
+    /// so its adjoint on the state s_T = [Re h_T; Im h_T] is C'ᵀg with g = W_headᵀu, or, without a head,
+    /// g a unit vector over the D outputs of y_T (never nil).
     public func readoutAdjoint(rng: inout RandomStream) throws -> [Double]? {
+        if cell == .lru {
+            let w = parameters[ParameterName.headWeight]
+            var u = rng.normals(w?.rows ?? inputSize)
+            scal(1 / nrm2(u), &u)
+            let g = try w.map { try matvec($0, u, trans: .transpose) } ?? u
+            return try matvec(lruParameters().readoutMatrix, g, trans: .transpose)
+        }
         guard let o = headSize, let w = parameters[ParameterName.headWeight] else { return nil }
         var u = rng.normals(o)
         scal(1 / nrm2(u), &u)

@@ -16,6 +16,15 @@ public enum Theory {
         Double(k) * Foundation.log10(rho)
     }
 
+    /// The LRU's closed form per complex unit (Orvieto et al. 2023): the Jacobian is the complex
+    /// diagonal λ (in real form, 2 × 2 rotation-scaling blocks), so ∂h_T/∂h_t = diag(λ^k) and
+    /// log10 |∂h_{T,j}/∂h_{t,j}| = k·log10|λ_j| for every unit j, k = T − t, independent of the inputs;
+    /// ‖∂h_T/∂h_t‖₂ = max_j |λ_j|^k. `rotation` is [Re λ (N); Im λ (N)] (`CellWeights.recurrentRotation`).
+    public static func lruUnitGradientLog10(lag k: Int, rotation: [Double]) -> [Double] {
+        let n = rotation.count / 2
+        return (0..<n).map { j in Double(k) * Foundation.log10(hypot(rotation[j], rotation[n + j])) }
+    }
+
     /// E[f(z)] for z ~ N(0, 1), by composite Simpson on [−12, 12] with 4000 intervals (error far
     /// below 1e-12 for the smooth, bounded integrands used here; the tails beyond 12σ weigh < 1e-32).
     public static func gaussianExpectation(_ f: (Double) -> Double) -> Double {
@@ -54,8 +63,10 @@ public enum Theory {
 extension RecurrentModel {
     /// What theory needs from this model: W_hh and γ for a vanilla cell (an IndRNN's W_hh = diag(u), for
     /// which the Pascanu bound (γ·max|u_j|)^k holds but the mean-field prediction for Gaussian W_hh does
-    /// not apply); nothing for gated cells, where neither applies as stated.
+    /// not apply); an LRU's real-form W_hh with γ = 1; nothing for gated cells, where neither applies as stated.
     public var theoryInputs: TheoryInputs {
+        // An LRU is linear (γ = 1): its bound (max_j |λ_j|)^k is attained, the linear rate ρ^k exact.
+        if cell == .lru { return TheoryInputs(recurrentWeight: cellWeights.hiddenWeight, derivativeBound: 1, isTanh: false) }
         guard let activation = cell.activation else { return TheoryInputs() }
         return TheoryInputs(recurrentWeight: cellWeights.hiddenWeight, derivativeBound: activation.derivativeBound,
                             isTanh: activation == .tanh && cell.family == .rnn)

@@ -26,7 +26,8 @@ public struct UnitGradientMap: Sendable {
         let t = trajectory.steps
         steps = t
         hiddenSize = h
-        gateNames = family == .rnn ? [] : family.gateNames
+        // An LRU's pre-activation gradient is ∂L/∂s_t itself (identity map): no gate panel.
+        gateNames = family == .rnn || family == .lru ? [] : family.gateNames
         hiddenLog10 = [[Double]](repeating: [], count: t + 1)
         gateLog10 = gateNames.map { _ in [[Double]](repeating: [], count: t) }
         var ws = cell.makeWorkspace()

@@ -54,6 +54,11 @@ public struct InitSpec: Codable, Sendable, Hashable {
     public var steps: Int?
     public var minGain: Double?
     public var maxGain: Double?
+    /// ring (Orvieto et al. 2023, the LRU's λ): |λ_j| = sqrt(U(r_min², r_max²)), arg λ_j = U(0, max_phase)
+    /// (defaults r_min 0, r_max 0.99, max_phase 2π).
+    public var rMin: Double?
+    public var rMax: Double?
+    public var maxPhase: Double?
 
     public init(kind: InitKind? = nil, std: Double? = nil, gain: Double? = nil, a: Double? = nil, b: Double? = nil,
                 scale: Double? = nil, mode: FanMode? = nil, nonlinearity: Nonlinearity? = nil,
@@ -61,7 +66,8 @@ public struct InitSpec: Codable, Sendable, Hashable {
                 spectralRadius: Double? = nil, spectralNorm: Double? = nil, singularValues: SpectrumValues? = nil,
                 eigenvalueModuli: SpectrumValues? = nil, eigenvaluePhases: SpectrumValues? = nil,
                 forgetBias: Double? = nil, diagonal: Double? = nil, offDiagonal: Double? = nil,
-                steps: Int? = nil, minGain: Double? = nil, maxGain: Double? = nil) {
+                steps: Int? = nil, minGain: Double? = nil, maxGain: Double? = nil,
+                rMin: Double? = nil, rMax: Double? = nil, maxPhase: Double? = nil) {
         self.kind = kind; self.std = std; self.gain = gain; self.a = a; self.b = b; self.scale = scale
         self.mode = mode; self.nonlinearity = nonlinearity; self.negativeSlope = negativeSlope
         self.nonzeros = nonzeros; self.path = path; self.tensor = tensor
@@ -70,6 +76,7 @@ public struct InitSpec: Codable, Sendable, Hashable {
         self.eigenvaluePhases = eigenvaluePhases; self.forgetBias = forgetBias
         self.diagonal = diagonal; self.offDiagonal = offDiagonal
         self.steps = steps; self.minGain = minGain; self.maxGain = maxGain
+        self.rMin = rMin; self.rMax = rMax; self.maxPhase = maxPhase
     }
 
     /// The YAML keys, exactly.
@@ -88,6 +95,9 @@ public struct InitSpec: Codable, Sendable, Hashable {
         case steps
         case minGain = "min_gain"
         case maxGain = "max_gain"
+        case rMin = "r_min"
+        case rMax = "r_max"
+        case maxPhase = "max_phase"
     }
 
     /// Every key a YAML mapping for an InitSpec may contain (for unknown-key errors with suggestions).
@@ -104,6 +114,7 @@ public struct InitSpec: Codable, Sendable, Hashable {
             (.eigenvaluePhases, eigenvaluePhases != nil), (.forgetBias, forgetBias != nil),
             (.diagonal, diagonal != nil), (.offDiagonal, offDiagonal != nil),
             (.steps, steps != nil), (.minGain, minGain != nil), (.maxGain, maxGain != nil),
+            (.rMin, rMin != nil), (.rMax, rMax != nil), (.maxPhase, maxPhase != nil),
         ]
         return present.filter(\.1).map(\.0.rawValue)
     }
@@ -120,6 +131,8 @@ public enum InitKind: String, Codable, Sendable, Hashable, CaseIterable {
     case chain, schur
     /// IndRNN's recurrent vector by Li et al.'s (2018) rule (`steps`, `min_gain`, `max_gain`).
     case indrnn
+    /// The LRU's eigenvalues λ on a ring of the complex plane (`r_min`, `r_max`, `max_phase`; Orvieto et al. 2023).
+    case ring
 
     /// "gaussian, uniform, pytorch-default, …" for error messages and help.
     public static var list: String { allCases.map(\.rawValue).joined(separator: ", ") }

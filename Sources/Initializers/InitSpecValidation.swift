@@ -12,6 +12,7 @@ extension InitKind {
         case .chain: [.diagonal]
         case .schur: [.eigenvalueModuli, .eigenvaluePhases, .offDiagonal]
         case .indrnn: [.steps, .minGain, .maxGain]
+        case .ring: [.rMin, .rMax, .maxPhase]
         case .pytorchDefault, .xavierUniform, .xavierNormal, .orthogonal, .zeros: []
         }
     }
@@ -57,7 +58,8 @@ extension InitSpec {
                                             ("negative_slope", negativeSlope), ("spectral_radius", spectralRadius),
                                             ("spectral_norm", spectralNorm), ("forget_bias", forgetBias),
                                             ("diagonal", diagonal), ("off_diagonal", offDiagonal),
-                                            ("min_gain", minGain), ("max_gain", maxGain)]
+                                            ("min_gain", minGain), ("max_gain", maxGain),
+                                            ("r_min", rMin), ("r_max", rMax), ("max_phase", maxPhase)]
         for case let (name, v?) in numbers where !v.isFinite {
             throw InitError("\(name) must be a finite number, got \(v)")
         }
@@ -94,6 +96,13 @@ extension InitSpec {
             guard lo >= 0, hi > 0, lo < hi else {
                 throw InitError("indrnn needs 0 ≤ min_gain < max_gain, got min_gain = \(lo), max_gain = \(hi)")
             }
+        }
+        if kind == .ring {
+            let lo = rMin ?? 0, hi = rMax ?? 0.99
+            guard lo >= 0, hi > 0, lo <= hi, hi < 1 else {
+                throw InitError("ring needs 0 ≤ r_min ≤ r_max < 1 and r_max > 0 (|λ| = exp(−exp(ν)) < 1), got r_min = \(lo), r_max = \(hi)")
+            }
+            if let maxPhase, maxPhase <= 0 { throw InitError("max_phase must be positive (θ = exp(theta_log) > 0), got \(maxPhase)") }
         }
         if kind == .file, path == nil { throw InitError("kind 'file' needs path (a .npy, .npz or .safetensors file)") }
         if spectralRadius != nil, spectralNorm != nil {

@@ -30,6 +30,8 @@ extension InitSpec {
             return try chainMatrix(rows: rows, cols: cols)
         case .schur:
             return try schurMatrix(rows: rows, cols: cols, rng: &rng)
+        case .ring:
+            throw InitError("kind 'ring' initialises an LRU's eigenvalues λ (init.lambda with model.cell: lru), not a \(rows)×\(cols) matrix")
         case .indrnn:
             throw InitError("kind 'indrnn' initialises an IndRNN's recurrent vector u (init.weight_hh with model.cell: indrnn), not a \(rows)×\(cols) matrix")
         case .gaussian, .uniform, .pytorchDefault, .xavierUniform, .xavierNormal, .kaimingUniform, .kaimingNormal:
@@ -61,7 +63,7 @@ extension InitSpec {
             let fan = (mode ?? .fanIn) == .fanIn ? fanIn : fanOut
             let s = (nonlinearity ?? .leakyRelu).gain(negativeSlope: negativeSlope ?? 0) / fan.squareRoot()
             return kind == .kaimingNormal ? .normal(std: s) : .uniform(-root3 * s, root3 * s)
-        case .orthogonal, .identity, .sparse, .file, .zeros, .chain, .schur, .indrnn:
+        case .orthogonal, .identity, .sparse, .file, .zeros, .chain, .schur, .indrnn, .ring:
             return nil
         }
     }

@@ -13,7 +13,8 @@ extension ExperimentSpec {
     /// (`InitSpec.applyForgetBias`: the b_ih block to c, the b_hh block to 0). With `headSize` O, a linear
     /// read-out `head.weight` (O × dirs·H) and `head.bias` (O × 1) follows, PyTorch's `nn.Linear` default
     /// U(−1/√fan_in, 1/√fan_in) from the stream `init.head`. An IndRNN's `weight_hh` is its vector u
-    /// (`InitSpec.makeRecurrentVector`).
+    /// (`InitSpec.makeRecurrentVector`). An LRU (`model.cell: lru`, `hidden` = N complex units, state 2N)
+    /// takes `init.lambda` (`InitSpec.makeLRU`, stream `init.lambda`) and a head reading y_t (O × D).
     public func makeModel(_ random: RandomStream, headSize: Int? = nil) throws -> RecurrentModel {
         let spec = self
         let h = spec.model.hidden, d = spec.model.input
@@ -29,6 +30,18 @@ extension ExperimentSpec {
         }
         let dirs = spec.model.bidirectional ? 2 : 1
         var pairs: [(String, Matrix)] = []
+        if layout == .lru {
+            // One LRU layer of N = hidden complex units (state 2N) from `init.lambda` (default: ring 0 … 0.99, phases 0 … 2π).
+            var r = random.split("init.lambda")
+            pairs = try (inits.lambda ?? InitSpec(kind: .ring)).makeLRU(units: h, inputSize: d, rng: &r).named()
+            if let o = headSize {
+                var r = random.split("init.head")
+                let k = 1 / Double(d).squareRoot()
+                pairs.append((ParameterName.headWeight, r.uniformMatrix(rows: o, cols: d, -k, k)))
+                if spec.model.bias { pairs.append((ParameterName.headBias, r.uniformMatrix(rows: o, cols: 1, -k, k))) }
+            }
+            return try RecurrentModel(cell: cell, parameters: ParameterSet(pairs))
+        }
         for layer in 0..<spec.model.layers {
             for reverse in dirs == 2 ? [false, true] : [false] {
                 let suffix = layer == 0 && !reverse ? "" : "_l\(layer)" + (reverse ? "_reverse" : "")

@@ -179,9 +179,12 @@ public struct InitSection: Decodable, Sendable {
     public var weightIH: InitSpec?
     public var biasHH: InitSpec?
     public var biasIH: InitSpec?
+    /// An LRU's eigenvalues λ (`model.cell: lru`): kind `ring` or prescribed `eigenvalue_moduli`
+    /// (`InitSpec.makeLRU`).
+    public var lambda: InitSpec?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case weightHH = "weight_hh", weightIH = "weight_ih", biasHH = "bias_hh", biasIH = "bias_ih"
+        case weightHH = "weight_hh", weightIH = "weight_ih", biasHH = "bias_hh", biasIH = "bias_ih", lambda
     }
 
     public init() {}
@@ -190,7 +193,8 @@ public struct InitSection: Decodable, Sendable {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func spec(_ key: CodingKeys) throws -> InitSpec? {
-            guard c.contains(key) else { return nil }
+            // Absent, or null (a zipped row whose cell has no such parameter, e.g. an lru's weight_hh).
+            guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
             try c.superDecoder(forKey: key).rejectUnknownKeys(InitSpec.CodingKeys.self)
             return try c.decode(InitSpec.self, forKey: key)
         }
@@ -198,21 +202,32 @@ public struct InitSection: Decodable, Sendable {
         weightIH = try spec(.weightIH)
         biasHH = try spec(.biasHH)
         biasIH = try spec(.biasIH)
+        lambda = try spec(.lambda)
     }
 
     /// The specs by YAML key, in schema order.
     public var specs: [(key: String, spec: InitSpec)] {
-        [(CodingKeys.weightHH, weightHH), (.weightIH, weightIH), (.biasHH, biasHH), (.biasIH, biasIH)]
+        [(CodingKeys.weightHH, weightHH), (.weightIH, weightIH), (.biasHH, biasHH), (.biasIH, biasIH), (.lambda, lambda)]
             .compactMap { key, spec in spec.map { (key.rawValue, $0) } }
     }
 
     /// Each spec on its own, then what depends on the cell: an IndRNN's `weight_hh` is its vector u
-    /// (`InitSpec.validateRecurrentVector`), and kind `indrnn` initialises nothing else.
+    /// (`InitSpec.validateRecurrentVector`), and kind `indrnn` initialises nothing else; an LRU is
+    /// initialised by `lambda` only (`InitSpec.validateLambda`), which no other cell has.
     func validate(cell: CellFamily) throws {
         for (key, spec) in specs {
             do {
                 try spec.validate()
-                if key == CodingKeys.weightHH.rawValue && cell.hasDiagonalRecurrence {
+                if cell == .lru {
+                    guard key == CodingKeys.lambda.rawValue else {
+                        throw InitError("an lru cell has no \(key): its recurrence is set by init.lambda (kind ring with r_min, r_max, max_phase, or eigenvalue_moduli); B, C and D follow the paper's initialisation")
+                    }
+                    try spec.validateLambda()
+                } else if key == CodingKeys.lambda.rawValue {
+                    throw InitError("init.lambda sets an LRU's eigenvalues (model.cell: lru), not a \(cell.rawValue) cell's; use init.weight_hh")
+                } else if spec.kind == .ring {
+                    throw InitError("kind 'ring' initialises an LRU's eigenvalues (init.lambda with model.cell: lru), not \(key) of a \(cell.rawValue) cell")
+                } else if key == CodingKeys.weightHH.rawValue && cell.hasDiagonalRecurrence {
                     try spec.validateRecurrentVector()
                 } else if spec.kind == .indrnn {
                     throw InitError("kind 'indrnn' initialises an IndRNN's recurrent vector (init.weight_hh with model.cell: indrnn), not \(key) of a \(cell.rawValue) cell")

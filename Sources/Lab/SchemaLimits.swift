@@ -36,7 +36,13 @@ extension ModelSpec {
         // Each factor is at most 2·65,536 + 2 and there are at most 64 layers: no term overflows.
         let directions = bidirectional ? 2 : 1
         var total = 0
-        for layer in 0..<layers {
+        if cell == .lru {
+            // One layer; N = hidden complex units: nu, theta, gamma, B, C, D, and the dense real-form W_hh (2N × 2N).
+            try require(layers == 1, "an lru model is one layer here (set layers: 1)", at: ["model", "layers"])
+            try require(!bidirectional, "an lru model is unidirectional here (set bidirectional: false)", at: ["model", "bidirectional"])
+            total = 4 * hidden * hidden + 4 * hidden * input + 3 * hidden + input
+        }
+        for layer in 0..<layers where cell != .lru {
             let inputs = layer == 0 ? input : directions * hidden
             total += directions * cell.gateCount * hidden * (inputs + hidden + 2)
         }

@@ -1,13 +1,14 @@
 /// The recurrent cell families and PyTorch's gate layouts: a weight of shape (G·H) × D stacks G
 /// blocks of H rows. LSTM: (i, f, g, o); GRU: (r, z, n); vanilla RNN (Elman): one block; IndRNN
 /// (Li et al. 2018): one block of W_ih, and a *diagonal* recurrence u ⊙ h_{t−1} whose weight
-/// `weight_hh_l0` is the vector u (H), not a matrix.
+/// `weight_hh_l0` is the vector u (H), not a matrix; LRU (Orvieto et al. 2023): a complex diagonal
+/// linear recurrence with its own parameter names (`LRUCell`, `LRUParameters`), one block.
 ///
 /// One name per idea: experiment files (`model.cell`), the command line (`--cell`), file metadata
 /// (`cell`), initializers (gate blocks) and the benchmark all use this enum; `CellKind` adds the
 /// RNN's activation.
 public enum CellFamily: String, Sendable, Hashable, CaseIterable {
-    case rnn, lstm, gru, indrnn
+    case rnn, lstm, gru, indrnn, lru
 
     /// G, the number of stacked gate blocks in W_ih and W_hh (1, 4, 3).
     public var gateCount: Int { gateNames.count }
@@ -15,7 +16,7 @@ public enum CellFamily: String, Sendable, Hashable, CaseIterable {
     /// Block names in row order.
     public var gateNames: [String] {
         switch self {
-        case .rnn, .indrnn: ["h"]
+        case .rnn, .indrnn, .lru: ["h"]
         case .lstm: ["i", "f", "g", "o"]
         case .gru: ["r", "z", "n"]
         }
@@ -49,6 +50,7 @@ public enum CellFamily: String, Sendable, Hashable, CaseIterable {
         case .lstm: "LSTM, PyTorch gate order (i, f, g, o); state [h; c]"
         case .gru: "GRU, PyTorch gates (r, z, n), n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))"
         case .indrnn: "IndRNN h_t = φ(W_ih x_t + b_ih + u ⊙ h_{t−1} + b_hh), diagonal recurrence (Li et al. 2018)"
+        case .lru: "LRU h_t = λ ⊙ h_{t−1} + γ ⊙ (B x_t), y_t = Re(C h_t) + D ⊙ x_t, complex diagonal λ; state [Re h; Im h] (Orvieto et al. 2023)"
         }
     }
 }

@@ -142,8 +142,11 @@ extension RecurrentModel {
         let t = inputs.steps, b = inputs.batchSize, h = hiddenSize, s = stateSize
         let tOut = mode == .last ? 1 : t, firstOut = mode == .last ? t : 1
         let adjoint = objective?.isAdjoint ?? false
-        let width = adjoint ? h : outputSize
-        try objective?.validate(outputSteps: tOut, batch: b, outputSize: outputSize, hiddenSize: h)
+        let width = adjoint ? topWidth : outputSize
+        try objective?.validate(outputSteps: tOut, batch: b, outputSize: outputSize, hiddenSize: topWidth)
+        // An LRU's layer output is its read-out y_t = Re(C h_t) + D ⊙ x_t (`LRUReadout`), which the head reads.
+        let lru = cell is LRUCell ? lruParameters() : nil
+        let d = inputSize
         let segments = try truncation.segments(steps: t)
         let u = Unroller(cell: cell, capacity: t, batch: b)
         return try inputs.values.withUnsafeBufferPointer { xBuf in
@@ -155,10 +158,12 @@ extension RecurrentModel {
             // Hidden (and cell) states, and the hidden states at the output steps.
             let (hidden, cellStates) = splitStates(steps: t, batch: b, hidden: h, state: s) { u.state($0) }
             let hOut = Array(hidden[(firstOut - 1) * b * h ..< t * b * h])
-            var y = try headOutputs(hOut, rows: tOut * b, adjoint: adjoint)
+            let xOut = lru == nil ? [] : Array(xBuf[(firstOut - 1) * b * d ..< t * b * d])
+            let top = try lru.map { try LRUReadout.outputs(states: hOut, inputs: xOut, rows: tOut * b, parameters: $0) } ?? hOut
+            var y = try headOutputs(top, rows: tOut * b, adjoint: adjoint)
             let forward = ForwardPass(steps: t, batchSize: b, hiddenSize: h, outputMode: mode, hidden: hidden, cell: cellStates,
                                       cache: Array(UnsafeBufferPointer(start: u.cache(step: 1), count: t * b * cell.cacheWidth)),
-                                      outputs: adjoint ? try headOutputs(hOut, rows: tOut * b, adjoint: false) : y,
+                                      outputs: adjoint ? try headOutputs(top, rows: tOut * b, adjoint: false) : y,
                                       outputSize: outputSize,
                                       layers: [LayerStates(layer: 0, reverse: false, hidden: hidden, cell: cellStates)])
             guard let objective else { return (forward, nil) }
@@ -178,8 +183,9 @@ extension RecurrentModel {
             }
             // ∂L/∂h at the output steps, and the head's gradients.
             var grads = ParameterSet(zerosLike: parameters)
-            let dh = try headInputGradient(dy, rows: tOut * b, adjoint: adjoint)
-            try headParameterGradients(dy, hOut: hOut, rows: tOut * b, adjoint: adjoint, into: &grads)
+            let dTop = try headInputGradient(dy, rows: tOut * b, adjoint: adjoint)
+            try headParameterGradients(dy, hOut: top, rows: tOut * b, adjoint: adjoint, into: &grads)
+            let dh = try lru.map { try LRUReadout.stateGradient(dTop, rows: tOut * b, parameters: $0) } ?? dTop
             // Backward sweeps.
             u.beginBackward()
             dh.withUnsafeBufferPointer { dhp in
@@ -192,10 +198,16 @@ extension RecurrentModel {
                 }
             }
             let p = u.parameterGradients(inputGradient: true)
-            grads[ParameterName.weightIH] = p.inputWeight
-            grads[ParameterName.weightHH] = p.hiddenWeight
-            if grads[ParameterName.biasIH] != nil { grads[ParameterName.biasIH] = p.inputBias }
-            if grads[ParameterName.biasHH] != nil { grads[ParameterName.biasHH] = p.hiddenBias }
+            var dx = p.inputs ?? []
+            if let lru {
+                try LRUReadout.accumulate(recurrence: (p.inputWeight, p.hiddenWeight), readout: dTop, states: hOut, inputs: xOut,
+                                          rows: tOut * b, firstRow: (firstOut - 1) * b, parameters: lru, into: &grads, inputGradient: &dx)
+            } else {
+                grads[ParameterName.weightIH] = p.inputWeight
+                grads[ParameterName.weightHH] = p.hiddenWeight
+                if grads[ParameterName.biasIH] != nil { grads[ParameterName.biasIH] = p.inputBias }
+                if grads[ParameterName.biasHH] != nil { grads[ParameterName.biasHH] = p.hiddenBias }
+            }
 
             let (dHidden, dCell) = splitStates(steps: t, batch: b, hidden: h, state: s) { u.stateGradient($0) }
             var hNorms = [Double](repeating: 0, count: t), wNorms = [Double](repeating: 0, count: t)
@@ -208,7 +220,7 @@ extension RecurrentModel {
                 cNorms = c
             }
             let gradients = Gradients(
-                loss: losses.reduce(0, +), segmentLosses: losses, parameters: grads, input: p.inputs ?? [],
+                loss: losses.reduce(0, +), segmentLosses: losses, parameters: grads, input: dx,
                 hidden: dHidden, cell: dCell, hiddenNorms: hNorms, cellNorms: cNorms,
                 recurrentWeightStepLog10Norms: wNorms,
                 initialState: Array(UnsafeBufferPointer(start: u.initialStateGradient, count: b * s)),

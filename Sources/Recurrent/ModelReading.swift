@@ -8,6 +8,7 @@ import TensorIO
 /// Rules (docs/diagnostics.md, "Reading a model file"):
 /// - **prefix**: `--prefix` if given; else the one module path `P` with a `P + "weight_hh_l0"` tensor
 ///   (`""` for a bare `nn.RNN/LSTM/GRU` state dict); several such modules are an error listing them.
+/// - **lru**: a module with `nu_log_l0` or a bare `nu_log` is an LRU (`LRUModelReading.swift`).
 /// - **cell**: from `weight_hh_l0`'s shape G·H × H (G = 1 rnn, 3 gru, 4 lstm), or a vector of H
 ///   (indrnn's u); a `--cell` flag or the file's `cell` metadata must agree with it (they only
 ///   disambiguate, never override the shape).
@@ -34,6 +35,11 @@ public struct ModelFileReading: Sendable {
     public init(path: String, names: [String], shapes: [String: [Int]], metadata: [String: String],
                 cell: CellFamily? = nil, activation: String? = nil, leakySlope: Double? = nil,
                 prefix: String? = nil, head: String? = nil) throws {
+        if let lru = try ModelFileReading(lruPath: path, names: names, shapes: shapes, metadata: metadata, cell: cell,
+                                          activation: activation, prefix: prefix, head: head) {
+            self = lru
+            return
+        }
         var notes: [String] = []
         let p = try Self.findPrefix(path: path, names: names, given: prefix, notes: &notes)
         let hhName = p + ParameterName.weightHH

@@ -60,6 +60,9 @@ public struct CellWeights: Sendable {
     public let hiddenBias: [Double]
     /// u when W_hh = diag(u) (IndRNN); nil for a dense W_hh.
     public let recurrentDiagonal: [Double]?
+    /// [Re λ; Im λ] (2N) when W_hh is the LRU's complex diagonal in real form,
+    /// [[diag Re λ, −diag Im λ], [diag Im λ, diag Re λ]] (`LRUCell`); nil otherwise.
+    public let recurrentRotation: [Double]?
 
     /// Validated by `RecurrentModel`; here only preconditions.
     public init(gateCount: Int, inputWeight: Matrix, hiddenWeight: Matrix, inputBias: [Double]?, hiddenBias: [Double]?) {
@@ -73,6 +76,7 @@ public struct CellWeights: Sendable {
         self.inputBias = inputBias ?? [Double](repeating: 0, count: gh)
         self.hiddenBias = hiddenBias ?? [Double](repeating: 0, count: gh)
         recurrentDiagonal = nil
+        recurrentRotation = nil
         precondition(self.inputBias.count == gh && self.hiddenBias.count == gh)
     }
 
@@ -90,7 +94,29 @@ public struct CellWeights: Sendable {
         self.inputBias = inputBias ?? [Double](repeating: 0, count: h)
         self.hiddenBias = hiddenBias ?? [Double](repeating: 0, count: h)
         recurrentDiagonal = u
+        recurrentRotation = nil
         precondition(self.inputBias.count == h && self.hiddenBias.count == h)
+    }
+
+    /// The LRU's real form (`LRUCell`): W_ih (2N × D), λ as [Re λ; Im λ] (2N), W_hh its 2N × 2N
+    /// rotation-scaling blocks (kept densely), no biases.
+    public init(inputWeight: Matrix, recurrentRotation rot: [Double]) {
+        let m = rot.count, n = m / 2
+        precondition(m > 0 && m % 2 == 0 && inputWeight.rows == m)
+        var dense = Matrix(rows: m, cols: m)
+        for j in 0..<n {
+            dense[j, j] = rot[j]; dense[j, n + j] = -rot[n + j]
+            dense[n + j, j] = rot[n + j]; dense[n + j, n + j] = rot[j]
+        }
+        gateCount = 1
+        hiddenSize = m
+        inputSize = inputWeight.cols
+        self.inputWeight = inputWeight
+        hiddenWeight = dense
+        inputBias = [Double](repeating: 0, count: m)
+        hiddenBias = [Double](repeating: 0, count: m)
+        recurrentDiagonal = nil
+        recurrentRotation = rot
     }
 
     /// G·H.

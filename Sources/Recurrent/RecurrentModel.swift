@@ -8,6 +8,8 @@ public enum CellKind: Sendable, Equatable, CustomStringConvertible {
     case gru
     /// IndRNN (diagonal recurrence u ⊙ h_{t−1}) with its φ.
     case indrnn(Activation)
+    /// The Linear Recurrent Unit (complex diagonal linear recurrence; `LRUCell`).
+    case lru
 
     /// The cell of `family`; `activation` is used by `rnn` only.
     public init(_ family: CellFamily, activation: Activation = .tanh) {
@@ -16,6 +18,7 @@ public enum CellKind: Sendable, Equatable, CustomStringConvertible {
         case .lstm: self = .lstm
         case .gru: self = .gru
         case .indrnn: self = .indrnn(activation)
+        case .lru: self = .lru
         }
     }
 
@@ -25,6 +28,7 @@ public enum CellKind: Sendable, Equatable, CustomStringConvertible {
         case .lstm: .lstm
         case .gru: .gru
         case .indrnn: .indrnn
+        case .lru: .lru
         }
     }
 
@@ -35,7 +39,7 @@ public enum CellKind: Sendable, Equatable, CustomStringConvertible {
     public var activation: Activation? {
         switch self {
         case .rnn(let a), .indrnn(let a): a
-        case .lstm, .gru: nil
+        case .lstm, .gru, .lru: nil
         }
     }
 
@@ -82,13 +86,27 @@ public struct RecurrentModel: Sendable {
     public var directions: Int { bidirectional ? 2 : 1 }
     /// More than one layer, or bidirectional.
     public var isStacked: Bool { layers > 1 || bidirectional }
-    /// The width of one step of the top layer's output sequence: dirs·H.
-    public var topWidth: Int { directions * hiddenSize }
+    /// The width of one step of the top layer's output sequence: dirs·H (an LRU: its read-out y_t, D values).
+    public var topWidth: Int { cell == .lru ? inputSize : directions * hiddenSize }
 
     /// Validates names and shapes (the layer count and directions come from the names); a 1-D bias
     /// may be given as n×1 or 1×n (stored as n×1). Unknown names, missing weights, wrong shapes and
     /// non-finite values are errors naming the tensor.
+    ///
+    /// An LRU (`cell: .lru`) has its own names (`LRUName`): one unidirectional layer; H = 2N, the real
+    /// state [Re h; Im h] (`LRUCell`).
     public init(cell: CellKind, parameters: ParameterSet) throws {
+        if cell == .lru {
+            let v = try Self.validatedLRU(parameters)
+            self.cell = cell
+            inputSize = v.inputSize
+            hiddenSize = 2 * v.units
+            layers = 1
+            bidirectional = false
+            headSize = v.head
+            self.parameters = ParameterSet(v.pairs)
+            return
+        }
         let (l, bidirectional) = ParameterName.architecture(of: parameters.names)
         let order = ParameterName.stateDictOrder(layers: l, bidirectional: bidirectional)
         let known = Set(order)
@@ -171,11 +189,25 @@ public struct RecurrentModel: Sendable {
 
     /// PyTorch's default initialisation: every tensor U(−1/√H, 1/√H) (IndRNN's vector u too) (the head U(−1/√(dirs·H), 1/√(dirs·H))
     /// like `nn.Linear(dirs·H, O)`; for one direction that is 1/√H), drawn in state-dict order from `rng`.
+    /// An LRU (`hiddenSize` = N complex units; the model's H is 2N) takes the paper's ring initialisation with
+    /// r_min = 0, r_max = 0.99, max_phase = 2π (`LRUParameters.ring`), and a head U(−1/√D, 1/√D).
     public static func initialized(cell: CellKind, inputSize: Int, hiddenSize: Int, headSize: Int?,
                                    bias: Bool = true, layers: Int = 1, bidirectional: Bool = false,
                                    rng: inout RandomStream) throws -> RecurrentModel {
         guard inputSize > 0, hiddenSize > 0, layers > 0, headSize.map({ $0 > 0 }) ?? true else {
             throw RecurrentError("sizes must be positive (D = \(inputSize), H = \(hiddenSize), L = \(layers), O = \(headSize.map(String.init) ?? "none"))")
+        }
+        if cell == .lru {
+            guard layers == 1, !bidirectional else {
+                throw RecurrentError("an lru model is one unidirectional layer (got L = \(layers)\(bidirectional ? ", bidirectional" : ""))")
+            }
+            var pairs = LRUParameters.ring(units: hiddenSize, inputSize: inputSize, rMin: 0, rMax: 0.99, maxPhase: 2 * Double.pi, rng: &rng).named()
+            if let o = headSize {
+                let kh = 1 / Double(inputSize).squareRoot()
+                pairs.append((ParameterName.headWeight, rng.uniformMatrix(rows: o, cols: inputSize, -kh, kh)))
+                if bias { pairs.append((ParameterName.headBias, rng.uniformMatrix(rows: o, cols: 1, -kh, kh))) }
+            }
+            return try RecurrentModel(cell: cell, parameters: ParameterSet(pairs))
         }
         let k = 1 / Double(hiddenSize).squareRoot(), gh = cell.gateCount * hiddenSize
         let dirs = bidirectional ? 2 : 1
@@ -221,6 +253,7 @@ public struct RecurrentModel: Sendable {
     public func cellWeights(layer: Int, reverse: Bool) -> CellWeights {
         precondition(layer >= 0 && layer < layers && (!reverse || bidirectional), "no cell at layer \(layer), reverse \(reverse)")
         // The initializer guarantees both weights exist for every layer and direction.
+        if cell == .lru { return lruParameters(layer: layer).cellWeights }
         if cell.family.hasDiagonalRecurrence {
             return CellWeights(inputWeight: parameters[ParameterName.weightIH(layer: layer, reverse: reverse)]!,
                                recurrentDiagonal: parameters[ParameterName.weightHH(layer: layer, reverse: reverse)]!.elements,
@@ -245,6 +278,7 @@ public struct RecurrentModel: Sendable {
         case .lstm: return LSTMCell(weights: w)
         case .gru: return GRUCell(weights: w)
         case .indrnn(let a): return IndRNNCell(weights: w, activation: a)
+        case .lru: return LRUCell(weights: w)
         }
     }
 }

@@ -42,6 +42,9 @@ extension RecurrentModel {
             return try stackedPass(weights.map { GRUCell(weights: $0) }, inputs, mode, objective, initialState, runs)
         case .indrnn(let a):
             return try stackedPass(weights.map { IndRNNCell(weights: $0, activation: a) }, inputs, mode, objective, initialState, runs)
+        case .lru:
+            // RecurrentModel's initializer admits one unidirectional LRU layer only.
+            throw RecurrentError("an lru model is one unidirectional layer")
         }
     }
 

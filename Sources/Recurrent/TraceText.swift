@@ -10,7 +10,9 @@ extension TraceReport {
         let g = gradients, f = g.forward, gh = model.cell.gateCount * h
         var out = "trace: \(model.cell) cell, D = \(model.inputSize), H = \(h)"
         out += model.headSize.map { ", head O = \($0)" } ?? ", no head"
-        out += ", T = \(steps), B = \(batch); loss \(lossName == "adjoint" ? "none (∂L/∂h given: L = Σ⟨∂L/∂h, h⟩)" : lossName + " (mean)"), outputs \(outputMode.rawValue); \(truncationDescription)\n"
+        // An LRU's adjoint is given on its layer output y_t (the read-out), not on the state.
+        let given = model.cell == .lru ? "y" : "h"
+        out += ", T = \(steps), B = \(batch); loss \(lossName == "adjoint" ? "none (∂L/∂\(given) given: L = Σ⟨∂L/∂\(given), \(given)⟩)" : lossName + " (mean)"), outputs \(outputMode.rawValue); \(truncationDescription)\n"
         let v = { (x: [Double]) in formatVector(x, digits: digits) }
         for b in 0..<batch {
             if batch > 1 { out += "\n=== sequence \(b + 1) of \(batch) ===\n" }
@@ -21,6 +23,7 @@ extension TraceReport {
             case .rnn, .indrnn: header += ["z_t", "h_t"]
             case .lstm: header += ["i_t", "f_t", "g_t", "o_t", "c_t", "h_t"]
             case .gru: header += ["r_t", "z_t", "n_t", "h_t"]
+            case .lru: header += ["s_t = [Re h_t; Im h_t]"]
             }
             for t in 1...steps {
                 let q = row(f.cache, t, b, f.cache.count / (steps * batch))
@@ -29,6 +32,7 @@ extension TraceReport {
                 case .rnn, .indrnn: r.append(v(q))
                 case .lstm: r += (0..<4).map { v(Array(q[$0 * h ..< ($0 + 1) * h])) } + [v(row(f.cell!, t, b, h))]
                 case .gru: r += (0..<3).map { v(Array(q[$0 * h ..< ($0 + 1) * h])) }
+                case .lru: break
                 }
                 r.append(v(row(f.hidden, t, b, h)))
                 rows.append(r)
@@ -39,8 +43,9 @@ extension TraceReport {
                 let t = firstOut + k
                 return [String(t), v(row(f.outputs, k + 1, b, f.outputSize)), v(row(g.outputs, k + 1, b, g.outputs.count / (tOut * batch)))]
             }
-            let yName = model.headSize == nil ? "y_t = h_t" : "y_t = W_head h_t + b_head"
-            out += "\nOutputs\n" + formatTable(header: ["t", yName, lossName == "adjoint" ? "∂L/∂h_t (given)" : "∂L/∂y_t"], rows: rows)
+            let yName = model.cell == .lru ? (model.headSize == nil ? "y_t = Re(C h_t) + D ⊙ x_t" : "W_head y_t + b_head, y_t = Re(C h_t) + D ⊙ x_t")
+                : model.headSize == nil ? "y_t = h_t" : "y_t = W_head h_t + b_head"
+            out += "\nOutputs\n" + formatTable(header: ["t", yName, lossName == "adjoint" ? "∂L/∂\(given)_t (given)" : "∂L/∂y_t"], rows: rows)
             if let (name, probabilities) = outputProbabilities {
                 rows = (0..<tOut).map { k in [String(firstOut + k), v(probabilities(row(f.outputs, k + 1, b, f.outputSize)))] }
                 out += formatTable(header: ["t", name], rows: rows)
@@ -61,10 +66,12 @@ extension TraceReport {
             case .rnn, .indrnn: bh.append("δ_t = ∂L/∂z_t = ∂L/∂h_t ⊙ φ'(z_t)")
             case .lstm: bh.append("δ_t = ∂L/∂(z_i, z_f, z_g, z_o)")
             case .gru: bh += ["δx_t = ∂L/∂(W_i x + b_i)", "δh_t = ∂L/∂(W_h h + b_h)"]
+            case .lru: bh.append("δ_t = ∂L/∂(γ ⊙ B x_t) = ∂L/∂s_t (real form)")
             }
             bh.append("‖∂L/∂h_t‖ (batch)")
             out += "\nBackward (BPTT)\n" + formatTable(header: bh, rows: rows)
-            // Per-step contributions.
+            // Per-step contributions (an LRU's parameters are not W_ih and W_hh: its totals follow).
+            if model.cell == .lru { continue }
             // IndRNN: weight_hh_l0 is the vector u, whose step contribution is δ_t ⊙ h_{t−1}.
             let diagonal = model.cell.family.hasDiagonalRecurrence
             let hhTerm = diagonal ? "δ_t ⊙ h_{t−1}" : "δh_t h_{t−1}ᵀ"

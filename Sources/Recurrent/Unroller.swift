@@ -15,7 +15,9 @@ import Linalg
 ///
 /// A diagonal recurrence (`CellWeights.recurrentDiagonal`, IndRNN) replaces the two per-step gemm by
 /// element-wise products (u ⊙ h_{t−1}, u ⊙ ∂L/∂Z) and ∂L/∂W_hh by ∂L/∂u = Σ_rows ∂L/∂ZH ⊙ H_{t−1}
-/// (H × 1); the dense path of every other cell is unchanged.
+/// (H × 1); the dense path of every other cell is unchanged. The LRU's complex diagonal in real form
+/// (`CellWeights.recurrentRotation`, λ = a + i·c per unit j, state [Re h; Im h]) likewise multiplies
+/// by 2 × 2 blocks element-wise and returns ∂L/∂[Re λ; Im λ] (2N × 1).
 public final class Unroller<Cell: RecurrentCell> {
     public let cell: Cell
     public let capacity: Int
@@ -35,6 +37,7 @@ public final class Unroller<Cell: RecurrentCell> {
     let normScratch: UnsafeMutablePointer<Double>
     let hiddenWeightTransposed: UnsafeMutablePointer<Double>   // H × G·H, for a NoTrans forward gemm
     let diagonal: UnsafeMutablePointer<Double>?   // u (H) for a diagonal recurrence
+    let rotation: UnsafeMutablePointer<Double>?   // [Re λ; Im λ] (H = 2N) for the LRU
     /// touched[t − 1]: whether a backward window has already written step t's accumulators.
     private let touched: UnsafeMutablePointer<Bool>
     private var inputs: UnsafePointer<Double>?
@@ -73,6 +76,13 @@ public final class Unroller<Cell: RecurrentCell> {
             diagonal = p
         } else {
             diagonal = nil
+        }
+        if let r = cell.weights.recurrentRotation {
+            let p = buffer(h)
+            for j in 0..<h { p[j] = r[j] }
+            rotation = p
+        } else {
+            rotation = nil
         }
         touched = .allocate(capacity: max(capacity, 1))
         touched.initialize(repeating: false, count: max(capacity, 1))
@@ -119,6 +129,16 @@ public final class Unroller<Cell: RecurrentCell> {
                         for b in 0..<batch {
                             let row = zh + b * gh, hp = prev + b * s
                             for j in 0..<h { row[j] += u[j] * hp[j] }
+                        }
+                    } else if let r = rotation {
+                        let n = h / 2
+                        for b in 0..<batch {
+                            let row = zh + b * gh, hp = prev + b * s
+                            for j in 0..<n {
+                                let a = r[j], c = r[n + j], re = hp[j], im = hp[n + j]
+                                row[j] += a * re - c * im
+                                row[n + j] += c * re + a * im
+                            }
                         }
                     } else if batch == 1 {
                         gemv(.none, rows: gh, cols: h, whh, prev, beta: 1, zh)
@@ -186,6 +206,17 @@ public final class Unroller<Cell: RecurrentCell> {
                         let row = other + b * s, g = dzh + b * gh
                         for j in 0..<h { row[j] += u[j] * g[j] }
                     }
+                } else if let r = rotation {
+                    // The transpose of the 2 × 2 blocks [[a, −c], [c, a]].
+                    let n = h / 2
+                    for b in 0..<batch {
+                        let row = other + b * s, g = dzh + b * gh
+                        for j in 0..<n {
+                            let a = r[j], c = r[n + j], gr = g[j], gi = g[n + j]
+                            row[j] += a * gr + c * gi
+                            row[n + j] += a * gi - c * gr
+                        }
+                    }
                 } else if batch == 1 {
                     gemv(.transpose, rows: gh, cols: h, whh, dzh, beta: 1, other)
                 } else {
@@ -204,12 +235,14 @@ public final class Unroller<Cell: RecurrentCell> {
 
     /// ∂L/∂W_ih (G·H × D), ∂L/∂W_hh (G·H × H), ∂L/∂b_ih, ∂L/∂b_hh (G·H) from the accumulated
     /// ∂L/∂Z, and optionally ∂L/∂X (time-major T·B·D): one gemm each. For a diagonal recurrence the
-    /// second is ∂L/∂u (H × 1), Σ over steps and rows of ∂L/∂ZH ⊙ h_{t−1}.
+    /// second is ∂L/∂u (H × 1), Σ over steps and rows of ∂L/∂ZH ⊙ h_{t−1}; for the LRU's rotation it is
+    /// ∂L/∂[Re λ; Im λ] (2N × 1): per unit, Σ g_re·re + g_im·im and Σ g_im·re − g_re·im over steps and rows,
+    /// with g = ∂L/∂ZH_t and [re; im] = s_{t−1}.
     public func parameterGradients(inputGradient: Bool) -> (inputWeight: Matrix, hiddenWeight: Matrix,
                                                              inputBias: Matrix, hiddenBias: Matrix, inputs: [Double]?) {
         settle()
         let rows = steps * batch
-        var dwih = Matrix(rows: gh, cols: d), dwhh = Matrix(rows: gh, cols: diagonal == nil ? h : 1)
+        var dwih = Matrix(rows: gh, cols: d), dwhh = Matrix(rows: gh, cols: diagonal == nil && rotation == nil ? h : 1)
         var dbih = Matrix(rows: gh, cols: 1), dbhh = Matrix(rows: gh, cols: 1)
         guard let x = inputs else { return (dwih, dwhh, dbih, dbhh, inputGradient ? [] : nil) }
         dwih.withUnsafeMutableBufferPointer { c in
@@ -220,6 +253,15 @@ public final class Unroller<Cell: RecurrentCell> {
                 for r in 0..<rows {
                     let g = dzhAll + r * gh, hp = states + r * s
                     for j in 0..<h { c[j] += g[j] * hp[j] }
+                }
+            } else if rotation != nil {
+                let n = h / 2
+                for r in 0..<rows {
+                    let g = dzhAll + r * gh, hp = states + r * s
+                    for j in 0..<n {
+                        c[j] += g[j] * hp[j] + g[n + j] * hp[n + j]
+                        c[n + j] += g[n + j] * hp[j] - g[j] * hp[n + j]
+                    }
                 }
             } else {
                 gemm(.transpose, .none, m: gh, n: h, k: rows, dzhAll, lda: gh, states, ldb: s, beta: 0, c.baseAddress!, ldc: h)
@@ -271,7 +313,7 @@ public final class Unroller<Cell: RecurrentCell> {
     /// is taken after scaling both factors by their largest entry.
     public func recurrentWeightStepLog10Norms(into out: UnsafeMutablePointer<Double>) {
         settle()
-        if diagonal != nil { diagonalStepLog10Norms(into: out); return }
+        if diagonal != nil || rotation != nil { diagonalStepLog10Norms(into: out); return }
         let bg = batch * gh, ga = normScratch, gb = normScratch + bg
         let g1 = gb + batch * h, g2 = g1 + batch * batch
         for t in 1...max(steps, 1) where steps > 0 {
@@ -289,8 +331,9 @@ public final class Unroller<Cell: RecurrentCell> {
         }
     }
 
-    /// log10 ‖Σ_b ∂L/∂ZH_{t,b} ⊙ h_{t−1,b}‖ per step (diagonal recurrence), with each factor divided by
-    /// its largest magnitude first (no underflow of the products).
+    /// log10 ‖Σ_b ∂L/∂ZH_{t,b} ⊙ h_{t−1,b}‖ per step (diagonal recurrence; for the LRU's rotation the
+    /// step's 2N-vector contribution to ∂L/∂[Re λ; Im λ]), with each factor divided by its largest
+    /// magnitude first (no underflow of the products).
     private func diagonalStepLog10Norms(into out: UnsafeMutablePointer<Double>) {
         let bg = batch * gh, v = normScratch
         for t in 1...max(steps, 1) where steps > 0 {
@@ -300,7 +343,19 @@ public final class Unroller<Cell: RecurrentCell> {
             for b in 0..<batch { for j in 0..<h { mb = max(mb, abs(hb[b * s + j])) } }
             guard ma > 0, mb > 0, ma.isFinite, mb.isFinite else { out[t - 1] = ma > 0 && mb > 0 ? .infinity : -.infinity; continue }
             for j in 0..<h { v[j] = 0 }
-            for b in 0..<batch { for j in 0..<h { v[j] += (a[b * gh + j] / ma) * (hb[b * s + j] / mb) } }
+            if rotation != nil {
+                let n = h / 2
+                for b in 0..<batch {
+                    for j in 0..<n {
+                        let gr = a[b * gh + j] / ma, gi = a[b * gh + n + j] / ma
+                        let re = hb[b * s + j] / mb, im = hb[b * s + n + j] / mb
+                        v[j] += gr * re + gi * im
+                        v[n + j] += gi * re - gr * im
+                    }
+                }
+            } else {
+                for b in 0..<batch { for j in 0..<h { v[j] += (a[b * gh + j] / ma) * (hb[b * s + j] / mb) } }
+            }
             let n = nrm2(v, count: h)
             out[t - 1] = n > 0 ? log10(ma) + log10(mb) + log10(n) : -.infinity
         }

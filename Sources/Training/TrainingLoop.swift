@@ -29,7 +29,8 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
     var optimizer = c.optimizer
     let baseRate = optimizer.learningRate
     try validate(model, c)
-    guard let recurrentIndex = model.parameters.index(of: ParameterName.weightHH) else {
+    // An LRU has no W_hh: its recurrence is nu_log/theta_log (validate refuses what would act on W_hh).
+    guard let recurrentIndex = model.parameters.index(of: model.cell == .lru ? LRUName.name("nu_log") : ParameterName.weightHH) else {
         throw TrainingError("the model has no '\(ParameterName.weightHH)'")
     }
     let guardrail = c.nonFiniteGuard ? NonFiniteGuard(recurrentIndex: recurrentIndex) : nil
@@ -199,6 +200,11 @@ private func validate(_ model: RecurrentModel, _ c: TrainingConfiguration) throw
             throw TrainingError("the orthogonal parametrization keeps W_hh orthogonal itself; remove training.constraint and clipping.nan_guard")
         }
     }
+    if model.cell == .lru {
+        guard c.constraint == .none, !c.nonFiniteGuard else {
+            throw TrainingError("training.constraint and clipping.nan_guard act on W_hh, which an lru cell does not have (its eigenvalues are λ = exp(−exp(nu_log) + i·exp(theta_log)), |λ| < 1 by construction)")
+        }
+    }
     if c.dropout.isActive {
         guard isVanilla, !model.isStacked, model.headSize != nil else {
             throw TrainingError("dropout is implemented for one-layer rnn cells with a read-out, not \(model.cell)")
@@ -281,6 +287,13 @@ private func describeRecurrentWeight(_ model: RecurrentModel, into record: inout
     // An IndRNN's W_hh = diag(u): σ_max = ρ = max_j |u_j|, without an O(H³) factorisation.
     if model.cell.family.hasDiagonalRecurrence, let u = model.parameters[ParameterName.weightHH], u.isFinite {
         let top = u.elements.reduce(0) { max($0, abs($1)) }
+        record.sigmaMax = top
+        record.spectralRadius = top
+        return
+    }
+    // An LRU's real-form W_hh is normal: σ_max = ρ = max_j |λ_j| = max_j exp(−exp(nu_log_j)).
+    if model.cell == .lru, let nu = model.parameters[LRUName.name("nu_log")], nu.isFinite {
+        let top = nu.elements.reduce(0) { max($0, Foundation.exp(-Foundation.exp($1))) }
         record.sigmaMax = top
         record.spectralRadius = top
         return

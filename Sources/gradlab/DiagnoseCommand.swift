@@ -171,7 +171,10 @@ struct DiagnosisContext {
         title = "\(m.cell)\(shape), H = \(m.hiddenSize)"
         heading = "\(URL(fileURLWithPath: c.modelOptions.model).lastPathComponent) (\(title))"
         let width = m.topWidth
-        if let head = reading.head, let readout, let o = m.headSize {
+        if m.cell == .lru, let readout {
+            let g = reading.head.map { "W_headᵀu (head '\($0)', u a random unit vector over its \(m.headSize ?? 0) outputs)" } ?? "a random unit vector over the \(width) outputs of y_T"
+            adjointPhrase = "[C_re, −C_im]ᵀg on the state [Re h_T; Im h_T], the gradient the read-out y_T = Re(C h_T) + D ⊙ x_T sends back, g = \(g); ‖∂L/∂h_T‖ = \(String(format: "%.4g", nrm2(readout)))"
+        } else if let head = reading.head, let readout, let o = m.headSize {
             adjointPhrase = "W_headᵀu (head '\(head)', u a random unit vector over its \(o) outputs; ‖g‖ = \(String(format: "%.4g", nrm2(readout))))"
         } else {
             adjointPhrase = "a random unit vector over the \(width) top-layer outputs (no head)"

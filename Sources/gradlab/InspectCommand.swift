@@ -61,7 +61,7 @@ struct InspectCommand: ParsableCommand {
         let entries = try selectedEntries(archive)
         let reports = try TensorSpectrumReport.reports(archive: archive, names: entries.map(\.name), tensor: tensor, file: file)
         let counts = ParameterCounts(names: entries.map(\.name), shapes: entries.map(\.tensor.shape))
-        return (try render(reports, counts), reports)
+        return (try render(reports, counts, entries), reports)
     }
 
     /// The archive's entries, or those under `--prefix` (an error listing the modules when none is).
@@ -76,9 +76,9 @@ struct InspectCommand: ParsableCommand {
         return chosen
     }
 
-    func render(_ reports: [TensorSpectrumReport], _ counts: ParameterCounts) throws -> String {
+    func render(_ reports: [TensorSpectrumReport], _ counts: ParameterCounts, _ entries: [TensorArchive.Entry] = []) throws -> String {
         switch format {
-        case .text: return InspectText(digits: digits).render(reports, file: file) + InspectText.render(counts)
+        case .text: return InspectText(digits: digits).render(reports, file: file) + InspectText.render(counts) + lruText(entries)
         case .json: return try InspectJSON.render(reports, counts: counts, file: file)
         }
     }

@@ -93,6 +93,7 @@ struct List: ParsableCommand {
         case .chain: return "feed-forward chain diagonal·I + gain·S (S the shift): every eigenvalue = diagonal, non-normal"
         case .schur: return "Q(D + N)Qᵀ: eigenvalues from eigenvalue_moduli/eigenvalue_phases, strictly upper N ~ N(0, off_diagonal²/n)"
         case .indrnn: return "IndRNN's u (cell indrnn): |u_j|^steps in [min_gain, max_gain] (Li et al. 2018)"
+        case .ring: return "LRU's λ (cell lru, init.lambda): |λ| = sqrt(U(r_min², r_max²)), arg λ = U(0, max_phase) (Orvieto et al. 2023)"
         }
     }
 }

@@ -9,7 +9,8 @@ struct InitSpecTests {
     @Test func knownKeysAreTheYAMLKeys() {
         #expect(InitSpec.knownKeys == ["kind", "std", "gain", "a", "b", "scale", "mode", "nonlinearity", "negative_slope",
                                        "nonzeros", "path", "tensor", "spectral_radius", "spectral_norm", "singular_values",
-                                       "eigenvalue_moduli", "eigenvalue_phases", "forget_bias", "diagonal", "off_diagonal", "steps", "min_gain", "max_gain"])
+                                       "eigenvalue_moduli", "eigenvalue_phases", "forget_bias", "diagonal", "off_diagonal", "steps", "min_gain", "max_gain",
+                                       "r_min", "r_max", "max_phase"])
     }
 
     @Test func decodesSnakeCaseKeysAndSpectrumForms() throws {
