@@ -41,7 +41,7 @@ public enum Measure: String, CaseIterable, SchemaChoice {
         switch mode {
         case .gradientFlow: return [.gradNorm, .jacobianNorm]
         case .lyapunov: return [.lyapunov]
-        case .train: return []
+        case .train, .fixedPoints: return []
         }
     }
 }
