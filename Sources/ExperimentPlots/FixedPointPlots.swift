@@ -53,7 +53,9 @@ enum FixedPointPlots {
                 let label = data.label(excluding: [], group)
                 let replicate = group.runs.count > 1 ? "replicate \(run.replicate)" : nil
                 let name = [label, replicate].compactMap { $0 }.joined(separator: ", ")
-                out.append(StoredRunPoints(suffix: total > 1 ? RunPlots.fileSafe(name.isEmpty ? run.runID : name) : nil,
+                // File names from the raw swept values (`2-fixed-point-states-1.2-r0`), titles from the catalog's.
+                let raw = group.values.sorted { $0.key < $1.key }.map { "\($0.value)" } + (group.runs.count > 1 ? ["r\(run.replicate)"] : [])
+                out.append(StoredRunPoints(suffix: total > 1 ? RunPlots.fileSafe(raw.isEmpty ? run.runID : raw.joined(separator: "-")) : nil,
                                            title: [data.title, name.isEmpty ? nil : name].compactMap { $0 }.joined(separator: " — "),
                                            points: points,
                                            explainedVariance: (variance[run.runID] ?? []).sorted { $0.step < $1.step }.map(\.value),
