@@ -87,6 +87,7 @@ public enum RunPlots {
         case .activationsThroughTime: return try ForwardPlots.activationsThroughTime(plot, data).map { [(nil, $0)] } ?? []
         case .fixedPointStates: return try FixedPointPlots.states(plot, data)
         case .fixedPointEigenvalues: return try FixedPointPlots.eigenvalues(plot, data)
+        case .unitGradientMaps: return try UnitMapFigure.runs(data)
         }
     }
 

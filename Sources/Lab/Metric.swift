@@ -227,6 +227,13 @@ extension Metric {
     ]
 }
 
+// MARK: - Per-unit gradient maps (measure grad_units; docs/dynamics.md)
+
+extension Metric {
+    /// The directory of a run's `.npy` sidecar files (`UnitMapSidecar`), relative to the run directory.
+    public static let unitMaps = Metric("unit_maps", "per-unit gradient maps (directory of .npy sidecar files)", summary: "TEXT", by: "measure grad_units (unit-maps/<run id>)")
+}
+
 // MARK: - The catalog
 
 extension Metric {
@@ -244,7 +251,7 @@ extension Metric {
         baselineLoss, clippedFraction, clipThreshold, sequenceLength,
         hiddenNorm, cellNorm, saturatedFraction, inactiveFraction, preactivationQ, gateMean, gateSaturatedFraction,
         forwardRegime, forwardRegimeStep, meanFieldQ, deadUnits,
-    ] + mitigations + fixedPoints
+    ] + mitigations + fixedPoints + [unitMaps]
 
     /// The summary columns every `runs` table starts with (after the fixed and swept columns), in order.
     public static let standardSummaryColumns: [Metric] = [spectralRadius, sigmaMax, slopeLog10PerStep, label, horizon, lambdaMax]

@@ -69,6 +69,9 @@ extension PlotRecipe {
         case .fixedPointEigenvalues:
             return "The eigenvalues λ of ∂F/∂s at each point of one run (one panel per point, the first 12 by q) against the unit circle:"
                 + " |λ| > 1 outside is an unstable mode, |λ| ≈ 1 a direction the dynamics neither forgets nor amplifies, where gradients do not vanish."
+        case .unitGradientMaps:
+            return "log10 |∂L/∂h_t,i| of every unit i (up) at every step t (across) of one run, and for LSTM/GRU of each gate's pre-activation, from the run's .npy sidecar files."
+                + " Blue: the gradient has vanished at that unit and step; a map that fades uniformly blames the recurrence, a few dark rows blame single units. Black contour: 10^−6."
         case .trainingTrace:
             let drawn = plot.y.flatMap(Metric.named) ?? .sigmaMax
             return "\(drawn.plainTitle) against the training iteration, one colour per method: the median over windows of records, the band their min–max over replicates." + facet
