@@ -13,7 +13,6 @@ public enum UnitMapFigure {
     /// The figure of `maps`: the depth-time heatmap's blue–white–red scale centred at 0, black contour at 10⁻⁶.
     public static func figure(_ maps: UnitMaps, title: String) throws -> Figure {
         let units = maps.hiddenSize > shown ? Array(maps.unitsByTotalGradient.prefix(shown)) : Array(0..<maps.hiddenSize)
-        let note = maps.hiddenSize > shown ? " (the \(shown) of \(maps.hiddenSize) units with the largest total gradient, largest at the bottom)" : ""
         func panel(_ rows: [[Double]], firstStep: Int, _ name: String) -> DepthTimePanel {
             var values: [Double] = []
             for i in units { for row in rows { values.append(row[i].isFinite || row[i] == -.infinity ? row[i] : .nan) } }
@@ -22,9 +21,11 @@ public enum UnitMapFigure {
         }
         var panels = [panel(maps.hiddenLog10, firstStep: 0, "∂L/∂h_{t}")]
         for (k, gate) in maps.gateNames.enumerated() { panels.append(panel(maps.gateLog10[k], firstStep: 1, "∂L/∂z_{t} gate \(gate)")) }
-        var chart = DepthTimeHeatmapChart(panels: panels, title: "\(title): per-unit gradients\(note); black contour: 10^{−6}")
+        // With H > shown the rows are the `shown` units of largest Σ_t |∂L/∂h_t,i|², by rank (0 = largest): the y label says so.
+        let subset = maps.hiddenSize > shown ? ", top \(shown) of \(maps.hiddenSize) units" : ""
+        var chart = DepthTimeHeatmapChart(panels: panels, title: "\(title): per-unit gradients\(subset); black contour: 10^{−6}")
         chart.colorLabel = "log_{10} |∂L/∂·|"
-        chart.yLabel = maps.hiddenSize > shown ? "unit (by total gradient)" : "unit i"
+        chart.yLabel = maps.hiddenSize > shown ? "unit rank (0 = largest Σ_{t}|∂L/∂h_{t}|^{2})" : "unit i"
         chart.contourLevel = -6
         chart.maxColumns = 2
         return try Recipe.depthTimeHeatmap(chart)
