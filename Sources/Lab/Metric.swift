@@ -227,6 +227,21 @@ extension Metric {
     ]
 }
 
+// MARK: - Forward statistics in training records (mode train, evaluation iterations; docs/dynamics.md)
+
+extension Metric {
+    public static let evalHiddenNorm = Metric("eval_hidden_norm", "mean ‖h_{t}‖_{2} on held-out sequences", index: .iteration, by: "mode train (evaluation iterations)")
+    public static let evalSaturatedFraction = Metric("eval_saturated_fraction", "saturated fraction (φ′/sup φ′ < 0.01) on held-out sequences", index: .iteration,
+                                                     by: "mode train (evaluation iterations; tanh, sigmoid rnn cells)")
+    public static let evalDeadFraction = Metric("eval_dead_fraction", "dead fraction (z ≤ 0 at every step) on held-out sequences", index: .iteration,
+                                                by: "mode train (evaluation iterations; relu, leaky-relu rnn cells)")
+    public static let evalForgetGateMean = Metric("eval_forget_gate_mean", "mean forget gate f_{t} on held-out sequences", index: .iteration, by: "mode train (evaluation iterations; LSTM)")
+    public static let evalUpdateGateMean = Metric("eval_update_gate_mean", "mean update gate z_{t} on held-out sequences", index: .iteration, by: "mode train (evaluation iterations; GRU)")
+
+    /// The forward statistics of training records, in `TrainingForward.probe`'s order.
+    static let trainingForward: [Metric] = [evalHiddenNorm, evalSaturatedFraction, evalDeadFraction, evalForgetGateMean, evalUpdateGateMean]
+}
+
 // MARK: - Per-unit gradient maps (measure grad_units; docs/dynamics.md)
 
 extension Metric {
@@ -251,7 +266,7 @@ extension Metric {
         baselineLoss, clippedFraction, clipThreshold, sequenceLength,
         hiddenNorm, cellNorm, saturatedFraction, inactiveFraction, preactivationQ, gateMean, gateSaturatedFraction,
         forwardRegime, forwardRegimeStep, meanFieldQ, deadUnits,
-    ] + mitigations + fixedPoints + [unitMaps]
+    ] + mitigations + fixedPoints + [unitMaps] + trainingForward
 
     /// The summary columns every `runs` table starts with (after the fixed and swept columns), in order.
     public static let standardSummaryColumns: [Metric] = [spectralRadius, sigmaMax, slopeLog10PerStep, label, horizon, lambdaMax]

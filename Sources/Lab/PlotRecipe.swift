@@ -107,7 +107,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
 
     /// The per-iteration records `training-trace` draws on y.
     public static let traceMetrics = [Metric.sigmaMax, .spectralRadius, .gradientReach, .flossLambda1, .sigmaMaxBefore,
-                                      .spectralRadiusBefore, .learningRate, .omega, .flossLoss]
+                                      .spectralRadiusBefore, .learningRate, .omega, .flossLoss] + Metric.trainingForward
 
     /// The metrics `loss-curves` draws on y.
     public static let lossCurveMetrics = [Metric.evalLoss, .loss, .accuracy]
