@@ -230,13 +230,13 @@ extension Metric {
 // MARK: - Forward statistics in training records (mode train, evaluation iterations; docs/dynamics.md)
 
 extension Metric {
-    public static let evalHiddenNorm = Metric("eval_hidden_norm", "mean ‖h_{t}‖_{2} on held-out sequences", index: .iteration, by: "mode train (evaluation iterations)")
-    public static let evalSaturatedFraction = Metric("eval_saturated_fraction", "saturated fraction (φ′/sup φ′ < 0.01) on held-out sequences", index: .iteration,
-                                                     by: "mode train (evaluation iterations; tanh, sigmoid rnn cells)")
-    public static let evalDeadFraction = Metric("eval_dead_fraction", "dead fraction (z ≤ 0 at every step) on held-out sequences", index: .iteration,
-                                                by: "mode train (evaluation iterations; relu, leaky-relu rnn cells)")
-    public static let evalForgetGateMean = Metric("eval_forget_gate_mean", "mean forget gate f_{t} on held-out sequences", index: .iteration, by: "mode train (evaluation iterations; LSTM)")
-    public static let evalUpdateGateMean = Metric("eval_update_gate_mean", "mean update gate z_{t} on held-out sequences", index: .iteration, by: "mode train (evaluation iterations; GRU)")
+    public static let evalHiddenNorm = Metric("eval_hidden_norm", "‖h_{t}‖_{2} (held-out mean)", index: .iteration, by: "mode train (evaluation iterations)")
+    public static let evalSaturatedFraction = Metric("eval_saturated_fraction", "saturated fraction (held-out)", index: .iteration,
+                                                     by: "mode train (evaluation iterations; tanh, sigmoid rnn cells; φ′/sup φ′ < 0.01)")
+    public static let evalDeadFraction = Metric("eval_dead_fraction", "dead fraction (held-out)", index: .iteration,
+                                                by: "mode train (evaluation iterations; relu, leaky-relu rnn cells; z ≤ 0 at every step)")
+    public static let evalForgetGateMean = Metric("eval_forget_gate_mean", "forget gate f_{t} (held-out mean)", index: .iteration, by: "mode train (evaluation iterations; LSTM)")
+    public static let evalUpdateGateMean = Metric("eval_update_gate_mean", "update gate z_{t} (held-out mean)", index: .iteration, by: "mode train (evaluation iterations; GRU)")
 
     /// The forward statistics of training records, in `TrainingForward.probe`'s order.
     static let trainingForward: [Metric] = [evalHiddenNorm, evalSaturatedFraction, evalDeadFraction, evalForgetGateMean, evalUpdateGateMean]
