@@ -37,8 +37,8 @@ enum DiagnosticsExecutors {
             throw ConfigurationFailure("loss \(spec.loss.kind.rawValue): gradient-flow measures from an adjoint ∂L/∂h_T only (loss: {kind: adjoint})")
         }
         if spec.model.layers > 1 || spec.model.bidirectional {
-            for m in [Measure.singularValues, .lyapunov, .singularSpread, .matrixPower, .truncation, .forward, .gradUnits] where spec.measure.contains(m) {
-                throw ConfigurationFailure("measure \(m.rawValue) is for single-layer models (model.layers = 1, bidirectional: false); stacked models measure grad_norm and jacobian_norm")
+            for m in [Measure.singularValues, .lyapunov, .singularSpread, .matrixPower, .truncation, .gradUnits] where spec.measure.contains(m) {
+                throw ConfigurationFailure("measure \(m.rawValue) is for single-layer models (model.layers = 1, bidirectional: false); stacked models measure grad_norm, jacobian_norm, contributions and forward")
             }
         }
     }

@@ -60,7 +60,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .successVsLength: "mode train with task.length swept as `x`"
         case .gradFlowHeatmap: "mode train with training.snapshot_every"
         case .summaryVsParameter: "an `x` channel (a swept path) and a `y` summary column the mode and measures store"
-        case .activationsThroughTime: "measure forward (single-layer models)"
+        case .activationsThroughTime: "measure forward (stacked models: the top layer's forward direction is drawn)"
         case .trainingTrace: "mode train and a `y` channel"
         case .fixedPointStates, .fixedPointEigenvalues: "mode fixed-points"
         case .unitGradientMaps: "measure grad_units (single-layer models)"
