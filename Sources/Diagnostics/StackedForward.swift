@@ -85,3 +85,24 @@ extension ForwardDynamics {
         return r
     }
 }
+
+extension StackedForward {
+    /// `diagnose --format json` under "forward" for a stacked model: one object per unit, the
+    /// single-layer keys plus `layer` and `direction` (series in time order for both directions).
+    public func jsonObject() -> [[String: Any]] {
+        units.map { u in
+            var o = u.dynamics.jsonObject()
+            o["layer"] = u.layer
+            o["direction"] = u.reverse ? "reverse" : "forward"
+            return o
+        }
+    }
+
+    /// The text report's forward section: one block per layer and direction.
+    public func textSection() -> String {
+        units.map { u in
+            "layer \(u.layer) \(u.reverse ? "backward (series aligned with time; regime step counts its own steps from t = T)" : "forward") — "
+                + u.dynamics.textSection()
+        }.joined()
+    }
+}

@@ -138,11 +138,13 @@ extension DiagnoseCommand {
             let written = try StackedDiagnosisCharts(flow: flow, title: context.title).write(to: plot)
             FileHandle.standardError.write(Data("charts: \(written.joined(separator: ", "))\n".utf8))
         }
+        let forward = try StackedForward(model: m, options: options, rng: RandomStream(seed: seed))
         guard format == .json else {
-            return flow.textReport(title: context.heading, notes: context.notes, adjoint: context.adjointPhrase)
+            return flow.textReport(title: context.heading, notes: context.notes, adjoint: context.adjointPhrase) + "\n" + forward.textSection()
         }
         var object = flow.jsonObject()
         object["model"] = context.jsonObject
+        object["forward"] = forward.jsonObject()
         return JSONValue(object).rendered(pretty: true)
     }
 }
