@@ -29,7 +29,7 @@ enum TrainingForward {
         let s0 = [Double](repeating: 0, count: model.stateSize)
         for b in 0..<batch.batchSize {
             let x = try Matrix(rows: t, cols: d, elements: Array(batch.inputs[(b * t * d)..<((b + 1) * t * d)]))
-            let f = try ForwardDynamics(cell: cell, family: family, activation: activation, inputs: x, initialState: s0)
+            let f = try ForwardDynamics(cell: cell, family: family, activation: activation, inputs: x, initialState: s0, meanField: false)
             norm += mean(f.hNorm)
             saturated += mean(f.saturated)
             dead += Double(f.deadUnits) / Double(h)
