@@ -1,5 +1,6 @@
 import Foundation
 import Linalg
+import Recurrent
 import TensorIO
 
 /// Text, JSON and CSV forms of a `FixedPointReport` (keys in docs/dynamics.md).
@@ -8,6 +9,15 @@ import TensorIO
 extension FixedPointReport {
     /// "fixed" or "slow".
     static func kind(_ p: FixedPoint) -> String { p.isFixed ? "fixed" : "slow" }
+
+    /// y = W_head h* + b_head at every point (h* the first H entries of s*), when `model` has a head.
+    public func readouts(model: RecurrentModel) -> [[Double]]? {
+        guard let w = model.parameters[ParameterName.headWeight] else { return nil }
+        let b = model.parameters[ParameterName.headBias]?.elements ?? [Double](repeating: 0, count: w.rows)
+        return points.map { p in
+            (0..<w.rows).map { i in b[i] + (0..<w.cols).reduce(0) { $0 + w[i, $1] * p.state[$1] } }
+        }
+    }
 
     /// One object per point plus the search settings.
     public func json(outputs: [[Double]]? = nil) -> JSONValue {

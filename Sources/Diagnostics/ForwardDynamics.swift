@@ -55,8 +55,9 @@ public struct ForwardDynamics: Sendable {
     public var regimeStep: Int?
 
     /// Runs the cell over `inputs` (T × D) from `initialState` and measures every step.
+    /// `meanField: false` skips q* (`meanFieldQ` stays nil): its quadrature costs more than a short run.
     public init<C: RecurrentCell>(cell: C, family: CellFamily, activation: Activation?, inputs: Matrix,
-                                  initialState: [Double], thresholds: ForwardThresholds = ForwardThresholds()) throws {
+                                  initialState: [Double], thresholds: ForwardThresholds = ForwardThresholds(), meanField: Bool = true) throws {
         let h = cell.hiddenSize, s = cell.stateSize, d = cell.inputSize
         guard initialState.count == s, inputs.cols == d else {
             throw RecurrentError("forward diagnosis: state has \(initialState.count) entries (needs \(s)), inputs are \(inputs.shapeDescription) (needs D = \(d))")
@@ -108,7 +109,7 @@ public struct ForwardDynamics: Sendable {
             swap(&previous, &next)
         }
         if relu && !hNorm.isEmpty { deadUnits = alwaysInactive.filter { $0 }.count }
-        if family == .rnn, let phi = activation {
+        if meanField, family == .rnn, let phi = activation {
             meanFieldQ = Theory.meanFieldVariance(activation: phi, weights: cell.weights, inputs: inputs)
         }
         classify(thresholds)

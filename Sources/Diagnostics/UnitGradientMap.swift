@@ -20,6 +20,15 @@ public struct UnitGradientMap: Sendable {
     public var gateNames: [String]
     public var gateLog10: [[[Double]]]
 
+    /// Maps as computed before (e.g. read back from their files): `hiddenLog10` (T + 1) × H, each gate's (T × H).
+    public init(hiddenLog10: [[Double]], gateNames: [String], gateLog10: [[[Double]]]) {
+        steps = hiddenLog10.count - 1
+        hiddenSize = hiddenLog10.first?.count ?? 0
+        self.hiddenLog10 = hiddenLog10
+        self.gateNames = gateNames
+        self.gateLog10 = gateLog10
+    }
+
     public init<C: RecurrentCell>(cell: C, family: CellFamily, trajectory: Trajectory, adjoint g: [Double]) throws {
         let h = cell.hiddenSize, s = cell.stateSize, d = cell.inputSize, gates = cell.weights.gateCount
         guard g.count == h else { throw RecurrentError("unit maps: the adjoint has \(g.count) entries, the model has H = \(h)") }

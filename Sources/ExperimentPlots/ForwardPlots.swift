@@ -12,7 +12,11 @@ enum ForwardPlots {
         // q_t is drawn with each grid point's mean-field q* (mean over its replicates), dashed.
         let qStar = metric == .preactivationQ ? try data.store.summaryColumn(Metric.meanFieldQ.name) : [:]
         for group in TrainingPlots.facetOrdered(plot, data) {
-            let points = group.runs.flatMap { byRun[$0.runID] ?? [] }
+            // Stacked models: the top layer's forward direction (where the loss enters), as the other recipes.
+            let points = group.runs.flatMap { run -> [SeriesValue] in
+                let all = byRun[run.runID] ?? [], top = all.map(\.layer).max() ?? 0
+                return all.filter { $0.layer == top && $0.direction == "forward" }
+            }
             let components = Set(points.map(\.component)).sorted()
             for component in components {
                 var byStep: [Int: [Double]] = [:]

@@ -85,6 +85,9 @@ public enum RunPlots {
         case .gradFlowHeatmap: return try TrainingPlots.gradientFlowHeatmaps(plot, data)
         case .summaryVsParameter: return try SummaryPlots.summaryVsParameter(plot, data).map { [(nil, $0)] } ?? []
         case .activationsThroughTime: return try ForwardPlots.activationsThroughTime(plot, data).map { [(nil, $0)] } ?? []
+        case .fixedPointStates: return try FixedPointPlots.states(plot, data)
+        case .fixedPointEigenvalues: return try FixedPointPlots.eigenvalues(plot, data)
+        case .unitGradientMaps: return try UnitMapFigure.runs(data)
         }
     }
 

@@ -53,23 +53,26 @@ public enum CostModel {
     #endif
 
     /// Which coefficient set a configuration uses.
-    public enum Family: String, Sendable { case gradientFlow = "gradient-flow", stacked, lyapunov, train }
+    public enum Family: String, Sendable { case gradientFlow = "gradient-flow", stacked, lyapunov, train, fixedPoints = "fixed-points" }
 
     public static func family(_ spec: ExperimentSpec) -> Family {
         switch spec.mode {
         case .lyapunov: return .lyapunov
         case .train: return .train
+        case .fixedPoints: return .fixedPoints
         case .gradientFlow: return spec.model.layers > 1 || spec.model.bidirectional ? .stacked : .gradientFlow
         }
     }
 
     /// Estimated seconds of one configuration on one core.
     public static func seconds(_ spec: ExperimentSpec) -> Double {
+        if spec.mode == .fixedPoints { return fixedPointSeconds(spec) }
         let c: [Double] = switch family(spec) {
         case .gradientFlow: coefficients.gradientFlow
         case .stacked: coefficients.stacked
         case .lyapunov: coefficients.lyapunov
         case .train: coefficients.train
+        case .fixedPoints: []
         }
         return contentionCorrection * zip(c, features(spec)).reduce(0) { $0 + $1.0 * $1.1 }
     }
@@ -134,6 +137,8 @@ public enum CostModel {
             }
             if spec.measure.contains(.contributions) { f[1] += units * t * h * s }
             return f
+        case .fixedPoints:
+            return [0, 0, 0, 0]
         case .train:
             guard let train = spec.train, let c = try? train.configuration() else { return [0, 0, 0, 0] }
             let units = Double(spec.model.layers) * (spec.model.bidirectional ? 2 : 1)
@@ -167,8 +172,24 @@ public enum CostModel {
             let length = Double(c?.task.nominalLength ?? spec.sequence.length)
             // The tape: per step and sequence, the gates and the state, per layer and direction.
             floats = batch * (length + 1) * units * (g * h + 2 * h + d) + 3 * parameters
+        case .fixedPoints:
+            // The start pool, the starts, and per iteration the Jacobian, A = J − I and its SVD (U, Vᵀ).
+            let f = spec.fixedPoints ?? FixedPointsSpec()
+            floats = Double(f.trajectories * f.trajectorySteps + f.initialStates) * s + 6 * s * s
         }
         return 8 * (floats + parameters) + 16e6 // + the process's own working set
+    }
+
+    /// `mode: fixed-points`, not fitted: per start about 20 Levenberg–Marquardt iterations of one SVD
+    /// (≈ 22·S³ flops) and one Jacobian (G·H·S), plus the pool's trajectories' steps (G·H·(H + D)), at
+    /// an assumed 10⁹ flops per second (a debug build on a loaded core is slower; the estimate is a floor).
+    static func fixedPointSeconds(_ spec: ExperimentSpec) -> Double {
+        let f = spec.fixedPoints ?? FixedPointsSpec()
+        let h = Double(spec.model.hidden), d = Double(spec.model.input), g = Double(spec.model.cell.gateCount)
+        let s = spec.model.cell == .lstm ? 2 * h : h
+        let search = Double(f.initialStates) * 20 * (22 * s * s * s + 2 * g * h * s)
+        let pool = Double(f.trajectories * f.trajectorySteps) * 2 * g * h * (h + d)
+        return 0.005 + (search + pool) * 1e-9
     }
 
     /// `1.2 s`, `4 min 12 s`, `3 h 05 min`, `2 d 4 h`.

@@ -14,7 +14,9 @@ import Recurrent
 /// splits that one further), `lyapunov` in lyapunov mode.
 enum DiagnosticsExecutors {
     static func register(into registry: inout ExecutorRegistry) {
-        registry.register(.gradientFlow, check: checkGradientFlow) { configuration, random in try gradientFlow(configuration.spec, random) }
+        registry.register(.gradientFlow, check: checkGradientFlow) { configuration, random in
+            try gradientFlow(configuration.spec, random, runID: configuration.runID)
+        }
         registry.register(.lyapunov, check: checkSingleLayer) { configuration, random in try lyapunov(configuration.spec, random) }
     }
 
@@ -35,8 +37,8 @@ enum DiagnosticsExecutors {
             throw ConfigurationFailure("loss \(spec.loss.kind.rawValue): gradient-flow measures from an adjoint ∂L/∂h_T only (loss: {kind: adjoint})")
         }
         if spec.model.layers > 1 || spec.model.bidirectional {
-            for m in [Measure.singularValues, .lyapunov, .singularSpread, .matrixPower, .truncation, .forward] where spec.measure.contains(m) {
-                throw ConfigurationFailure("measure \(m.rawValue) is for single-layer models (model.layers = 1, bidirectional: false); stacked models measure grad_norm and jacobian_norm")
+            for m in [Measure.singularValues, .lyapunov, .singularSpread, .matrixPower, .truncation, .gradUnits] where spec.measure.contains(m) {
+                throw ConfigurationFailure("measure \(m.rawValue) is for single-layer models (model.layers = 1, bidirectional: false); stacked models measure grad_norm, jacobian_norm, contributions and forward")
             }
         }
     }
@@ -48,8 +50,9 @@ enum DiagnosticsExecutors {
         }
     }
 
-    /// Runs a `Diagnosis` on one unrolled sequence of length T.
-    static func gradientFlow(_ spec: ExperimentSpec, _ random: RandomStream) throws -> ConfigurationResult {
+    /// Runs a `Diagnosis` on one unrolled sequence of length T. With `measure: grad_units` and a
+    /// `runID`, the unit maps go to the result's files (`UnitMapSidecar`).
+    static func gradientFlow(_ spec: ExperimentSpec, _ random: RandomStream, runID: String? = nil) throws -> ConfigurationResult {
         try checkGradientFlow(spec)
         let m = try spec.makeModel(random)
         let t = spec.sequence.length
@@ -100,6 +103,11 @@ enum DiagnosticsExecutors {
             ForwardSeries.append(f, series: &series, summary: &summary)
         }
         var result = ConfigurationResult(summary: summary, series: series)
+        if spec.measure.contains(.gradUnits), let runID {
+            let maps = try UnitGradientMap(model: m, options: options, rng: random.split("diagnosis"))
+            result.files = try UnitMapSidecar.files(maps, runID: runID)
+            result.summary[Metric.unitMaps] = .text(UnitMapSidecar.directory(runID: runID))
+        }
         if let step = d.nonfiniteStep {
             result.status = .nonfinite
             result.reason = "the state became non-finite at step \(step)"

@@ -22,11 +22,12 @@ public struct ExecutorRegistry: SweepExecutor {
 
     public init() {}
 
-    /// The executors `gradlab run` uses: gradient-flow and lyapunov (Diagnostics), train (Training).
+    /// The executors `gradlab run` uses: gradient-flow, lyapunov and fixed-points (Diagnostics), train (Training).
     public static var standard: ExecutorRegistry {
         var registry = ExecutorRegistry()
         DiagnosticsExecutors.register(into: &registry)
         TrainExecutors.register(into: &registry)
+        FixedPointsExecutor.register(into: &registry)
         return registry
     }
 

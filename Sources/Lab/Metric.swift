@@ -23,6 +23,8 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
         case iteration
         /// Truncation length k of truncated BPTT (steps backpropagated through).
         case truncation = "truncation length k"
+        /// A fixed or slow point of mode fixed-points (0 = smallest q, fixed points before slow ones).
+        case point = "point (fixed before slow, by q)"
     }
 
     /// The stored name (a `series.metric` value or a `runs` column).
@@ -199,6 +201,63 @@ extension Metric {
                                         finalBitsPerChar, baselineBitsPerChar, vocabularySize]
 }
 
+// MARK: - Fixed and slow points (mode fixed-points; docs/dynamics.md)
+
+extension Metric {
+    public static let fixedPointCount = Metric("fixed_point_count", "fixed points (q ≤ fixed tolerance)", summary: "INTEGER", by: "mode fixed-points")
+    public static let slowPointCount = Metric("slow_point_count", "slow points (fixed < q ≤ slow tolerance)", summary: "INTEGER", by: "mode fixed-points")
+    public static let stablePoints = Metric("stable_points", "stable points (every |λ| < 1 − band)", summary: "INTEGER", by: "mode fixed-points")
+    public static let marginalPoints = Metric("marginal_points", "marginal points (none unstable, some |λ| ≈ 1)", summary: "INTEGER", by: "mode fixed-points")
+    public static let saddlePoints = Metric("saddle_points", "saddle points (some |λ| > 1 + band)", summary: "INTEGER", by: "mode fixed-points")
+    public static let unstablePoints = Metric("unstable_points", "unstable points (every |λ| > 1 + band)", summary: "INTEGER", by: "mode fixed-points")
+    public static let discardedStarts = Metric("discarded_starts", "starts whose minimum had q above the slow tolerance", summary: "INTEGER", by: "mode fixed-points")
+
+    public static let pointQ = Metric("point_q", "q = ½‖F(s*) − s*‖^{2}", index: .point, by: "mode fixed-points")
+    public static let pointFixed = Metric("point_fixed", "fixed (1) or slow (0)", index: .point, by: "mode fixed-points")
+    public static let pointStability = Metric("point_stability", "stability (0 stable, 1 marginal, 2 saddle, 3 unstable)", index: .point, by: "mode fixed-points")
+    public static let pointSpectralRadius = Metric("point_spectral_radius", "max |λ| of ∂F / ∂s at the point", index: .point, by: "mode fixed-points")
+    public static let pointUnstableModes = Metric("point_unstable_modes", "unstable modes (|λ| > 1 + band)", index: .point, by: "mode fixed-points")
+    public static let pointMarginalModes = Metric("point_marginal_modes", "marginal modes (||λ| − 1| ≤ band)", index: .point, by: "mode fixed-points")
+    public static let pointHits = Metric("point_hits", "starts that reached the point", index: .point, by: "mode fixed-points")
+    public static let pointState = Metric("point_state", "s*_{i}", index: .point, component: "state entry i (h, then c for an LSTM)", by: "mode fixed-points")
+    public static let pointOutput = Metric("point_output", "read-out W_{head} h* + b_{head}", index: .point, component: "output o", by: "mode fixed-points (models with a head)")
+    public static let pointEigenvalueRe = Metric("point_eigenvalue_re", "Re λ_{i}(∂F / ∂s)", index: .point, component: "eigenvalue i (LAPACK order)", by: "mode fixed-points")
+    public static let pointEigenvalueIm = Metric("point_eigenvalue_im", "Im λ_{i}(∂F / ∂s)", index: .point, component: "eigenvalue i (LAPACK order)", by: "mode fixed-points")
+    public static let pointPC = Metric("point_pc", "the point in the start pool's principal components", index: .point, component: "PC j (0, 1)", by: "mode fixed-points")
+    public static let trajectoryPC = Metric("trajectory_pc", "an autonomous run in the start pool's principal components", index: .step,
+                                            component: "2·r + j: PC j of run r (the first 8 runs of fixed_points.trajectories)", by: "mode fixed-points")
+    public static let poolExplainedVariance = Metric("pool_explained_variance", "share of the start pool's variance", index: .exponent, component: "", by: "mode fixed-points (step = PC j)")
+
+    /// The fixed-point metrics, in catalog order.
+    static let fixedPoints: [Metric] = [
+        fixedPointCount, slowPointCount, stablePoints, marginalPoints, saddlePoints, unstablePoints, discardedStarts,
+        pointQ, pointFixed, pointStability, pointSpectralRadius, pointUnstableModes, pointMarginalModes, pointHits,
+        pointState, pointOutput, pointEigenvalueRe, pointEigenvalueIm, pointPC, trajectoryPC, poolExplainedVariance,
+    ]
+}
+
+// MARK: - Forward statistics in training records (mode train, evaluation iterations; docs/dynamics.md)
+
+extension Metric {
+    public static let evalHiddenNorm = Metric("eval_hidden_norm", "‖h_{t}‖_{2} (held-out mean)", index: .iteration, by: "mode train (evaluation iterations)")
+    public static let evalSaturatedFraction = Metric("eval_saturated_fraction", "saturated fraction (held-out)", index: .iteration,
+                                                     by: "mode train (evaluation iterations; tanh, sigmoid rnn cells; φ′/sup φ′ < 0.01)")
+    public static let evalDeadFraction = Metric("eval_dead_fraction", "dead fraction (held-out)", index: .iteration,
+                                                by: "mode train (evaluation iterations; relu, leaky-relu rnn cells; z ≤ 0 at every step)")
+    public static let evalForgetGateMean = Metric("eval_forget_gate_mean", "forget gate f_{t} (held-out mean)", index: .iteration, by: "mode train (evaluation iterations; LSTM)")
+    public static let evalUpdateGateMean = Metric("eval_update_gate_mean", "update gate z_{t} (held-out mean)", index: .iteration, by: "mode train (evaluation iterations; GRU)")
+
+    /// The forward statistics of training records, in `TrainingForward.probe`'s order.
+    static let trainingForward: [Metric] = [evalHiddenNorm, evalSaturatedFraction, evalDeadFraction, evalForgetGateMean, evalUpdateGateMean]
+}
+
+// MARK: - Per-unit gradient maps (measure grad_units; docs/dynamics.md)
+
+extension Metric {
+    /// The directory of a run's `.npy` sidecar files (`UnitMapSidecar`), relative to the run directory.
+    public static let unitMaps = Metric("unit_maps", "per-unit gradient maps (directory of .npy sidecar files)", summary: "TEXT", by: "measure grad_units (unit-maps/<run id>)")
+}
+
 // MARK: - The catalog
 
 extension Metric {
@@ -216,7 +275,7 @@ extension Metric {
         baselineLoss, clippedFraction, clipThreshold, sequenceLength,
         hiddenNorm, cellNorm, saturatedFraction, inactiveFraction, preactivationQ, gateMean, gateSaturatedFraction,
         forwardRegime, forwardRegimeStep, meanFieldQ, deadUnits,
-    ] + mitigations
+    ] + mitigations + fixedPoints + [unitMaps] + trainingForward
 
     /// The summary columns every `runs` table starts with (after the fixed and swept columns), in order.
     public static let standardSummaryColumns: [Metric] = [spectralRadius, sigmaMax, slopeLog10PerStep, label, horizon, lambdaMax]

@@ -63,6 +63,15 @@ extension PlotRecipe {
             let drawn = plot.y.flatMap(Metric.named) ?? .hiddenNorm
             return "\(drawn.plainTitle) against the step t, one line per grid point (and per gate for gated cells; mean of its replicates, min–max band)."
                 + " Saturated units (φ′ below 1% of its maximum) pass almost no gradient: a rising saturated fraction predicts vanishing gradients whatever ρ(W_hh) is." + facet
+        case .fixedPointStates:
+            return "The fixed and slow points s* of one run and its first autonomous runs (grey) in the top two principal components of the start pool (axes: the share of its variance):"
+                + " one marker per class. Stable points are attractors (memories); saddles sit between them; marginal points have |λ| ≈ 1, the long-memory directions."
+        case .fixedPointEigenvalues:
+            return "The eigenvalues λ of ∂F/∂s at each point of one run (one panel per point, the first 12 by q) against the unit circle:"
+                + " |λ| > 1 outside is an unstable mode, |λ| ≈ 1 a direction the dynamics neither forgets nor amplifies, where gradients do not vanish."
+        case .unitGradientMaps:
+            return "log10 |∂L/∂h_t,i| of every unit i (up) at every step t (across) of one run, and for LSTM/GRU of each gate's pre-activation, from the run's .npy sidecar files."
+                + " Blue: the gradient has vanished at that unit and step; a map that fades uniformly blames the recurrence, a few dark rows blame single units. Black contour: 10^−6."
         case .trainingTrace:
             let drawn = plot.y.flatMap(Metric.named) ?? .sigmaMax
             return "\(drawn.plainTitle) against the training iteration, one colour per method: the median over windows of records, the band their min–max over replicates." + facet

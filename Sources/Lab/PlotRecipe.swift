@@ -17,6 +17,11 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
     case summaryVsParameter = "summary-vs-parameter"
     case activationsThroughTime = "activations-through-time"
     case trainingTrace = "training-trace"
+    // mode fixed-points (docs/dynamics.md)
+    case fixedPointStates = "fixed-point-states"
+    case fixedPointEigenvalues = "fixed-point-eigenvalues"
+    // measure grad_units (docs/dynamics.md)
+    case unitGradientMaps = "unit-gradient-maps"
 
     /// The channels of a `plots:` entry.
     public enum Channel: String, Sendable { case color, x, y, facet, theory }
@@ -35,6 +40,9 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .gradFlowHeatmap: "train: log10 ‖∂L/∂h_t‖ over (iteration, t) from training.snapshot_every, one panel per grid point, one file per `facet`, colour range per panel or `scale: shared`"
         case .summaryVsParameter: "a summary column `y` (e.g. lambda_max) against a swept path `x`, one line with markers per value of `color` (a swept path), replicates as a min–max band, an optional `theory` summary column dashed black, y = 0 drawn when crossed, one panel per `facet`"
         case .activationsThroughTime: "a forward statistic (`y`: hidden_norm, default, or cell_norm, saturated_fraction, inactive_fraction, preactivation_q, gate_mean, gate_saturated_fraction) against step t, one line per grid point (and per gate), replicates as a min–max band, one panel per `facet`"
+        case .fixedPointStates: "fixed-points: each run's fixed and slow points and its first 8 autonomous runs in the top two principal components of the start pool, one marker per class (stable, marginal, saddle, unstable; fixed or slow), one figure per run"
+        case .fixedPointEigenvalues: "fixed-points: the eigenvalues of ∂F/∂s at each point against the unit circle, one panel per point (the first 12 by q), one figure per run"
+        case .unitGradientMaps: "log10 |∂L/∂h_t,i| over step t × unit i from each run's unit-map sidecar files, one panel for ∂L/∂h and one per gate (LSTM/GRU), the 128 units of largest total gradient when H > 128 (stated in the title), one figure per run"
         case .trainingTrace: "train: a per-iteration record (`y`, required: sigma_max, spectral_radius, gradient_reach, floss_lambda_1, …) against iteration (linear y), window median with min–max band, one colour per method, one panel per `facet`"
         }
     }
@@ -52,8 +60,10 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .successVsLength: "mode train with task.length swept as `x`"
         case .gradFlowHeatmap: "mode train with training.snapshot_every"
         case .summaryVsParameter: "an `x` channel (a swept path) and a `y` summary column the mode and measures store"
-        case .activationsThroughTime: "measure forward (single-layer models)"
+        case .activationsThroughTime: "measure forward (stacked models: the top layer's forward direction is drawn)"
         case .trainingTrace: "mode train and a `y` channel"
+        case .fixedPointStates, .fixedPointEigenvalues: "mode fixed-points"
+        case .unitGradientMaps: "measure grad_units (single-layer models)"
         }
     }
 
@@ -61,6 +71,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
     /// the recipe's own axes and metric choices. Empty: the recipe does not read the channel.
     public func choices(for channel: Channel, sweptPaths: [String]) -> [String] {
         switch (self, channel) {
+        case (.fixedPointStates, _), (.fixedPointEigenvalues, _), (.unitGradientMaps, _): return []
         case (_, .facet): return sweptPaths
         case (.normVsLag, .color), (.depthProfile, .color), (.lyapunov, .color), (.summaryVsParameter, .color): return sweptPaths
         case (.summaryVsParameter, .x): return sweptPaths
@@ -96,7 +107,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
 
     /// The per-iteration records `training-trace` draws on y.
     public static let traceMetrics = [Metric.sigmaMax, .spectralRadius, .gradientReach, .flossLambda1, .sigmaMaxBefore,
-                                      .spectralRadiusBefore, .learningRate, .omega, .flossLoss]
+                                      .spectralRadiusBefore, .learningRate, .omega, .flossLoss] + Metric.trainingForward
 
     /// The metrics `loss-curves` draws on y.
     public static let lossCurveMetrics = [Metric.evalLoss, .loss, .accuracy]
@@ -129,6 +140,8 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .trainingTrace:
             if mode != .train { return "mode train" }
             return y == nil ? "a y channel (\(PlotRecipe.traceMetrics.map(\.name).joined(separator: ", ")))" : nil
+        case .fixedPointStates, .fixedPointEigenvalues: return mode == .fixedPoints ? nil : "mode fixed-points"
+        case .unitGradientMaps: return measured.contains(.gradUnits) ? nil : "measure grad_units"
         case .successVsLength:
             if mode != .train { return "mode train" }
             return x == nil ? "an x channel: the swept task.length" : nil

@@ -13,12 +13,14 @@ public enum Mode: String, CaseIterable, SchemaChoice {
     case gradientFlow = "gradient-flow"
     case lyapunov
     case train
+    case fixedPoints = "fixed-points"
 
     public var explanation: String {
         switch self {
         case .gradientFlow: return "‖∂L/∂h_t‖ by step, ‖∂h_T/∂h_t‖ and its singular values by lag, on one unrolled sequence"
         case .lyapunov: return "Lyapunov spectrum of the recurrent map by the QR (Benettin) method"
         case .train: return "trains the model on a task (task:, optimizer:, schedule:, clipping:, training:); loss, gradient norms and gradient flow by iteration"
+        case .fixedPoints: return "fixed and slow points of the recurrent map under a constant input (fixed_points:), with the eigenvalues of ∂F/∂s at each"
         }
     }
 }
@@ -46,6 +48,8 @@ public struct ExperimentSpec: SweepSpec {
     /// A short name of the configuration for chart legends (`orthogonal`, `IRNN`); sweep or zip it
     /// with the keys it stands for. Empty when absent.
     public var method: String
+    /// `mode: fixed-points` only: the `fixed_points` block (`FixedPointsSpec`).
+    public var fixedPoints: FixedPointsSpec?
     /// The top-level key `method` (chart legends use a swept method as the whole label).
     public static let methodKey = CodingKeys.method.rawValue
 
@@ -56,6 +60,7 @@ public struct ExperimentSpec: SweepSpec {
         case sweep, zip
         case task, optimizer, schedule, clipping, training
         case method
+        case fixedPoints = "fixed_points"
     }
 
     public init(from decoder: Decoder) throws {
@@ -80,7 +85,17 @@ public struct ExperimentSpec: SweepSpec {
             if model.parametrization != nil {
                 throw SchemaIssue.invalid("applies to mode train only (this file has mode \(mode.rawValue))", path: ["model", "parametrization"])
             }
-            sequence = try c.decode(SequenceSpec.self, forKey: .sequence)
+            if mode == .fixedPoints {
+                let block = try c.value(.fixedPoints, or: FixedPointsSpec())
+                try FixedPointsSpec.rejectDiagnosticsKeys(c)
+                fixedPoints = block
+                sequence = SequenceSpec(length: block.trajectorySteps)
+            } else {
+                sequence = try c.decode(SequenceSpec.self, forKey: .sequence)
+            }
+        }
+        if mode != .fixedPoints && c.contains(.fixedPoints) {
+            throw SchemaIssue.invalid("applies to mode fixed-points only (this file has mode \(mode.rawValue))", path: [CodingKeys.fixedPoints.rawValue])
         }
         loss = try c.value(.loss, or: LossSpec())
         replicates = try c.value(.replicates, or: 1)
@@ -104,6 +119,7 @@ public struct ExperimentSpec: SweepSpec {
         try sequence.validate()
         try diagnostics.validateSizes()
         if let train { try TrainBlocks.validate(train, model: model) }
+        if let fixedPoints { try fixedPoints.validate(model: model, hasInit: !initialization.specs.isEmpty) }
         for (i, m) in measure.enumerated() {
             try require(m.modes.contains(mode), "'\(m.rawValue)' is not measured in mode \(mode.rawValue) (it needs \(m.modes.map(\.rawValue).joined(separator: " or ")))", at: ["measure", String(i)])
         }

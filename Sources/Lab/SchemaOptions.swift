@@ -14,6 +14,7 @@ public enum Measure: String, CaseIterable, SchemaChoice {
     case matrixPower = "matrix_power"
     case truncation
     case forward
+    case gradUnits = "grad_units"
 
     public var explanation: String {
         switch self {
@@ -21,7 +22,8 @@ public enum Measure: String, CaseIterable, SchemaChoice {
         case .jacobianNorm: return "series jacobian_norm_log10: log10 ‖∂h_T/∂h_t‖₂ by lag k = T − t"
         case .singularValues: return "series singular_value_log10 (and singular_value where representable): every singular value of ∂h_T/∂h_t at diagnostics.singular_value_lags"
         case .lyapunov: return "series lyapunov: the Lyapunov exponents, descending; summary lambda_max"
-        case .forward: return "series hidden_norm, cell_norm, saturated_fraction, inactive_fraction, preactivation_q, gate_mean, gate_saturated_fraction by step t; summary forward_regime, forward_regime_step, mean_field_q, dead_units (single-layer models; docs/dynamics.md)"
+        case .forward: return "series hidden_norm, cell_norm, saturated_fraction, inactive_fraction, preactivation_q, gate_mean, gate_saturated_fraction by step t; summary forward_regime, forward_regime_step, mean_field_q, dead_units (stacked models: per layer and direction; docs/dynamics.md)"
+        case .gradUnits: return "per-unit × time maps log10 |∂L/∂h_t,i| (and per gate of LSTM/GRU) as .npy sidecar files unit-maps/<run id>/ referenced by the column unit_maps (single-layer models; docs/dynamics.md)"
         case .contributions: return "series contribution_log10: log10 ‖(∂L/∂z_t)·h_{t−1}ᵀ‖_F, step t's term of ∂L/∂W_hh (they sum to ∂L/∂W_hh; per layer and direction in stacked models)"
         case .singularSpread: return "series singular_spread_log10 (log10 σ_max − log10 σ_median) and singular_kept_fraction (σ within two decades of σ_max) of ∂h_T/∂h_t at diagnostics.singular_value_lags; summaries at the largest"
         case .matrixPower: return "series matrix_power_norm_log10: log10 ‖W_hh^k‖₂ at the lags; summaries peak_matrix_power_norm, peak_lag (rnn cells)"
@@ -33,7 +35,7 @@ public enum Measure: String, CaseIterable, SchemaChoice {
     public var modes: [Mode] {
         switch self {
         case .lyapunov: return [.lyapunov, .gradientFlow]
-        case .gradNorm, .jacobianNorm, .singularValues, .contributions, .singularSpread, .matrixPower, .truncation, .forward: return [.gradientFlow]
+        case .gradNorm, .jacobianNorm, .singularValues, .contributions, .singularSpread, .matrixPower, .truncation, .forward, .gradUnits: return [.gradientFlow]
         }
     }
 
@@ -41,7 +43,7 @@ public enum Measure: String, CaseIterable, SchemaChoice {
         switch mode {
         case .gradientFlow: return [.gradNorm, .jacobianNorm]
         case .lyapunov: return [.lyapunov]
-        case .train: return []
+        case .train, .fixedPoints: return []
         }
     }
 }

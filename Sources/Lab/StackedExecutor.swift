@@ -10,7 +10,8 @@ extension DiagnosticsExecutors {
     /// `jacobian_frobenius_log10` by lag within each layer; `depth_jacobian_norm_log10` by layers
     /// crossed d (component 0 at t = T, 1 at t = 1). The summary's slope, label and horizon are the top
     /// layer's (forward) within-layer products; `time_slope_log10_per_step`,
-    /// `depth_slope_log10_per_layer` and the dominant path's moves are added.
+    /// `depth_slope_log10_per_layer` and the dominant path's moves are added. `measure: forward`: every
+    /// unit's forward series (`StackedForward`, `ForwardSeries`).
     static func stackedGradientFlow(_ spec: ExperimentSpec, _ m: RecurrentModel, lags: LagSelection,
                                     _ random: RandomStream) throws -> ConfigurationResult {
         var options = DiagnosisOptions(steps: spec.sequence.length, input: inputSource(spec), initialState: spec.sequence.h0, lags: lags)
@@ -62,6 +63,10 @@ extension DiagnosticsExecutors {
         if let w = m.theoryInputs.recurrentWeight {
             summary[Metric.spectralRadius] = .number(try w.spectralRadius())
             summary[Metric.sigmaMax] = .number(try w.spectralNorm())
+        }
+        if spec.measure.contains(.forward) {
+            let forward = try StackedForward(model: m, options: options, rng: random.split("diagnosis"))
+            ForwardSeries.append(forward, series: &series, summary: &summary)
         }
         return ConfigurationResult(summary: summary, series: series)
     }

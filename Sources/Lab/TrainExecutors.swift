@@ -25,6 +25,7 @@ enum TrainExecutors {
         do {
             var c = try train.configuration()
             c.parametrization = spec.model.parametrization
+            c.evaluationProbe = TrainingForward.probe
             return c
         } catch { throw ConfigurationFailure("\(error)") }
     }
@@ -79,6 +80,7 @@ enum TrainExecutors {
             add(.gradientReach, i, r.gradientReach)
             add(.flossLoss, i, r.flossLoss)
             add(.flossLambda1, i, r.flossLambda1)
+            for (metric, value) in zip(Metric.trainingForward, r.evaluationProbe) { add(metric, i, value) }
             if i > 0, withConstraint {
                 add(.constrained, i, r.constrained ? 1 : 0)
                 add(.spectralRadiusBefore, i, r.spectralRadiusBefore)

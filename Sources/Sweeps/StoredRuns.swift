@@ -62,6 +62,17 @@ extension ResultStore {
         return out
     }
 
+    /// A text `runs` column (e.g. a sidecar reference) by run id; empty when no run has the column.
+    public func summaryTextColumn(_ name: String) throws -> [String: String] {
+        let columns = try table("SELECT name FROM pragma_table_info('runs')").rows.compactMap { String.fromDatabaseValue($0[0]) }
+        guard columns.contains(name) else { return [:] }
+        var out: [String: String] = [:]
+        for row in try table("SELECT run_id, \(quoted(name)) FROM runs").rows {
+            if let id = String.fromDatabaseValue(row[0]), let v = String.fromDatabaseValue(row[1]) { out[id] = v }
+        }
+        return out
+    }
+
     /// The metrics present in `series`.
     public func metrics() throws -> [String] {
         try table("SELECT DISTINCT metric FROM series ORDER BY metric").rows.compactMap { String.fromDatabaseValue($0[0]) }

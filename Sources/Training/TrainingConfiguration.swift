@@ -41,6 +41,10 @@ public struct TrainingConfiguration: Sendable {
     public var parametrization: OrthogonalParametrization? = nil
     /// Gradient flossing (tanh rnn cells; `GradientFlossing`); nil = off.
     public var flossing: GradientFlossing? = nil
+    /// Measurements of the model on the first held-out batch at every evaluation (iteration 0, every
+    /// `evaluationInterval`, the end), stored in `TrainingRecord.evaluationProbe`; the caller gives
+    /// the numbers their meaning (Lab: forward statistics, docs/dynamics.md). nil = none.
+    public var evaluationProbe: (@Sendable (RecurrentModel, TaskBatch) throws -> [Double])? = nil
 
     public init(task: any SequenceTask, optimizer: any Optimizer) {
         self.task = task
@@ -80,6 +84,8 @@ public struct TrainingRecord: Sendable, Equatable {
     /// Gradient flossing at this iteration: its loss α Σ (λ_i − target)² and λ_1 over the window (NaN otherwise).
     public var flossLoss: Double = .nan
     public var flossLambda1: Double = .nan
+    /// `TrainingConfiguration.evaluationProbe`'s numbers at an evaluation (empty otherwise).
+    public var evaluationProbe: [Double] = []
 }
 
 /// log10 ‖∂L/∂h_t‖ (over the batch) for t = 1 … T at one iteration: a column of the gradient-flow

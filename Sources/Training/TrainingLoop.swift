@@ -62,6 +62,7 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
     var initial = TrainingRecord(iteration: 0)
     (initial.evalLoss, initial.accuracy) = try evaluate(model, heldOut, task.criterion)
     try describeRecurrentWeight(model, into: &initial)
+    initial.evaluationProbe = try probe(c, model, heldOut)
     records.append(initial)
     if let e = initial.evalLoss,
        TaskLoss.isSolved(loss: e, accuracy: initial.accuracy ?? 0, criterion: task.criterion) {
@@ -146,6 +147,7 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
         let evaluateNow = iteration % c.evaluationInterval == 0 || iteration == c.iterations || diverged
         if evaluateNow {
             (record.evalLoss, record.accuracy) = try evaluate(model, heldOut, task.criterion)
+            record.evaluationProbe = try probe(c, model, heldOut)
             if let e = record.evalLoss, TaskLoss.isSolved(loss: e, accuracy: record.accuracy ?? 0, criterion: task.criterion) {
                 if solvedAt == nil { solvedAt = iteration }
             }
@@ -280,6 +282,12 @@ func evaluate(_ model: RecurrentModel, _ batches: [TaskBatch], _ criterion: Succ
     }
     let accuracy = criterion.definesAccuracy ? Double(correct) / Double(max(sequences, 1)) : nil
     return (lossSum / Double(max(scored, 1)), accuracy)
+}
+
+/// The configuration's evaluation probe on the first held-out batch (empty without one).
+private func probe(_ c: TrainingConfiguration, _ model: RecurrentModel, _ heldOut: [TaskBatch]) throws -> [Double] {
+    guard let probe = c.evaluationProbe, let batch = heldOut.first else { return [] }
+    return try probe(model, batch)
 }
 
 /// ρ(W_hh) (square W_hh only) and σ_max(W_hh).

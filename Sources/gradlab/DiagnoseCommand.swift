@@ -123,18 +123,8 @@ struct DiagnoseCommand: ParsableCommand {
 extension DiagnoseCommand {
     /// The unit maps on the diagnosis's own trajectory (its named streams "inputs", "h0") and adjoint.
     func writeUnitMaps(_ m: RecurrentModel, _ o: DiagnosisOptions, to directory: String, title: String) throws {
-        let rng = RandomStream(seed: seed)
-        var inputRng = rng.split("inputs"), stateRng = rng.split("h0"), adjointRng = rng.split("adjoint")
-        let inputs = o.inputs ?? Matrix.inputSequence(steps: o.steps, size: m.inputSize, source: o.input, rng: &inputRng)
-        let s0 = makeInitialState(o.initialState, hiddenSize: m.hiddenSize, stateSize: m.stateSize, rng: &stateRng)
-        var adjoint = o.adjoint ?? adjointRng.normals(m.hiddenSize)
-        if o.adjoint == nil { let n = nrm2(adjoint); scal(1 / n, &adjoint) }
-        func run<C: RecurrentCell>(_ cell: C) throws -> [String] {
-            let trajectory = try Trajectory(map: cell, initialState: s0, inputs: inputs)
-            let maps = try UnitGradientMap(cell: cell, family: m.cell.family, trajectory: trajectory, adjoint: adjoint)
-            return try UnitMapCharts.write(maps, to: directory, title: title)
-        }
-        let written = try run(m.makeCell())
+        let maps = try UnitGradientMap(model: m, options: o, rng: RandomStream(seed: seed))
+        let written = try UnitMapCharts.write(maps, to: directory, title: title)
         FileHandle.standardError.write(Data("unit maps: \(written.joined(separator: ", "))\n".utf8))
     }
 
@@ -148,11 +138,13 @@ extension DiagnoseCommand {
             let written = try StackedDiagnosisCharts(flow: flow, title: context.title).write(to: plot)
             FileHandle.standardError.write(Data("charts: \(written.joined(separator: ", "))\n".utf8))
         }
+        let forward = try StackedForward(model: m, options: options, rng: RandomStream(seed: seed))
         guard format == .json else {
-            return flow.textReport(title: context.heading, notes: context.notes, adjoint: context.adjointPhrase)
+            return flow.textReport(title: context.heading, notes: context.notes, adjoint: context.adjointPhrase) + "\n" + forward.textSection()
         }
         var object = flow.jsonObject()
         object["model"] = context.jsonObject
+        object["forward"] = forward.jsonObject()
         return JSONValue(object).rendered(pretty: true)
     }
 }

@@ -107,7 +107,7 @@ struct FixedPointsCommand: ParsableCommand {
         var search = try FixedPointSearch(cell: cell, input: x, options: options)
         let starts = FixedPointStarts.sample(pool: pool, count: initialStates, noise: noise, rng: &startStream)
         let report = try search.run(starts: starts)
-        let outputs = readouts(model, report)
+        let outputs = report.readouts(model: model)
         FileHandle.standardOutput.write(Data(report.text(outputs: outputs).utf8))
         if let json { try (report.json(outputs: outputs).rendered(pretty: true) + "\n").write(toFile: json, atomically: true, encoding: .utf8) }
         if let csv { try report.csv(outputs: outputs).write(toFile: csv, atomically: true, encoding: .utf8) }
@@ -143,14 +143,5 @@ struct FixedPointsCommand: ParsableCommand {
             throw UserError("\(path): states have shape \(t.shapeDescription) (\(t.elementType)), expected floating point (N, \(s)) or (B, T, \(s)) for this model's state of \(s) entries")
         }
         return try Matrix(rows: t.values.count / s, cols: s, elements: t.values)
-    }
-
-    /// y = W_head h* + b_head per point, when the model has a head.
-    func readouts(_ model: RecurrentModel, _ report: FixedPointReport) -> [[Double]]? {
-        guard let w = model.parameters[ParameterName.headWeight] else { return nil }
-        let b = model.parameters[ParameterName.headBias]?.elements ?? [Double](repeating: 0, count: w.rows)
-        return report.points.map { p in
-            (0..<w.rows).map { i in b[i] + (0..<w.cols).reduce(0) { $0 + w[i, $1] * p.state[$1] } }
-        }
     }
 }

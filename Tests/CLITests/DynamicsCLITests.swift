@@ -74,3 +74,17 @@ extension DynamicsCLITests {
         #expect(root["forward"] != nil)
     }
 }
+
+extension DynamicsCLITests {
+    /// A stacked bidirectional PyTorch LSTM: the forward section has one object per layer and direction.
+    @Test func stackedModelsHaveAForwardSectionPerUnit() throws {
+        let model = Self.directory.deletingLastPathComponent().appendingPathComponent("Stacked/statedict-lstm-L2-bi.safetensors").path
+        let out = try gradlabOutput(["diagnose", "--model", model, "--steps", "20", "--format", "json"])
+        let root = try #require(JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        let units = try #require(root["forward"] as? [[String: Any]])
+        #expect(units.map { "\($0["layer"] ?? "")-\($0["direction"] ?? "")" } == ["0-forward", "0-reverse", "1-forward", "1-reverse"])
+        #expect(units.allSatisfy { ($0["h_norm"] as? [Double])?.count == 20 && ($0["gate_mean"] as? [String: [Double]])?["f"]?.count == 20 })
+        let text = try gradlabOutput(["diagnose", "--model", model, "--steps", "20"])
+        #expect(text.contains("layer 1 backward") && text.contains("gate f: mean"))
+    }
+}

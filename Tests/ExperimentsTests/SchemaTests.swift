@@ -86,7 +86,7 @@ func loadError(_ text: String, overrides: [String] = []) -> ExperimentError? {
 
     @Test func misspeltChoiceSuggestsTheClosest() throws {
         let error = try #require(loadError(edited("mode: gradient-flow", "mode: gradient_flow")))
-        #expect(error.description == "exp.yaml:2:7: 'gradient_flow' is not a valid mode: expected one of gradient-flow, lyapunov, train; did you mean 'gradient-flow'?")
+        #expect(error.description == "exp.yaml:2:7: 'gradient_flow' is not a valid mode: expected one of gradient-flow, lyapunov, train, fixed-points; did you mean 'gradient-flow'?")
     }
 
     @Test func wrongTypeNamesPathAndValue() throws {

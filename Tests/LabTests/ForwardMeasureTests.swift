@@ -36,10 +36,39 @@ import Testing
         for (p, v) in zip(hidden, f.hNorm) { #expect(p.value == v) }
     }
 
-    @Test func stackedModelsAreRefused() throws {
-        let e = try Experiment(text: Self.text, source: "forward.yaml", overrides: ["model.layers=2"])
+    /// A stacked bidirectional model: every layer and direction is stored, and the top layer's series —
+    /// built by running each unit on the outputs of the layer below, the backward one on the reversed
+    /// sequence and re-aligned with time — equal ‖h_t‖ and ‖c_t‖ of the model's own stacked forward pass
+    /// (Recurrent's `forward`, PyTorch's stacking: [fwd; bwd] at every t), to 1e-12.
+    @Test func stackedBidirectionalModelsMatchTheModelsForwardPass() throws {
+        let e = try Experiment(text: Self.text, source: "forward.yaml", overrides: ["model.layers=2", "model.bidirectional=true", "sequence.h0=gaussian"])
         let c = try #require(e.configurations.first)
         var random = c.randomStream
-        #expect(throws: (any Error).self) { _ = try #require(ExecutorRegistry.standard[.gradientFlow]).run(c, &random) }
+        let result = try #require(ExecutorRegistry.standard[.gradientFlow]).run(c, &random)
+        #expect(result.status == .ok)
+        let hidden = result.series.filter { $0.metric == Metric.hiddenNorm.name }
+        #expect(hidden.count == 2 * 2 * 30)
+        let m = try c.spec.makeModel(c.randomStream)
+        let stacked = try StackedForward(model: m, options: DiagnosisOptions(steps: 30, input: .gaussian(std: 1.0), initialState: .gaussian),
+                                         rng: c.randomStream.split("diagnosis"))
+        // The same inputs and h_0 through the model's own forward pass.
+        var inputRng = c.randomStream.split("diagnosis").split("inputs"), stateRng = c.randomStream.split("diagnosis").split("h0")
+        let x = Matrix.inputSequence(steps: 30, size: 2, source: .gaussian(std: 1.0), rng: &inputRng)
+        let s0 = (0..<4).flatMap { _ in makeInitialState(.gaussian, hiddenSize: 6, stateSize: 12, rng: &stateRng) }
+        let pass = try m.forward(try SequenceBatch(steps: 30, batchSize: 1, featureSize: 2, timeMajor: x.elements), outputs: .all, initialState: s0)
+        let cells = try #require(pass.cell)
+        for (dir, direction) in ["forward", "reverse"].enumerated() {
+            let unit = try #require(stacked.units.first { $0.layer == 1 && $0.reverse == (dir == 1) })
+            let stored = hidden.filter { $0.layer == 1 && $0.direction == direction }.sorted { $0.step < $1.step }
+            #expect(stored.count == 30)
+            for t in 0..<30 {
+                let h = (0..<6).map { pass.hidden[t * 12 + dir * 6 + $0] }, cNorm = (0..<6).map { cells[t * 12 + dir * 6 + $0] }
+                let hNorm = h.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                #expect(abs(unit.dynamics.hNorm[t] - hNorm) <= 1e-12 * max(1, hNorm))
+                #expect(abs(unit.dynamics.cNorm[t] - cNorm.reduce(0) { $0 + $1 * $1 }.squareRoot()) <= 1e-12)
+                #expect(stored[t].step == t + 1 && stored[t].value == unit.dynamics.hNorm[t])
+            }
+        }
+        #expect(result.summary[Metric.forwardRegime.name] != nil)
     }
 }
