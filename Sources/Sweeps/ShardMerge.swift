@@ -10,6 +10,11 @@ import GRDB
 /// - Exactly once, idempotent: a run id already in the destination is never written again; one found
 ///   in two shards is taken from the first (the runs are deterministic, so both hold the same numbers).
 ///   Merging twice, or again after more shards finished, only adds what is new.
+/// - Per-run files: files a run writes beside the store, named by its run id inside a folder of the run
+///   directory (`models/<run id>.safetensors`, `unit-maps/<run id>/`), are copied for every run of the
+///   experiment a shard holds and the destination lacks (copied under a temporary name, then renamed),
+///   so a row never points at a file only its shard has; a merge interrupted between rows and files
+///   copies the files next time.
 /// - Bit-identical: rows and series are copied by SQL (`INSERT … SELECT`), doubles untouched; run ids
 ///   and seeds derive from the configuration identity, not from the shard, so the merged store holds
 ///   what a single-process `gradlab run` stores (apart from `seconds` and `cpu_seconds`, the measured times). New rows
@@ -69,6 +74,7 @@ public enum ShardMerge {
             let (m, a) = try copy(shard.appendingPathComponent("results.sqlite"), into: db, order: expected)
             merged += m
             already += a
+            try copyRunFiles(from: shard, into: destination, runIDs: expected)
         }
         let have = try store.storedRunIDs()
         var missing: [String] = []
@@ -134,6 +140,32 @@ public enum ShardMerge {
         }
         for id in try store.storedRunIDs() where expected[id] == nil {
             throw ForeignShard(description: "\(shard.path)/results.sqlite holds run \(id), which \(experiment.source) does not have (a different sweep or replicate count); refusing to merge it")
+        }
+    }
+
+    /// Copies each per-run file of `shard` (an entry of one of its folders whose name up to the first
+    /// `.` is a run id of the experiment) that `destination` lacks: first as `.merging-<name>`, then
+    /// renamed into place. Folders of the shard's own (`shards`) and entries not named by a run id are
+    /// left alone.
+    static func copyRunFiles(from shard: URL, into destination: URL, runIDs: [String: Int]) throws {
+        let fm = FileManager.default
+        for child in ((try? fm.contentsOfDirectory(atPath: shard.path)) ?? []).sorted() where child != "shards" {
+            let folder = shard.appendingPathComponent(child, isDirectory: true)
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            let entries = (try? fm.contentsOfDirectory(atPath: folder.path)) ?? []
+            let target = destination.appendingPathComponent(folder.lastPathComponent, isDirectory: true)
+            for name in entries.sorted() {
+                let id = String(name.prefix { $0 != "." })
+                guard runIDs[id] != nil else { continue }
+                let final = target.appendingPathComponent(name)
+                if fm.fileExists(atPath: final.path) { continue }
+                try fm.createDirectory(at: target, withIntermediateDirectories: true)
+                let partial = target.appendingPathComponent(".merging-\(name)")
+                if fm.fileExists(atPath: partial.path) { try fm.removeItem(at: partial) }
+                try fm.copyItem(at: folder.appendingPathComponent(name), to: partial)
+                try fm.moveItem(at: partial, to: final)
+            }
         }
     }
 

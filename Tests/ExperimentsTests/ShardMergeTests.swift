@@ -97,6 +97,39 @@ import _ExperimentsFixtures
         #expect(try String(contentsOf: root.appendingPathComponent("series.csv"), encoding: .utf8) == csv)
     }
 
+    @Test func perRunFilesOfEveryShardAreCopiedOnce() async throws {
+        let e = try Experiment(text: sweepYAML, source: "exp.yaml")
+        let root = try temporaryDirectory("files")
+        let fm = FileManager.default
+        for k in 0..<2 {
+            try await runShard(e, k, of: 2, root: root)
+            // What a training run (models/) and a grad_units run (unit-maps/<id>/) leave beside the store.
+            let shard = root.appendingPathComponent("shards/\(k)")
+            for id in try ResultStore(existing: shard).storedRunIDs() {
+                try fm.createDirectory(at: shard.appendingPathComponent("unit-maps/\(id)"), withIntermediateDirectories: true)
+                try Data("maps of \(id)".utf8).write(to: shard.appendingPathComponent("unit-maps/\(id)/unit-map-h.npy"))
+                try fm.createDirectory(at: shard.appendingPathComponent("models"), withIntermediateDirectories: true)
+                try Data("model \(id)".utf8).write(to: shard.appendingPathComponent("models/\(id).safetensors"))
+            }
+            try Data("not a run".utf8).write(to: shard.appendingPathComponent("models/notes.txt"))
+        }
+        _ = try ShardMerge.merge(e, executor: executor, shards: shardURLs(root, 2), into: root)
+        let ids = e.configurations.map(\.runID)
+        for id in ids {
+            #expect(try String(contentsOf: root.appendingPathComponent("unit-maps/\(id)/unit-map-h.npy"), encoding: .utf8) == "maps of \(id)")
+            #expect(try String(contentsOf: root.appendingPathComponent("models/\(id).safetensors"), encoding: .utf8) == "model \(id)")
+        }
+        #expect(!fm.fileExists(atPath: root.appendingPathComponent("models/notes.txt").path))
+        #expect(try fm.contentsOfDirectory(atPath: root.appendingPathComponent("models").path).count == ids.count)
+        // A file lost after the rows were merged comes back with the next merge; present files stay.
+        try fm.removeItem(at: root.appendingPathComponent("models/\(ids[0]).safetensors"))
+        try Data("edited".utf8).write(to: root.appendingPathComponent("models/\(ids[1]).safetensors"))
+        let again = try ShardMerge.merge(e, executor: executor, shards: shardURLs(root, 2), into: root)
+        #expect(again.merged == 0)
+        #expect(fm.fileExists(atPath: root.appendingPathComponent("models/\(ids[0]).safetensors").path))
+        #expect(try String(contentsOf: root.appendingPathComponent("models/\(ids[1]).safetensors"), encoding: .utf8) == "edited")
+    }
+
     @Test func missingConfigurationsAreReportedThenFilledIn() async throws {
         let e = try Experiment(text: sweepYAML, source: "exp.yaml")
         let root = try temporaryDirectory("partial")
