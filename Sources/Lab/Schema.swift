@@ -173,9 +173,13 @@ public struct InitSection: Decodable, Sendable {
     public var weightIH: InitSpec?
     public var biasHH: InitSpec?
     public var biasIH: InitSpec?
+    /// An LN-RNN's layer-norm gain g and shift b (default 1 and 0, `nn.LayerNorm`'s); vector kinds only.
+    public var weightLN: InitSpec?
+    public var biasLN: InitSpec?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case weightHH = "weight_hh", weightIH = "weight_ih", biasHH = "bias_hh", biasIH = "bias_ih"
+        case weightLN = "weight_ln", biasLN = "bias_ln"
     }
 
     public init() {}
@@ -192,21 +196,33 @@ public struct InitSection: Decodable, Sendable {
         weightIH = try spec(.weightIH)
         biasHH = try spec(.biasHH)
         biasIH = try spec(.biasIH)
+        weightLN = try spec(.weightLN)
+        biasLN = try spec(.biasLN)
     }
 
     /// The specs by YAML key, in schema order.
     public var specs: [(key: String, spec: InitSpec)] {
-        [(CodingKeys.weightHH, weightHH), (.weightIH, weightIH), (.biasHH, biasHH), (.biasIH, biasIH)]
+        [(CodingKeys.weightHH, weightHH), (.weightIH, weightIH), (.biasHH, biasHH), (.biasIH, biasIH), (.weightLN, weightLN), (.biasLN, biasLN)]
             .compactMap { key, spec in spec.map { (key.rawValue, $0) } }
     }
 
     /// Each spec on its own, then what depends on the cell: an IndRNN's `weight_hh` is its vector u
-    /// (`InitSpec.validateRecurrentVector`), and kind `indrnn` initialises nothing else.
+    /// (`InitSpec.validateRecurrentVector`), and kind `indrnn` initialises nothing else; `weight_ln` and
+    /// `bias_ln` exist for an lnrnn cell only and take the kinds of a bias vector.
     func validate(cell: CellFamily) throws {
         for (key, spec) in specs {
             do {
                 try spec.validate()
-                if key == CodingKeys.weightHH.rawValue && cell.hasDiagonalRecurrence {
+                if key == CodingKeys.weightLN.rawValue || key == CodingKeys.biasLN.rawValue {
+                    let what = key == CodingKeys.weightLN.rawValue ? "gain g" : "shift b"
+                    guard cell.hasLayerNorm else {
+                        throw InitError("\(key) is an lnrnn cell's layer-norm \(what); model.cell is \(cell.rawValue), which has none")
+                    }
+                    let vectorKinds: [InitKind] = [.zeros, .uniform, .gaussian, .file]
+                    guard let kind = spec.kind, vectorKinds.contains(kind), kind != .gaussian || spec.std != nil else {
+                        throw InitError("kind '\(spec.kind?.rawValue ?? "none")' does not apply to the layer-norm \(what) (H values); use uniform (a, b), gaussian with std, zeros or file")
+                    }
+                } else if key == CodingKeys.weightHH.rawValue && cell.hasDiagonalRecurrence {
                     try spec.validateRecurrentVector()
                 } else if spec.kind == .indrnn {
                     throw InitError("kind 'indrnn' initialises an IndRNN's recurrent vector (init.weight_hh with model.cell: indrnn), not \(key) of a \(cell.rawValue) cell")

@@ -32,7 +32,8 @@ extension RecurrentModel {
             pairs.append((name, m))
         }
         let shape = ParameterName.architecture(of: pairs.map(\.0))
-        let order = ParameterName.stateDictOrder(layers: shape.layers, bidirectional: shape.bidirectional)
+        let order = ParameterName.stateDictOrder(layers: shape.layers, bidirectional: shape.bidirectional,
+                                                 layerNorm: reading.cell.family.hasLayerNorm)
         pairs.sort { (order.firstIndex(of: $0.0) ?? order.count) < (order.firstIndex(of: $1.0) ?? order.count) }
         do {
             return (try RecurrentModel(cell: reading.cell, parameters: ParameterSet(pairs)), reading)
@@ -42,7 +43,7 @@ extension RecurrentModel {
         }
     }
 
-    /// `read(…)`'s model, with the cell given by name (`"rnn"`, `"lstm"`, `"gru"`, `"indrnn"`).
+    /// `read(…)`'s model, with the cell given by name (`"rnn"`, `"lstm"`, `"gru"`, `"indrnn"`, `"lnrnn"`).
     public static func load(_ path: String, cell: String? = nil, activation: String? = nil,
                             leakySlope: Double? = nil, prefix: String? = nil, head: String? = nil) throws -> RecurrentModel {
         var family: CellFamily? = nil
@@ -74,10 +75,10 @@ extension RecurrentModel {
             meta["activation"] = a.name
             if case .leakyRelu(let alpha) = a { meta["alpha"] = String(alpha) }
         }
-        // Vectors (biases, IndRNN's u) are written 1-D, as PyTorch stores them.
+        // Vectors (biases, IndRNN's u, an LN-RNN's gain) are written 1-D, as PyTorch stores them.
         let diagonal = cell.family.hasDiagonalRecurrence
         let tensors = parameters.pairs.map { p in
-            let vector = p.tensor.cols == 1 && (p.name.contains("bias") || (diagonal && p.name.hasPrefix("weight_hh")))
+            let vector = p.tensor.cols == 1 && (p.name.contains("bias") || (diagonal && p.name.hasPrefix("weight_hh")) || p.name.hasPrefix("weight_ln"))
             return (p.name, vector ? Tensor(p.tensor.elements) : Tensor(p.tensor))
         }
         return TensorArchive(tensors, metadata: meta)

@@ -8,6 +8,8 @@ public enum CellKind: Sendable, Equatable, CustomStringConvertible {
     case gru
     /// IndRNN (diagonal recurrence u ⊙ h_{t−1}) with its φ.
     case indrnn(Activation)
+    /// The layer-normalised RNN (`LayerNormRNNCell`) with its φ.
+    case lnrnn(Activation)
 
     /// The cell of `family`; `activation` is used by `rnn` only.
     public init(_ family: CellFamily, activation: Activation = .tanh) {
@@ -16,6 +18,7 @@ public enum CellKind: Sendable, Equatable, CustomStringConvertible {
         case .lstm: self = .lstm
         case .gru: self = .gru
         case .indrnn: self = .indrnn(activation)
+        case .lnrnn: self = .lnrnn(activation)
         }
     }
 
@@ -25,21 +28,22 @@ public enum CellKind: Sendable, Equatable, CustomStringConvertible {
         case .lstm: .lstm
         case .gru: .gru
         case .indrnn: .indrnn
+        case .lnrnn: .lnrnn
         }
     }
 
     /// G, the number of stacked gate blocks in W_ih and W_hh (1, 4, 3).
     public var gateCount: Int { family.gateCount }
 
-    /// φ of an RNN or IndRNN; nil for gated cells.
+    /// φ of an RNN, IndRNN or LN-RNN; nil for gated cells.
     public var activation: Activation? {
         switch self {
-        case .rnn(let a), .indrnn(let a): a
+        case .rnn(let a), .indrnn(let a), .lnrnn(let a): a
         case .lstm, .gru: nil
         }
     }
 
-    /// `rnn`, `lstm`, `gru` or `indrnn`.
+    /// `rnn`, `lstm`, `gru`, `indrnn` or `lnrnn`.
     public var name: String { family.rawValue }
 
     public var description: String {
@@ -58,7 +62,8 @@ public struct RecurrentError: Error, CustomStringConvertible, Equatable {
 /// A recurrent network of `layers` stacked layers, each uni- or bidirectional, with an optional
 /// linear head, parameters named and laid out as PyTorch's `nn.RNN/LSTM/GRU(num_layers: L,
 /// bidirectional:)`: per layer ℓ and direction, `weight_ih_lℓ` (G·H × D_ℓ), `weight_hh_lℓ` (G·H × H; IndRNN: the vector u, H × 1),
-/// optional `bias_ih_lℓ`, `bias_hh_lℓ` (G·H × 1; absent = zero), with `_reverse` for the backward
+/// optional `bias_ih_lℓ`, `bias_hh_lℓ` (G·H × 1; absent = zero), an LN-RNN's `weight_ln_lℓ` (H × 1, required)
+/// and optional `bias_ln_lℓ` (H × 1; absent = zero), with `_reverse` for the backward
 /// direction; D_0 = D, D_ℓ = dirs·H for ℓ ≥ 1 (layer ℓ reads layer ℓ−1's outputs, [forward; backward]
 /// concatenated). Optional `head.weight` (O × dirs·H) with optional `head.bias` (O × 1) on the top
 /// layer's outputs; without a head the outputs are the top layer's outputs (O = dirs·H).
@@ -90,7 +95,7 @@ public struct RecurrentModel: Sendable {
     /// non-finite values are errors naming the tensor.
     public init(cell: CellKind, parameters: ParameterSet) throws {
         let (l, bidirectional) = ParameterName.architecture(of: parameters.names)
-        let order = ParameterName.stateDictOrder(layers: l, bidirectional: bidirectional)
+        let order = ParameterName.stateDictOrder(layers: l, bidirectional: bidirectional, layerNorm: cell.family.hasLayerNorm)
         let known = Set(order)
         if let unknown = parameters.names.first(where: { !known.contains($0) }) {
             throw RecurrentError("unknown parameter '\(unknown)' (expected names: \(order.joined(separator: ", ")))")
@@ -143,6 +148,16 @@ public struct RecurrentModel: Sendable {
                 for name in [ParameterName.biasIH(layer: layer, reverse: reverse), ParameterName.biasHH(layer: layer, reverse: reverse)] {
                     if let b = try vector(name, g * h) { pairs.append((name, b)) }
                 }
+                if cell.family.hasLayerNorm {
+                    // LN-RNN: the gain g is required (a missing one is no LN-RNN), the shift b optional.
+                    let gain = ParameterName.weightLN(layer: layer, reverse: reverse)
+                    guard let g = try vector(gain, h) else {
+                        throw RecurrentError("missing parameter '\(gain)' (an lnrnn cell's layer-norm gain g, H = \(h) values)")
+                    }
+                    pairs.append((gain, g))
+                    let shift = ParameterName.biasLN(layer: layer, reverse: reverse)
+                    if let b = try vector(shift, h) { pairs.append((shift, b)) }
+                }
             }
         }
         let width = (bidirectional ? 2 : 1) * h
@@ -169,7 +184,8 @@ public struct RecurrentModel: Sendable {
         self.parameters = ParameterSet(pairs)
     }
 
-    /// PyTorch's default initialisation: every tensor U(−1/√H, 1/√H) (IndRNN's vector u too) (the head U(−1/√(dirs·H), 1/√(dirs·H))
+    /// PyTorch's default initialisation: every tensor U(−1/√H, 1/√H) (IndRNN's vector u too; an LN-RNN's
+    /// gain 1 and shift 0, `nn.LayerNorm`'s) (the head U(−1/√(dirs·H), 1/√(dirs·H))
     /// like `nn.Linear(dirs·H, O)`; for one direction that is 1/√H), drawn in state-dict order from `rng`.
     public static func initialized(cell: CellKind, inputSize: Int, hiddenSize: Int, headSize: Int?,
                                    bias: Bool = true, layers: Int = 1, bidirectional: Bool = false,
@@ -189,6 +205,11 @@ public struct RecurrentModel: Sendable {
                 if bias {
                     pairs.append((ParameterName.biasIH(layer: layer, reverse: reverse), rng.uniformMatrix(rows: gh, cols: 1, -k, k)))
                     pairs.append((ParameterName.biasHH(layer: layer, reverse: reverse), rng.uniformMatrix(rows: gh, cols: 1, -k, k)))
+                }
+                if cell.family.hasLayerNorm {
+                    // nn.LayerNorm's defaults: gain 1, shift 0 (no random draw).
+                    pairs.append((ParameterName.weightLN(layer: layer, reverse: reverse), Matrix(rows: hiddenSize, cols: 1, repeating: 1)))
+                    if bias { pairs.append((ParameterName.biasLN(layer: layer, reverse: reverse), Matrix(rows: hiddenSize, cols: 1))) }
                 }
             }
         }
@@ -245,6 +266,7 @@ public struct RecurrentModel: Sendable {
         case .lstm: return LSTMCell(weights: w)
         case .gru: return GRUCell(weights: w)
         case .indrnn(let a): return IndRNNCell(weights: w, activation: a)
+        case .lnrnn(let a): return layerNormCell(layer: layer, reverse: reverse, activation: a)
         }
     }
 }
