@@ -7,6 +7,14 @@ bias_ih_l{l}, bias_hh_l{l} (H), `_reverse` for the backward direction, and a Lin
 
     h_t = phi(W_ih x_t + b_ih + u * h_{t-1} + b_hh)      (* element-wise)
 
+The layer-normalised RNN (Ba, Kiros & Hinton 2016, section 3.1), written by hand the same way, with
+nn.RNN's names plus nn.LayerNorm's weight/bias per layer, weight_ln_l{l} (g, H) and bias_ln_l{l} (b, H):
+
+    a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
+    h_t = phi(g * (a_t - mean(a_t)) / sqrt(var(a_t) + 1e-5) + b)      (biased variance, eps inside)
+
+(the hand-written normalisation is checked against torch.nn.functional.layer_norm at every step).
+
 Each fixture (same JSON layout as Tests/Fixtures/Stacked): state dict, inputs, targets, loss, outputs,
 top-layer outputs, autograd parameter and input gradients; for full BPTT every unit's total dL/dh_t
 (h_t.retain_grad()). Truncations: PyTorch's chunked recipe (detached h_n between chunks) and
@@ -21,7 +29,7 @@ C_re, C_im (D x N), D (D), suffixed _l0 as GradLab's files (one layer), and a Li
 The recorded state is GradLab's real form s_t = [Re h_t; Im h_t] (2N): each step rebuilds h from s, so
 s_t.grad is the total dL/ds_t. Fixtures lru-*.json: single layer, full BPTT (all/mse, last/ce),
 PyTorch's chunks and BPTT(k1, k2).
-Run: python3 scripts/make_cell_fixtures.py  (torch 2.x, CPU).
+Run: python3 scripts/make_cell_fixtures.py [indrnn|lnrnn|lru]  (torch 2.x, CPU; all three when omitted).
 """
 import json, os
 import torch
@@ -64,6 +72,61 @@ class IndRNN(torch.nn.Module):
                 steps = [None] * t
                 for s in (range(t - 1, -1, -1) if d else range(t)):
                     h = self.phi(inp[:, s] @ w.T + bi + u * h + bh)
+                    if self.record is not None:
+                        h.retain_grad()
+                    steps[s] = h
+                if self.record is not None:
+                    self.record.append(steps)
+                finals.append(h)
+                outs.append(torch.stack(steps, dim=1))
+            inp = torch.cat(outs, dim=-1)
+        return inp, torch.stack(finals)
+
+
+class LayerNormRNN(torch.nn.Module):
+    """A stacked, optionally bidirectional LN-RNN with nn.RNN's calling convention (see IndRNN)."""
+
+    EPS = 1e-5
+
+    def __init__(self, input_size, hidden_size, num_layers, bidirectional, nonlinearity):
+        super().__init__()
+        self.H, self.L, self.dirs = hidden_size, num_layers, 2 if bidirectional else 1
+        self.phi = torch.relu if nonlinearity == "relu" else torch.tanh
+        self.record = None
+        for l in range(num_layers):
+            d_in = input_size if l == 0 else self.dirs * hidden_size
+            for d in range(self.dirs):
+                sfx = f"_l{l}" + ("_reverse" if d else "")
+                k = hidden_size ** -0.5
+                setattr(self, "weight_ih" + sfx, torch.nn.Parameter(torch.empty(hidden_size, d_in).uniform_(-k, k)))
+                setattr(self, "weight_hh" + sfx, torch.nn.Parameter(torch.empty(hidden_size, hidden_size).uniform_(-2 * k, 2 * k)))
+                setattr(self, "bias_ih" + sfx, torch.nn.Parameter(torch.empty(hidden_size).uniform_(-k, k)))
+                setattr(self, "bias_hh" + sfx, torch.nn.Parameter(torch.empty(hidden_size).uniform_(-k, k)))
+                # gain and shift away from LayerNorm's 1 and 0, so that their gradients are tested
+                setattr(self, "weight_ln" + sfx, torch.nn.Parameter(torch.empty(hidden_size).uniform_(0.5, 1.5)))
+                setattr(self, "bias_ln" + sfx, torch.nn.Parameter(torch.empty(hidden_size).uniform_(-0.5, 0.5)))
+
+    def step(self, x, h, sfx):
+        p = lambda n: getattr(self, n + sfx)
+        a = x @ p("weight_ih").T + p("bias_ih") + h @ p("weight_hh").T + p("bias_hh")
+        mu = a.mean(-1, keepdim=True)
+        var = ((a - mu) ** 2).mean(-1, keepdim=True)
+        y = p("weight_ln") * (a - mu) / torch.sqrt(var + self.EPS) + p("bias_ln")
+        ref = torch.nn.functional.layer_norm(a, (self.H,), p("weight_ln"), p("bias_ln"), self.EPS)
+        assert torch.allclose(y, ref, rtol=0, atol=1e-12)
+        return self.phi(y)
+
+    def forward(self, x, h0=None):
+        b, t, _ = x.shape
+        inp, finals = x, []
+        for l in range(self.L):
+            outs = []
+            for d in range(self.dirs):
+                sfx = f"_l{l}" + ("_reverse" if d else "")
+                h = torch.zeros(b, self.H) if h0 is None else h0[l * self.dirs + d]
+                steps = [None] * t
+                for s in (range(t - 1, -1, -1) if d else range(t)):
+                    h = self.step(inp[:, s], h, sfx)
                     if self.record is not None:
                         h.retain_grad()
                     steps[s] = h
@@ -118,7 +181,8 @@ def williams_peng_loss(rnn, head, x, target, k1, k2, loss_name):
 
 def fixture(cell, L, bidir, mode, loss_name, trunc, seed):
     torch.manual_seed(seed)
-    rnn = IndRNN(D, H, L, bidir, cell.split("-")[1])
+    module = LayerNormRNN if cell.startswith("lnrnn") else IndRNN
+    rnn = module(D, H, L, bidir, cell.split("-")[1])
     W = (2 if bidir else 1) * H
     head = torch.nn.Linear(W, O)
     x = torch.randn(B, T, D, requires_grad=True)
@@ -279,10 +343,29 @@ def lru_state_dict_file():
     save_file(sd, os.path.join(OUT, "statedict-lru.safetensors"))
 
 
-def main():
+def lnrnn_files():
+    """A whole model (an LN-RNN module `rnn`, 2 layers, tanh, and a Linear `fc`) saved as a safetensors
+    state dict (no metadata: the cell is inferred from weight_ln_l0) and as a torch.save'd .pt dict."""
+    from safetensors.torch import save_file
+    torch.manual_seed(654)
+    rnn = LayerNormRNN(3, 4, 2, False, "tanh")
+    fc = torch.nn.Linear(4, 2)
+    sd = {"rnn." + k: v.detach().contiguous() for k, v in rnn.state_dict().items()}
+    sd.update({"fc." + k: v.detach().contiguous() for k, v in fc.state_dict().items()})
+    save_file(sd, os.path.join(OUT, "statedict-lnrnn-L2.safetensors"))
+    torch.save(sd, os.path.join(OUT, "statedict-lnrnn-L2.pt"))
+    # the expected outputs of the file's model on a fixed input (x: (B=1, T=5, D=3))
+    x = torch.linspace(-1, 1, 15).reshape(1, 5, 3)
+    with torch.no_grad():
+        y = fc(rnn(x)[0])
+    with open(os.path.join(OUT, "statedict-lnrnn-L2-outputs.json"), "w") as fh:
+        json.dump({"inputs": x.flatten().tolist(), "outputs": y.flatten().tolist()}, fh)
+
+
+def main(cells):
     os.makedirs(OUT, exist_ok=True)
-    seed, cases = 100, []
-    for cell in ["indrnn-relu", "indrnn-tanh"]:
+    seed, cases = (100 if cells[0].startswith("indrnn") else 200), []
+    for cell in cells:
         cases += [(cell, 1, False, "all", "mse", None), (cell, 1, False, "last", "ce", None),
                   (cell, 1, False, "all", "mse", ("chunks", 3)), (cell, 1, False, "all", "mse", ("wp", 2, 3)),
                   (cell, 2, False, "all", "mse", None), (cell, 2, True, "all", "mse", None),
@@ -295,7 +378,16 @@ def main():
         with open(os.path.join(OUT, name), "w") as fh:
             json.dump(f, fh)
         print(name, f["loss"])
-    state_dict_file()
+    if cells[0].startswith("indrnn"):
+        state_dict_file()
+    else:
+        lnrnn_files()
+
+
+def lru_main():
+    """The LRU fixtures: seeds 117-120 (they follow the 16 IndRNN cases' seeds 101-116)."""
+    os.makedirs(OUT, exist_ok=True)
+    seed = 116
     for mode, loss_name, trunc in [("all", "mse", None), ("last", "ce", None), ("all", "mse", ("chunks", 3)),
                                    ("all", "mse", ("wp", 2, 3))]:
         seed += 1
@@ -309,4 +401,9 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    # python3 scripts/make_cell_fixtures.py [indrnn|lnrnn|lru]  (all three when omitted)
+    import sys
+    which = sys.argv[1:] or ["indrnn", "lnrnn", "lru"]
+    if "indrnn" in which: main(["indrnn-relu", "indrnn-tanh"])
+    if "lnrnn" in which: main(["lnrnn-tanh", "lnrnn-relu"])
+    if "lru" in which: lru_main()

@@ -65,7 +65,7 @@ public struct ForwardDynamics: Sendable {
         self.family = family
         hiddenSize = h
         // An LRU has no gates and no point-wise map (cache width 0): like the vanilla cell, no gate series.
-        gateNames = family == .rnn || family == .lru ? [] : family.gateNames
+        gateNames = family.takesActivation || family == .lru ? [] : family.gateNames
         gateMean = gateNames.map { _ in [] }
         gateSaturated = gateNames.map { _ in [] }
         var ws = cell.makeWorkspace()
@@ -80,7 +80,7 @@ public struct ForwardDynamics: Sendable {
             let cache = ws.lastStepCache
             hNorm.append(nrm2(Array(next[0..<h])))
             if family == .lstm { cNorm.append(nrm2(Array(next[h..<2 * h]))) }
-            if family == .rnn, let phi = activation {
+            if family.takesActivation, let phi = activation {
                 var sat = 0, off = 0, q = 0.0
                 for i in 0..<h {
                     let z = cache[i]
@@ -123,7 +123,7 @@ public struct ForwardDynamics: Sendable {
         if let t = first({ hNorm[$0] / root > th.explodingRMS || (!cNorm.isEmpty && cNorm[$0] / root > th.explodingRMS) }) ?? nonfiniteStep {
             regime = .exploding; regimeStep = t; return
         }
-        let saturation = family == .rnn ? saturated : (0..<steps).map { t in gateSaturated.map { $0[t] }.max() ?? 0 }
+        let saturation = family.takesActivation ? saturated : (0..<steps).map { t in gateSaturated.map { $0[t] }.max() ?? 0 }
         if let t = first({ saturation[$0] >= th.saturatedFraction }) { regime = .saturating; regimeStep = t; return }
         if Double(deadUnits) >= th.saturatedFraction * Double(hiddenSize) { regime = .dead; regimeStep = 1; return }
         if steps > 0, hNorm[steps - 1] / root < th.vanishingRMS {

@@ -11,9 +11,7 @@ extension ForwardDynamics {
         var inputRng = rng.split("inputs"), stateRng = rng.split("h0")
         let inputs = o.inputs ?? Matrix.inputSequence(steps: o.steps, size: model.inputSize, source: o.input, rng: &inputRng)
         let s0 = makeInitialState(o.initialState, hiddenSize: model.hiddenSize, stateSize: model.stateSize, rng: &stateRng)
-        var activation: Activation? = nil
-        if case .rnn(let a) = model.cell { activation = a }
-        try self.init(cell: model.makeCell(), family: model.cell.family, activation: activation, inputs: inputs,
+        try self.init(cell: model.makeCell(), family: model.cell.family, activation: model.cell.activation, inputs: inputs,
                       initialState: s0, thresholds: thresholds)
     }
 
@@ -31,7 +29,7 @@ extension ForwardDynamics {
             "h_norm": hNorm, "nonfinite_step": nonfiniteStep.map { $0 as Any } ?? NSNull(),
         ]
         if !cNorm.isEmpty { o["c_norm"] = cNorm }
-        if family == .rnn {
+        if family.takesActivation {
             o["saturated_fraction"] = saturated
             o["inactive_fraction"] = inactive
             o["preactivation_q"] = preactivationQ
@@ -53,7 +51,7 @@ extension ForwardDynamics {
         out += "  ‖h_t‖₂ \(f(Self.tailMean(hNorm)))"
         if !cNorm.isEmpty { out += ", ‖c_t‖₂ \(f(Self.tailMean(cNorm)))" }
         out += "\n"
-        if family == .rnn {
+        if family.takesActivation {
             out += "  saturated units (φ′/sup φ′ < 0.01) \(f(Self.tailMean(saturated))), z ≤ 0 \(f(Self.tailMean(inactive))), dead units \(deadUnits)\n"
             out += "  pre-activation q_t \(f(Self.tailMean(preactivationQ))), mean-field q* \(f(meanFieldQ))\n"
         } else {

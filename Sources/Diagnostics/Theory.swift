@@ -63,12 +63,45 @@ public enum Theory {
 extension RecurrentModel {
     /// What theory needs from this model: W_hh and γ for a vanilla cell (an IndRNN's W_hh = diag(u), for
     /// which the Pascanu bound (γ·max|u_j|)^k holds but the mean-field prediction for Gaussian W_hh does
-    /// not apply); an LRU's real-form W_hh with γ = 1; nothing for gated cells, where neither applies as stated.
+    /// not apply); an LRU's real-form W_hh with γ = 1; nothing for gated cells and the LN-RNN, where neither
+    /// applies as stated.
     public var theoryInputs: TheoryInputs {
         // An LRU is linear (γ = 1): its bound (max_j |λ_j|)^k is attained, the linear rate ρ^k exact.
         if cell == .lru { return TheoryInputs(recurrentWeight: cellWeights.hiddenWeight, derivativeBound: 1, isTanh: false) }
-        guard let activation = cell.activation else { return TheoryInputs() }
+        // An LN-RNN's Jacobian carries the normalisation (g/σ_t and a projector): neither line applies.
+        guard let activation = cell.activation, !cell.family.hasLayerNorm else { return TheoryInputs() }
         return TheoryInputs(recurrentWeight: cellWeights.hiddenWeight, derivativeBound: activation.derivativeBound,
                             isTanh: activation == .tanh && cell.family == .rnn)
+    }
+}
+
+// MARK: - Diagonal recurrences: the closed form per unit
+
+extension Theory {
+    /// The closed form of a diagonal recurrence's Jacobian product, per unit: with one-step Jacobian
+    /// diag(m_j) (a linear diagonal cell; an LRU's |λ_j|; an IndRNN's |u_j| on a path where every
+    /// φ' = 1, e.g. a relu unit that stays on), |∂h_{T,j}/∂h_{T−k,j}| = |m_j|^k, as log10: k·log10|m_j|
+    /// (−∞ for m_j = 0 at k ≥ 1; 0 at k = 0).
+    public static func diagonalUnitPowersLog10(lag k: Int, moduli: [Double]) -> [Double] {
+        moduli.map { m in k == 0 ? 0 : (m == 0 ? -.infinity : Double(k) * Foundation.log10(abs(m))) }
+    }
+
+    /// log10 ‖diag(m)^k‖₂ = k·log10 max_j |m_j|: the spectral norm of the product is its largest unit
+    /// (nil for no units). For an IndRNN with |φ'| ≤ 1 (relu, tanh) it bounds the measured product from
+    /// above, with equality while the largest-|u_j| unit keeps φ' = 1.
+    public static func diagonalPowerLog10(lag k: Int, moduli: [Double]) -> Double? {
+        diagonalUnitPowersLog10(lag: k, moduli: moduli).max()
+    }
+}
+
+extension RecurrentModel {
+    /// The per-unit moduli |m_j| of a diagonal recurrence (layer 0's forward cell), the input of
+    /// `Theory.diagonalPowerLog10`: an IndRNN's |u_j|, an LRU's |λ_j| = hypot(Re λ_j, Im λ_j) (N complex
+    /// units, not the 2N real state entries); nil for cells whose recurrence is not diagonal.
+    public var diagonalModuli: [Double]? {
+        if let u = cellWeights.recurrentDiagonal { return u.map(abs) }
+        guard let r = cellWeights.recurrentRotation else { return nil }
+        let n = r.count / 2
+        return (0..<n).map { Foundation.hypot(r[$0], r[n + $0]) }
     }
 }

@@ -103,13 +103,17 @@ public enum RunPlots {
         return try lineChart(.depthJacobianNormLog10, plot, data)
     }
 
+    /// The legend of a diagonal cell's closed-form line (dash-dotted).
+    static let diagonalLegend = "closed form max_{j} |m_{j}|^{k}"
+
     /// One line per grid point of `metric` against its step (mean over replicates, min–max band), with the
     /// theory lines a run recorded for the time axis; labelled for the metric.
     private static func lineChart(_ metric: Metric, _ plot: PlotSpec, _ data: RunData) throws -> Figure? {
-        // ρ^k and the Pascanu bound are time-axis theory (by lag).
+        // ρ^k and the Pascanu bound are time-axis theory (by lag); a diagonal cell's closed form
+        // max_j |m_j|^k (where a run stored one) replaces both, which equal it for W_hh = diag(u).
         // ‖W^k‖₂ is set beside ρ^k only (the bound ‖W‖₂^k is its trivial upper bound).
         let theoryMetrics: [(Metric, TheoryLine.Kind)] = [.jacobianNormLog10, .gradNormLog10].contains(metric)
-            ? [(.spectralPowerLog10, .spectralPower), (.pascanuBoundLog10, .pascanuBound)]
+            ? [(.spectralPowerLog10, .spectralPower), (.pascanuBoundLog10, .pascanuBound), (.diagonalPowerLog10, .other(Self.diagonalLegend))]
             : metric == .matrixPowerNormLog10 ? [(.spectralPowerLog10, .spectralPower)] : []
         var series: [NormVsLagSeries] = [], theory: [TheoryLine] = []
         let styles = data.styleLabels(color: plot.color, facet: plot.facet)
@@ -121,7 +125,11 @@ public enum RunPlots {
                                           log10Lower: many ? s.lower : nil, log10Upper: many ? s.upper : nil,
                                           colorValue: data.number(plot.color, group), label: data.label(excluding: [plot.facet], group),
                                           facet: data.facetTitle(plot.facet, group), style: style))
+            let closedForm = metric == .jacobianNormLog10 ? try data.summary(.diagonalPowerLog10, group).steps : []
+            let diagonal = !closedForm.isEmpty
             for (name, kind) in theoryMetrics {
+                if diagonal && name != .diagonalPowerLog10 { continue }
+                if name == .diagonalPowerLog10 && metric != .jacobianNormLog10 { continue }
                 let t = try data.summary(name, group)
                 guard !t.steps.isEmpty else { continue }
                 theory.append(TheoryLine(lags: t.steps.map(Double.init), log10Values: t.mean, kind: kind,

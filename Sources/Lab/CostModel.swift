@@ -91,8 +91,9 @@ public enum CostModel {
     public static func features(_ spec: ExperimentSpec) -> [Double] {
         let counts = workCounts(spec)
         let cells: [CellFamily] = [.rnn, .gru, .lstm]
-        // An IndRNN is priced as an Elman cell (the same work, minus the dense recurrent product).
-        let own: CellFamily = spec.model.cell == .indrnn ? .rnn : spec.model.cell
+        // An IndRNN is priced as an Elman cell (the same work, minus the dense recurrent product), an
+        // LN-RNN too (the same products, plus O(H) normalisation work per step).
+        let own: CellFamily = spec.model.cell == .indrnn || spec.model.cell == .lnrnn ? .rnn : spec.model.cell
         return [1] + cells.flatMap { cell in counts.map { cell == own ? $0 : 0 } }
     }
 

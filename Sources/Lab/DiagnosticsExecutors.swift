@@ -78,6 +78,12 @@ enum DiagnosticsExecutors {
             }
             for (lag, v) in d.pascanuBoundLog10 { series.append(SeriesPoint(.pascanuBoundLog10, step: lag, value: v)) }
             for (lag, v) in d.linearRateLog10 { series.append(SeriesPoint(.spectralPowerLog10, step: lag, value: v)) }
+            // A diagonal cell's closed form per unit, max_j |m_j|^k (Theory.diagonalPowerLog10).
+            if let moduli = m.diagonalModuli {
+                for n in d.jacobianNorms {
+                    if let v = Theory.diagonalPowerLog10(lag: n.lag, moduli: moduli) { series.append(SeriesPoint(.diagonalPowerLog10, step: n.lag, value: v)) }
+                }
+            }
         }
         for (lag, values) in d.singularValuesLog10.sorted(by: { $0.key < $1.key }) {
             for (i, v) in values.enumerated() {

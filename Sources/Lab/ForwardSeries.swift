@@ -15,7 +15,7 @@ enum ForwardSeries {
         }
         add(.hiddenNorm, f.hNorm)
         add(.cellNorm, f.cNorm)
-        if f.family == .rnn {
+        if f.family.takesActivation {
             add(.saturatedFraction, f.saturated)
             add(.inactiveFraction, f.inactive)
             add(.preactivationQ, f.preactivationQ)

@@ -76,6 +76,8 @@ extension Metric {
     public static let jacobianFrobeniusLog10 = Metric("jacobian_frobenius_log10", "log_{10} ‖∂h_{T} / ∂h_{t}‖_{F}", unit: "log10", index: .lag, by: "measure jacobian_norm")
     public static let pascanuBoundLog10 = Metric("pascanu_bound_log10", "log_{10} (γ‖W_{hh}‖_{2})^{k}", unit: "log10", index: .lag, by: "measure jacobian_norm")
     public static let spectralPowerLog10 = Metric("spectral_power_log10", "log_{10} ρ(W_{hh})^{k}", unit: "log10", index: .lag, by: "measure jacobian_norm")
+    public static let diagonalPowerLog10 = Metric("diagonal_power_log10", "log_{10} max_{j} |m_{j}|^{k}", unit: "log10", index: .lag,
+                                                  by: "measure jacobian_norm (diagonal cells: IndRNN's m_j = u_j; the closed form ‖diag(m)^k‖₂)")
     public static let depthJacobianNormLog10 = Metric("depth_jacobian_norm_log10", "log_{10} ‖∂h_{T}^{top} / ∂h_{T}^{top−d}‖_{2}", unit: "log10", index: .layersCrossed,
                                                       component: "0 at t = T, 1 at t = 1", by: "measure jacobian_norm (stacked models)")
     public static let singularValueLog10 = Metric("singular_value_log10", "log_{10} σ_{i}(∂h_{T} / ∂h_{t})", unit: "log10", index: .lag, component: "i (0 = largest)", by: "measure singular_values")
@@ -263,7 +265,7 @@ extension Metric {
 extension Metric {
     /// Every metric, in the order `gradlab list` and the docs show them.
     public static let all: [Metric] = [
-        gradNormLog10, jacobianNormLog10, jacobianFrobeniusLog10, pascanuBoundLog10, spectralPowerLog10,
+        gradNormLog10, jacobianNormLog10, jacobianFrobeniusLog10, pascanuBoundLog10, spectralPowerLog10, diagonalPowerLog10,
         depthJacobianNormLog10, singularValueLog10, singularValue, lyapunov, contributionLog10,
         spectralRadius, sigmaMax, slopeLog10PerStep, label, horizon, lambdaMax, kaplanYorkeDimension,
         meanFieldLambdaMax, meanExponent, timeSlopeLog10PerStep, depthSlopeLog10PerLayer,

@@ -15,6 +15,9 @@ extension ExperimentSpec {
     /// U(−1/√fan_in, 1/√fan_in) from the stream `init.head`. An IndRNN's `weight_hh` is its vector u
     /// (`InitSpec.makeRecurrentVector`). An LRU (`model.cell: lru`, `hidden` = N complex units, state 2N)
     /// takes `init.lambda` (`InitSpec.makeLRU`, stream `init.lambda`) and a head reading y_t (O × D).
+    /// An LN-RNN's layer-norm gain `weight_ln` and shift `bias_ln` (with `model.bias`) are 1 and 0 unless
+    /// `init.weight_ln` / `init.bias_ln` say otherwise (streams `init.weight_ln`, `init.bias_ln`, suffixed
+    /// per layer as the others).
     public func makeModel(_ random: RandomStream, headSize: Int? = nil) throws -> RecurrentModel {
         let spec = self
         let h = spec.model.hidden, d = spec.model.input
@@ -65,6 +68,14 @@ extension ExperimentSpec {
                                       (ParameterName.biasHH(layer: layer, reverse: reverse), biasHH)] {
                         guard let b else { continue }
                         pairs.append((name, try Matrix(rows: b.count, cols: 1, elements: b)))
+                    }
+                }
+                if layout.hasLayerNorm {
+                    let gain = try inits.weightLN.map { try bias("weight_ln" + suffix, $0) } ?? [Double](repeating: 1, count: h)
+                    pairs.append((ParameterName.weightLN(layer: layer, reverse: reverse), try Matrix(rows: h, cols: 1, elements: gain)))
+                    if spec.model.bias {
+                        let shift = try inits.biasLN.map { try bias("bias_ln" + suffix, $0) } ?? [Double](repeating: 0, count: h)
+                        pairs.append((ParameterName.biasLN(layer: layer, reverse: reverse), try Matrix(rows: h, cols: 1, elements: shift)))
                     }
                 }
             }

@@ -15,6 +15,7 @@ extension PlotRecipe {
             let drawn = metric ?? .jacobianNormLog10
             let theory = drawn == .contributionLog10 ? ""
                 : " Dashed: \(Metric.spectralPowerLog10.plainTitle); dotted: the Pascanu bound \(Metric.pascanuBoundLog10.plainTitle)."
+                    + (drawn == .jacobianNormLog10 ? " For a diagonal cell (IndRNN: m_j = |u_j|) both are replaced by its closed form, dash-dotted: \(Metric.diagonalPowerLog10.plainTitle)." : "")
             return "\(drawn.plainTitle) against the lag k = T − t, one line per grid point (mean of its replicates, min–max band)."
                 + theory + channels
                 + " A straight falling line is exponential vanishing, a rising one exploding; its slope is \(Metric.slopeLog10PerStep.plainTitle) (\(Metric.slopeLog10PerStep.unit))."

@@ -198,9 +198,13 @@ public struct InitSection: Decodable, Sendable {
     /// An LRU's eigenvalues λ (`model.cell: lru`): kind `ring` or prescribed `eigenvalue_moduli`
     /// (`InitSpec.makeLRU`).
     public var lambda: InitSpec?
+    /// An LN-RNN's layer-norm gain g and shift b (default 1 and 0, `nn.LayerNorm`'s); vector kinds only.
+    public var weightLN: InitSpec?
+    public var biasLN: InitSpec?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case weightHH = "weight_hh", weightIH = "weight_ih", biasHH = "bias_hh", biasIH = "bias_ih", lambda
+        case weightLN = "weight_ln", biasLN = "bias_ln"
     }
 
     public init() {}
@@ -219,17 +223,21 @@ public struct InitSection: Decodable, Sendable {
         biasHH = try spec(.biasHH)
         biasIH = try spec(.biasIH)
         lambda = try spec(.lambda)
+        weightLN = try spec(.weightLN)
+        biasLN = try spec(.biasLN)
     }
 
     /// The specs by YAML key, in schema order.
     public var specs: [(key: String, spec: InitSpec)] {
-        [(CodingKeys.weightHH, weightHH), (.weightIH, weightIH), (.biasHH, biasHH), (.biasIH, biasIH), (.lambda, lambda)]
+        [(CodingKeys.weightHH, weightHH), (.weightIH, weightIH), (.biasHH, biasHH), (.biasIH, biasIH), (.lambda, lambda),
+         (.weightLN, weightLN), (.biasLN, biasLN)]
             .compactMap { key, spec in spec.map { (key.rawValue, $0) } }
     }
 
     /// Each spec on its own, then what depends on the cell: an IndRNN's `weight_hh` is its vector u
     /// (`InitSpec.validateRecurrentVector`), and kind `indrnn` initialises nothing else; an LRU is
-    /// initialised by `lambda` only (`InitSpec.validateLambda`), which no other cell has.
+    /// initialised by `lambda` only (`InitSpec.validateLambda`), which no other cell has; `weight_ln` and
+    /// `bias_ln` exist for an lnrnn cell only and take the kinds of a bias vector.
     func validate(cell: CellFamily) throws {
         for (key, spec) in specs {
             do {
@@ -243,6 +251,15 @@ public struct InitSection: Decodable, Sendable {
                     throw InitError("init.lambda sets an LRU's eigenvalues (model.cell: lru), not a \(cell.rawValue) cell's; use init.weight_hh")
                 } else if spec.kind == .ring {
                     throw InitError("kind 'ring' initialises an LRU's eigenvalues (init.lambda with model.cell: lru), not \(key) of a \(cell.rawValue) cell")
+                } else if key == CodingKeys.weightLN.rawValue || key == CodingKeys.biasLN.rawValue {
+                    let what = key == CodingKeys.weightLN.rawValue ? "gain g" : "shift b"
+                    guard cell.hasLayerNorm else {
+                        throw InitError("\(key) is an lnrnn cell's layer-norm \(what); model.cell is \(cell.rawValue), which has none")
+                    }
+                    let vectorKinds: [InitKind] = [.zeros, .uniform, .gaussian, .file]
+                    guard let kind = spec.kind, vectorKinds.contains(kind), kind != .gaussian || spec.std != nil else {
+                        throw InitError("kind '\(spec.kind?.rawValue ?? "none")' does not apply to the layer-norm \(what) (H values); use uniform (a, b), gaussian with std, zeros or file")
+                    }
                 } else if key == CodingKeys.weightHH.rawValue && cell.hasDiagonalRecurrence {
                     try spec.validateRecurrentVector()
                 } else if spec.kind == .indrnn {

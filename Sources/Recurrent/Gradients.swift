@@ -207,6 +207,7 @@ extension RecurrentModel {
                 grads[ParameterName.weightHH] = p.hiddenWeight
                 if grads[ParameterName.biasIH] != nil { grads[ParameterName.biasIH] = p.inputBias }
                 if grads[ParameterName.biasHH] != nil { grads[ParameterName.biasHH] = p.hiddenBias }
+                try grads.accumulate(own: u.ownParameterGradients(), names: ownParameterNames(layer: 0, reverse: false))
             }
 
             let (dHidden, dCell) = splitStates(steps: t, batch: b, hidden: h, state: s) { u.stateGradient($0) }

@@ -33,7 +33,8 @@ extension RecurrentModel {
         }
         let shape = ParameterName.architecture(of: pairs.map(\.0))
         let order = reading.cell == .lru ? LRUName.stateDictOrder(layers: 1)
-            : ParameterName.stateDictOrder(layers: shape.layers, bidirectional: shape.bidirectional)
+            : ParameterName.stateDictOrder(layers: shape.layers, bidirectional: shape.bidirectional,
+                                           layerNorm: reading.cell.family.hasLayerNorm)
         pairs.sort { (order.firstIndex(of: $0.0) ?? order.count) < (order.firstIndex(of: $1.0) ?? order.count) }
         do {
             return (try RecurrentModel(cell: reading.cell, parameters: ParameterSet(pairs)), reading)
@@ -43,7 +44,7 @@ extension RecurrentModel {
         }
     }
 
-    /// `read(…)`'s model, with the cell given by name (`"rnn"`, `"lstm"`, `"gru"`, `"indrnn"`, `"lru"`).
+    /// `read(…)`'s model, with the cell given by name (`"rnn"`, `"lstm"`, `"gru"`, `"indrnn"`, `"lru"`, `"lnrnn"`).
     public static func load(_ path: String, cell: String? = nil, activation: String? = nil,
                             leakySlope: Double? = nil, prefix: String? = nil, head: String? = nil) throws -> RecurrentModel {
         var family: CellFamily? = nil
@@ -75,11 +76,13 @@ extension RecurrentModel {
             meta["activation"] = a.name
             if case .leakyRelu(let alpha) = a { meta["alpha"] = String(alpha) }
         }
-        // Vectors (biases, IndRNN's u, the LRU's nu_log, theta_log, gamma_log and D) are written 1-D, as PyTorch stores them.
+        // Vectors (biases, IndRNN's u, an LN-RNN's gain, the LRU's nu_log, theta_log, gamma_log and D) are
+        // written 1-D, as PyTorch stores them.
         let diagonal = cell.family.hasDiagonalRecurrence
         let tensors = parameters.pairs.map { p in
             let lruVector = cell == .lru && ["nu_log", "theta_log", "gamma_log", "D"].map { LRUName.name($0) }.contains(p.name)
-            let vector = p.tensor.cols == 1 && (p.name.contains("bias") || (diagonal && p.name.hasPrefix("weight_hh")) || lruVector)
+            let vector = p.tensor.cols == 1
+                && (p.name.contains("bias") || (diagonal && p.name.hasPrefix("weight_hh")) || p.name.hasPrefix("weight_ln") || lruVector)
             return (p.name, vector ? Tensor(p.tensor.elements) : Tensor(p.tensor))
         }
         return TensorArchive(tensors, metadata: meta)

@@ -10,8 +10,9 @@ import TensorIO
 ///   (`""` for a bare `nn.RNN/LSTM/GRU` state dict); several such modules are an error listing them.
 /// - **lru**: a module with `nu_log_l0` or a bare `nu_log` is an LRU (`LRUModelReading.swift`).
 /// - **cell**: from `weight_hh_l0`'s shape G·H × H (G = 1 rnn, 3 gru, 4 lstm), or a vector of H
-///   (indrnn's u); a `--cell` flag or the file's `cell` metadata must agree with it (they only
-///   disambiguate, never override the shape).
+///   (indrnn's u); an H × H `weight_hh_l0` beside a layer-norm gain `weight_ln_l0` is an lnrnn; a
+///   `--cell` flag or the file's `cell` metadata must agree with it (they only disambiguate, never
+///   override the shape).
 /// - **activation** (rnn and indrnn): `--activation`, else the `activation` metadata, else tanh, PyTorch's
 ///   default, stated in the notes (a state dict does not record `nonlinearity`).
 /// - **head**: `--head NAME` uses `NAME.weight` (and `NAME.bias` if present), which must be O × dirs·H;
@@ -49,8 +50,9 @@ public struct ModelFileReading: Sendable {
         // A vector u of H values (IndRNN's diagonal recurrence) reads as H × 1.
         let hh = shape.count == 1 ? [shape[0], 1] : shape
         let diagonal = shape.count == 1
-        let family = try Self.resolveFamily(path: path, weightHH: hhName, shape: hh, diagonal: diagonal, metadata: metadata,
-                                            flag: cell, notes: &notes)
+        let layerNorm = names.contains(p + ParameterName.weightLN(layer: 0))
+        let family = try Self.resolveFamily(path: path, weightHH: hhName, shape: hh, diagonal: diagonal, layerNorm: layerNorm,
+                                            metadata: metadata, flag: cell, notes: &notes)
         let kind = try Self.resolveActivation(path: path, family: family, metadata: metadata, flag: activation,
                                               leakySlope: leakySlope, notes: &notes)
         let (_, bidirectional) = ParameterName.architecture(of: names.filter { $0.hasPrefix(p) }.map { String($0.dropFirst(p.count)) })
@@ -102,8 +104,29 @@ public struct ModelFileReading: Sendable {
     }
 
     /// `diagonal`: the file's `weight_hh_l0` is a vector (read as H × 1): only indrnn has one.
-    static func resolveFamily(path: String, weightHH: String, shape hh: [Int], diagonal: Bool, metadata: [String: String],
-                              flag: CellFamily?, notes: inout [String]) throws -> CellFamily {
+    /// `layerNorm`: the file has a `weight_ln_l0` (beside `weight_hh_l0`): only lnrnn has one.
+    static func resolveFamily(path: String, weightHH: String, shape hh: [Int], diagonal: Bool, layerNorm: Bool = false,
+                              metadata: [String: String], flag: CellFamily?, notes: inout [String]) throws -> CellFamily {
+        let lnName = weightHH.replacingOccurrences(of: ParameterName.weightHH, with: ParameterName.weightLN(layer: 0))
+        if !diagonal && (layerNorm || flag == .lnrnn || metadata["cell"] == CellFamily.lnrnn.rawValue) {
+            let given = flag?.rawValue ?? metadata["cell"], source = flag != nil ? "--cell" : "the file's metadata cell ="
+            if let given, given != CellFamily.lnrnn.rawValue {
+                throw RecurrentError("\(path): \(source) \(given), but the file has '\(lnName)', a layer-norm gain (an lnrnn cell)")
+            }
+            if let flag, let meta = metadata["cell"], meta != flag.rawValue {
+                throw RecurrentError("\(path): --cell \(flag.rawValue) conflicts with the file's metadata cell = \(meta)")
+            }
+            guard layerNorm else {
+                throw RecurrentError("\(path): \(source) lnrnn, but the file has no '\(lnName)' (an lnrnn cell's layer-norm gain g, H values)")
+            }
+            guard hh[0] == hh[1] else {
+                throw RecurrentError("\(path): '\(weightHH)' is \(hh[0])×\(hh[1]); an lnrnn cell needs H × H")
+            }
+            if given == nil {
+                notes.append("cell lnrnn, from '\(lnName)' (a layer-norm gain of H = \(hh[1]) values) beside an H × H '\(weightHH)'")
+            }
+            return .lnrnn
+        }
         if diagonal || flag == .indrnn || metadata["cell"] == CellFamily.indrnn.rawValue {
             if let given = flag?.rawValue ?? metadata["cell"], given != CellFamily.indrnn.rawValue || !diagonal {
                 let what = diagonal ? "a vector of \(hh[0]) (an indrnn cell's u)" : "\(hh[0])×\(hh[1]), a matrix (indrnn needs the vector u of H values)"

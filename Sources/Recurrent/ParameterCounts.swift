@@ -5,7 +5,9 @@
 /// gate block: G·H(D_ℓ + H + 1), i.e. H(D+H+1) for an RNN, 3H(D+H+1) for a GRU, 4H(D+H+1) for an LSTM.
 /// PyTorch keeps two bias vectors, b_ih and b_hh, which add one more H per gate block:
 /// G·H(D_ℓ + H + 2). A model without biases has G·H(D_ℓ + H). An IndRNN's recurrent weight is the
-/// vector u (H values, not H²): H(D_ℓ + 1 + 1) textbook, H(D_ℓ + 1 + 2) with PyTorch's two biases.
+/// vector u (H values, not H²): H(D_ℓ + 1 + 1) textbook, H(D_ℓ + 1 + 2) with PyTorch's two biases. An
+/// LN-RNN (Ba et al. 2016) adds the layer-norm gain g to the textbook count, whose one bias is the shift
+/// b: H(D_ℓ + H + 2); with PyTorch's b_ih, b_hh before the normalisation as well, H(D_ℓ + H + 4).
 public struct ParameterCounts: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public let name: String
@@ -22,14 +24,16 @@ public struct ParameterCounts: Sendable, Equatable {
         public let gates: Int, hiddenSize: Int, inputSize: Int
         /// The recurrent weight is a vector of H (IndRNN) rather than G·H × H.
         public var diagonal: Bool = false
+        /// The unit has a layer-norm gain `weight_ln` (LN-RNN): H more scalars, and its shift `bias_ln`.
+        public var layerNorm: Bool = false
         /// Scalars of the recurrent weight per gate row: H, or 1 for a diagonal recurrence.
         var recurrentWidth: Int { diagonal ? 1 : hiddenSize }
-        /// What the file holds for this unit (its weight_ih, weight_hh and biases).
+        /// What the file holds for this unit (its weight_ih, weight_hh, biases, and layer-norm gain and shift).
         public let count: Int
-        /// G·H(D_ℓ + H + 1).
-        public var textbook: Int { gates * hiddenSize * (inputSize + recurrentWidth + 1) }
-        /// G·H(D_ℓ + H + 2), PyTorch's with both biases.
-        public var pyTorch: Int { gates * hiddenSize * (inputSize + recurrentWidth + 2) }
+        /// G·H(D_ℓ + H + 1) (LN-RNN: + H for the gain).
+        public var textbook: Int { gates * hiddenSize * (inputSize + recurrentWidth + 1) + (layerNorm ? hiddenSize : 0) }
+        /// G·H(D_ℓ + H + 2), PyTorch's with both biases (LN-RNN: + 2H for the gain and shift).
+        public var pyTorch: Int { gates * hiddenSize * (inputSize + recurrentWidth + 2) + (layerNorm ? 2 * hiddenSize : 0) }
     }
 
     public let entries: [Entry]
@@ -60,10 +64,12 @@ public struct ParameterCounts: Sendable, Equatable {
             for layer in 0..<layers {
                 for reverse in bidirectional ? [false, true] : [false] {
                     let own = [ParameterName.weightIH(layer: layer, reverse: reverse), ParameterName.weightHH(layer: layer, reverse: reverse),
-                               ParameterName.biasIH(layer: layer, reverse: reverse), ParameterName.biasHH(layer: layer, reverse: reverse)].map { p + $0 }
+                               ParameterName.biasIH(layer: layer, reverse: reverse), ParameterName.biasHH(layer: layer, reverse: reverse),
+                               ParameterName.weightLN(layer: layer, reverse: reverse), ParameterName.biasLN(layer: layer, reverse: reverse)].map { p + $0 }
                     guard let ih = shape[own[0]], ih.count == 2 else { continue }
                     units.append(Unit(module: p, layer: layer, reverse: reverse, gates: g, hiddenSize: h, inputSize: ih[1],
-                                      diagonal: diagonal, count: own.compactMap { shape[$0].map(product) }.reduce(0, +)))
+                                      diagonal: diagonal, layerNorm: shape[own[4]] != nil,
+                                      count: own.compactMap { shape[$0].map(product) }.reduce(0, +)))
                 }
             }
         }

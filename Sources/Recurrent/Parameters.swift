@@ -21,19 +21,25 @@ public enum ParameterName {
     public static func biasIH(layer: Int, reverse: Bool = false) -> String { cellName("bias_ih", layer, reverse) }
     /// `bias_hh_l{layer}[_reverse]`.
     public static func biasHH(layer: Int, reverse: Bool = false) -> String { cellName("bias_hh", layer, reverse) }
+    /// `weight_ln_l{layer}[_reverse]`: an LN-RNN's layer-norm gain g (H), `nn.LayerNorm.weight`.
+    public static func weightLN(layer: Int, reverse: Bool = false) -> String { cellName("weight_ln", layer, reverse) }
+    /// `bias_ln_l{layer}[_reverse]`: an LN-RNN's layer-norm shift b (H), `nn.LayerNorm.bias`.
+    public static func biasLN(layer: Int, reverse: Bool = false) -> String { cellName("bias_ln", layer, reverse) }
 
     private static func cellName(_ stem: String, _ layer: Int, _ reverse: Bool) -> String {
         "\(stem)_l\(layer)" + (reverse ? "_reverse" : "")
     }
 
     /// PyTorch's state-dict order for `nn.RNN/LSTM/GRU(num_layers: layers, bidirectional:)` followed by
-    /// the head: per layer, per direction (forward, then `_reverse`), W_ih, W_hh, b_ih, b_hh.
-    public static func stateDictOrder(layers: Int, bidirectional: Bool) -> [String] {
+    /// the head: per layer, per direction (forward, then `_reverse`), W_ih, W_hh, b_ih, b_hh (and, with
+    /// `layerNorm`, an LN-RNN's g and b: `weight_ln`, `bias_ln`).
+    public static func stateDictOrder(layers: Int, bidirectional: Bool, layerNorm: Bool = false) -> [String] {
         var names: [String] = []
         for layer in 0..<layers {
             for reverse in bidirectional ? [false, true] : [false] {
                 names += [weightIH(layer: layer, reverse: reverse), weightHH(layer: layer, reverse: reverse),
                           biasIH(layer: layer, reverse: reverse), biasHH(layer: layer, reverse: reverse)]
+                if layerNorm { names += [weightLN(layer: layer, reverse: reverse), biasLN(layer: layer, reverse: reverse)] }
             }
         }
         return names + [headWeight, headBias]

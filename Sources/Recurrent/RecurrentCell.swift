@@ -40,6 +40,15 @@ public protocol RecurrentCell: RecurrentMap where Workspace == CellWorkspace {
     /// Writes the closed-form J = ∂S_t/∂S_{t−1} using the cache of the step just taken by `step`
     /// (`workspace.cache`, `workspace.next`) at previous state `s`.
     func jacobianFromCache(_ s: UnsafePointer<Double>, into j: UnsafeMutablePointer<Double>, workspace: CellWorkspace)
+
+    /// Scalars of the parameters the cell owns beyond `weights` (LN-RNN: gain and shift, 2H); 0 by default.
+    var ownParameterCount: Int { get }
+
+    /// Adds one step's ∂L/∂(own parameters) (`ownParameterCount` values) to `out`, from the total
+    /// ∂L/∂S_t (`dState`), the step's cache and S_t (`next`) of `batch` rows. Linear in `dState`, so the
+    /// unroller may call it once per step with the sum over BPTT windows. Nothing by default.
+    func accumulateOwnParameterGradients(batch: Int, dState: UnsafePointer<Double>, cache: UnsafePointer<Double>,
+                                         next: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>)
 }
 
 /// The affine part of a cell: W_ih (G·H × D), W_hh (G·H × H), b_ih and b_hh (G·H; zeros when the
@@ -166,6 +175,10 @@ func allocateAligned(_ count: Int) -> UnsafeMutablePointer<Double> {
 }
 
 extension RecurrentCell {
+    public var ownParameterCount: Int { 0 }
+    public func accumulateOwnParameterGradients(batch: Int, dState: UnsafePointer<Double>, cache: UnsafePointer<Double>,
+                                                next: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {}
+
     public var inputSize: Int { weights.inputSize }
     public var hiddenSize: Int { weights.hiddenSize }
 

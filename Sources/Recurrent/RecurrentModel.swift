@@ -10,6 +10,8 @@ public enum CellKind: Sendable, Equatable, CustomStringConvertible {
     case indrnn(Activation)
     /// The Linear Recurrent Unit (complex diagonal linear recurrence; `LRUCell`).
     case lru
+    /// The layer-normalised RNN (`LayerNormRNNCell`) with its φ.
+    case lnrnn(Activation)
 
     /// The cell of `family`; `activation` is used by `rnn` only.
     public init(_ family: CellFamily, activation: Activation = .tanh) {
@@ -19,6 +21,7 @@ public enum CellKind: Sendable, Equatable, CustomStringConvertible {
         case .gru: self = .gru
         case .indrnn: self = .indrnn(activation)
         case .lru: self = .lru
+        case .lnrnn: self = .lnrnn(activation)
         }
     }
 
@@ -29,21 +32,22 @@ public enum CellKind: Sendable, Equatable, CustomStringConvertible {
         case .gru: .gru
         case .indrnn: .indrnn
         case .lru: .lru
+        case .lnrnn: .lnrnn
         }
     }
 
     /// G, the number of stacked gate blocks in W_ih and W_hh (1, 4, 3).
     public var gateCount: Int { family.gateCount }
 
-    /// φ of an RNN or IndRNN; nil for gated cells.
+    /// φ of an RNN, IndRNN or LN-RNN; nil for gated cells.
     public var activation: Activation? {
         switch self {
-        case .rnn(let a), .indrnn(let a): a
+        case .rnn(let a), .indrnn(let a), .lnrnn(let a): a
         case .lstm, .gru, .lru: nil
         }
     }
 
-    /// `rnn`, `lstm`, `gru` or `indrnn`.
+    /// `rnn`, `lstm`, `gru`, `indrnn` or `lnrnn`.
     public var name: String { family.rawValue }
 
     public var description: String {
@@ -62,7 +66,8 @@ public struct RecurrentError: Error, CustomStringConvertible, Equatable {
 /// A recurrent network of `layers` stacked layers, each uni- or bidirectional, with an optional
 /// linear head, parameters named and laid out as PyTorch's `nn.RNN/LSTM/GRU(num_layers: L,
 /// bidirectional:)`: per layer ℓ and direction, `weight_ih_lℓ` (G·H × D_ℓ), `weight_hh_lℓ` (G·H × H; IndRNN: the vector u, H × 1),
-/// optional `bias_ih_lℓ`, `bias_hh_lℓ` (G·H × 1; absent = zero), with `_reverse` for the backward
+/// optional `bias_ih_lℓ`, `bias_hh_lℓ` (G·H × 1; absent = zero), an LN-RNN's `weight_ln_lℓ` (H × 1, required)
+/// and optional `bias_ln_lℓ` (H × 1; absent = zero), with `_reverse` for the backward
 /// direction; D_0 = D, D_ℓ = dirs·H for ℓ ≥ 1 (layer ℓ reads layer ℓ−1's outputs, [forward; backward]
 /// concatenated). Optional `head.weight` (O × dirs·H) with optional `head.bias` (O × 1) on the top
 /// layer's outputs; without a head the outputs are the top layer's outputs (O = dirs·H).
@@ -108,7 +113,7 @@ public struct RecurrentModel: Sendable {
             return
         }
         let (l, bidirectional) = ParameterName.architecture(of: parameters.names)
-        let order = ParameterName.stateDictOrder(layers: l, bidirectional: bidirectional)
+        let order = ParameterName.stateDictOrder(layers: l, bidirectional: bidirectional, layerNorm: cell.family.hasLayerNorm)
         let known = Set(order)
         if let unknown = parameters.names.first(where: { !known.contains($0) }) {
             throw RecurrentError("unknown parameter '\(unknown)' (expected names: \(order.joined(separator: ", ")))")
@@ -161,6 +166,16 @@ public struct RecurrentModel: Sendable {
                 for name in [ParameterName.biasIH(layer: layer, reverse: reverse), ParameterName.biasHH(layer: layer, reverse: reverse)] {
                     if let b = try vector(name, g * h) { pairs.append((name, b)) }
                 }
+                if cell.family.hasLayerNorm {
+                    // LN-RNN: the gain g is required (a missing one is no LN-RNN), the shift b optional.
+                    let gain = ParameterName.weightLN(layer: layer, reverse: reverse)
+                    guard let g = try vector(gain, h) else {
+                        throw RecurrentError("missing parameter '\(gain)' (an lnrnn cell's layer-norm gain g, H = \(h) values)")
+                    }
+                    pairs.append((gain, g))
+                    let shift = ParameterName.biasLN(layer: layer, reverse: reverse)
+                    if let b = try vector(shift, h) { pairs.append((shift, b)) }
+                }
             }
         }
         let width = (bidirectional ? 2 : 1) * h
@@ -187,7 +202,8 @@ public struct RecurrentModel: Sendable {
         self.parameters = ParameterSet(pairs)
     }
 
-    /// PyTorch's default initialisation: every tensor U(−1/√H, 1/√H) (IndRNN's vector u too) (the head U(−1/√(dirs·H), 1/√(dirs·H))
+    /// PyTorch's default initialisation: every tensor U(−1/√H, 1/√H) (IndRNN's vector u too; an LN-RNN's
+    /// gain 1 and shift 0, `nn.LayerNorm`'s) (the head U(−1/√(dirs·H), 1/√(dirs·H))
     /// like `nn.Linear(dirs·H, O)`; for one direction that is 1/√H), drawn in state-dict order from `rng`.
     /// An LRU (`hiddenSize` = N complex units; the model's H is 2N) takes the paper's ring initialisation with
     /// r_min = 0, r_max = 0.99, max_phase = 2π (`LRUParameters.ring`), and a head U(−1/√D, 1/√D).
@@ -221,6 +237,11 @@ public struct RecurrentModel: Sendable {
                 if bias {
                     pairs.append((ParameterName.biasIH(layer: layer, reverse: reverse), rng.uniformMatrix(rows: gh, cols: 1, -k, k)))
                     pairs.append((ParameterName.biasHH(layer: layer, reverse: reverse), rng.uniformMatrix(rows: gh, cols: 1, -k, k)))
+                }
+                if cell.family.hasLayerNorm {
+                    // nn.LayerNorm's defaults: gain 1, shift 0 (no random draw).
+                    pairs.append((ParameterName.weightLN(layer: layer, reverse: reverse), Matrix(rows: hiddenSize, cols: 1, repeating: 1)))
+                    if bias { pairs.append((ParameterName.biasLN(layer: layer, reverse: reverse), Matrix(rows: hiddenSize, cols: 1))) }
                 }
             }
         }
@@ -279,6 +300,7 @@ public struct RecurrentModel: Sendable {
         case .gru: return GRUCell(weights: w)
         case .indrnn(let a): return IndRNNCell(weights: w, activation: a)
         case .lru: return LRUCell(weights: w)
+        case .lnrnn(let a): return layerNormCell(layer: layer, reverse: reverse, activation: a)
         }
     }
 }

@@ -45,6 +45,9 @@ extension RecurrentModel {
         case .lru:
             // RecurrentModel's initializer admits one unidirectional LRU layer only.
             throw RecurrentError("an lru model is one unidirectional layer")
+        case .lnrnn(let a):
+            let cells = (0..<layers).flatMap { l in (0..<directions).map { layerNormCell(layer: l, reverse: $0 == 1, activation: a) } }
+            return try stackedPass(cells, inputs, mode, objective, initialState, runs)
         }
     }
 
@@ -123,6 +126,7 @@ extension RecurrentModel {
                     try grads.accumulate(ParameterName.weightHH(layer: layer, reverse: reverse), p.hiddenWeight)
                     try grads.accumulate(ParameterName.biasIH(layer: layer, reverse: reverse), p.inputBias)
                     try grads.accumulate(ParameterName.biasHH(layer: layer, reverse: reverse), p.hiddenBias)
+                    try grads.accumulate(own: u.ownParameterGradients(), names: ownParameterNames(layer: layer, reverse: reverse))
                     if layer == 0, let g = p.inputs {
                         for time in 1...n {
                             let src = (map(time) - 1) * b * d, dst = (o + time - 1) * b * d

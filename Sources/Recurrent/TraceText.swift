@@ -21,6 +21,7 @@ extension TraceReport {
             var header = ["t", "x_t"]
             switch model.cell {
             case .rnn, .indrnn: header += ["z_t", "h_t"]
+            case .lnrnn: header += ["n̂_t = (a_t − μ_t)/√(σ_t² + ε)", "y_t = g ⊙ n̂_t + b", "h_t"]
             case .lstm: header += ["i_t", "f_t", "g_t", "o_t", "c_t", "h_t"]
             case .gru: header += ["r_t", "z_t", "n_t", "h_t"]
             case .lru: header += ["s_t = [Re h_t; Im h_t]"]
@@ -30,6 +31,7 @@ extension TraceReport {
                 var r = [String(t), v(row(inputs.values, t, b, model.inputSize))]
                 switch model.cell {
                 case .rnn, .indrnn: r.append(v(q))
+                case .lnrnn: r += [v(Array(q[h ..< 2 * h])), v(Array(q[0 ..< h]))]
                 case .lstm: r += (0..<4).map { v(Array(q[$0 * h ..< ($0 + 1) * h])) } + [v(row(f.cell!, t, b, h))]
                 case .gru: r += (0..<3).map { v(Array(q[$0 * h ..< ($0 + 1) * h])) }
                 case .lru: break
@@ -64,6 +66,7 @@ extension TraceReport {
             if g.cell != nil { bh.append("∂L/∂c_t") }
             switch model.cell {
             case .rnn, .indrnn: bh.append("δ_t = ∂L/∂z_t = ∂L/∂h_t ⊙ φ'(z_t)")
+            case .lnrnn: bh.append("δ_t = ∂L/∂a_t (through the normalisation)")
             case .lstm: bh.append("δ_t = ∂L/∂(z_i, z_f, z_g, z_o)")
             case .gru: bh += ["δx_t = ∂L/∂(W_i x + b_i)", "δh_t = ∂L/∂(W_h h + b_h)"]
             case .lru: bh.append("δ_t = ∂L/∂(γ ⊙ B x_t) = ∂L/∂s_t (real form)")

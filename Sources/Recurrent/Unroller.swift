@@ -287,6 +287,23 @@ public final class Unroller<Cell: RecurrentCell> {
         return (dwih, dwhh, dbih, dbhh, dx)
     }
 
+    /// ∂L/∂(the cell's own parameters) (`ownParameterCount` values; LN-RNN: g then b) after a backward
+    /// sweep: Σ over steps of `accumulateOwnParameterGradients` at the accumulated ∂L/∂s_t (steps no
+    /// window reached contribute 0). Empty for cells without own parameters.
+    public func ownParameterGradients() -> [Double] {
+        settle()
+        var out = [Double](repeating: 0, count: cell.ownParameterCount)
+        guard !out.isEmpty, steps > 0 else { return out }
+        let bs = batch * s
+        out.withUnsafeMutableBufferPointer { o in
+            for t in 1...steps {
+                cell.accumulateOwnParameterGradients(batch: batch, dState: dStates + (t - 1) * bs, cache: cache + (t - 1) * batch * cw,
+                                                     next: states + t * bs, into: o.baseAddress!)
+            }
+        }
+        return out
+    }
+
     /// ‖∂L/∂h_t‖_F over the batch (B × H block) for t = 1 … steps (scaled dnrm2: never underflows
     /// to 0 for a nonzero representable norm). Written to `out[t − 1]`.
     public func hiddenGradientNorms(into out: UnsafeMutablePointer<Double>) {

@@ -4,7 +4,10 @@ import Testing
 
 /// Central finite differences against exact BPTT for every cell × activation × loss × output mode.
 @Suite struct FiniteDifferenceTests {
-    static let cases: [(CellKind, LossKind, OutputMode)] = allCells.flatMap { c in
+    /// LN-RNN is checked in LayerNormRNNTests (H ≥ 3, gains and shifts away from 1 and 0): with this
+    /// suite's H = 2, layer norm makes n̂ = ±d/√(d² + ε) (d half the difference of the two
+    /// pre-activations), a near-step whose curvature defeats differences of step 1e−3.
+    static let cases: [(CellKind, LossKind, OutputMode)] = allCells.filter { $0.family != .lnrnn }.flatMap { c in
         LossKind.allCases.flatMap { l in OutputMode.allCases.map { (c, l, $0) } }
     }
 

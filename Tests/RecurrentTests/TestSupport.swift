@@ -5,7 +5,7 @@ import Linalg
 /// Every cell GradLab has, for parameterised tests.
 let allCells: [CellKind] = [
     .rnn(.tanh), .rnn(.sigmoid), .rnn(.relu), .rnn(.linear), .rnn(.leakyRelu(alpha: 0.1)), .lstm, .gru,
-    .indrnn(.tanh), .indrnn(.relu),
+    .indrnn(.tanh), .indrnn(.relu), .lnrnn(.tanh), .lnrnn(.relu),
 ]
 
 enum LossKind: String, CaseIterable, Sendable { case mse, bce, ce, adjoint }
