@@ -12,7 +12,8 @@ import Recurrent
 ///   Σ_i 10^(2·hiddenLog10[t][i]) = ‖∂L/∂h_t‖² (the squared norm `BackwardFlow` reports).
 /// - `gateLog10[g][t − 1][i]` for t = 1…T: log10 |∂L/∂z_t| of gate g's pre-activation row i (LSTM i, f,
 ///   g, o; GRU r, z and, for n, the hidden part W_hn h + b_hn inside the reset gate: the factor that
-///   multiplies W_hn); empty for a vanilla cell, whose one "gate" is z_t = the pre-activation.
+///   multiplies W_hn); empty for cells with a point-wise φ (RNN, IndRNN, LN-RNN: the one "gate" is z_t, the
+///   pre-activation) and the LRU.
 public struct UnitGradientMap: Sendable {
     public let steps: Int
     public let hiddenSize: Int
@@ -36,7 +37,7 @@ public struct UnitGradientMap: Sendable {
         steps = t
         hiddenSize = h
         // An LRU's pre-activation gradient is ∂L/∂s_t itself (identity map): no gate panel.
-        gateNames = family == .rnn || family == .lru ? [] : family.gateNames
+        gateNames = family.takesActivation || family == .lru ? [] : family.gateNames
         hiddenLog10 = [[Double]](repeating: [], count: t + 1)
         gateLog10 = gateNames.map { _ in [[Double]](repeating: [], count: t) }
         var ws = cell.makeWorkspace()
