@@ -85,8 +85,8 @@ struct LyapunovBenchmark: ParsableCommand {
     var sizes: [String] = ["256,1000"]
     @Option(help: "Gain g of W ~ N(0, g²/N).")
     var g = 1.5
-    @Option(help: "QR of every step: cholesky-qr2 (GradLab's default, Householder fallback by its guard) or householder (LAPACK dgeqrf + dorgqr).")
-    var qr = "cholesky-qr2"
+    @Option(help: "QR of every step: householder (LAPACK dgeqrf + dorgqr, GradLab's default) or cholesky-qr2 (level-3 BLAS, Householder fallback by its guard).")
+    var qr = "householder"
     @OptionGroup var common: PeerOptions
 
     func run() throws {
