@@ -34,6 +34,7 @@ public final class Unroller<Cell: RecurrentCell> {
     let dS: UnsafeMutablePointer<Double>, dS2: UnsafeMutablePointer<Double>   // B·S
     let dStates: UnsafeMutablePointer<Double>     // T·B·S: ∂L/∂s_t (h, and c for LSTM)
     let initialGradient: UnsafeMutablePointer<Double>  // B·S
+    let startGradient: UnsafeMutablePointer<Double>    // B·S: ∂L/∂s_start of the last backward window
     let normScratch: UnsafeMutablePointer<Double>
     let hiddenWeightTransposed: UnsafeMutablePointer<Double>   // H × G·H, for a NoTrans forward gemm
     let diagonal: UnsafeMutablePointer<Double>?   // u (H) for a diagonal recurrence
@@ -63,6 +64,7 @@ public final class Unroller<Cell: RecurrentCell> {
         dS2 = buffer(batch * s)
         dStates = buffer(capacity * batch * s)
         initialGradient = buffer(batch * s)
+        startGradient = buffer(batch * s)
         normScratch = buffer(batch * (gh + h) + 2 * batch * batch)
         let whhT = buffer(h * gh)
         let (hh, ghh) = (h, gh)
@@ -102,6 +104,10 @@ public final class Unroller<Cell: RecurrentCell> {
     public func stateGradient(_ t: Int) -> UnsafePointer<Double> { settle(); return UnsafePointer(dStates + (t - 1) * batch * s) }
     /// ∂L/∂s_0 (B × S) after a backward sweep that reached step 1.
     public var initialStateGradient: UnsafePointer<Double> { UnsafePointer(initialGradient) }
+    /// ∂L/∂s_start (B × S) that the last `backward(from:to:…)` carried to its window's start (a copy,
+    /// so exactly the value a longer window would carry on): what a checkpointed sweep hands to the
+    /// segment before (`CheckpointedUnroller`).
+    public var windowStartGradient: UnsafePointer<Double> { UnsafePointer(startGradient) }
 
     /// Runs T steps. `x`: time-major T·B·D (must stay valid until the backward sweep is finished);
     /// `initial`: B × S, or zero when nil.
@@ -176,12 +182,14 @@ public final class Unroller<Cell: RecurrentCell> {
     /// `injection(t)` (B × H, row-major) is added to ∂L/∂h_t on arrival at step t. Gradients stop
     /// at s_start (it is treated as a constant: "detached"). ∂L/∂Z and ∂L/∂s_t are *added* to
     /// the accumulators, so overlapping windows sum. Call `beginBackward()` first.
-    public func backward(from end: Int, to start: Int, injected: ClosedRange<Int>?,
+    /// `seed` (B × S), when given, replaces the zero ∂L/∂s_end: the gradient a later part of the
+    /// sequence sends into this window (a checkpointed sweep's carry; copied, so bit-exact).
+    public func backward(from end: Int, to start: Int, injected: ClosedRange<Int>?, seed: UnsafePointer<Double>? = nil,
                          injection: (Int) -> UnsafePointer<Double>?) {
         precondition(0 <= start && start <= end && end <= steps)
         let bs = batch * s, bg = batch * gh
         let shared = cell.hiddenPreactivationGradientIsInputGradient
-        dS.update(repeating: 0, count: bs)
+        if let seed { dS.update(from: seed, count: bs) } else { dS.update(repeating: 0, count: bs) }
         var cur = dS, other = dS2
         cell.weights.hiddenWeight.withUnsafeBufferPointer { whhBuf in
             let whh = whhBuf.baseAddress!
@@ -231,6 +239,7 @@ public final class Unroller<Cell: RecurrentCell> {
             }
         }
         if start == 0 { for k in 0..<bs { initialGradient[k] += cur[k] } }
+        startGradient.update(from: cur, count: bs)
     }
 
     /// ∂L/∂W_ih (G·H × D), ∂L/∂W_hh (G·H × H), ∂L/∂b_ih, ∂L/∂b_hh (G·H) from the accumulated

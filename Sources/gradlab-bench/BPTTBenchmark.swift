@@ -19,6 +19,8 @@ struct BPTTBenchmark: ParsableCommand {
     var inputSize = 32
     @Option(help: "W_hh: dense (the peers' workload), diagonal (IndRNN's u ⊙ h, element-wise path; u_j = tanh(√H·W_hh[j, j]) ∈ (−1, 1)), or diagonal-as-dense (the same diag(u) through the dense gemm path). Peers run only for dense.")
     var recurrence = "dense"
+    @Option(help: "Memory budget of the BPTT tape (e.g. 1GiB, 200MB): above it GradLab checkpoints every ⌈√T⌉ steps and recomputes segments (the peers always keep the whole tape).")
+    var memoryBudget = MemoryBudget.standard.description
     @OptionGroup var common: PeerOptions
 
     func run() throws {
@@ -26,17 +28,19 @@ struct BPTTBenchmark: ParsableCommand {
         guard ["dense", "diagonal", "diagonal-as-dense"].contains(recurrence) else {
             throw ValidationError("--recurrence: '\(recurrence)' is not dense, diagonal or diagonal-as-dense.")
         }
-        emit("workload bptt, D = \(inputSize), threads = \(common.threads), reps = \(common.reps) (median), tape reused, W_hh \(recurrence)")
+        let budget = try MemoryBudget(parsing: memoryBudget)
+        emit("workload bptt, D = \(inputSize), threads = \(common.threads), reps = \(common.reps) (median), tape reused, W_hh \(recurrence), memory budget \(budget)")
         for size in sizes {
             let parts = size.split(separator: ",").compactMap { Int($0) }
             guard parts.count == 3, parts.allSatisfy({ $0 > 0 }) else {
                 throw ValidationError("--sizes: '\(size)' is not H,T,B with positive integers.")
             }
             let (h, t, b) = (parts[0], parts[1], parts[2])
-            let (times, checks) = try timeGradLab(h: h, t: t, b: b)
-            let time = median(times), best = times.min()!
+            let (times, checks) = try timeGradLab(h: h, t: t, b: b, budget: budget)
+            let time = median(times), best = times.min() ?? time
             emit(pad(size, 12) + pad("gradlab", 13) + String(format: "median %9.4fs  min %9.4fs   loss=%.12g gnorm_sum=%.12g gnorm_first=%.6g gnorm_last=%.12g",
-                         time, best, checks.loss, checks.gnormSum, checks.gnormFirst, checks.gnormLast))
+                         time, best, checks.loss, checks.gnormSum, checks.gnormFirst, checks.gnormLast)
+                 + "   \(checks.strategy.name)" + (peakResidentMiB().map { String(format: ", peak RSS so far %.1f MiB", $0) } ?? ""))
             for impl in common.peers where impl != "none" && recurrence == "dense" {
                 do {
                     let r = try PeerRunner.run(script: common.peersScript, workload: "bptt", impl: impl, size: size,
@@ -55,10 +59,18 @@ struct BPTTBenchmark: ParsableCommand {
 
     private func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
 
-    struct Checks { var loss = 0.0, gnormSum = 0.0, gnormFirst = 0.0, gnormLast = 0.0 }
+    struct Checks { var loss = 0.0, gnormSum = 0.0, gnormFirst = 0.0, gnormLast = 0.0, strategy = BPTTStrategy.fullTape }
+
+    /// VmHWM of /proc/self/status (the process's peak resident set), in MiB; nil where there is none.
+    func peakResidentMiB() -> Double? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kib / 1024
+    }
 
     /// The timed repetitions (seconds) and the checksums of the last one.
-    func timeGradLab(h: Int, t: Int, b: Int) throws -> ([Double], Checks) {
+    func timeGradLab(h: Int, t: Int, b: Int, budget: MemoryBudget) throws -> ([Double], Checks) {
         let d = inputSize, seed = common.seed
         let wxh = try Matrix(rows: h, cols: d, elements: PeerInputs.normals(seed: seed, stream: 1, count: h * d, scale: 1 / Double(d).squareRoot()))
         let whh = try Matrix(rows: h, cols: h, elements: PeerInputs.normals(seed: seed, stream: 2, count: h * h, scale: 1 / Double(h).squareRoot()))
@@ -69,21 +81,25 @@ struct BPTTBenchmark: ParsableCommand {
         case "diagonal":
             let diag = (0..<h).map { Foundation.tanh(whh[$0, $0] * Double(h).squareRoot()) }   // u_j ∈ (−1, 1)
             let cell = IndRNNCell(weights: CellWeights(inputWeight: wxh, recurrentDiagonal: diag, inputBias: bias, hiddenBias: nil), activation: .tanh)
-            return time(cell, h: h, t: t, b: b, x: x, why: why)
+            return time(cell, h: h, t: t, b: b, x: x, why: why, budget: budget)
         case "diagonal-as-dense":
             var dense = Matrix(rows: h, cols: h)
             for j in 0..<h { dense[j, j] = Foundation.tanh(whh[j, j] * Double(h).squareRoot()) }
             let cell = VanillaCell(weights: CellWeights(gateCount: 1, inputWeight: wxh, hiddenWeight: dense, inputBias: bias, hiddenBias: nil), activation: .tanh)
-            return time(cell, h: h, t: t, b: b, x: x, why: why)
+            return time(cell, h: h, t: t, b: b, x: x, why: why, budget: budget)
         default:
             let cell = VanillaCell(weights: CellWeights(gateCount: 1, inputWeight: wxh, hiddenWeight: whh, inputBias: bias, hiddenBias: nil),
                                    activation: .tanh)
-            return time(cell, h: h, t: t, b: b, x: x, why: why)
+            return time(cell, h: h, t: t, b: b, x: x, why: why, budget: budget)
         }
     }
 
-    /// Forward + full BPTT of `cell` on the workload's inputs, timed.
-    func time<C: RecurrentCell>(_ cell: C, h: Int, t: Int, b: Int, x: [Double], why: [Double]) -> ([Double], Checks) {
+    /// Forward + full BPTT of `cell` on the workload's inputs, timed: on the full tape, or
+    /// checkpointed when the tape would exceed `budget`.
+    func time<C: RecurrentCell>(_ cell: C, h: Int, t: Int, b: Int, x: [Double], why: [Double], budget: MemoryBudget) -> ([Double], Checks) {
+        if case .checkpointed(let k) = cell.bpttStrategy(steps: t, batch: b, budget: budget) {
+            return timeCheckpointed(cell, h: h, t: t, b: b, x: x, why: why, interval: k)
+        }
         let u = Unroller(cell: cell, capacity: t, batch: b)
         var adjoint = [Double](repeating: 0, count: b * h), gnorm = [Double](repeating: 0, count: t)
         var dwhy = [Double](repeating: 0, count: h)
@@ -104,6 +120,35 @@ struct BPTTBenchmark: ParsableCommand {
             _ = u.parameterGradients(inputGradient: false)
             gnorm.withUnsafeMutableBufferPointer { u.hiddenGradientNorms(into: $0.baseAddress!) }
             checks = Checks(loss: loss, gnormSum: gnorm.reduce(0, +), gnormFirst: gnorm[0], gnormLast: gnorm[t - 1])
+        }
+        once()   // warm-up
+        var times: [Double] = []
+        for _ in 0..<common.reps { times.append(seconds(once)) }
+        return (times, checks)
+    }
+
+    /// The same workload through `CheckpointedUnroller` (a state every `interval` steps).
+    func timeCheckpointed<C: RecurrentCell>(_ cell: C, h: Int, t: Int, b: Int, x: [Double], why: [Double], interval: Int) -> ([Double], Checks) {
+        let u = CheckpointedUnroller(cell: cell, capacity: t, batch: b, interval: interval)
+        var adjoint = [Double](repeating: 0, count: b * h)
+        var dwhy = [Double](repeating: 0, count: h)
+        var checks = Checks(strategy: .checkpointed(interval: interval))
+        func once() {
+            x.withUnsafeBufferPointer { xp in u.forward(steps: t, inputs: xp.baseAddress!) }
+            let hT = u.lastState
+            var loss = 0.0
+            for i in 0..<h { dwhy[i] = 0 }
+            for r in 0..<b {
+                var y = 0.0
+                for i in 0..<h { y += why[i] * hT[r * h + i] }
+                loss += 0.5 * y * y
+                for i in 0..<h { adjoint[r * h + i] = y * why[i]; dwhy[i] += y * hT[r * h + i] }
+            }
+            adjoint.withUnsafeBufferPointer { a in u.backward(injected: t...t) { _ in a.baseAddress! } }
+            _ = u.parameterGradients
+            let gnorm = u.hiddenGradientNorms
+            checks = Checks(loss: loss, gnormSum: gnorm.reduce(0, +), gnormFirst: gnorm[0], gnormLast: gnorm[t - 1],
+                            strategy: .checkpointed(interval: interval))
         }
         once()   // warm-up
         var times: [Double] = []

@@ -85,16 +85,27 @@ struct LyapunovBenchmark: ParsableCommand {
     var sizes: [String] = ["256,1000"]
     @Option(help: "Gain g of W ~ N(0, g²/N).")
     var g = 1.5
+    @Option(help: "QR of every step: householder (LAPACK dgeqrf + dorgqr, GradLab's default) or cholesky-qr2 (level-3 BLAS, Householder fallback by its guard).")
+    var qr = "householder"
     @OptionGroup var common: PeerOptions
 
     func run() throws {
+        let method: QRMethod
+        switch qr {
+        case "cholesky-qr2": method = .choleskyQR2
+        case "householder": method = .householder
+        default: throw ValidationError("--qr: '\(qr)' is not cholesky-qr2 or householder.")
+        }
+        emit("QR: \(qr)")
         try runMapWorkload("lyapunov", sizes: sizes, gain: g, common: common,
-                           checksumKeys: ["cs_lambda_sum", "lambda_max", "lambda_min"]) { map, n, t in
+                           checksumKeys: ["cs_lambda_sum", "lambda_max", "lambda_min", "qr_fallbacks"]) { map, n, t in
             var rng = RandomStream(seed: 0)
             var options = LyapunovOptions(count: n, steps: t, transient: 0, reorthonormalizeEvery: 1)
             options.start = map.x0
-            let l = try LyapunovSpectrum(map: map.cell, options: options, rng: &rng).exponents
-            return ["cs_lambda_sum": l.reduce(0, +), "lambda_max": l.first ?? .nan, "lambda_min": l.last ?? .nan]
+            options.qrMethod = method
+            let spectrum = try LyapunovSpectrum(map: map.cell, options: options, rng: &rng), l = spectrum.exponents
+            return ["cs_lambda_sum": l.reduce(0, +), "lambda_max": l.first ?? .nan, "lambda_min": l.last ?? .nan,
+                    "qr_fallbacks": Double(spectrum.qrFallbacks)]
         }
     }
 }

@@ -16,6 +16,41 @@ struct LyapunovTests {
         #expect(spectrum.exponents.allSatisfy { abs($0) < 1e-10 })
     }
 
+    /// CholeskyQR2 and Householder (the default) give the same exponents to round-off on a chaotic
+    /// tanh map (H = 32, g = 2; no fallback needed), full and partial spectra.
+    @Test(arguments: [32, 5])
+    func choleskyQR2MatchesHouseholder(count k: Int) throws {
+        let h = 32
+        let map = TestMap(w: gaussianWeight(h, gain: 2.0, seed: 9), u: Matrix(rows: h, cols: 1), phi: .tanh)
+        var o = LyapunovOptions(count: k, steps: 2000, transient: 100)
+        o.qrMethod = .choleskyQR2
+        var r1 = RandomStream(seed: 3), r2 = r1
+        let fast = try LyapunovSpectrum(map: map, options: o, rng: &r1)
+        o.qrMethod = .householder
+        let reference = try LyapunovSpectrum(map: map, options: o, rng: &r2)
+        #expect(fast.qrFallbacks == 0 && reference.qrFallbacks == 0)
+        for (a, b) in zip(fast.exponents, reference.exponents) { #expect(abs(a - b) < 1e-10, "\(a) vs \(b)") }
+        #expect(abs(fast.exponents.reduce(0, +) - reference.exponents.reduce(0, +)) < 1e-11)
+    }
+
+    /// An exactly singular Jacobian every step (a linear map whose W has a zero row): CholeskyQR2's
+    /// guard refuses every factorisation, so the run is Householder's bit for bit, −∞ included.
+    @Test func singularFactorsTakeTheHouseholderFallback() throws {
+        let h = 6
+        var w = gaussianWeight(h, gain: 0.9, seed: 12)
+        for b in 0..<h { w[0, b] = 0 }
+        let map = TestMap(w: w, u: Matrix(rows: h, cols: 1), phi: .linear)
+        var o = LyapunovOptions(count: h, steps: 200, transient: 0)
+        o.qrMethod = .choleskyQR2
+        var r1 = RandomStream(seed: 4), r2 = r1
+        let fast = try LyapunovSpectrum(map: map, options: o, rng: &r1)
+        o.qrMethod = .householder
+        let reference = try LyapunovSpectrum(map: map, options: o, rng: &r2)
+        #expect(fast.qrFallbacks == 200)
+        #expect(fast.negativeInfiniteCount == 1)
+        #expect(fast.exponents == reference.exponents)
+    }
+
     /// A linear map's Lyapunov spectrum is the sorted ln|λ_i(W)|.
     @Test func linearSpectrumIsLogEigenvalueModuli() throws {
         let h = 6
