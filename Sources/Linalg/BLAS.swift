@@ -7,6 +7,13 @@ public enum Transpose: Sendable {
     var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
 }
 
+/// What the linked OpenBLAS is: its kernel's core type (`openblas_get_corename`, e.g. "SkylakeX") and its
+/// build configuration (`openblas_get_config`), for benchmark reports.
+public enum BLASInfo {
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+    public static var configuration: String { openblas_get_config().map { String(cString: $0) } ?? "unknown" }
+}
+
 /// Control over OpenBLAS's own threads.
 ///
 /// GradLab's policy (DESIGN.md): one thread per BLAS call inside a parallel sweep (the sweep's

@@ -262,6 +262,16 @@ public struct RecurrentModel: Sendable {
         parameters.tensors = tensors
     }
 
+    /// Exchanges the parameter values with `tensors` (same count and shapes), copying neither: a
+    /// trainer steps a second set of buffers, hands them to the model and gets the previous values back.
+    public mutating func exchangeTensors(_ tensors: inout [Matrix]) throws {
+        guard tensors.count == parameters.count,
+              zip(tensors, parameters.tensors).allSatisfy({ $0.rows == $1.rows && $0.cols == $1.cols }) else {
+            throw RecurrentError("exchangeTensors: expected \(parameters.count) tensors with shapes \(parameters.tensors.map(\.shapeDescription))")
+        }
+        swap(&parameters.tensors, &tensors)
+    }
+
     /// The length of the state: H, or 2H for LSTM ([h; c]).
     public var stateSize: Int { cell == .lstm ? 2 * hiddenSize : hiddenSize }
     /// The length of one output: O with a head, dirs·H without.

@@ -19,7 +19,8 @@ import Linalg
 /// (`CellWeights.recurrentRotation`, λ = a + i·c per unit j, state [Re h; Im h]) likewise multiplies
 /// by 2 × 2 blocks element-wise and returns ∂L/∂[Re λ; Im λ] (2N × 1).
 public final class Unroller<Cell: RecurrentCell> {
-    public let cell: Cell
+    /// The cell whose weights the tape runs (replaced by `reload(_:)` between passes).
+    public internal(set) var cell: Cell
     public let capacity: Int
     public let batch: Int
     public private(set) var steps = 0
@@ -253,36 +254,11 @@ public final class Unroller<Cell: RecurrentCell> {
         let rows = steps * batch
         var dwih = Matrix(rows: gh, cols: d), dwhh = Matrix(rows: gh, cols: diagonal == nil && rotation == nil ? h : 1)
         var dbih = Matrix(rows: gh, cols: 1), dbhh = Matrix(rows: gh, cols: 1)
-        guard let x = inputs else { return (dwih, dwhh, dbih, dbhh, inputGradient ? [] : nil) }
-        dwih.withUnsafeMutableBufferPointer { c in
-            gemm(.transpose, .none, m: gh, n: d, k: rows, zx, lda: gh, x, ldb: d, beta: 0, c.baseAddress!, ldc: d)
-        }
-        dwhh.withUnsafeMutableBufferPointer { c in
-            if diagonal != nil {
-                for r in 0..<rows {
-                    let g = dzhAll + r * gh, hp = states + r * s
-                    for j in 0..<h { c[j] += g[j] * hp[j] }
-                }
-            } else if rotation != nil {
-                let n = h / 2
-                for r in 0..<rows {
-                    let g = dzhAll + r * gh, hp = states + r * s
-                    for j in 0..<n {
-                        c[j] += g[j] * hp[j] + g[n + j] * hp[n + j]
-                        c[n + j] += g[n + j] * hp[j] - g[j] * hp[n + j]
-                    }
-                }
-            } else {
-                gemm(.transpose, .none, m: gh, n: h, k: rows, dzhAll, lda: gh, states, ldb: s, beta: 0, c.baseAddress!, ldc: h)
-            }
-        }
-        func columnSums(_ p: UnsafePointer<Double>, into m: inout Matrix) {
-            m.withUnsafeMutableBufferPointer { o in
-                for r in 0..<rows { let row = p + r * gh; for j in 0..<gh { o[j] += row[j] } }
-            }
-        }
-        columnSums(zx, into: &dbih)
-        columnSums(dzhAll, into: &dbhh)
+        guard inputs != nil else { return (dwih, dwhh, dbih, dbhh, inputGradient ? [] : nil) }
+        dwih.withUnsafeMutableBufferPointer { inputWeightGradient(into: $0.baseAddress!) }
+        dwhh.withUnsafeMutableBufferPointer { hiddenWeightGradient(into: $0.baseAddress!) }
+        dbih.withUnsafeMutableBufferPointer { inputBiasGradient(into: $0.baseAddress!) }
+        dbhh.withUnsafeMutableBufferPointer { hiddenBiasGradient(into: $0.baseAddress!) }
         var dx: [Double]?
         if inputGradient {
             var g = [Double](repeating: 0, count: rows * d)
@@ -311,6 +287,65 @@ public final class Unroller<Cell: RecurrentCell> {
             }
         }
         return out
+    }
+
+    /// ∂L/∂W_ih (G·H × D) = Σ_t ∂L/∂ZX_tᵀ·X_t, one gemm, overwriting `c` (after a backward sweep).
+    func inputWeightGradient(into c: UnsafeMutablePointer<Double>) {
+        settle()
+        guard let x = inputs else { c.update(repeating: 0, count: gh * d); return }
+        gemm(.transpose, .none, m: gh, n: d, k: steps * batch, zx, lda: gh, x, ldb: d, beta: 0, c, ldc: d)
+    }
+
+    /// ∂L/∂W_hh (G·H × H) = Σ_t ∂L/∂ZH_tᵀ·H_{t−1}, one gemm; diagonal recurrence: ∂L/∂u (H), Σ over
+    /// steps and rows of ∂L/∂ZH ⊙ h_{t−1}; the LRU's rotation: ∂L/∂[Re λ; Im λ] (2N), per unit j
+    /// Σ g_re·h_re + g_im·h_im and Σ g_im·h_re − g_re·h_im. Overwrites `c`.
+    func hiddenWeightGradient(into c: UnsafeMutablePointer<Double>) {
+        settle()
+        let rows = steps * batch
+        if diagonal != nil {
+            c.update(repeating: 0, count: h)
+            for r in 0..<rows {
+                let g = dzhAll + r * gh, hp = states + r * s
+                for j in 0..<h { c[j] += g[j] * hp[j] }
+            }
+        } else if rotation != nil {
+            let n = h / 2
+            c.update(repeating: 0, count: h)
+            for r in 0..<rows {
+                let g = dzhAll + r * gh, hp = states + r * s
+                for j in 0..<n {
+                    c[j] += g[j] * hp[j] + g[n + j] * hp[n + j]
+                    c[n + j] += g[n + j] * hp[j] - g[j] * hp[n + j]
+                }
+            }
+        } else if rows == 0 {
+            c.update(repeating: 0, count: gh * h)
+        } else {
+            gemm(.transpose, .none, m: gh, n: h, k: rows, dzhAll, lda: gh, states, ldb: s, beta: 0, c, ldc: h)
+        }
+    }
+
+    /// ∂L/∂b_ih (G·H) = Σ over steps and rows of ∂L/∂ZX, overwriting `c`.
+    func inputBiasGradient(into c: UnsafeMutablePointer<Double>) { settle(); columnSums(zx, into: c) }
+    /// ∂L/∂b_hh (G·H) = Σ over steps and rows of ∂L/∂ZH, overwriting `c`.
+    func hiddenBiasGradient(into c: UnsafeMutablePointer<Double>) { settle(); columnSums(dzhAll, into: c) }
+
+    private func columnSums(_ p: UnsafePointer<Double>, into o: UnsafeMutablePointer<Double>) {
+        o.update(repeating: 0, count: gh)
+        for r in 0..<(steps * batch) { let row = p + r * gh; for j in 0..<gh { o[j] += row[j] } }
+    }
+
+    /// Loads `cell` (same sizes) for the next pass: its weights, W_hhᵀ and u are refreshed in place.
+    func reload(_ cell: Cell) {
+        precondition(cell.hiddenSize == h && cell.stateSize == s && cell.inputSize == d && cell.weights.gateRows == gh,
+                     "Unroller.reload: a cell of another shape")
+        self.cell = cell
+        let (hh, ghh, whhT) = (h, gh, hiddenWeightTransposed)
+        cell.weights.hiddenWeight.withUnsafeBufferPointer { w in
+            for i in 0..<ghh { for j in 0..<hh { whhT[j * ghh + i] = w[i * hh + j] } }
+        }
+        if let u = cell.weights.recurrentDiagonal, let p = diagonal { for j in 0..<h { p[j] = u[j] } }
+        if let l = cell.weights.recurrentRotation, let p = rotation { for j in 0..<h { p[j] = l[j] } }
     }
 
     /// ‖∂L/∂h_t‖_F over the batch (B × H block) for t = 1 … steps (scaled dnrm2: never underflows

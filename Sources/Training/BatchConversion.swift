@@ -54,18 +54,26 @@ extension TaskBatch {
     }
 }
 
-/// The model's outputs on `batch` in the batch's (B, T, O) layout (zeros where not computed).
-func batchFirstOutputs(_ model: RecurrentModel, _ batch: TaskBatch) throws -> [Double] {
+/// The model's outputs on `batch` in the batch's (B, T, O) layout (zeros where not computed); the
+/// forward pass runs on `workspace` when one of the batch's size is given (same numbers, no tape allocated).
+func batchFirstOutputs(_ model: RecurrentModel, _ batch: TaskBatch, workspace: GradientWorkspace? = nil) throws -> [Double] {
     let mode = batch.uniformOutputMode ?? .all
-    let pass = try model.forward(batch.sequenceBatch(), outputs: mode)
-    let o = pass.outputSize, b = batch.batchSize, t = batch.length
+    let o = model.outputSize, b = batch.batchSize, t = batch.length
     guard o == batch.output.size else {
         throw TrainingError("the model has \(o) outputs per step but task outputs need \(batch.output.size)")
     }
     var out = [Double](repeating: 0, count: b * t * o)
     let firstStep = mode == .last ? t - 1 : 0
-    for s in firstStep..<t { for r in 0..<b { for k in 0..<o {
-        out[(r * t + s) * o + k] = pass.outputs[((s - firstStep) * b + r) * o + k]
-    } } }
+    func relayout(_ outputs: UnsafeBufferPointer<Double>) {
+        for s in firstStep..<t { for r in 0..<b { for k in 0..<o {
+            out[(r * t + s) * o + k] = outputs[((s - firstStep) * b + r) * o + k]
+        } } }
+    }
+    if let workspace, workspace.batchSize == b {
+        relayout(try workspace.outputs(model, batchFirstInputs: batch.inputs, steps: t, outputs: mode))
+    } else {
+        let pass = try model.forward(batch.sequenceBatch(), outputs: mode)
+        pass.outputs.withUnsafeBufferPointer(relayout)
+    }
     return out
 }

@@ -78,7 +78,7 @@ public enum GradientClipping: Sendable, Equatable {
                 let coef = clampAtOne(maxNorm / (before + 1e-6))
                 if !(coef == 1) {
                     clipped = true
-                    for i in gradients.indices { gradients[i] = gradients[i].scaled(by: coef) }
+                    for i in gradients.indices { gradients[i].scaleInPlace(by: coef) }
                 }
             }
         case .perTensorNorm(let maxNorm):
@@ -86,7 +86,7 @@ public enum GradientClipping: Sendable, Equatable {
                 let coef = clampAtOne(maxNorm / (gradients[i].frobeniusNormPropagatingNonFinite + 1e-6))
                 if !(coef == 1) {
                     clipped = true
-                    gradients[i] = gradients[i].scaled(by: coef)
+                    gradients[i].scaleInPlace(by: coef)
                 }
             }
         case .value(let c):
@@ -132,6 +132,13 @@ public struct NonFiniteGuard: Sendable, Equatable {
                 : Matrix(rows: gradients[i].rows, cols: gradients[i].cols)
         }
         return true
+    }
+}
+
+extension Matrix {
+    /// Every element times `s`, in place (what `scaled(by:)` computes, without a new matrix).
+    mutating func scaleInPlace(by s: Double) {
+        withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= s } }
     }
 }
 

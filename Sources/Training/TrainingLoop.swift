@@ -22,6 +22,13 @@ import Recurrent
 ///    `rng.split("evaluation")` — gives `evalLoss` and `accuracy`; the run stops when the task's
 ///    criterion is met (`stopWhenSolved`) or when the parameters become non-finite (`diverged`).
 /// Same model, configuration and stream ⇒ bit-identical results.
+///
+/// Buffers live for the whole run (`TrainingBuffers`): a one-layer core with batches scored uniformly
+/// (last step or every step), without dropout or Ω, runs BPTT on a `GradientWorkspace` tape, writes its
+/// gradients into one `[Matrix]`, clips them in place, and the optimizer steps a second parameter set
+/// that is then exchanged with the model's; held-out batches run forward on a workspace of their own.
+/// Bit-identical to the allocating path (`batchGradients`, `RecurrentModel.forward`), which the other
+/// cases still take.
 public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfiguration,
                   rng: RandomStream) throws -> TrainingResult {
     let c = configuration, task = c.task
@@ -59,8 +66,11 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
         flossingPhase = try floss.runPhase(&model, orthogonalX: &orthogonalX, c, recurrentIndex: recurrentIndex, rng: rng)
     }
 
+    var buffers = TrainingBuffers(usesWorkspace: !c.dropout.isActive && c.omegaWeight == 0 && GradientWorkspace.supports(model))
+    var step = BatchStep(loss: .nan, gradients: [], hiddenNorms: [], core: nil)
+
     var initial = TrainingRecord(iteration: 0)
-    (initial.evalLoss, initial.accuracy) = try evaluate(model, heldOut, task.criterion)
+    (initial.evalLoss, initial.accuracy) = try evaluate(model, heldOut, task.criterion, workspace: buffers.evaluation(model, heldOut))
     try describeRecurrentWeight(model, into: &initial)
     initial.evaluationProbe = try probe(c, model, heldOut)
     records.append(initial)
@@ -78,7 +88,6 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
         optimizer.learningRate = record.learningRate
 
         let batch = task.makeBatch(batchSize: c.batchSize, rng: &trainStream)
-        var step: BatchStep
         if c.dropout.isActive {
             let workspace = dropoutWorkspace.flatMap { $0.steps == batch.length && $0.batch == batch.batchSize ? $0 : nil }
                 ?? DropoutWorkspace(model: model, steps: batch.length, batch: batch.batchSize)
@@ -86,6 +95,10 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
             workspace.drawMasks(c.dropout, rng: &dropoutStream)
             let loss = try workspace.step(model, batch)
             step = BatchStep(loss: loss, gradients: workspace.gradients, hiddenNorms: workspace.hiddenNorms, core: nil)
+        } else if let mode = batch.uniformOutputMode, let workspace = try buffers.training(model, batch) {
+            step.core = nil
+            step.loss = try workspace.gradients(model, batchFirstInputs: batch.inputs, steps: batch.length, outputs: mode,
+                                                objective: batch.objective(mode), into: &step.gradients, hiddenNorms: &step.hiddenNorms)
         } else {
             step = try batchGradients(model, batch)
         }
@@ -117,7 +130,20 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
             record.clipped = report.clipped
             record.skipped = report.skipStep
         }
-        if !record.skipped {
+        if !record.skipped, orthogonalX == nil {
+            // The optimizer steps a copy of the parameters (buffers kept for the run), which the model
+            // then takes in exchange for its previous set; a diverged step leaves the model as it was.
+            buffers.copyParameters(of: model)
+            try optimizer.step(&buffers.parameters, gradients: step.gradients)
+            diverged = !buffers.parameters.allSatisfy(\.isFinite)
+            if !diverged, c.constraint != .none {
+                if iteration % c.spectralInterval == 0 || iteration % c.evaluationInterval == 0 || iteration == c.iterations {
+                    (record.spectralRadiusBefore, record.sigmaMaxBefore) = try describe(buffers.parameters[recurrentIndex])
+                }
+                record.constrained = try c.constraint.apply(to: &buffers.parameters[recurrentIndex], gateCount: model.cell.gateCount)
+            }
+            if !diverged { try model.exchangeTensors(&buffers.parameters) }
+        } else if !record.skipped {
             var tensors = model.parameters.tensors
             if let x = orthogonalX { tensors[recurrentIndex] = x }
             try optimizer.step(&tensors, gradients: step.gradients)
@@ -146,7 +172,7 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
         }
         let evaluateNow = iteration % c.evaluationInterval == 0 || iteration == c.iterations || diverged
         if evaluateNow {
-            (record.evalLoss, record.accuracy) = try evaluate(model, heldOut, task.criterion)
+            (record.evalLoss, record.accuracy) = try evaluate(model, heldOut, task.criterion, workspace: buffers.evaluation(model, heldOut))
             record.evaluationProbe = try probe(c, model, heldOut)
             if let e = record.evalLoss, TaskLoss.isSolved(loss: e, accuracy: record.accuracy ?? 0, criterion: task.criterion) {
                 if solvedAt == nil { solvedAt = iteration }
@@ -271,10 +297,12 @@ private func regularizer(_ model: RecurrentModel, _ step: BatchStep) throws -> V
 
 /// Held-out loss (mean over scored entries of all batches) and accuracy (fraction of correct
 /// sequences; nil when the criterion defines none).
-func evaluate(_ model: RecurrentModel, _ batches: [TaskBatch], _ criterion: SuccessCriterion) throws -> (Double, Double?) {
+/// `workspace` (one-layer models, batches of its size) runs the forward passes on buffers of its own.
+func evaluate(_ model: RecurrentModel, _ batches: [TaskBatch], _ criterion: SuccessCriterion,
+              workspace: GradientWorkspace? = nil) throws -> (Double, Double?) {
     var lossSum = 0.0, scored = 0, correct = 0, sequences = 0
     for batch in batches {
-        let result = try TaskLoss(outputs: try batchFirstOutputs(model, batch), batch: batch, criterion: criterion)
+        let result = try TaskLoss(outputs: try batchFirstOutputs(model, batch, workspace: workspace), batch: batch, criterion: criterion)
         lossSum += result.loss * Double(batch.scoredCount)
         scored += batch.scoredCount
         correct += result.sequenceCorrect.filter { $0 }.count

@@ -99,14 +99,20 @@ struct LyapunovBenchmark: ParsableCommand {
         emit("QR: \(qr)")
         try runMapWorkload("lyapunov", sizes: sizes, gain: g, common: common,
                            checksumKeys: ["cs_lambda_sum", "lambda_max", "lambda_min", "qr_fallbacks"]) { map, n, t in
-            var rng = RandomStream(seed: 0)
-            var options = LyapunovOptions(count: n, steps: t, transient: 0, reorthonormalizeEvery: 1)
-            options.start = map.x0
-            options.qrMethod = method
-            let spectrum = try LyapunovSpectrum(map: map.cell, options: options, rng: &rng), l = spectrum.exponents
-            return ["cs_lambda_sum": l.reduce(0, +), "lambda_max": l.first ?? .nan, "lambda_min": l.last ?? .nan,
-                    "qr_fallbacks": Double(spectrum.qrFallbacks)]
+            try Self.spectrum(map, n: n, t: t, method: method)
         }
+    }
+
+    /// The workload on `map` (N = n, T = t) with the QR `method`, as checksums (`qr_fallbacks`: steps
+    /// where CholeskyQR2's guard fell back to Householder).
+    static func spectrum(_ map: PeerMap, n: Int, t: Int, method: QRMethod) throws -> [String: Double] {
+        var rng = RandomStream(seed: 0)
+        var options = LyapunovOptions(count: n, steps: t, transient: 0, reorthonormalizeEvery: 1)
+        options.start = map.x0
+        options.qrMethod = method
+        let spectrum = try LyapunovSpectrum(map: map.cell, options: options, rng: &rng), l = spectrum.exponents
+        return ["cs_lambda_sum": l.reduce(0, +), "lambda_max": l.first ?? .nan, "lambda_min": l.last ?? .nan,
+                "qr_fallbacks": Double(spectrum.qrFallbacks)]
     }
 }
 
@@ -124,12 +130,15 @@ struct JacprodBenchmark: ParsableCommand {
 
     func run() throws {
         try runMapWorkload("jacprod", sizes: sizes, gain: g, common: common,
-                           checksumKeys: ["cs_logn_sum", "logn_t0", "logn_tTm1"]) { map, _, t in
-            let traj = try Trajectory(map: map.cell, initialState: map.x0, inputs: Matrix(rows: t, cols: 1))
-            let flow = try BackwardFlow(map: map.cell, trajectory: traj, options: .init(jacobianLags: .all))
-            // Natural logs at lags 1 … T (the peers' t = T−1 … 0).
-            let ln = flow.jacobianNorms.dropFirst().map { ($0.spectralLog10 ?? -.infinity) * log(10.0) }
-            return ["cs_logn_sum": ln.reduce(0, +), "logn_t0": ln.last ?? .nan, "logn_tTm1": ln.first ?? .nan]
-        }
+                           checksumKeys: ["cs_logn_sum", "logn_t0", "logn_tTm1"], body: Self.norms)
+    }
+
+    /// The workload on `map` (T = t steps), as checksums.
+    static func norms(_ map: PeerMap, n: Int, t: Int) throws -> [String: Double] {
+        let traj = try Trajectory(map: map.cell, initialState: map.x0, inputs: Matrix(rows: t, cols: 1))
+        let flow = try BackwardFlow(map: map.cell, trajectory: traj, options: .init(jacobianLags: .all))
+        // Natural logs at lags 1 … T (the peers' t = T−1 … 0).
+        let ln = flow.jacobianNorms.dropFirst().map { ($0.spectralLog10 ?? -.infinity) * log(10.0) }
+        return ["cs_logn_sum": ln.reduce(0, +), "logn_t0": ln.last ?? .nan, "logn_tTm1": ln.first ?? .nan]
     }
 }

@@ -5,8 +5,9 @@ import Recurrent
 import Training
 
 /// N training iterations of a vanilla tanh RNN (D = 2, head O = 1) on one fixed batch: the core's
-/// BPTT (`RecurrentModel.gradients`, MSE on the last step), `clip_grad_norm_` at 1 and Adam
-/// (lr 1e-3) from the Training module — timed against `scripts/bench_training_peer.py` (PyTorch,
+/// BPTT on a `GradientWorkspace` (MSE on the last step; what `train` runs), `clip_grad_norm_` at 1 in
+/// place and Adam (lr 1e-3) on a second parameter set exchanged with the model's, from the Training
+/// module (`--allocating` also times the per-call path, `RecurrentModel.gradients`, for comparison) — timed against `scripts/bench_training_peer.py` (PyTorch,
 /// same inputs from the peers' generator). Checksums: the last iteration's loss and Σ W_hh after
 /// N iterations, which must agree with PyTorch to rounding.
 struct TrainingBenchmark: ParsableCommand {
@@ -25,6 +26,8 @@ struct TrainingBenchmark: ParsableCommand {
     var seed = 42
     @Option(help: "The peer script (PyTorch); 'none' to skip.")
     var peerScript = "scripts/bench_training_peer.py"
+    @Flag(help: "Also time the allocating path (a new tape and tensors every iteration), interleaved.")
+    var allocating = false
 
     func validate() throws {
         guard reps >= 1 else { throw ValidationError("--reps must be at least 1.") }
@@ -39,11 +42,17 @@ struct TrainingBenchmark: ParsableCommand {
             guard parts.count == 4, parts.allSatisfy({ $0 > 0 }) else {
                 throw ValidationError("--sizes: '\(size)' is not H,T,B,N with positive integers.")
             }
-            let (times, loss, whhSum) = try timeGradLab(h: parts[0], t: parts[1], b: parts[2], n: parts[3])
+            let (times, loss, whhSum, allocatingTimes) = try timeGradLab(h: parts[0], t: parts[1], b: parts[2], n: parts[3])
             let time = median(times), best = times.min() ?? time
             emit(size.padding(toLength: 16, withPad: " ", startingAt: 0) + "gradlab  "
                  + String(format: "median %8.4fs  min %8.4fs  %7.3f ms/iter (median)  loss=%.15g whh_sum=%.15g",
                           time, best, time / Double(parts[3]) * 1000, loss, whhSum))
+            if allocating {
+                let a = median(allocatingTimes)
+                emit(size.padding(toLength: 16, withPad: " ", startingAt: 0) + "alloc    "
+                     + String(format: "median %8.4fs  min %8.4fs  allocating/workspace: median %5.2f", a,
+                              allocatingTimes.min() ?? a, a / time))
+            }
             guard peerScript != "none" else { continue }
             do {
                 let r = try PeerRunner.run(script: peerScript, workload: "train", impl: "torch", size: size,
@@ -58,8 +67,9 @@ struct TrainingBenchmark: ParsableCommand {
         }
     }
 
-    /// The timed repetitions (seconds), the last iteration's loss and Σ W_hh.
-    func timeGradLab(h: Int, t: Int, b: Int, n: Int) throws -> ([Double], Double, Double) {
+    /// The timed repetitions (seconds), the last iteration's loss and Σ W_hh, and (with `--allocating`)
+    /// the interleaved repetitions of the allocating path.
+    func timeGradLab(h: Int, t: Int, b: Int, n: Int) throws -> ([Double], Double, Double, [Double]) {
         let norm = { (k: Int, count: Int, scale: Double) in PeerInputs.normals(seed: seed, stream: k, count: count, scale: scale) }
         let initial = ParameterSet([
             (ParameterName.weightIH, try Matrix(rows: h, cols: 2, elements: norm(1, h * 2, 1 / 2.0.squareRoot()))),
@@ -73,7 +83,28 @@ struct TrainingBenchmark: ParsableCommand {
         let targets = try SequenceBatch(steps: 1, batchSize: b, featureSize: 1, timeMajor: norm(6, b, 1))
         let clipping = GradientClipping.globalNorm(maxNorm: 1, nonFinite: .followPyTorch)
         var result = (loss: 0.0, whhSum: 0.0)
+        let batchFirst = inputs.batchFirstValues, objective = Objective.mse(targets: targets)
         func once() throws {
+            var model = try RecurrentModel(cell: .rnn(.tanh), parameters: initial)
+            let workspace = try GradientWorkspace(model: model, steps: t, batchSize: b)
+            var adam = try Adam(learningRate: 1e-3)
+            var grads: [Matrix] = [], norms: [Double] = [], next = model.parameters.tensors
+            var loss = 0.0
+            for _ in 0..<n {
+                loss = try workspace.gradients(model, batchFirstInputs: batchFirst, steps: t, outputs: .last, objective: objective,
+                                               into: &grads, hiddenNorms: &norms)
+                _ = try clipping.apply(to: &grads)
+                for i in next.indices {
+                    model.parameters.tensors[i].withUnsafeBufferPointer { src in
+                        next[i].withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: src.baseAddress!, count: src.count) }
+                    }
+                }
+                try adam.step(&next, gradients: grads)
+                try model.exchangeTensors(&next)
+            }
+            result = (loss, model.parameters[ParameterName.weightHH]?.elements.reduce(0, +) ?? .nan)
+        }
+        func onceAllocating() throws {
             var model = try RecurrentModel(cell: .rnn(.tanh), parameters: initial)
             var adam = try Adam(learningRate: 1e-3)
             var loss = 0.0
@@ -86,11 +117,18 @@ struct TrainingBenchmark: ParsableCommand {
                 try model.setTensors(tensors)
                 loss = g.loss
             }
-            result = (loss, model.parameters[ParameterName.weightHH]?.elements.reduce(0, +) ?? .nan)
+            let sum = model.parameters[ParameterName.weightHH]?.elements.reduce(0, +) ?? .nan
+            guard loss.bitPattern == result.loss.bitPattern, sum.bitPattern == result.whhSum.bitPattern else {
+                throw ValidationError("the allocating path gave loss \(loss), Σ W_hh \(sum); the workspace \(result.loss), \(result.whhSum)")
+            }
         }
         try once()   // warm-up
-        var times: [Double] = []
-        for _ in 0..<reps { times.append(try seconds(once)) }
-        return (times, result.loss, result.whhSum)
+        if allocating { try onceAllocating() }
+        var times: [Double] = [], allocatingTimes: [Double] = []
+        for _ in 0..<reps {
+            times.append(try seconds(once))
+            if allocating { allocatingTimes.append(try seconds(onceAllocating)) }
+        }
+        return (times, result.loss, result.whhSum, allocatingTimes)
     }
 }
