@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Linalg
+import Recurrent
 
 /// `gradlab-bench all`: every row of issue 21's table in one invocation — BPTT at four sizes, the
 /// Lyapunov spectrum, the Jacobian-product norms and two training sizes — each timed in GradLab and
@@ -63,7 +64,7 @@ struct AllBenchmark: ParsableCommand {
 
         for (h, t, b) in [(64, 1000, 1), (256, 1000, 1), (256, 1000, 32), (1024, 200, 8)] {
             let bench = try BPTTBenchmark.parse(["--sizes", "\(h),\(t),\(b)"] + common)
-            let (times, _) = try bench.timeGradLab(h: h, t: t, b: b)
+            let (times, _) = try bench.timeGradLab(h: h, t: t, b: b, budget: try MemoryBudget(parsing: bench.memoryBudget))
             let (limitName, limit) = b == 1 ? ("DGEMV \(h)×\(h)", BLASRate.gemv(rows: h, cols: h))
                                             : ("DGEMM \(b)×\(h)·\(h)×\(h)", BLASRate.gemm(m: b, n: h, k: h))
             var row = Row(name: "BPTT (H,T,B) = (\(h),\(t),\(b))", gradlab: median(times),
@@ -73,8 +74,9 @@ struct AllBenchmark: ParsableCommand {
         }
         for (workload, n, t) in [("lyapunov", 256, 1000), ("jacprod", 128, 500)] {
             let map = try PeerMap(n: n, gain: 1.5, seed: seed)
-            let body: (PeerMap, Int, Int) throws -> [String: Double] = workload == "lyapunov"
-                ? { try LyapunovBenchmark.spectrum($0, n: $1, t: $2, method: .householder) } : JacprodBenchmark.norms
+            func body(_ map: PeerMap, _ n: Int, _ t: Int) throws -> [String: Double] {
+                workload == "lyapunov" ? try LyapunovBenchmark.spectrum(map, n: n, t: t, method: .householder) : try JacprodBenchmark.norms(map, n: n, t: t)
+            }
             _ = try body(map, n, t)   // warm-up
             var times: [Double] = []
             for _ in 0..<rounds { times.append(try seconds { _ = try body(map, n, t) }) }
