@@ -12,12 +12,16 @@ public struct DepthTimeOptions: Sendable {
     public var adjoint: [Double]?
     /// Whether to measure each unit's per-step terms of its ∂L/∂W_hh (`UnitFlow.contributionLog10`).
     public var contributions: Bool
+    /// Whether to keep every unit's per-unit × time map log10 |∂L/∂h_t,i| (`UnitFlow.unitLog10`).
+    public var unitMaps: Bool
 
-    public init(lags: LagSelection = .all, depthSteps: [Int]? = nil, adjoint: [Double]? = nil, contributions: Bool = false) {
+    public init(lags: LagSelection = .all, depthSteps: [Int]? = nil, adjoint: [Double]? = nil, contributions: Bool = false,
+                unitMaps: Bool = false) {
         self.lags = lags
         self.depthSteps = depthSteps
         self.adjoint = adjoint
         self.contributions = contributions
+        self.unitMaps = unitMaps
     }
 }
 
@@ -35,6 +39,10 @@ public struct UnitFlow: Sendable {
     /// log10 ‖g_t·h_{t−1}ᵀ‖_F, step t's term of this unit's ∂L/∂W_hh (t = 1 … T, index t − 1; nil =
     /// exactly zero); empty unless `DepthTimeOptions.contributions`.
     public let contributionLog10: [Double?]
+    /// log10 |∂L/∂h_t,i^{ℓ,dir}| for t = 1 … T (row t − 1, time-aligned for a backward unit too) and
+    /// i < H (−∞ = exactly zero); Σ_i 10^(2·row_i) = 10^(2·`gradNormLog10`[t − 1]). Empty unless
+    /// `DepthTimeOptions.unitMaps`.
+    public let unitLog10: [[Double]]
 }
 
 /// ‖∂h_t^{top}/∂h_t^{top−d}‖ at one step t, d = 0 … L−1 layers crossed (`LagNorm.lag` = d): the product
@@ -128,12 +136,13 @@ public struct DepthTimeFlow: Sendable {
         }
 
         let sweep = LatticeSweep(cells: cells, trajectories: trajectories, layers: layers, directions: dirs, adjoint: g,
-                                 contributions: options.contributions)
+                                 contributions: options.contributions, unitMaps: options.unitMaps)
         for k in 0..<unitCount {
             let flow = try BackwardFlow(map: cells[k], trajectory: trajectories[k], options: .init(jacobianLags: options.lags))
             units.append(UnitFlow(layer: k / dirs, reverse: k % dirs == 1, gradNormLog10: sweep.gradNormLog10[k],
                                   timeJacobianNorms: flow.jacobianNorms, timeSummary: FlowSummary(norms: flow.jacobianNorms),
-                                  contributionLog10: options.contributions ? sweep.contributionLog10[k] : []))
+                                  contributionLog10: options.contributions ? sweep.contributionLog10[k] : [],
+                                  unitLog10: options.unitMaps ? sweep.unitLog10[k] : []))
         }
         dominantPath = sweep.dominantPath()
         for step in Array(Set(options.depthSteps ?? [1, t])).sorted() where step >= 1 && step <= t {
@@ -167,14 +176,16 @@ extension DepthTimeFlow {
     /// from "h0", the adjoint (unless `options.adjoint`, length dirs·H) from "adjoint"; lags from
     /// `options.lags`; with `options.lyapunovCount` > 0 the Lyapunov spectra (`ModelLyapunov`, child
     /// stream "lyapunov", driven by `options.inputs` when given). Singular-value options are not used.
-    public init(model: RecurrentModel, options o: DiagnosisOptions, rng: RandomStream) throws {
+    /// With `unitMaps`, every unit's per-unit × time map is kept (`UnitFlow.unitLog10`).
+    public init(model: RecurrentModel, options o: DiagnosisOptions, rng: RandomStream, unitMaps: Bool = false) throws {
         var inputRng = rng.split("inputs"), stateRng = rng.split("h0")
         let x = o.inputs ?? Matrix.inputSequence(steps: o.steps, size: model.inputSize, source: o.input, rng: &inputRng)
         let s0 = (0..<(model.layers * model.directions)).map { _ in
             makeInitialState(o.initialState, hiddenSize: model.hiddenSize, stateSize: model.stateSize, rng: &stateRng)
         }
         try self.init(model: model, inputs: x, initialStates: s0,
-                      options: DepthTimeOptions(lags: o.lags, adjoint: o.adjoint, contributions: o.contributions), rng: rng)
+                      options: DepthTimeOptions(lags: o.lags, adjoint: o.adjoint, contributions: o.contributions, unitMaps: unitMaps),
+                      rng: rng)
         if o.lyapunovCount > 0 { lyapunov = try ModelLyapunov(model: model, options: o, rng: rng.split("lyapunov")) }
     }
 }

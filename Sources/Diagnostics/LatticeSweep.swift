@@ -14,12 +14,15 @@ struct LatticeSweep {
     /// Per unit, per step t (with `contributions`): log10 ‖g_τ·h_{τ−1}ᵀ‖_F, the unit's term of
     /// ∂L/∂W_hh at its tape step τ (`WeightGradientContributions`); nil = exactly zero.
     private(set) var contributionLog10: [[Double?]] = []
+    /// Per unit, per step t (with `unitMaps`): log10 |∂L/∂h_t,i| for i < H (row t − 1; −∞ for an exact
+    /// zero, a whole row for a step no gradient reaches), time-aligned for a backward unit too.
+    private(set) var unitLog10: [[[Double]]] = []
     /// Per unit, per step: log10 of the norm of the time term, the depth term from each direction
     /// of the layer above, and the loss term (−∞ = absent or zero).
     private var timeTerm: [[Double]], depthTerm: [[[Double]]], lossTerm: [[Double]]
 
     init(cells: [any RecurrentCell], trajectories: [Trajectory], layers: Int, directions: Int, adjoint g: [Double],
-         contributions: Bool = false) {
+         contributions: Bool = false, unitMaps: Bool = false) {
         self.cells = cells
         states = trajectories.map(\.states.elements)
         inputs = trajectories.map(\.inputs.elements)
@@ -31,6 +34,7 @@ struct LatticeSweep {
         lossTerm = timeTerm
         depthTerm = [[[Double]]](repeating: [[Double]](repeating: [Double](repeating: -.infinity, count: directions), count: t), count: units)
         if contributions { contributionLog10 = gradNormLog10 }
+        if unitMaps { unitLog10 = [[[Double]]](repeating: [[Double]](repeating: [Double](repeating: -.infinity, count: h), count: t), count: units) }
         sweep(adjoint: g)
     }
 
@@ -127,6 +131,10 @@ struct LatticeSweep {
                     adjLog[k][time - 1] = accLog + log10(n)
                     let nh = adj[k].withUnsafeBufferPointer { nrm2($0.baseAddress! + (time - 1) * s, count: h) }
                     gradNormLog10[k][time - 1] = nh > 0 ? log10(nh) + adjLog[k][time - 1] : nil
+                    if !unitLog10.isEmpty {
+                        let base = (time - 1) * s, scale = adjLog[k][time - 1]
+                        unitLog10[k][time - 1] = (0..<h).map { i in adj[k][base + i] == 0 ? -.infinity : log10(abs(adj[k][base + i])) + scale }
+                    }
                     if !contributionLog10.isEmpty {
                         // Step τ's term of ∂L/∂W_hh: g(a_τ)·h_{τ−1}ᵀ, a rank-one matrix.
                         let (ng, nPrevious) = states[k].withUnsafeBufferPointer { st in inputs[k].withUnsafeBufferPointer { x in

@@ -79,9 +79,14 @@ public struct UnitGradientMap: Sendable {
 
     /// Units in descending order of their total squared gradient Σ_t 10^(2·log10|∂L/∂h_t,i|), the
     /// ordering used to keep a large-H map readable (the first `limit` rows are drawn).
-    public var unitsByTotalGradient: [Int] {
-        let peak = hiddenLog10.flatMap { $0 }.filter(\.isFinite).max() ?? 0
-        let totals = (0..<hiddenSize).map { i in hiddenLog10.reduce(0.0) { $0 + ($1[i].isFinite ? Foundation.pow(10, 2 * ($1[i] - peak)) : 0) } }
-        return (0..<hiddenSize).sorted { (totals[$0], -$0) > (totals[$1], -$1) }
+    public var unitsByTotalGradient: [Int] { Self.unitsByTotalGradient(hiddenLog10) }
+
+    /// The units (columns) of a log10 |∂L/∂h_t,i| map (rows = steps) in descending order of Σ_t |·|²,
+    /// ties by index.
+    public static func unitsByTotalGradient(_ rows: [[Double]]) -> [Int] {
+        let units = rows.first?.count ?? 0
+        let peak = rows.flatMap { $0 }.filter(\.isFinite).max() ?? 0
+        let totals = (0..<units).map { i in rows.reduce(0.0) { $0 + ($1[i].isFinite ? Foundation.pow(10, 2 * ($1[i] - peak)) : 0) } }
+        return (0..<units).sorted { (totals[$0], -$0) > (totals[$1], -$1) }
     }
 }

@@ -58,3 +58,49 @@ extension UnitGradientMap {
         return UnitGradientMap(hiddenLog10: hidden, gateNames: gates, gateLog10: gateMaps)
     }
 }
+
+extension DepthTimeFlow {
+    /// The file of layer ℓ's map (direction `reverse`) of a stacked model: `unit-map-h-l<ℓ>.npy` or
+    /// `unit-map-h-l<ℓ>-reverse.npy`, shape (T, H), row t − 1 = step t (time-aligned in both directions).
+    public static func unitMapFileName(layer: Int, reverse: Bool) -> String { "unit-map-h-l\(layer)\(reverse ? "-reverse" : "").npy" }
+
+    /// Every unit's map as (file name, `.npy` bytes), layers bottom-up, forward before backward; empty
+    /// unless the flow kept them (`DepthTimeOptions.unitMaps`).
+    public func unitMapFiles() throws -> [(name: String, bytes: [UInt8])] {
+        try units.filter { !$0.unitLog10.isEmpty }.map { u in
+            let h = u.unitLog10.first?.count ?? 0
+            return (Self.unitMapFileName(layer: u.layer, reverse: u.reverse),
+                    NPYFormat.encode(try Tensor(shape: [u.unitLog10.count, h], values: u.unitLog10.flatMap { $0 })))
+        }
+    }
+
+    /// The maps `unitMapFiles` wrote into `directory`, read back: layers bottom-up, forward before
+    /// backward, until a layer has neither file. Each must be (T, H) with the same shape as the first;
+    /// none at all is an error naming the directory.
+    public static func readUnitMaps(directory dir: String) throws -> [(layer: Int, reverse: Bool, rows: [[Double]])] {
+        let fm = FileManager.default
+        var out: [(layer: Int, reverse: Bool, rows: [[Double]])] = []
+        var layer = 0
+        while true {
+            var found = false
+            for reverse in [false, true] {
+                let path = (dir as NSString).appendingPathComponent(unitMapFileName(layer: layer, reverse: reverse))
+                guard fm.fileExists(atPath: path) else { continue }
+                let t = try TensorArchive.load(path).tensor(named: nil, file: path)
+                let expected = out.first.map { ($0.rows.count, $0.rows[0].count) }
+                guard t.shape.count == 2, t.shape[0] > 0, t.shape[1] > 0, expected.map({ $0 == (t.shape[0], t.shape[1]) }) ?? true else {
+                    throw RecurrentError("\(path): a unit map of shape \(t.shapeDescription), expected \(expected.map { "(\($0.0), \($0.1))" } ?? "(T, H)")")
+                }
+                let h = t.shape[1]
+                out.append((layer, reverse, (0..<t.shape[0]).map { Array(t.values[($0 * h)..<(($0 + 1) * h)]) }))
+                found = true
+            }
+            guard found else { break }
+            layer += 1
+        }
+        guard !out.isEmpty else {
+            throw RecurrentError("\(dir): no unit maps (neither \(UnitGradientMap.hiddenFileName) nor \(unitMapFileName(layer: 0, reverse: false)))")
+        }
+        return out
+    }
+}

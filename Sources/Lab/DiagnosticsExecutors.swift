@@ -37,8 +37,8 @@ enum DiagnosticsExecutors {
             throw ConfigurationFailure("loss \(spec.loss.kind.rawValue): gradient-flow measures from an adjoint ∂L/∂h_T only (loss: {kind: adjoint})")
         }
         if spec.model.layers > 1 || spec.model.bidirectional {
-            for m in [Measure.singularValues, .lyapunov, .singularSpread, .matrixPower, .truncation, .gradUnits] where spec.measure.contains(m) {
-                throw ConfigurationFailure("measure \(m.rawValue) is for single-layer models (model.layers = 1, bidirectional: false); stacked models measure grad_norm, jacobian_norm, contributions and forward")
+            for m in [Measure.singularValues, .lyapunov, .singularSpread, .matrixPower, .truncation] where spec.measure.contains(m) {
+                throw ConfigurationFailure("measure \(m.rawValue) is for single-layer models (model.layers = 1, bidirectional: false); stacked models measure grad_norm, jacobian_norm, contributions, forward and grad_units")
             }
         }
     }
@@ -57,7 +57,7 @@ enum DiagnosticsExecutors {
         let m = try spec.makeModel(random)
         let t = spec.sequence.length
         let lags = spec.diagnostics.lags
-        if m.isStacked { return try stackedGradientFlow(spec, m, lags: lags, random) }
+        if m.isStacked { return try stackedGradientFlow(spec, m, lags: lags, random, runID: runID) }
         let options = DiagnosisOptions(
             steps: t, input: inputSource(spec), initialState: spec.sequence.h0, lags: lags,
             singularValueLags: !Set(spec.measure).isDisjoint(with: [.singularValues, .singularSpread]) ? spec.diagnostics.singularValueLags.filter { $0 <= t } : [],

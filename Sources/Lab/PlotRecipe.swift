@@ -42,7 +42,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .activationsThroughTime: "a forward statistic (`y`: hidden_norm, default, or cell_norm, saturated_fraction, inactive_fraction, preactivation_q, gate_mean, gate_saturated_fraction) against step t, one line per grid point (and per gate), replicates as a min–max band, one panel per `facet`"
         case .fixedPointStates: "fixed-points: each run's fixed and slow points and its first 8 autonomous runs in the top two principal components of the start pool, one marker per class (stable, marginal, saddle, unstable; fixed or slow), one figure per run"
         case .fixedPointEigenvalues: "fixed-points: the eigenvalues of ∂F/∂s at each point against the unit circle, one panel per point (the first 12 by q), one figure per run"
-        case .unitGradientMaps: "log10 |∂L/∂h_t,i| over step t × unit i from each run's unit-map sidecar files, one panel for ∂L/∂h and one per gate (LSTM/GRU), the 128 units of largest total gradient when H > 128 (stated in the title), one figure per run"
+        case .unitGradientMaps: "log10 |∂L/∂h_t,i| over step t × unit i from each run's unit-map sidecar files, one panel for ∂L/∂h and one per gate (LSTM/GRU; stacked models: one ∂L/∂h panel per layer and direction), the 128 units of largest total gradient when H > 128 (stated in the title), one figure per run"
         case .trainingTrace: "train: a per-iteration record (`y`, required: sigma_max, spectral_radius, gradient_reach, floss_lambda_1, …) against iteration (linear y), window median with min–max band, one colour per method, one panel per `facet`"
         }
     }
@@ -63,7 +63,7 @@ public enum PlotRecipe: String, CaseIterable, SchemaChoice {
         case .activationsThroughTime: "measure forward (stacked models: the top layer's forward direction is drawn)"
         case .trainingTrace: "mode train and a `y` channel"
         case .fixedPointStates, .fixedPointEigenvalues: "mode fixed-points"
-        case .unitGradientMaps: "measure grad_units (single-layer models)"
+        case .unitGradientMaps: "measure grad_units"
         }
     }
 

@@ -23,7 +23,7 @@ public enum Measure: String, CaseIterable, SchemaChoice {
         case .singularValues: return "series singular_value_log10 (and singular_value where representable): every singular value of ∂h_T/∂h_t at diagnostics.singular_value_lags"
         case .lyapunov: return "series lyapunov: the Lyapunov exponents, descending; summary lambda_max"
         case .forward: return "series hidden_norm, cell_norm, saturated_fraction, inactive_fraction, preactivation_q, gate_mean, gate_saturated_fraction by step t; summary forward_regime, forward_regime_step, mean_field_q, dead_units (stacked models: per layer and direction; docs/dynamics.md)"
-        case .gradUnits: return "per-unit × time maps log10 |∂L/∂h_t,i| (and per gate of LSTM/GRU) as .npy sidecar files unit-maps/<run id>/ referenced by the column unit_maps (single-layer models; docs/dynamics.md)"
+        case .gradUnits: return "per-unit × time maps log10 |∂L/∂h_t,i| (and per gate of LSTM/GRU) as .npy sidecar files unit-maps/<run id>/ referenced by the column unit_maps (stacked models: one ∂L/∂h map per layer and direction; docs/dynamics.md)"
         case .contributions: return "series contribution_log10: log10 ‖(∂L/∂z_t)·h_{t−1}ᵀ‖_F, step t's term of ∂L/∂W_hh (they sum to ∂L/∂W_hh; per layer and direction in stacked models)"
         case .singularSpread: return "series singular_spread_log10 (log10 σ_max − log10 σ_median) and singular_kept_fraction (σ within two decades of σ_max) of ∂h_T/∂h_t at diagnostics.singular_value_lags; summaries at the largest"
         case .matrixPower: return "series matrix_power_norm_log10: log10 ‖W_hh^k‖₂ at the lags; summaries peak_matrix_power_norm, peak_lag (rnn cells)"

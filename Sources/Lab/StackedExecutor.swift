@@ -1,3 +1,4 @@
+import Foundation
 import Diagnostics
 import Sweeps
 import Linalg
@@ -11,14 +12,16 @@ extension DiagnosticsExecutors {
     /// crossed d (component 0 at t = T, 1 at t = 1). The summary's slope, label and horizon are the top
     /// layer's (forward) within-layer products; `time_slope_log10_per_step`,
     /// `depth_slope_log10_per_layer` and the dominant path's moves are added. `measure: forward`: every
-    /// unit's forward series (`StackedForward`, `ForwardSeries`).
+    /// unit's forward series (`StackedForward`, `ForwardSeries`). `measure: grad_units` with a `runID`:
+    /// every unit's ∂L/∂h map as sidecar files `unit-maps/<run id>/unit-map-h-l<ℓ>[-reverse].npy`
+    /// (`DepthTimeFlow.unitMapFiles`), referenced by the column `unit_maps`.
     static func stackedGradientFlow(_ spec: ExperimentSpec, _ m: RecurrentModel, lags: LagSelection,
-                                    _ random: RandomStream) throws -> ConfigurationResult {
+                                    _ random: RandomStream, runID: String? = nil) throws -> ConfigurationResult {
         var options = DiagnosisOptions(steps: spec.sequence.length, input: inputSource(spec), initialState: spec.sequence.h0, lags: lags)
         options.contributions = spec.measure.contains(.contributions)
         let flow: DepthTimeFlow
         do {
-            flow = try DepthTimeFlow(model: m, options: options, rng: random.split("diagnosis"))
+            flow = try DepthTimeFlow(model: m, options: options, rng: random.split("diagnosis"), unitMaps: spec.measure.contains(.gradUnits))
         } catch let e as RecurrentError where e.message.contains("non-finite") {
             var result = ConfigurationResult(summary: [:], series: [])
             result.status = .nonfinite
@@ -68,6 +71,13 @@ extension DiagnosticsExecutors {
             let forward = try StackedForward(model: m, options: options, rng: random.split("diagnosis"))
             ForwardSeries.append(forward, series: &series, summary: &summary)
         }
-        return ConfigurationResult(summary: summary, series: series)
+        var result = ConfigurationResult(summary: summary, series: series)
+        if spec.measure.contains(.gradUnits), let runID {
+            var files: [String: Data] = [:]
+            for (name, bytes) in try flow.unitMapFiles() { files[UnitMapSidecar.directory(runID: runID) + "/" + name] = Data(bytes) }
+            result.files = files
+            result.summary[Metric.unitMaps] = .text(UnitMapSidecar.directory(runID: runID))
+        }
+        return result
     }
 }

@@ -49,7 +49,7 @@ struct DiagnoseCommand: ParsableCommand {
     var format: ReportFormat = .text
     @Option(help: "Write the diagnosis charts (PNG and SVG) into this directory.")
     var plot: String?
-    @Option(help: "Write per-unit × time gradient maps (heatmaps and log10 .npy files, docs/dynamics.md) into this directory (single-layer models).")
+    @Option(help: "Write per-unit × time gradient maps (heatmaps and log10 .npy files, docs/dynamics.md) into this directory (stacked and bidirectional models: one ∂L/∂h map per layer and direction).")
     var unitMaps: String?
 
     /// "none" → [], "1,10,100" → [1, 10, 100]; nil when malformed.
@@ -102,7 +102,6 @@ struct DiagnoseCommand: ParsableCommand {
         options.adjoint = readout
         let context = DiagnosisContext(command: self, model: m, reading: reading, readout: readout)
         if m.isStacked {
-            if unitMaps != nil { throw RecurrentError("\(modelOptions.model): --unit-maps is for single-layer models (this one has \(m.layers) layers\(m.bidirectional ? ", bidirectional" : ""))") }
             return try stackedOutput(m, options, context)
         }
         let diagnosis = try Diagnosis(map: m.makeCell(), theory: m.theoryInputs, options: options, rng: RandomStream(seed: seed))
@@ -133,7 +132,11 @@ extension DiagnoseCommand {
     func stackedOutput(_ m: RecurrentModel, _ options: DiagnosisOptions, _ context: DiagnosisContext) throws -> String {
         let shape = "this one has \(Plural.count(m.layers, "layer"))\(m.bidirectional ? ", bidirectional" : "")"
         if singularValueLags != nil { throw RecurrentError("\(modelOptions.model): --singular-value-lags is for single-layer models (\(shape))") }
-        let flow = try DepthTimeFlow(model: m, options: options, rng: RandomStream(seed: seed))
+        let flow = try DepthTimeFlow(model: m, options: options, rng: RandomStream(seed: seed), unitMaps: unitMaps != nil)
+        if let unitMaps {
+            let written = try UnitMapCharts.write(stacked: flow, to: unitMaps, title: context.title)
+            FileHandle.standardError.write(Data("unit maps: \(written.joined(separator: ", "))\n".utf8))
+        }
         if let plot {
             let written = try StackedDiagnosisCharts(flow: flow, title: context.title).write(to: plot)
             FileHandle.standardError.write(Data("charts: \(written.joined(separator: ", "))\n".utf8))

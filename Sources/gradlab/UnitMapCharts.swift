@@ -18,4 +18,19 @@ enum UnitMapCharts {
         written += try writeCharts([("unit-maps", try UnitMapFigure.figure(UnitMaps(maps), title: title))], to: directory)
         return written
     }
+
+    /// A stacked or bidirectional model's maps (`DepthTimeFlow` with unit maps kept): one `.npy` file
+    /// per layer and direction (`DepthTimeFlow.unitMapFiles`) and one figure with a ∂L/∂h panel each
+    /// (no gate panels: the lattice sweep carries ∂L/∂s_t, not the gates' pre-activation gradients).
+    static func write(stacked flow: DepthTimeFlow, to directory: String, title: String) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var written: [String] = []
+        for (name, bytes) in try flow.unitMapFiles() {
+            let path = (directory as NSString).appendingPathComponent(name)
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+            written.append(path)
+        }
+        written += try writeCharts([("unit-maps", try UnitMapFigure.figure(UnitMaps(flow), title: title))], to: directory)
+        return written
+    }
 }

@@ -76,6 +76,22 @@ extension DynamicsCLITests {
 }
 
 extension DynamicsCLITests {
+    /// `diagnose --unit-maps` on a stacked bidirectional PyTorch LSTM: a (T, H) map per layer and
+    /// direction and one heatmap figure.
+    @Test func stackedUnitMapsHaveOneMapPerLayerAndDirection() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-um-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = Self.directory.deletingLastPathComponent().appendingPathComponent("Stacked/statedict-lstm-L2-bi.safetensors").path
+        _ = try gradlabOutput(["diagnose", "--model", model, "--steps", "20", "--unit-maps", dir.path])
+        for name in ["unit-maps.png", "unit-maps.svg", "unit-map-h-l0.npy", "unit-map-h-l0-reverse.npy", "unit-map-h-l1.npy", "unit-map-h-l1-reverse.npy"] {
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), "\(name)")
+        }
+        let bytes = try Data(contentsOf: dir.appendingPathComponent("unit-map-h-l0-reverse.npy"))
+        #expect(String(decoding: bytes.prefix(128), as: UTF8.self).contains("'shape': (20, "))
+    }
+}
+
+extension DynamicsCLITests {
     /// A stacked bidirectional PyTorch LSTM: the forward section has one object per layer and direction.
     @Test func stackedModelsHaveAForwardSectionPerUnit() throws {
         let model = Self.directory.deletingLastPathComponent().appendingPathComponent("Stacked/statedict-lstm-L2-bi.safetensors").path

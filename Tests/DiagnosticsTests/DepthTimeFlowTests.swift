@@ -95,6 +95,44 @@ struct DepthTimeFlowTests {
         if flow.units[0].gradNormLog10[0] != nil { #expect(flow.dominantPath.last?.layer == layers - 1) }
     }
 
+    /// Stacked unit maps (`DepthTimeOptions.unitMaps`, `diagnose --unit-maps` on stacked models): every
+    /// unit's log10 |∂L/∂h_t,i| from the log-domain sweep equals BPTT's per-layer ∂L/∂h_t^ℓ entry by
+    /// entry (both directions time-aligned) to 1e-10 in log10, and each row sums (squared) to the
+    /// unit's ‖∂L/∂h_t‖.
+    @Test(arguments: [(CellKind.rnn(.tanh), 3, false), (.lstm, 2, true), (.gru, 2, true)])
+    func unitMapsMatchBPTTEntryByEntry(cell: CellKind, layers: Int, bidirectional: Bool) throws {
+        var rng = RandomStream(seed: 91)
+        let model = try RecurrentModel.initialized(cell: cell, inputSize: 3, hiddenSize: 5, headSize: nil, layers: layers,
+                                                   bidirectional: bidirectional, rng: &rng)
+        let t = 11, h = 5, x = rng.normalMatrix(rows: t, cols: 3), g = rng.normals(model.topWidth)
+        let flow = try DepthTimeFlow(model: model, inputs: x, options: .init(lags: .explicit([0]), adjoint: g, unitMaps: true),
+                                     rng: RandomStream(seed: 0))
+        let bptt = try model.gradients(SequenceBatch(x), outputs: .last,
+                                       objective: .adjoint(try SequenceBatch(steps: 1, batchSize: 1, featureSize: model.topWidth, timeMajor: g)))
+        var worst = 0.0, compared = 0
+        for (unit, layer) in zip(flow.units, bptt.layers) {
+            #expect(unit.unitLog10.count == t && unit.unitLog10.allSatisfy { $0.count == h })
+            for time in 0..<t {
+                for i in 0..<h {
+                    let b = layer.hidden[time * h + i], a = unit.unitLog10[time][i]
+                    if b == 0 { #expect(a == -.infinity) } else { worst = max(worst, abs(a - log10(abs(b)))); compared += 1 }
+                }
+                let row = unit.unitLog10[time].filter(\.isFinite)
+                if let m = row.max(), let n = unit.gradNormLog10[time] {
+                    let sum = m + 0.5 * log10(row.reduce(0) { $0 + pow(10, 2 * ($1 - m)) })
+                    #expect(abs(sum - n) < 1e-12, "layer \(unit.layer) step \(time + 1)")
+                }
+            }
+        }
+        #expect(compared > layers * t * h / 2)
+        #expect(worst < 1e-10, "worst log10 difference \(worst)")
+        // Files: one (T, H) map per layer and direction.
+        let files = try flow.unitMapFiles()
+        #expect(files.map(\.name) == flow.units.map { DepthTimeFlow.unitMapFileName(layer: $0.layer, reverse: $0.reverse) })
+        let without = try DepthTimeFlow(model: model, inputs: x, options: .init(lags: .explicit([0]), adjoint: g), rng: RandomStream(seed: 0))
+        #expect(without.units.allSatisfy(\.unitLog10.isEmpty) && (try without.unitMapFiles()).isEmpty)
+    }
+
     /// `measure: contributions` on stacked models: each unit's per-step terms of its ∂L/∂W_hh from the
     /// log-domain sweep equal BPTT's per-layer step norms (batch tape, StackedTape) to 1e-10.
     @Test(arguments: [(CellKind.rnn(.tanh), 3, false), (.lstm, 2, true), (.gru, 2, true)])

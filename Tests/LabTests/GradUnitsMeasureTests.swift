@@ -55,6 +55,40 @@ import Testing
         #expect(files.count == 3)
     }
 
+    /// A stacked bidirectional model: one (T, H) sidecar map per layer and direction, each summing
+    /// (squared, per step) to that unit's stored grad_norm_log10 series; the recipe draws them.
+    @Test func stackedSidecarMapsSumToTheStoredGradientNormsPerUnit() async throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let yaml = Self.yaml.replacingOccurrences(of: "model: {cell: rnn, hidden: 6, input: 2}",
+                                                  with: "model: {cell: rnn, hidden: 6, input: 2, layers: 2, bidirectional: true}")
+            .replacingOccurrences(of: "model.cell: [rnn, lstm, gru]", with: "model.cell: [gru]")
+        let report = try await Runner.run(try Experiment(text: yaml, source: "grad-units.yaml"), executor: ExecutorRegistry.standard,
+                                          options: RunOptions(outDirectory: dir, jobs: 1, progress: .silent, commandLine: ["test"]))
+        #expect(report.allOK && report.counts[.ok] == 1)
+        let store = try ResultStore(existing: dir)
+        let run = try #require(try store.runs().first)
+        let reference = try #require(try store.summaryTextColumn(Metric.unitMaps.name)[run.runID])
+        let maps = try UnitMapSidecar.load(runDirectory: dir, reference: reference)
+        #expect(maps.layers.map { "\($0.layer)\($0.reverse ? "r" : "f")" } == ["0f", "0r", "1f", "1r"])
+        #expect(maps.layers.allSatisfy { $0.rows.count == 40 && $0.rows.allSatisfy { $0.count == 6 } } && maps.hiddenSize == 6)
+        let norms = try #require(try store.series(Metric.gradNormLog10.name)[run.runID])
+        var compared = 0
+        for l in maps.layers {
+            let stored = Dictionary(uniqueKeysWithValues: norms.filter { $0.layer == l.layer && $0.direction == (l.reverse ? "reverse" : "forward") }
+                .map { ($0.step, $0.value) })
+            for (i, row) in l.rows.enumerated() {
+                guard let m = row.filter(\.isFinite).max(), let expected = stored[i + 1] else { continue }
+                let fromMap = m + 0.5 * log10(row.reduce(0) { $0 + ($1.isFinite ? pow(10, 2 * ($1 - m)) : 0) })
+                #expect(abs(fromMap - expected) <= 1e-10, "layer \(l.layer) \(l.reverse ? "reverse" : "forward") t = \(i + 1)")
+                compared += 1
+            }
+        }
+        #expect(compared >= 4 * 39)
+        let files = try RunPlots.render(runDirectory: dir, formats: [.svg])
+        #expect(files.count == 1)
+    }
+
     /// The runner writes a result's files before its row: a sidecar write that fails (a full disk, or a
     /// kill at that point) leaves no row at all, and `--resume` runs the configuration again.
     @Test func aFailedSidecarWriteLeavesNoRowAndResumes() async throws {
