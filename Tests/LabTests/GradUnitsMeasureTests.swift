@@ -84,7 +84,11 @@ import Testing
                 compared += 1
             }
         }
-        #expect(compared >= 4 * 39)
+        // The top layer's backward unit sees ∂L/∂(top output at T) at its first tape step only: its
+        // ∂L/∂h_t is exactly 0 for t < T (every entry −∞); the other three units are nonzero throughout.
+        let topBackward = try #require(maps.layers.last)
+        #expect(topBackward.rows.dropLast().allSatisfy { $0.allSatisfy { $0 == -.infinity } } && topBackward.rows.last?.contains(where: \.isFinite) == true)
+        #expect(compared == 3 * 40 + 1)
         let files = try RunPlots.render(runDirectory: dir, formats: [.svg])
         #expect(files.count == 1)
     }
