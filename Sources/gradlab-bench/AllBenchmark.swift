@@ -12,8 +12,11 @@ import Recurrent
 /// GradLab; GFLOP/s = the row's model flop count (below) ÷ GradLab's median; "% of limit" divides that
 /// by the BLAS rate at the row's dominant shape. Model flops (multiply-add = 2):
 /// - bptt (H, T, B), D = 32: T·B·(4HD + 6H²) — input projection and ∂L/∂W_ih (2·2HD), the recurrent
-///   product forward and backward and ∂L/∂W_hh (3·2H²); limit: DGEMV H × H (B = 1) or DGEMM
-///   (B × H)·(H × H) (B > 1).
+///   product forward and backward and ∂L/∂W_hh (3·2H²); limit: the BLAS bound of the algorithm, i.e.
+///   the time its BLAS calls take at rates measured at their own shapes — per step the two recurrent
+///   products at DGEMV H × H (B = 1) or DGEMM (B × H)·(H × H), once ∂L/∂W_hh at DGEMM (H × TB)·(TB × H)
+///   and the input work at DGEMM (TB × D)·(D × H) — as an effective GFLOP/s (element-wise work such as
+///   tanh is outside it, so 100% is out of reach).
 /// - lyapunov (N, T): T·(2 + 8/3)·N³ — J·Q and a Householder QR with Q formed (4/3 N³ each); limit
 ///   DGEMM N × N × N.
 /// - jacprod (N, T): T·2N³ — one N × N product per lag; limit DGEMM N × N × N.
@@ -65,10 +68,17 @@ struct AllBenchmark: ParsableCommand {
         for (h, t, b) in [(64, 1000, 1), (256, 1000, 1), (256, 1000, 32), (1024, 200, 8)] {
             let bench = try BPTTBenchmark.parse(["--sizes", "\(h),\(t),\(b)"] + common)
             let (times, _) = try bench.timeGradLab(h: h, t: t, b: b, budget: try MemoryBudget(parsing: bench.memoryBudget))
-            let (limitName, limit) = b == 1 ? ("DGEMV \(h)×\(h)", BLASRate.gemv(rows: h, cols: h))
-                                            : ("DGEMM \(b)×\(h)·\(h)×\(h)", BLASRate.gemm(m: b, n: h, k: h))
+            // The BLAS bound of this algorithm: its BLAS calls at the rates measured at their own shapes —
+            // per step W_hh·h and W_hhᵀ·δ (B × H · H × H, a DGEMV for B = 1), once ∂W_hh = Σ_t δ_t h_{t−1}ᵀ
+            // (H × TB · TB × H), once W_ih X and ∂W_ih (TB × D · D × H, D = 32) — as an effective rate.
+            let tb = Double(t * b), hh = Double(h * h), hd = Double(h * 32)
+            let stepRate = b == 1 ? BLASRate.gemv(rows: h, cols: h) : BLASRate.gemm(m: b, n: h, k: h)
+            let weightRate = BLASRate.gemm(m: h, n: h, k: t * b), inputRate = BLASRate.gemm(m: t * b, n: h, k: 32)
+            let flops = tb * (4 * hd + 6 * hh)
+            let boundSeconds = (tb * 4 * hh / stepRate + tb * 2 * hh / weightRate + tb * 4 * hd / inputRate) / 1e9
+            let limitName = String(format: "BLAS bound (per step %@ %.1f, ∂W_hh %.1f)", b == 1 ? "DGEMV" : "DGEMM", stepRate, weightRate)
             var row = Row(name: "BPTT (H,T,B) = (\(h),\(t),\(b))", gradlab: median(times),
-                          flops: Double(t * b) * Double(4 * h * 32 + 6 * h * h), limitName: limitName, limit: limit)
+                          flops: flops, limitName: limitName, limit: flops / boundSeconds / 1e9)
             row.peers = peerTimes(workload: "bptt", size: "\(h),\(t),\(b)", impls: peers)
             rows.append(row); report(row)
         }
