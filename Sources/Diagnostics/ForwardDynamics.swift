@@ -62,6 +62,9 @@ public struct ForwardDynamics: Sendable {
         guard initialState.count == s, inputs.cols == d else {
             throw RecurrentError("forward diagnosis: state has \(initialState.count) entries (needs \(s)), inputs are \(inputs.shapeDescription) (needs D = \(d))")
         }
+        guard !family.takesActivation || activation != nil else {
+            throw RecurrentError("forward diagnosis: a \(family.rawValue) cell needs its activation φ for the saturation counts")
+        }
         self.family = family
         hiddenSize = h
         // An LRU has no gates and no point-wise map (cache width 0): like the vanilla cell, no gate series.

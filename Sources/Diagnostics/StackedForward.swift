@@ -32,8 +32,7 @@ public struct StackedForward: Sendable {
     /// `initialStates[ℓ·dirs + dir]` is unit (ℓ, dir)'s s_0.
     public init(model: RecurrentModel, inputs x: Matrix, initialStates: [[Double]]) throws {
         let t = x.rows, h = model.hiddenSize, dirs = model.directions
-        var activation: Activation? = nil
-        if case .rnn(let a) = model.cell { activation = a }
+        let activation = model.cell.activation   // RNN, IndRNN, LN-RNN; nil for gated cells and the LRU
         var layerInput = x
         var units: [Unit] = []
         layers: for layer in 0..<model.layers {

@@ -22,8 +22,8 @@ enum TrainingForward {
 
     private static func measure<C: RecurrentCell>(_ cell: C, _ model: RecurrentModel, _ batch: TaskBatch) throws -> [Double] {
         let t = batch.length, d = batch.inputSize, h = model.hiddenSize
-        var activation: Activation? = nil
-        if case .rnn(let a) = model.cell { activation = a }
+        // φ of every cell with a point-wise activation (RNN, IndRNN, LN-RNN); nil for LSTM, GRU and the LRU.
+        let activation = model.cell.activation
         let family = model.cell.family
         var norm = 0.0, saturated = 0.0, dead = 0.0, forget = 0.0, update = 0.0
         let s0 = [Double](repeating: 0, count: model.stateSize)

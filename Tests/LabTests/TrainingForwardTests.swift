@@ -67,4 +67,30 @@ import Training
         #expect(result.series.filter { $0.metric == Metric.evalHiddenNorm.name }.count == 5)
         #expect(result.series.allSatisfy { $0.metric != Metric.evalSaturatedFraction.name && $0.metric != Metric.evalUpdateGateMean.name })
     }
+
+    /// Every cell trains with the forward probe on (it once crashed for cells whose φ it did not pass:
+    /// IndRNN and the LN-RNN): a point-wise φ gives the saturated (tanh) or dead (relu) fraction, the
+    /// LRU only ‖h_t‖; a stacked LN-RNN as well.
+    @Test(arguments: ["{cell: indrnn, activation: relu, hidden: 8}", "{cell: lnrnn, activation: tanh, hidden: 8}",
+                      "{cell: lru, hidden: 4}", "{cell: lnrnn, activation: tanh, hidden: 6, layers: 2}"])
+    func everyCellTrainsWithTheForwardProbe(model: String) throws {
+        let text = """
+        name: train-forward
+        mode: train
+        seed: 1
+        model: \(model)
+        task: {name: adding-hochreiter1997, length: 30}
+        training: {batch_size: 10, iterations: 20, eval_every: 10, eval_batches: 1, eval_batch_size: 10, stop_when_solved: false}
+        """
+        let c = try #require(try Experiment(text: text, source: "t.yaml").configurations.first)
+        var random = c.randomStream
+        let result = try #require(ExecutorRegistry.standard[.train]).run(c, &random)
+        #expect(result.status == .ok, "\(result.reason ?? "")")
+        let norms = result.series.filter { $0.metric == Metric.evalHiddenNorm.name }
+        let stacked = model.contains("layers")
+        #expect(stacked ? norms.isEmpty : norms.map(\.step) == [0, 10, 20])
+        let saturated = result.series.filter { $0.metric == Metric.evalSaturatedFraction.name }
+        #expect(saturated.count == (model.contains("tanh") && !stacked ? 3 : 0))
+        #expect(saturated.allSatisfy { $0.value >= 0 && $0.value <= 1 })
+    }
 }
