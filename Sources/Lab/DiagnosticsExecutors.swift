@@ -111,7 +111,7 @@ enum DiagnosticsExecutors {
         var result = ConfigurationResult(summary: summary, series: series)
         if spec.measure.contains(.gradUnits), let runID {
             let maps = try UnitGradientMap(model: m, options: options, rng: random.split("diagnosis"))
-            result.files = try UnitMapSidecar.files(maps, runID: runID)
+            result.files = UnitMapSidecar.files(try maps.npyFiles(), runID: runID)
             result.summary[Metric.unitMaps] = .text(UnitMapSidecar.directory(runID: runID))
         }
         if let step = d.nonfiniteStep {

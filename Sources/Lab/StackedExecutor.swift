@@ -73,9 +73,7 @@ extension DiagnosticsExecutors {
         }
         var result = ConfigurationResult(summary: summary, series: series)
         if spec.measure.contains(.gradUnits), let runID {
-            var files: [String: Data] = [:]
-            for (name, bytes) in try flow.unitMapFiles() { files[UnitMapSidecar.directory(runID: runID) + "/" + name] = Data(bytes) }
-            result.files = files
+            result.files = UnitMapSidecar.files(try flow.unitMapFiles(), runID: runID)
             result.summary[Metric.unitMaps] = .text(UnitMapSidecar.directory(runID: runID))
         }
         return result

@@ -14,9 +14,10 @@ public enum UnitMapSidecar {
     public static func directory(runID: String) -> String { "unit-maps/\(runID)" }
 
     /// The files for `ConfigurationResult.files`, by path relative to the run directory.
-    static func files(_ maps: UnitGradientMap, runID: String) throws -> [String: Data] {
+    /// `npy`: `UnitGradientMap.npyFiles()` (single layer) or `DepthTimeFlow.unitMapFiles()` (stacked).
+    static func files(_ npy: [(name: String, bytes: [UInt8])], runID: String) -> [String: Data] {
         var files: [String: Data] = [:]
-        for (name, bytes) in try maps.npyFiles() { files[directory(runID: runID) + "/" + name] = Data(bytes) }
+        for (name, bytes) in npy { files[directory(runID: runID) + "/" + name] = Data(bytes) }
         return files
     }
 
