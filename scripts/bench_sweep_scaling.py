@@ -1,25 +1,25 @@
 #!/usr/bin/env python3
 """Sweep scaling: wall time of `gradlab run --jobs 1` against `--jobs 2` (issue 21, item 5).
 
-Runs a diagnostics sweep (experiments/vanishing-vs-radius.yaml, reduced) and a training sweep
-(experiments/clipping-comparison.yaml, reduced) with one and with two jobs, interleaved
-(1, 2, 1, 2, ...), ROUNDS times each, every run into a fresh directory, and prints the median wall
+Runs a diagnostics sweep (experiments/vanishing-vs-radius.yaml as it is) and a
+training sweep (experiments/clipping-comparison.yaml, 3000 iterations, 4 replicates), each long
+enough (tens of seconds per job count) that process start and store creation do not decide the
+ratio, with one and with two jobs, interleaved (1, 2, 1, 2, ...), ROUNDS times each, every run into a fresh directory, and prints the median wall
 times and the speedup t(1 job) / t(2 jobs). Each job uses one BLAS thread (gradlab's default,
 --blas-threads 1). Prints the load average before and after: on a loaded machine the speedup is
 bounded by the cores the other processes leave free, so measure on an idle machine.
 
-Usage: scripts/bench_sweep_scaling.py [--gradlab .build/release/gradlab] [--rounds 3] [--markdown]
+Usage: scripts/bench_sweep_scaling.py [--gradlab .build/release/gradlab] [--rounds 2] [--markdown]
 """
 import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
 
 SWEEPS = {
-    # 4 spectral radii x 2 activations x (zip) 2 sizes x 1 replicate = 16 configurations.
-    "diagnostics (gradient-flow, 16 configurations)": ["experiments/vanishing-vs-radius.yaml",
-        "--set", "sweep.init.weight_hh.spectral_radius=[0.8, 0.9, 1.0, 1.1]",
-        "--set", "sweep.model.activation=[tanh, relu]", "--set", "replicates=1"],
-    # 4 clipping methods x 2 replicates = 8 configurations of 300 iterations (H = 32, T = 30, B = 20).
-    "training (clipping comparison, 8 configurations x 300 iterations)": ["experiments/clipping-comparison.yaml",
-        "--set", "training.iterations=300", "--set", "replicates=2"],
+    # The whole file: 6 spectral radii x 3 activations x (zip) 2 sizes x 5 replicates = 180
+    # configurations of exact BPTT with Jacobian norms and singular values (tens of seconds on one job).
+    "diagnostics (gradient-flow, 180 configurations)": ["experiments/vanishing-vs-radius.yaml"],
+    # 4 clipping methods x 4 replicates = 16 configurations of 3000 iterations (H = 32, T = 30, B = 20).
+    "training (clipping comparison, 16 configurations x 3000 iterations)": ["experiments/clipping-comparison.yaml",
+        "--set", "training.iterations=3000", "--set", "replicates=4"],
 }
 
 
@@ -39,7 +39,7 @@ def run(gradlab, args, jobs, root):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--gradlab", default=".build/release/gradlab")
-    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--markdown", action="store_true")
     a = p.parse_args()
     root = tempfile.mkdtemp(prefix="gradlab-scaling-")
