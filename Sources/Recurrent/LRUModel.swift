@@ -107,6 +107,7 @@ extension RecurrentModel {
         var pairs: [(String, Matrix)] = []
         var n = 0, d0 = 0, width = 0
         for layer in 0..<layers {
+            if layer > 0 { width = dirs * width }
             for reverse in bidirectional ? [false, true] : [false] {
                 func tensor(_ stem: String) throws -> Matrix {
                     let name = LRUName.name(stem, layer: layer, reverse: reverse)
@@ -124,13 +125,14 @@ extension RecurrentModel {
                 n = nu.count
                 let bName = LRUName.name("B_re", layer: layer, reverse: reverse)
                 let bRe = try tensor("B_re")
-                if layer == 0 {
+                if layer == 0 && !reverse {
                     guard bRe.rows == n, bRe.cols > 0 else {
                         throw RecurrentError("'\(bName)' is \(bRe.shapeDescription), but '\(nuName)' implies \(n) × D")
                     }
                     d0 = bRe.cols
+                    width = d0
                 }
-                let d = layer == 0 ? d0 : dirs * width
+                let d = width
                 for stem in LRUName.stems {
                     let m = try tensor(stem), name = LRUName.name(stem, layer: layer, reverse: reverse)
                     let input = layer == 0 ? "D, the input size" : "D_\(layer) = \(dirs == 2 ? "2·" : "")D_\(layer - 1), the read-outs of layer \(layer - 1)"
@@ -149,7 +151,6 @@ extension RecurrentModel {
                         pairs.append((name, m))
                     }
                 }
-                if !reverse { width = d }
             }
         }
         let top = dirs * width

@@ -60,11 +60,11 @@ import Testing
 
     /// Stacked and bidirectional LRUs: ∂L/∂θ for every parameter (every layer and direction, the head),
     /// ∂L/∂x and ∂L/∂s_0 of every unit against central differences (step 1e-6, 1e-6·(1 + |numeric|)), γ off
-    /// its normalised value, full and truncated BPTT (BPTT(2, 3) unidirectional, chunks of 2 bidirectional).
-    @Test(arguments: [(UInt64(1), 2, false, OutputMode.all, Truncation.none), (2, 3, false, .last, .none),
-                      (3, 1, true, .all, .none), (4, 2, true, .all, .none), (5, 2, true, .last, .chunks(2)),
-                      (6, 3, false, .all, .williamsPeng(k1: 2, k2: 3))])
-    func stackedFiniteDifferences(seed: UInt64, layers: Int, bidirectional: Bool, mode: OutputMode, truncation: Truncation) throws {
+    /// its normalised value, full BPTT (truncated BPTT is not the loss's gradient; the fixtures check it).
+    @Test(arguments: [(UInt64(1), 2, false, OutputMode.all), (2, 3, false, .last), (3, 1, true, .all), (4, 2, true, .all),
+                      (5, 2, true, .last), (6, 3, true, .all)])
+    func stackedFiniteDifferences(seed: UInt64, layers: Int, bidirectional: Bool, mode: OutputMode) throws {
+        let truncation = Truncation.none
         var rng = RandomStream(seed: seed)
         let d = 2, t = 5, b = 2
         var model = try RecurrentModel.initialized(cell: .lru, inputSize: d, hiddenSize: 2, headSize: 2, layers: layers,
@@ -102,12 +102,10 @@ import Testing
                            - loss(model, SequenceBatch(steps: t, batchSize: b, featureSize: d, timeMajor: vm))) / (2 * eps)
             check(g.input[k], numeric, "x[\(k)]")
         }
-        if case .none = truncation {
-            for k in 0..<s0.count {
-                var sp = s0, sm = s0
-                sp[k] += eps; sm[k] -= eps
-                check(g.initialState[k], (try loss(model, nil, sp) - loss(model, nil, sm)) / (2 * eps), "s0[\(k)]")
-            }
+        for k in 0..<s0.count {
+            var sp = s0, sm = s0
+            sp[k] += eps; sm[k] -= eps
+            check(g.initialState[k], (try loss(model, nil, sp) - loss(model, nil, sm)) / (2 * eps), "s0[\(k)]")
         }
     }
 
