@@ -34,9 +34,9 @@ import Testing
         name: t
         mode: train
         model: {cell: lru, hidden: 4, layers: 2, bidirectional: true}
-        task: {kind: adding, length: 12}
+        task: {name: adding-le2015, length: 12}
         optimizer: {kind: adam, lr: 0.01}
-        training: {iterations: 20, batch: 8, eval_every: 10}
+        training: {batch_size: 8, iterations: 20, eval_every: 10}
         """.write(toFile: path, atomically: true, encoding: .utf8)
         let v = try gradlab(["validate", path])
         #expect(v.status == 0, "\(v.stderr)")
@@ -59,7 +59,7 @@ import Testing
     @Test func traceAStackedBidirectionalLRUFile() throws {
         let x = Self.stacked.replacingOccurrences(of: ".safetensors", with: "-input.npy")
         let text = try gradlabOutput(["trace", "--model", Self.stacked, "--input", x])
-        #expect(text.contains("layer 1") && text.contains("reverse"))
+        #expect(text.contains("Layer 1 reverse") && text.contains("read-outs y_t = Re(C h_t) + D ⊙ x_t [y_fwd; y_bwd]"))
         let json = try gradlabOutput(["trace", "--model", Self.stacked, "--input", x, "--format", "json"])
         #expect(json.contains("\"num_layers\": 2") || json.contains("\"num_layers\":2"))
         let d = try gradlab(["diagnose", "--model", Self.stacked])
