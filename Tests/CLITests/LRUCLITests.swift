@@ -62,6 +62,8 @@ import Testing
         #expect(text.contains("Layer 1 reverse") && text.contains("read-outs y_t = Re(C h_t) + D ⊙ x_t [y_fwd; y_bwd]"))
         let json = try gradlabOutput(["trace", "--model", Self.stacked, "--input", x, "--format", "json"])
         #expect(json.contains("\"num_layers\": 2") || json.contains("\"num_layers\":2"))
+        let inspect = try gradlabOutput(["inspect", Self.stacked])
+        #expect(inspect.contains("2 layers, bidirectional (the lines above: layer 0, forward); layer ℓ reads D_ℓ = 3, 6; parameters in all layers 354"))
         let d = try gradlab(["diagnose", "--model", Self.stacked])
         #expect(d.status != 0 && d.stderr.contains("error:") && d.stderr.contains("one-layer unidirectional lru models only"))
     }
