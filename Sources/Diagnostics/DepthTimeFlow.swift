@@ -103,6 +103,7 @@ public struct DepthTimeFlow: Sendable {
                 rng: RandomStream) throws {
         let dirs = model.directions, t = inputs.rows, h = model.hiddenSize, w = model.topWidth
         steps = t; layers = model.layers; bidirectional = model.bidirectional
+        if model.cell == .lru && model.isStacked { throw RecurrentError(RecurrentModel.stackedLRUDiagnosisLimit) }
         guard t >= 1 else { throw RecurrentError("the depth × time diagnosis needs at least one step") }
         let unitCount = layers * dirs
         if let s0 = initialStates, s0.count != unitCount || s0.contains(where: { $0.count != model.stateSize }) {

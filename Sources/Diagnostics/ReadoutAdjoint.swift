@@ -15,6 +15,7 @@ extension RecurrentModel {
     /// g a unit vector over the D outputs of y_T (never nil).
     public func readoutAdjoint(rng: inout RandomStream) throws -> [Double]? {
         if cell == .lru {
+            if isStacked { throw RecurrentError(Self.stackedLRUDiagnosisLimit) }
             let w = parameters[ParameterName.headWeight]
             var u = rng.normals(w?.rows ?? inputSize)
             scal(1 / nrm2(u), &u)

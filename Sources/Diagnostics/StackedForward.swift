@@ -31,6 +31,7 @@ public struct StackedForward: Sendable {
 
     /// `initialStates[ℓ·dirs + dir]` is unit (ℓ, dir)'s s_0.
     public init(model: RecurrentModel, inputs x: Matrix, initialStates: [[Double]]) throws {
+        if model.cell == .lru && model.isStacked { throw RecurrentError(RecurrentModel.stackedLRUDiagnosisLimit) }
         let t = x.rows, h = model.hiddenSize, dirs = model.directions
         let activation = model.cell.activation   // RNN, IndRNN, LN-RNN; nil for gated cells and the LRU
         var layerInput = x

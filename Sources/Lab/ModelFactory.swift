@@ -14,7 +14,9 @@ extension ExperimentSpec {
     /// read-out `head.weight` (O × dirs·H) and `head.bias` (O × 1) follows, PyTorch's `nn.Linear` default
     /// U(−1/√fan_in, 1/√fan_in) from the stream `init.head`. An IndRNN's `weight_hh` is its vector u
     /// (`InitSpec.makeRecurrentVector`). An LRU (`model.cell: lru`, `hidden` = N complex units, state 2N)
-    /// takes `init.lambda` (`InitSpec.makeLRU`, stream `init.lambda`) and a head reading y_t (O × D).
+    /// takes `init.lambda` (`InitSpec.makeLRU`) in every layer and direction (streams `init.lambda`,
+    /// `init.lambda_l1`, `init.lambda_l0_reverse`, …; layer ℓ reads D_ℓ = dirs^ℓ·D values) and a head
+    /// reading the top read-outs y_t (O × dirs·D_{L−1}).
     /// An LN-RNN's layer-norm gain `weight_ln` and shift `bias_ln` (with `model.bias`) are 1 and 0 unless
     /// `init.weight_ln` / `init.bias_ln` say otherwise (streams `init.weight_ln`, `init.bias_ln`, suffixed
     /// per layer as the others).
@@ -34,13 +36,21 @@ extension ExperimentSpec {
         let dirs = spec.model.bidirectional ? 2 : 1
         var pairs: [(String, Matrix)] = []
         if layout == .lru {
-            // One LRU layer of N = hidden complex units (state 2N) from `init.lambda` (default: ring 0 … 0.99, phases 0 … 2π).
-            var r = random.split("init.lambda")
-            pairs = try (inits.lambda ?? InitSpec(kind: .ring)).makeLRU(units: h, inputSize: d, rng: &r).named()
+            // LRU layers of N = hidden complex units (state 2N) from `init.lambda` (default: ring 0 … 0.99, phases 0 … 2π);
+            // layer ℓ reads the read-outs of layer ℓ − 1, D_ℓ = dirs·D_{ℓ−1} (the schema bounds the widths).
+            var width = d
+            for layer in 0..<spec.model.layers {
+                if layer > 0 { width *= dirs }
+                for reverse in dirs == 2 ? [false, true] : [false] {
+                    let suffix = layer == 0 && !reverse ? "" : "_l\(layer)" + (reverse ? "_reverse" : "")
+                    var r = random.split("init.lambda" + suffix)
+                    pairs += try (inits.lambda ?? InitSpec(kind: .ring)).makeLRU(units: h, inputSize: width, rng: &r).named(layer: layer, reverse: reverse)
+                }
+            }
             if let o = headSize {
                 var r = random.split("init.head")
-                let k = 1 / Double(d).squareRoot()
-                pairs.append((ParameterName.headWeight, r.uniformMatrix(rows: o, cols: d, -k, k)))
+                let top = dirs * width, k = 1 / Double(top).squareRoot()
+                pairs.append((ParameterName.headWeight, r.uniformMatrix(rows: o, cols: top, -k, k)))
                 if spec.model.bias { pairs.append((ParameterName.headBias, r.uniformMatrix(rows: o, cols: 1, -k, k))) }
             }
             return try RecurrentModel(cell: cell, parameters: ParameterSet(pairs))

@@ -37,10 +37,20 @@ extension ModelSpec {
         let directions = bidirectional ? 2 : 1
         var total = 0
         if cell == .lru {
-            // One layer; N = hidden complex units: nu, theta, gamma, B, C, D, and the dense real-form W_hh (2N × 2N).
-            try require(layers == 1, "an lru model is one layer here (set layers: 1)", at: ["model", "layers"])
-            try require(!bidirectional, "an lru model is unidirectional here (set bidirectional: false)", at: ["model", "bidirectional"])
-            total = 4 * hidden * hidden + 4 * hidden * input + 3 * hidden + input
+            // Per layer and direction, N = hidden complex units reading D_ℓ = dirs^ℓ·D values: nu, theta, gamma,
+            // B, C, D, and the dense real-form W_hh (2N × 2N). A bidirectional stack doubles D_ℓ per layer, so
+            // the width is checked before it can overflow.
+            var width = input
+            for layer in 0..<layers {
+                if layer > 0 {
+                    width *= directions
+                    try require(width <= Limits.width,
+                                "a bidirectional lru doubles its width per layer (layer ℓ reads 2^ℓ·D values): layer \(layer) would read \(Limits.grouped(width)) values, above the limit \(Limits.grouped(Limits.width))",
+                                at: ["model", "layers"])
+                }
+                total += directions * (4 * hidden * hidden + 4 * hidden * width + 3 * hidden + width)
+                if total > Limits.parameters { break }
+            }
         }
         for layer in 0..<layers where cell != .lru {
             let inputs = layer == 0 ? input : directions * hidden

@@ -2,8 +2,8 @@ import Foundation
 
 /// Reading an LRU from a model file (docs/recurrent.md, "LRU"): the module is found by its `nu_log_l0`
 /// (GradLab's names) or bare `nu_log` (a single reference `LRU` module's state dict, e.g. `lru.nu_log`);
-/// bare stems are read as `_l0`. The head is found as for the other cells, reading the layer output
-/// y_t (D = the columns of `B_re`). A `--cell` flag or `cell` metadata other than lru is an error.
+/// bare stems are read as `_l0`. The head is found as for the other cells, reading the top layer's
+/// read-outs y_t (dirs·D_{L−1} values: the rows of the top `C_re`, times 2 when bidirectional). A `--cell` flag or `cell` metadata other than lru is an error.
 extension ModelFileReading {
     /// The prefixes of LRU modules among `names`: `P` for `P + "nu_log_l0"` or `P + "nu_log"`.
     public static func lruModules(in names: [String]) -> [String] {
@@ -59,9 +59,11 @@ extension ModelFileReading {
         } else if !p.isEmpty {
             notes.append("lru module '\(p.dropLast())' (its tensors start with '\(p)')")
         }
-        let headModule = bShape.count == 2
-            ? try Self.findHead(path: path, names: names, shapes: shapes, prefix: p, width: bShape[1], given: head, notes: &notes)
-            : nil
+        // The head reads the top layer's read-outs: dirs·D_{L−1} values (the rows of C_re_l{L−1}), D for one layer.
+        let shape = LRUName.architecture(of: names.compactMap(local))
+        let cShape = shapes[p + (bare ? "C_re" : LRUName.name("C_re", layer: shape.layers - 1))] ?? []
+        let width = cShape.count == 2 ? (shape.bidirectional ? 2 : 1) * cShape[0] : (bShape.count == 2 ? bShape[1] : nil)
+        let headModule = try width.map { try Self.findHead(path: path, names: names, shapes: shapes, prefix: p, width: $0, given: head, notes: &notes) } ?? nil
         var selection: [(model: String, file: String)] = []
         for name in names {
             if let headModule, name == headModule + ".weight" || name == headModule + ".bias" {

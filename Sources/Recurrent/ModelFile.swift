@@ -32,7 +32,8 @@ extension RecurrentModel {
             pairs.append((name, m))
         }
         let shape = ParameterName.architecture(of: pairs.map(\.0))
-        let order = reading.cell == .lru ? LRUName.stateDictOrder(layers: 1)
+        let lruShape = LRUName.architecture(of: pairs.map(\.0))
+        let order = reading.cell == .lru ? LRUName.stateDictOrder(layers: lruShape.layers, bidirectional: lruShape.bidirectional)
             : ParameterName.stateDictOrder(layers: shape.layers, bidirectional: shape.bidirectional,
                                            layerNorm: reading.cell.family.hasLayerNorm)
         pairs.sort { (order.firstIndex(of: $0.0) ?? order.count) < (order.firstIndex(of: $1.0) ?? order.count) }
@@ -80,7 +81,7 @@ extension RecurrentModel {
         // written 1-D, as PyTorch stores them.
         let diagonal = cell.family.hasDiagonalRecurrence
         let tensors = parameters.pairs.map { p in
-            let lruVector = cell == .lru && ["nu_log", "theta_log", "gamma_log", "D"].map { LRUName.name($0) }.contains(p.name)
+            let lruVector = cell == .lru && ["nu_log_l", "theta_log_l", "gamma_log_l", "D_l"].contains { p.name.hasPrefix($0) }
             let vector = p.tensor.cols == 1
                 && (p.name.contains("bias") || (diagonal && p.name.hasPrefix("weight_hh")) || p.name.hasPrefix("weight_ln") || lruVector)
             return (p.name, vector ? Tensor(p.tensor.elements) : Tensor(p.tensor))

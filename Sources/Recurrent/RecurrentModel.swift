@@ -91,23 +91,24 @@ public struct RecurrentModel: Sendable {
     public var directions: Int { bidirectional ? 2 : 1 }
     /// More than one layer, or bidirectional.
     public var isStacked: Bool { layers > 1 || bidirectional }
-    /// The width of one step of the top layer's output sequence: dirs·H (an LRU: its read-out y_t, D values).
-    public var topWidth: Int { cell == .lru ? inputSize : directions * hiddenSize }
+    /// The width of one step of the top layer's output sequence: dirs·H (an LRU: its read-outs y_t,
+    /// dirs·D_{L−1} values; `lruWidth(layer:)`).
+    public var topWidth: Int { cell == .lru ? directions * lruWidth(layer: layers - 1) : directions * hiddenSize }
 
     /// Validates names and shapes (the layer count and directions come from the names); a 1-D bias
     /// may be given as n×1 or 1×n (stored as n×1). Unknown names, missing weights, wrong shapes and
     /// non-finite values are errors naming the tensor.
     ///
-    /// An LRU (`cell: .lru`) has its own names (`LRUName`): one unidirectional layer; H = 2N, the real
-    /// state [Re h; Im h] (`LRUCell`).
+    /// An LRU (`cell: .lru`) has its own names (`LRUName`, `_l{ℓ}` and `_reverse` as above); H = 2N, the
+    /// real state [Re h; Im h] (`LRUCell`); layer ℓ reads the read-outs y_t of layer ℓ−1 (`validatedLRU`).
     public init(cell: CellKind, parameters: ParameterSet) throws {
         if cell == .lru {
             let v = try Self.validatedLRU(parameters)
             self.cell = cell
             inputSize = v.inputSize
             hiddenSize = 2 * v.units
-            layers = 1
-            bidirectional = false
+            layers = v.layers
+            bidirectional = v.bidirectional
             headSize = v.head
             self.parameters = ParameterSet(v.pairs)
             return
@@ -206,7 +207,8 @@ public struct RecurrentModel: Sendable {
     /// gain 1 and shift 0, `nn.LayerNorm`'s) (the head U(−1/√(dirs·H), 1/√(dirs·H))
     /// like `nn.Linear(dirs·H, O)`; for one direction that is 1/√H), drawn in state-dict order from `rng`.
     /// An LRU (`hiddenSize` = N complex units; the model's H is 2N) takes the paper's ring initialisation with
-    /// r_min = 0, r_max = 0.99, max_phase = 2π (`LRUParameters.ring`), and a head U(−1/√D, 1/√D).
+    /// r_min = 0, r_max = 0.99, max_phase = 2π (`LRUParameters.ring`) in every layer and direction (layer ℓ
+    /// reads D_ℓ = dirs^ℓ·D values), and a head U(−1/√W, 1/√W) on the W = dirs·D_{L−1} top read-outs.
     public static func initialized(cell: CellKind, inputSize: Int, hiddenSize: Int, headSize: Int?,
                                    bias: Bool = true, layers: Int = 1, bidirectional: Bool = false,
                                    rng: inout RandomStream) throws -> RecurrentModel {
@@ -214,13 +216,22 @@ public struct RecurrentModel: Sendable {
             throw RecurrentError("sizes must be positive (D = \(inputSize), H = \(hiddenSize), L = \(layers), O = \(headSize.map(String.init) ?? "none"))")
         }
         if cell == .lru {
-            guard layers == 1, !bidirectional else {
-                throw RecurrentError("an lru model is one unidirectional layer (got L = \(layers)\(bidirectional ? ", bidirectional" : ""))")
+            var pairs: [(String, Matrix)] = [], width = inputSize
+            for layer in 0..<layers {
+                if layer > 0 {
+                    let (wider, overflow) = width.multipliedReportingOverflow(by: bidirectional ? 2 : 1)
+                    guard !overflow, wider <= 1 << 24 else { throw RecurrentError("a bidirectional lru of \(layers) layers on D = \(inputSize) reads more than 2^24 values in its top layer") }
+                    width = wider
+                }
+                for reverse in bidirectional ? [false, true] : [false] {
+                    pairs += LRUParameters.ring(units: hiddenSize, inputSize: width, rMin: 0, rMax: 0.99, maxPhase: 2 * Double.pi, rng: &rng)
+                        .named(layer: layer, reverse: reverse)
+                }
             }
-            var pairs = LRUParameters.ring(units: hiddenSize, inputSize: inputSize, rMin: 0, rMax: 0.99, maxPhase: 2 * Double.pi, rng: &rng).named()
+            let top = (bidirectional ? 2 : 1) * width
             if let o = headSize {
-                let kh = 1 / Double(inputSize).squareRoot()
-                pairs.append((ParameterName.headWeight, rng.uniformMatrix(rows: o, cols: inputSize, -kh, kh)))
+                let kh = 1 / Double(top).squareRoot()
+                pairs.append((ParameterName.headWeight, rng.uniformMatrix(rows: o, cols: top, -kh, kh)))
                 if bias { pairs.append((ParameterName.headBias, rng.uniformMatrix(rows: o, cols: 1, -kh, kh))) }
             }
             return try RecurrentModel(cell: cell, parameters: ParameterSet(pairs))
@@ -284,7 +295,7 @@ public struct RecurrentModel: Sendable {
     public func cellWeights(layer: Int, reverse: Bool) -> CellWeights {
         precondition(layer >= 0 && layer < layers && (!reverse || bidirectional), "no cell at layer \(layer), reverse \(reverse)")
         // The initializer guarantees both weights exist for every layer and direction.
-        if cell == .lru { return lruParameters(layer: layer).cellWeights }
+        if cell == .lru { return lruParameters(layer: layer, reverse: reverse).cellWeights }
         if cell.family.hasDiagonalRecurrence {
             return CellWeights(inputWeight: parameters[ParameterName.weightIH(layer: layer, reverse: reverse)]!,
                                recurrentDiagonal: parameters[ParameterName.weightHH(layer: layer, reverse: reverse)]!.elements,

@@ -43,23 +43,29 @@ extension RecurrentModel {
         case .indrnn(let a):
             return try stackedPass(weights.map { IndRNNCell(weights: $0, activation: a) }, inputs, mode, objective, initialState, runs)
         case .lru:
-            // RecurrentModel's initializer admits one unidirectional LRU layer only.
-            throw RecurrentError("an lru model is one unidirectional layer")
+            let units = (0..<layers).flatMap { l in (0..<directions).map { lruParameters(layer: l, reverse: $0 == 1) } }
+            return try stackedPass(units.map { LRUCell(weights: $0.cellWeights) }, inputs, mode, objective, initialState, runs,
+                                   readouts: units.map(UnitReadout.init))
         case .lnrnn(let a):
             let cells = (0..<layers).flatMap { l in (0..<directions).map { layerNormCell(layer: l, reverse: $0 == 1, activation: a) } }
             return try stackedPass(cells, inputs, mode, objective, initialState, runs)
         }
     }
 
+    /// With `readouts` (the LRU) the layers output their read-outs y_t (`StackedTape`): the head reads the
+    /// top layer's y_t (width `topWidth`), while `hidden` and its gradients (the `ForwardPass` and
+    /// `Gradients` "h") are the top layer's states [s^{fwd}; s^{bwd}] (dirs·2N), as for one LRU layer.
     private func stackedPass<C: RecurrentCell>(_ cells: [C], _ inputs: SequenceBatch, _ mode: OutputMode, _ objective: Objective?,
-                                               _ initialState: [Double]?, _ runs: [StackedRun]) throws -> (forward: ForwardPass, gradients: Gradients?) {
+                                               _ initialState: [Double]?, _ runs: [StackedRun],
+                                               readouts: [UnitReadout]? = nil) throws -> (forward: ForwardPass, gradients: Gradients?) {
         let t = inputs.steps, b = inputs.batchSize, h = hiddenSize, s = stateSize, w = topWidth, d = inputSize
         let dirs = directions, unitCount = cells.count, top = layers - 1, lstm = s == 2 * h
         let tOut = mode == .last ? 1 : t, firstOut = mode == .last ? t : 1
         let adjoint = objective?.isAdjoint ?? false
         let width = adjoint ? w : outputSize
         try objective?.validate(outputSteps: tOut, batch: b, outputSize: outputSize, hiddenSize: w)
-        let tape = StackedTape(cells: cells, layers: layers, directions: dirs, capacity: runs.map(\.length).max() ?? 1, batch: b)
+        let tape = StackedTape(cells: cells, layers: layers, directions: dirs, capacity: runs.map(\.length).max() ?? 1, batch: b,
+                               readouts: readouts)
         let gh = tape.gh, cw = cells[0].cacheWidth
 
         var flow = UnitRecords(units: unitCount, steps: t, batch: b, hidden: h, lstm: lstm)
@@ -122,15 +128,24 @@ extension RecurrentModel {
                         initialGradient.withUnsafeMutableBufferPointer { ($0.baseAddress! + k * b * s).update(from: u.initialStateGradient, count: b * s) }
                     }
                     let p = u.parameterGradients(inputGradient: layer == 0)
-                    try grads.accumulate(ParameterName.weightIH(layer: layer, reverse: reverse), p.inputWeight)
-                    try grads.accumulate(ParameterName.weightHH(layer: layer, reverse: reverse), p.hiddenWeight)
-                    try grads.accumulate(ParameterName.biasIH(layer: layer, reverse: reverse), p.inputBias)
-                    try grads.accumulate(ParameterName.biasHH(layer: layer, reverse: reverse), p.hiddenBias)
-                    try grads.accumulate(own: u.ownParameterGradients(), names: ownParameterNames(layer: layer, reverse: reverse))
+                    if readouts != nil {
+                        try accumulateLRU(recurrence: (p.inputWeight, p.hiddenWeight), readout: tape.readoutGradients(unit: k),
+                                          layer: layer, reverse: reverse, into: &grads)
+                    } else {
+                        try grads.accumulate(ParameterName.weightIH(layer: layer, reverse: reverse), p.inputWeight)
+                        try grads.accumulate(ParameterName.weightHH(layer: layer, reverse: reverse), p.hiddenWeight)
+                        try grads.accumulate(ParameterName.biasIH(layer: layer, reverse: reverse), p.inputBias)
+                        try grads.accumulate(ParameterName.biasHH(layer: layer, reverse: reverse), p.hiddenBias)
+                        try grads.accumulate(own: u.ownParameterGradients(), names: ownParameterNames(layer: layer, reverse: reverse))
+                    }
                     if layer == 0, let g = p.inputs {
                         for time in 1...n {
                             let src = (map(time) - 1) * b * d, dst = (o + time - 1) * b * d
                             for j in 0..<(b * d) { dx[dst + j] += g[src + j] }
+                            if readouts != nil {
+                                let skip = tape.skipGradient(direction: k % dirs, time: time)
+                                for j in 0..<(b * d) { dx[dst + j] += skip[j] }
+                            }
                         }
                     }
                     if layer == top && !reverse {
@@ -143,7 +158,9 @@ extension RecurrentModel {
 
         let topUnits = Array((top * dirs) ..< (top * dirs + dirs))
         let hOut = Array(hTop[(firstOut - 1) * b * w ..< t * b * w])
-        let forward = ForwardPass(steps: t, batchSize: b, hiddenSize: w, outputMode: mode, hidden: hTop,
+        // The "h" of a read-out model is its top layer's state (see above).
+        let states = readouts == nil ? hTop : flow.concatenated(flow.hidden, units: topUnits)
+        let forward = ForwardPass(steps: t, batchSize: b, hiddenSize: readouts == nil ? w : dirs * h, outputMode: mode, hidden: states,
                                   cell: lstm ? flow.concatenated(flow.cells, units: topUnits) : nil, cache: topCache,
                                   outputs: try headOutputs(hOut, rows: tOut * b, adjoint: false), outputSize: outputSize,
                                   layers: flow.layerStates(directions: dirs))
@@ -158,6 +175,20 @@ extension RecurrentModel {
             recurrentWeightStepLog10Norms: flow.weightNorms[top * dirs], initialState: initialGradient, outputs: dy,
             preactivations: preactivations, hiddenPreactivations: hiddenPreactivations, forward: forward, layers: layerGradients)
         return (forward, gradients)
+    }
+
+    /// Adds one LRU unit's gradients to `grads`: the recurrence's (`LRUParameters.recurrenceGradients` of
+    /// the unroller's ∂L/∂W_ih and ∂L/∂[Re λ; Im λ]) and the read-out's (∂L/∂C′ = [∂L/∂C_re, −∂L/∂C_im], ∂L/∂D).
+    private func accumulateLRU(recurrence: (inputWeight: Matrix, rotation: Matrix), readout: (matrix: Matrix, skip: [Double]),
+                               layer: Int, reverse: Bool, into grads: inout ParameterSet) throws {
+        let p = lruParameters(layer: layer, reverse: reverse), n = p.units, o = readout.matrix.rows
+        let r = p.recurrenceGradients(inputWeight: recurrence.inputWeight, rotation: recurrence.rotation)
+        var cre = Matrix(rows: o, cols: n), cim = Matrix(rows: o, cols: n)
+        for i in 0..<o { for j in 0..<n { cre[i, j] = readout.matrix[i, j]; cim[i, j] = -readout.matrix[i, n + j] } }
+        let values: [Matrix] = [vectorMatrix(r.nuLog), vectorMatrix(r.thetaLog), vectorMatrix(r.gammaLog), r.bRe, r.bIm, cre, cim, vectorMatrix(readout.skip)]
+        for (stem, value) in zip(LRUName.stems, values) {
+            try grads.accumulate(LRUName.name(stem, layer: layer, reverse: reverse), value)
+        }
     }
 
     /// ∂L/∂(top outputs) = ∂L/∂y·W_head for `rows` rows (∂L/∂y itself without a head / in adjoint mode).

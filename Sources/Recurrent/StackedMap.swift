@@ -151,10 +151,17 @@ extension RecurrentCell {
 }
 
 extension RecurrentModel {
+    /// The one restriction of stacked and bidirectional LRU models (docs/recurrent.md, "Stacking"), as the
+    /// depth × time diagnosis, the stacked Jacobian map and the stacked Lyapunov run state it.
+    public static let stackedLRUDiagnosisLimit = "the depth × time diagnosis, stacked Jacobian products and Lyapunov spectra cover one-layer unidirectional lru models only: a stacked lru layer reads y_t = Re(C h_t) + D ⊙ x_t, whose D ⊙ x_t term skips past the layer above, which the lattice of per-unit Jacobians does not carry (BPTT, training and trace do handle stacked and bidirectional lru models)"
+
     /// The stack of one direction as one `StackedMap` (`reverse`: the backward units, which read
     /// time reversed; the other direction's outputs are then its companions).
+    /// A stacked or bidirectional LRU is not such a map: its layers read the read-outs y_t = C′s_t + D ⊙ x_t,
+    /// whose D ⊙ x_t term reaches past the layer above (an error says so).
     public func stackedMap(reverse: Bool = false) throws -> StackedMap {
-        try StackedMap(cells: (0..<layers).map { makeCell(layer: $0, reverse: reverse) },
+        if cell == .lru && isStacked { throw RecurrentError(Self.stackedLRUDiagnosisLimit) }
+        return try StackedMap(cells: (0..<layers).map { makeCell(layer: $0, reverse: reverse) },
                        companionWidth: bidirectional ? hiddenSize : 0, ownHalfSecond: reverse)
     }
 }

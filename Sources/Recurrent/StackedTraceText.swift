@@ -10,7 +10,11 @@ extension TraceReport {
         out += model.bidirectional ? ", bidirectional" : ""
         out += ", D = \(model.inputSize), H = \(h)" + (model.headSize.map { ", head O = \($0)" } ?? ", no head")
         out += ", T = \(steps), B = \(batch); loss \(lossName == "adjoint" ? "none (∂L/∂h given: L = Σ⟨∂L/∂h, h⟩)" : lossName + " (mean)"), outputs \(outputMode.rawValue); \(truncationDescription)\n"
-        out += "Layer ℓ reads layer ℓ−1's outputs\(model.bidirectional ? " [h_fwd; h_bwd]; a reverse direction runs from t = T down to 1" : ""); ∂L/∂h_t^ℓ is the total derivative (through the layer above and through time).\n"
+        if model.cell == .lru {
+            out += "Layer ℓ reads layer ℓ−1's read-outs y_t = Re(C h_t) + D ⊙ x_t\(model.bidirectional ? " [y_fwd; y_bwd]; a reverse direction runs from t = T down to 1" : ""); h_t below is the state s_t = [Re h_t; Im h_t] and ∂L/∂h_t is the total ∂L/∂s_t.\n"
+        } else {
+            out += "Layer ℓ reads layer ℓ−1's outputs\(model.bidirectional ? " [h_fwd; h_bwd]; a reverse direction runs from t = T down to 1" : ""); ∂L/∂h_t^ℓ is the total derivative (through the layer above and through time).\n"
+        }
         let v = { (x: [Double]) in formatVector(x, digits: digits) }
         for b in 0..<batch {
             if batch > 1 { out += "\n=== sequence \(b + 1) of \(batch) ===\n" }

@@ -29,6 +29,15 @@ extension InspectCommand {
                 out += "  γ = exp(gamma_log) − √(1 − |λ|²): max |difference| \(number(gap))\(gap < 1e-12 ? " (normalised)" : "")\n"
             }
             if let d { out += "  parameters 4N·D + 3N + D = \(4 * n * d + 3 * n + d)\n" }
+            // A stack: the lines above are layer 0's forward direction; each layer ℓ reads D_ℓ values.
+            let shape = LRUName.architecture(of: entries.map(\.name).filter { $0.hasPrefix(p) }.map { String($0.dropFirst(p.count)) })
+            if !bare, shape.layers > 1 || shape.bidirectional {
+                let widths = (0..<shape.layers).map { l in byName[p + LRUName.name("B_re", layer: l)].flatMap { $0.shape.count == 2 ? $0.shape[1] : nil } }
+                let dirs = shape.bidirectional ? 2 : 1
+                let total = widths.reduce(0) { $0 + dirs * ($1.map { 4 * n * $0 + 3 * n + $0 } ?? 0) }
+                out += "  \(shape.layers) layer\(shape.layers == 1 ? "" : "s")\(shape.bidirectional ? ", bidirectional" : "") (the lines above: layer 0\(shape.bidirectional ? ", forward" : "")); "
+                    + "layer ℓ reads D_ℓ = \(widths.map { $0.map(String.init) ?? "?" }.joined(separator: ", ")); parameters in all layers \(total)\n"
+            }
         }
         return out
     }

@@ -20,19 +20,51 @@ import Testing
         #expect(inspect.contains("(normalised)") && inspect.contains("4N·D + 3N + D = 63"))
     }
 
-    @Test func validateRefusesAStackedLRU() throws {
+    static let stacked = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../Fixtures/Cells/statedict-lru-L2-bi.safetensors").standardized.path
+
+    /// A stacked bidirectional LRU experiment: `validate` accepts it in mode train, `run` trains it (loss
+    /// recorded per iteration), and a gradient-flow file is refused at its `model.layers` line.
+    @Test func validateAndRunAStackedBidirectionalLRU() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lrucli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("e.yaml").path
+        let path = dir.appendingPathComponent("t.yaml").path
         try """
-        name: e
+        name: t
+        mode: train
+        model: {cell: lru, hidden: 4, layers: 2, bidirectional: true}
+        task: {name: adding-le2015, length: 12}
+        optimizer: {kind: adam, lr: 0.01}
+        training: {batch_size: 8, iterations: 20, eval_every: 10}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let v = try gradlab(["validate", path])
+        #expect(v.status == 0, "\(v.stderr)")
+        let r = try gradlab(["run", path, "--out", dir.appendingPathComponent("run").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let flow = dir.appendingPathComponent("g.yaml").path
+        try """
+        name: g
         mode: gradient-flow
         model: {cell: lru, hidden: 4, input: 2, layers: 2}
         sequence: {length: 10}
-        """.write(toFile: path, atomically: true, encoding: .utf8)
-        let r = try gradlab(["validate", path])
-        #expect(r.status != 0)
-        #expect(r.stderr.contains("e.yaml:3:") && r.stderr.contains("error:") && r.stderr.contains("an lru model is one layer here"))
+        """.write(toFile: flow, atomically: true, encoding: .utf8)
+        let g = try gradlab(["validate", flow])
+        #expect(g.status != 0)
+        #expect(g.stderr.contains("g.yaml:3:") && g.stderr.contains("error:") && g.stderr.contains("runs in mode train only"))
+    }
+
+    /// `trace` on a PyTorch file with two bidirectional LRU layers: per layer and direction s_t and ∂L/∂s_t,
+    /// JSON with every unit; `diagnose` says plainly what it does not cover.
+    @Test func traceAStackedBidirectionalLRUFile() throws {
+        let x = Self.stacked.replacingOccurrences(of: ".safetensors", with: "-input.npy")
+        let text = try gradlabOutput(["trace", "--model", Self.stacked, "--input", x])
+        #expect(text.contains("Layer 1 reverse") && text.contains("read-outs y_t = Re(C h_t) + D ⊙ x_t [y_fwd; y_bwd]"))
+        let json = try gradlabOutput(["trace", "--model", Self.stacked, "--input", x, "--format", "json"])
+        #expect(json.contains("\"num_layers\": 2") || json.contains("\"num_layers\":2"))
+        let inspect = try gradlabOutput(["inspect", Self.stacked])
+        #expect(inspect.contains("2 layers, bidirectional (the lines above: layer 0, forward); layer ℓ reads D_ℓ = 3, 6; parameters in all layers 354"))
+        let d = try gradlab(["diagnose", "--model", Self.stacked])
+        #expect(d.status != 0 && d.stderr.contains("error:") && d.stderr.contains("one-layer unidirectional lru models only"))
     }
 }

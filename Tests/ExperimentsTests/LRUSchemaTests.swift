@@ -7,7 +7,7 @@ import Testing
 @testable import Lab
 
 /// `model.cell: lru` in the schema: `init.lambda` (ring keys sweep like any other), its refusals with a
-/// location, one unidirectional layer, and the model the factory builds.
+/// location, stacked and bidirectional lru models in mode train only, and the models the factory builds.
 @Suite struct LRUSchemaTests {
     static let lru = edited("model: {cell: rnn, activation: tanh, hidden: 4, input: 2}\ninit:\n  weight_hh: {kind: gaussian, spectral_radius: 0.9}",
                             "model: {cell: lru, hidden: 4, input: 2}\ninit:\n  lambda: {kind: ring, r_min: 0.9, r_max: 0.99}")
@@ -32,7 +32,34 @@ import Testing
         let weightOnLRU = try #require(loadError(Self.lru.replacingOccurrences(of: "  lambda:", with: "  weight_hh: {kind: orthogonal}\n  lambda:")))
         #expect(weightOnLRU.description.contains("init.weight_hh: an lru cell has no weight_hh"))
         let stacked = try #require(loadError(edited("hidden: 4, input: 2}", "hidden: 4, input: 2, layers: 2}", in: Self.lru)))
-        #expect(stacked.description.contains("model.layers: an lru model is one layer here"))
+        #expect(stacked.description.contains("exp.yaml:4:") && stacked.description.contains("model.layers: a stacked or bidirectional lru runs in mode train only"))
+        let bidirectional = try #require(loadError(edited("hidden: 4, input: 2}", "hidden: 4, input: 2, bidirectional: true}", in: Self.lru)))
+        #expect(bidirectional.description.contains("model.bidirectional: a stacked or bidirectional lru runs in mode train only"))
+        // A bidirectional stack doubles its width per layer: 2^17 > 65,536 is refused before anything is built.
+        let wide = try #require(loadError(edited("hidden: 4, input: 2}", "hidden: 4, input: 2, layers: 18, bidirectional: true}", in: Self.lru)))
+        #expect(wide.description.contains("model.layers: a bidirectional lru doubles its width per layer"))
+    }
+
+    /// The factory's stacked bidirectional LRU: every layer and direction from `init.lambda` (ring 0.9–0.99),
+    /// layer ℓ reading D_ℓ = 2^ℓ·D, the head on the 2·D_{L−1} top read-outs; layer 0's forward tensors keep
+    /// the single-layer stream, so adding layers leaves them unchanged.
+    @Test func factoryBuildsStackedBidirectionalLRU() throws {
+        var spec = try Experiment(text: Self.lru, source: "exp.yaml").points[0].spec
+        let single = try spec.makeModel(RandomStream(seed: 5), headSize: 1)
+        spec.model.layers = 3
+        spec.model.bidirectional = true
+        let model = try spec.makeModel(RandomStream(seed: 5), headSize: 1)
+        #expect(model.layers == 3 && model.bidirectional && model.hiddenSize == 8)
+        #expect((0..<3).map { model.lruWidth(layer: $0) } == [2, 4, 8] && model.topWidth == 16 && model.outputSize == 1)
+        #expect(model.parameters.names == LRUName.stateDictOrder(layers: 3, bidirectional: true))
+        for stem in LRUName.stems { #expect(model.parameters[LRUName.name(stem)] == single.parameters[LRUName.name(stem)]) }
+        for l in 0..<3 {
+            for r in [false, true] {
+                let lam = model.lruParameters(layer: l, reverse: r).rotation
+                #expect((0..<4).allSatisfy { let m = hypot(lam[$0], lam[4 + $0]); return m >= 0.9 * (1 - 1e-14) && m <= 0.99 * (1 + 1e-14) })
+            }
+        }
+        #expect(model.lruParameters(layer: 1, reverse: true).nuLog != model.lruParameters(layer: 1).nuLog)
     }
 
     /// A zipped row may leave a parameter out with null (an lru row beside rnn rows).

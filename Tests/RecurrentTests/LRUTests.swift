@@ -14,8 +14,10 @@ import Testing
         .filter { $0.hasPrefix("lru-") && $0.hasSuffix(".json") }.sorted()
 
     @Test func fixturesArePresent() {
-        // Single layer: full BPTT (all/mse, last/ce), PyTorch's chunks of 3, BPTT(2, 3).
-        #expect(Self.names.count == 4)
+        // One layer: full BPTT (all/mse, last/ce), PyTorch's chunks of 3, BPTT(2, 3); two layers full; two
+        // bidirectional layers full and chunked; three layers BPTT(3, 4) and many-to-one; one bidirectional
+        // layer full and chunked (many-to-one); two layers chunked.
+        #expect(Self.names.count == 12)
     }
 
     @Test(arguments: names)
@@ -26,7 +28,10 @@ import Testing
             return (name, try Matrix(rows: t.shape[0], cols: t.shape.count > 1 ? t.shape[1] : 1, elements: t.data))
         })
         let model = try RecurrentModel(cell: .lru, parameters: params)
-        #expect(model.hiddenSize == f.H && model.topWidth == f.D && model.outputSize == f.O)
+        let dirs = f.bidirectional ? 2 : 1
+        #expect(model.hiddenSize == f.H && model.layers == f.layers && model.bidirectional == f.bidirectional && model.outputSize == f.O)
+        // D_ℓ = dirs^ℓ·D: the head reads dirs^L·D read-outs.
+        #expect(model.topWidth == (0..<f.layers).reduce(f.D) { w, _ in w * dirs })
         let mode = OutputMode(rawValue: f.outputs)!
         let steps = mode == .last ? 1 : f.T
         let x = try SequenceBatch(steps: f.T, batchSize: f.B, featureSize: f.D, batchFirst: f.inputs)
@@ -40,13 +45,95 @@ import Testing
         }
         let g = try model.gradients(x, outputs: mode, objective: objective, truncation: truncation)
         try expectPyTorchParity(g, file: file, steps: f.T, batch: f.B, inputSize: f.D, outputSteps: steps, outputSize: f.O,
-                                hiddenWidth: model.hiddenSize, loss: f.loss, hidden: f.hidden, outputs: f.outputs_value, order: f.order,
+                                hiddenWidth: dirs * model.hiddenSize, loss: f.loss, hidden: f.hidden, outputs: f.outputs_value, order: f.order,
                                 grads: f.grads, inputGrad: f.input_grad)
         if let units = f.unit_hidden_grads {
-            #expect(units.count == 1)
-            let got = try SequenceBatch(steps: f.T, batchSize: f.B, featureSize: f.H, timeMajor: g.hidden).batchFirstValues
-            let diff = maxAbsDifference(got, units[0])
-            #expect(diff < 1e-10, "\(file): ∂L/∂[Re h; Im h] differs by \(diff)")
+            // Every layer and direction's total ∂L/∂s_t (full BPTT), and ∂L/∂s_0 of each unit is finite.
+            #expect(units.count == f.layers * dirs && g.layers.count == units.count)
+            for (k, want) in units.enumerated() {
+                let got = try SequenceBatch(steps: f.T, batchSize: f.B, featureSize: f.H, timeMajor: g.layers[k].hidden).batchFirstValues
+                let diff = maxAbsDifference(got, want)
+                #expect(diff < 1e-10, "\(file): unit \(k): ∂L/∂[Re h; Im h] differs by \(diff)")
+            }
+        }
+    }
+
+    /// Stacked and bidirectional LRUs: ∂L/∂θ for every parameter (every layer and direction, the head),
+    /// ∂L/∂x and ∂L/∂s_0 of every unit against central differences (step 1e-6, 1e-6·(1 + |numeric|)), γ off
+    /// its normalised value, full BPTT (truncated BPTT is not the loss's gradient; the fixtures check it).
+    @Test(arguments: [(UInt64(1), 2, false, OutputMode.all), (2, 3, false, .last), (3, 1, true, .all), (4, 2, true, .all),
+                      (5, 2, true, .last), (6, 3, true, .all)])
+    func stackedFiniteDifferences(seed: UInt64, layers: Int, bidirectional: Bool, mode: OutputMode) throws {
+        let truncation = Truncation.none
+        var rng = RandomStream(seed: seed)
+        let d = 2, t = 5, b = 2
+        var model = try RecurrentModel.initialized(cell: .lru, inputSize: d, hiddenSize: 2, headSize: 2, layers: layers,
+                                                   bidirectional: bidirectional, rng: &rng)
+        for (name, m) in model.parameters.pairs where name.hasPrefix("gamma_log") {
+            try model.replace(name, with: try Matrix(rows: m.rows, cols: 1, elements: m.elements.map { $0 + 0.3 }))
+        }
+        let x = try SequenceBatch(steps: t, batchSize: b, featureSize: d, timeMajor: rng.normals(t * b * d))
+        let tOut = mode == .last ? 1 : t
+        let objective = Objective.mse(targets: try SequenceBatch(steps: tOut, batchSize: b, featureSize: 2, timeMajor: rng.normals(tOut * b * 2)))
+        let s0 = rng.normals(layers * model.directions * b * model.stateSize)
+        let g = try model.gradients(x, outputs: mode, objective: objective, initialState: s0, truncation: truncation)
+        let eps = 1e-6
+        func loss(_ m: RecurrentModel, _ input: SequenceBatch? = nil, _ start: [Double]? = nil) throws -> Double {
+            try m.gradients(input ?? x, outputs: mode, objective: objective, initialState: start ?? s0, truncation: truncation).loss
+        }
+        func check(_ analytic: Double, _ numeric: Double, _ what: String) {
+            #expect(abs(analytic - numeric) <= 1e-6 * (1 + abs(numeric)), "\(what): \(analytic) vs \(numeric)")
+        }
+        for (name, tensor) in model.parameters.pairs {
+            for k in 0..<tensor.count {
+                var plus = model, minus = model
+                var e = tensor.elements
+                e[k] += eps
+                try plus.replace(name, with: try Matrix(rows: tensor.rows, cols: tensor.cols, elements: e))
+                e[k] -= 2 * eps
+                try minus.replace(name, with: try Matrix(rows: tensor.rows, cols: tensor.cols, elements: e))
+                check(g.parameters[name]!.elements[k], (try loss(plus) - loss(minus)) / (2 * eps), "\(name)[\(k)]")
+            }
+        }
+        for k in 0..<x.values.count {
+            var vp = x.values, vm = x.values
+            vp[k] += eps; vm[k] -= eps
+            let numeric = (try loss(model, SequenceBatch(steps: t, batchSize: b, featureSize: d, timeMajor: vp))
+                           - loss(model, SequenceBatch(steps: t, batchSize: b, featureSize: d, timeMajor: vm))) / (2 * eps)
+            check(g.input[k], numeric, "x[\(k)]")
+        }
+        for k in 0..<s0.count {
+            var sp = s0, sm = s0
+            sp[k] += eps; sm[k] -= eps
+            check(g.initialState[k], (try loss(model, nil, sp) - loss(model, nil, sm)) / (2 * eps), "s0[\(k)]")
+        }
+    }
+
+    /// A whole PyTorch model (an `LRU` module `lru.`, two bidirectional layers, a Linear `fc` on the 12 top
+    /// read-outs), as safetensors and as a torch.save'd `.pt`: read with the prefix, head and architecture
+    /// inferred, PyTorch's outputs to 1e-12, written back and read again unchanged.
+    @Test(arguments: ["statedict-lru-L2-bi.safetensors", "statedict-lru-L2-bi.pt"])
+    func readsStackedBidirectionalStateDict(file: String) throws {
+        let path = Self.directory.appendingPathComponent(file).path
+        let (model, reading) = try RecurrentModel.read(path)
+        #expect(model.cell == .lru && model.layers == 2 && model.bidirectional && model.hiddenSize == 8 && model.inputSize == 3)
+        #expect(model.lruWidth(layer: 1) == 6 && model.topWidth == 12 && model.headSize == 2)
+        #expect(reading.prefix == "lru." && reading.head == "fc")
+        #expect(model.parameters.names.prefix(16) == ArraySlice(LRUName.stateDictOrder(layers: 2, bidirectional: true).prefix(16)))
+        struct Expected: Decodable { let inputs: [Double], outputs: [Double] }
+        let e = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: Self.directory.appendingPathComponent("statedict-lru-L2-bi-outputs.json")))
+        let f = try model.forward(SequenceBatch(steps: 5, batchSize: 1, featureSize: 3, batchFirst: e.inputs), outputs: .all)
+        #expect(maxAbsDifference(f.outputs, e.outputs) < 1e-12)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("lru-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try model.save(out)
+        #expect(try RecurrentModel.read(out).model.parameters == model.parameters)
+        // A layer-1 B that does not read the 2·3 read-outs of layer 0 is an error naming it and D_1.
+        var pairs = model.parameters.pairs.map { ($0.name, $0.tensor) }
+        let i = pairs.firstIndex { $0.0 == "B_re_l1" }!
+        pairs[i].1 = Matrix(rows: 4, cols: 3)
+        #expect { _ = try RecurrentModel(cell: .lru, parameters: ParameterSet(pairs)) } throws: { e in
+            "\(e)".contains("'B_re_l1' is 4×3, expected 4 × 6 (N × D_1 = 2·D_0")
         }
     }
 
