@@ -127,42 +127,40 @@ typedef void (*tile_fn)(long, const double *, long, const double *, long, double
 #endif
 GL_T512(1, 1) GL_T512(2, 1) GL_T512(3, 1) GL_T512(4, 1) GL_T512(5, 1) GL_T512(6, 1)
 GL_T512(7, 1) GL_T512(8, 1) GL_T512(9, 1) GL_T512(10, 1) GL_T512(11, 1) GL_T512(12, 1)
-GL_T512(1, 4) GL_T512(2, 4) GL_T512(3, 3) GL_T512(4, 3) GL_T512(5, 2) GL_T512(6, 2)
-static const tile_fn t512_wide[13] = {0, t512_1_4, t512_2_4, t512_3_3, t512_4_3, t512_5_2, t512_6_2,
-                                      t512_7_1, t512_8_1, t512_9_1, t512_10_1, t512_11_1, t512_12_1};
-static const int t512_np[13] = {0, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1};
-static const tile_fn t512_one[13] = {0, t512_1_1, t512_2_1, t512_3_1, t512_4_1, t512_5_1, t512_6_1,
-                                     t512_7_1, t512_8_1, t512_9_1, t512_10_1, t512_11_1, t512_12_1};
+GL_T512(1, 2) GL_T512(2, 2) GL_T512(3, 2) GL_T512(4, 2) GL_T512(5, 2) GL_T512(6, 2)
+GL_T512(1, 3) GL_T512(2, 3) GL_T512(3, 3) GL_T512(4, 3)
+GL_T512(1, 4) GL_T512(2, 4) GL_T512(3, 4)
+// t512[MR][NP] for MR·NP ≤ 12 (MR·NP·2 accumulators ≤ 24).
+static const tile_fn t512[13][5] = {
+    {0, 0, 0, 0, 0},
+    {0, t512_1_1, t512_1_2, t512_1_3, t512_1_4}, {0, t512_2_1, t512_2_2, t512_2_3, t512_2_4},
+    {0, t512_3_1, t512_3_2, t512_3_3, t512_3_4}, {0, t512_4_1, t512_4_2, t512_4_3, 0},
+    {0, t512_5_1, t512_5_2, 0, 0}, {0, t512_6_1, t512_6_2, 0, 0},
+    {0, t512_7_1, 0, 0, 0}, {0, t512_8_1, 0, 0, 0}, {0, t512_9_1, 0, 0, 0},
+    {0, t512_10_1, 0, 0, 0}, {0, t512_11_1, 0, 0, 0}, {0, t512_12_1, 0, 0, 0}};
+// Panels per tile for a row block of MR rows (the widest tile with ≤ 24 accumulators, at most 4).
+static const int t512_np[13] = {0, 4, 4, 4, 3, 2, 2, 1, 1, 1, 1, 1, 1};
 
 static void gemm_avx512(long m, long n, long k, const double *a, long lda, const double *packed,
                         int accumulate, double *c, long ldc, int mr) {
     long panels = (n + GL_PANEL - 1) / GL_PANEL, pstride = GL_PANEL * k;
+    if (m < mr) mr = (int)m;   // a batch smaller than the row block: one block, the widest tile for it
     for (long k0 = 0; k0 < k; k0 += GL_KC) {
         long kc = k - k0 < GL_KC ? k - k0 : GL_KC;
         int load = accumulate || k0 > 0;
         long j = 0;
         while (j < panels) {
-            // A group of panels as wide as the main row block's tile; the rows left over use the same group.
+            // A group of np panels as wide as the main row block's tile (fewer at the right edge);
+            // the rows left below the last full row block use a tile of the same width.
             int np = t512_np[mr];
-            if (panels - j < np) np = 1;
+            if (panels - j < np) np = (int)(panels - j);
             long cols = n - j * GL_PANEL;
             if (cols > (long)np * GL_PANEL) cols = (long)np * GL_PANEL;
             const double *p = packed + j * pstride + k0 * GL_PANEL;
             long i = 0;
             for (; i + mr <= m; i += mr)
-                (np == 1 ? t512_one[mr] : t512_wide[mr])(kc, a + i * lda + k0, lda, p, pstride, c + i * ldc + j * GL_PANEL, ldc, cols, load);
-            long rest = m - i;
-            if (rest > 0) {
-                if (np == 1) {
-                    t512_one[rest](kc, a + i * lda + k0, lda, p, pstride, c + i * ldc + j * GL_PANEL, ldc, cols, load);
-                } else {
-                    // Leftover rows with fewer panels per tile: run the group one panel at a time.
-                    for (int q = 0; q < np; q++) {
-                        long cq = cols - q * GL_PANEL; if (cq > GL_PANEL) cq = GL_PANEL;
-                        t512_one[rest](kc, a + i * lda + k0, lda, p + q * pstride, pstride, c + i * ldc + (j + q) * GL_PANEL, ldc, cq, load);
-                    }
-                }
-            }
+                t512[mr][np](kc, a + i * lda + k0, lda, p, pstride, c + i * ldc + j * GL_PANEL, ldc, cols, load);
+            if (m > i) t512[m - i][np](kc, a + i * lda + k0, lda, p, pstride, c + i * ldc + j * GL_PANEL, ldc, cols, load);
             j += np;
         }
     }
