@@ -46,11 +46,16 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
 
+        // GradLab's own C kernels (the packed recurrent product: AVX-512 / AVX2 / portable, chosen at
+        // run time); only Linalg imports it (docs/linalg.md).
+        .target(name: "CKernels"),
+
         // Float64 matrices, BLAS/LAPACK wrappers, norms, seeded splittable random numbers.
         .target(
             name: "Linalg",
             dependencies: [
                 "COpenBLAS",
+                "CKernels",
                 .product(name: "ComplexModule", package: "swift-numerics"),
                 .product(name: "RealModule", package: "swift-numerics"),
             ]

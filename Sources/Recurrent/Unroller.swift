@@ -9,9 +9,10 @@ import Linalg
 /// values ([h, c] for LSTM), so the h block of step t is B × H with leading dimension S.
 ///
 /// Work per call: one gemm for the whole input projection X·W_ihᵀ (T·B × D times D × G·H); per step
-/// one gemm (gemv when B = 1) for H_{t−1}·W_hhᵀ and one for ∂L/∂Z·W_hh; after the backward sweep one
-/// gemm each for ∂L/∂W_ih, ∂L/∂W_hh and ∂L/∂X. Nothing is allocated per step: the tape is sized at
-/// `init` for (T, B) and can be reused for any T' ≤ T with the same B.
+/// one product H_{t−1}·W_hhᵀ and one ∂L/∂Z·W_hh (`RecurrentProducts`: W_hhᵀ and W_hh packed once at
+/// `init`/`reload` for GradLab's packed kernel, or OpenBLAS gemm/gemv, by `RecurrentProductKernel`);
+/// after the backward sweep one gemm each for ∂L/∂W_ih, ∂L/∂W_hh and ∂L/∂X. Nothing is allocated per
+/// step: the tape is sized at `init` for (T, B) and can be reused for any T' ≤ T with the same B.
 ///
 /// A diagonal recurrence (`CellWeights.recurrentDiagonal`, IndRNN) replaces the two per-step gemm by
 /// element-wise products (u ⊙ h_{t−1}, u ⊙ ∂L/∂Z) and ∂L/∂W_hh by ∂L/∂u = Σ_rows ∂L/∂ZH ⊙ H_{t−1}
@@ -37,7 +38,8 @@ public final class Unroller<Cell: RecurrentCell> {
     let initialGradient: UnsafeMutablePointer<Double>  // B·S
     let startGradient: UnsafeMutablePointer<Double>    // B·S: ∂L/∂s_start of the last backward window
     let normScratch: UnsafeMutablePointer<Double>
-    let hiddenWeightTransposed: UnsafeMutablePointer<Double>   // H × G·H, for a NoTrans forward gemm
+    /// The per-step products with W_hh (nil for a diagonal or rotation recurrence).
+    let products: RecurrentProducts?
     let diagonal: UnsafeMutablePointer<Double>?   // u (H) for a diagonal recurrence
     let rotation: UnsafeMutablePointer<Double>?   // [Re λ; Im λ] (H = 2N) for the LRU
     /// touched[t − 1]: whether a backward window has already written step t's accumulators.
@@ -45,8 +47,9 @@ public final class Unroller<Cell: RecurrentCell> {
     private var inputs: UnsafePointer<Double>?
     private var owned: [UnsafeMutablePointer<Double>] = []
 
-    /// A tape for up to `capacity` steps of `batch` sequences.
-    public init(cell: Cell, capacity: Int, batch: Int) {
+    /// A tape for up to `capacity` steps of `batch` sequences; `kernel` chooses how the per-step
+    /// products with W_hh are computed (default `RecurrentProductKernel.automatic`).
+    public init(cell: Cell, capacity: Int, batch: Int, kernel: RecurrentProductKernel? = nil) {
         precondition(capacity >= 0 && batch > 0)
         self.cell = cell
         self.capacity = capacity
@@ -67,12 +70,13 @@ public final class Unroller<Cell: RecurrentCell> {
         initialGradient = buffer(batch * s)
         startGradient = buffer(batch * s)
         normScratch = buffer(batch * (gh + h) + 2 * batch * batch)
-        let whhT = buffer(h * gh)
-        let (hh, ghh) = (h, gh)
-        cell.weights.hiddenWeight.withUnsafeBufferPointer { w in
-            for i in 0..<ghh { for j in 0..<hh { whhT[j * ghh + i] = w[i * hh + j] } }
+        if cell.weights.recurrentDiagonal == nil && cell.weights.recurrentRotation == nil {
+            let p = RecurrentProducts(gateRows: gh, hidden: h, batch: batch, kernel: kernel)
+            cell.weights.hiddenWeight.withUnsafeBufferPointer { p.load($0.baseAddress!) }
+            products = p
+        } else {
+            products = nil
         }
-        hiddenWeightTransposed = whhT
         if let u = cell.weights.recurrentDiagonal {
             let p = buffer(h)
             for j in 0..<h { p[j] = u[j] }
@@ -126,9 +130,8 @@ public final class Unroller<Cell: RecurrentCell> {
         w.inputBias.withUnsafeBufferPointer { bias in
             for r in 0..<(t * batch) { let row = zx + r * gh; for j in 0..<gh { row[j] += bias[j] } }
         }
-        w.hiddenWeight.withUnsafeBufferPointer { whhBuf in
+        do {
             w.hiddenBias.withUnsafeBufferPointer { bias in
-                let whh = whhBuf.baseAddress!
                 for step in 1...max(t, 1) where t > 0 {
                     let prev = states + (step - 1) * bs
                     for b in 0..<batch { (zh + b * gh).update(from: bias.baseAddress!, count: gh) }
@@ -147,10 +150,8 @@ public final class Unroller<Cell: RecurrentCell> {
                                 row[n + j] += c * re + a * im
                             }
                         }
-                    } else if batch == 1 {
-                        gemv(.none, rows: gh, cols: h, whh, prev, beta: 1, zh)
-                    } else {
-                        gemm(.none, .none, m: batch, n: gh, k: h, prev, lda: s, hiddenWeightTransposed, ldb: gh, beta: 1, zh, ldc: gh)
+                    } else if let products {
+                        products.forward(m: batch, prev, lda: s, into: zh, ldc: gh)
                     }
                     cell.pointwiseForward(batch: batch, zx: zx + (step - 1) * bg, zh: zh, previous: prev,
                                           next: states + step * bs, cache: cache + (step - 1) * batch * cw)
@@ -192,8 +193,7 @@ public final class Unroller<Cell: RecurrentCell> {
         let shared = cell.hiddenPreactivationGradientIsInputGradient
         if let seed { dS.update(from: seed, count: bs) } else { dS.update(repeating: 0, count: bs) }
         var cur = dS, other = dS2
-        cell.weights.hiddenWeight.withUnsafeBufferPointer { whhBuf in
-            let whh = whhBuf.baseAddress!
+        do {
             var t = end
             while t > start {
                 if let range = injected, range.contains(t), let g = injection(t) {
@@ -226,10 +226,8 @@ public final class Unroller<Cell: RecurrentCell> {
                             row[n + j] += a * gi - c * gr
                         }
                     }
-                } else if batch == 1 {
-                    gemv(.transpose, rows: gh, cols: h, whh, dzh, beta: 1, other)
-                } else {
-                    gemm(.none, .none, m: batch, n: h, k: gh, dzh, lda: gh, whh, ldb: h, beta: 1, other, ldc: s)
+                } else if let products {
+                    products.backward(m: batch, dzh, lda: gh, into: other, ldc: s)
                 }
                 if !first {
                     for k in 0..<bg { accX[k] += dzx[k] }
@@ -335,15 +333,12 @@ public final class Unroller<Cell: RecurrentCell> {
         for r in 0..<(steps * batch) { let row = p + r * gh; for j in 0..<gh { o[j] += row[j] } }
     }
 
-    /// Loads `cell` (same sizes) for the next pass: its weights, W_hhᵀ and u are refreshed in place.
+    /// Loads `cell` (same sizes) for the next pass: its weights, the packed W_hh (or W_hhᵀ) and u are refreshed in place.
     func reload(_ cell: Cell) {
         precondition(cell.hiddenSize == h && cell.stateSize == s && cell.inputSize == d && cell.weights.gateRows == gh,
                      "Unroller.reload: a cell of another shape")
         self.cell = cell
-        let (hh, ghh, whhT) = (h, gh, hiddenWeightTransposed)
-        cell.weights.hiddenWeight.withUnsafeBufferPointer { w in
-            for i in 0..<ghh { for j in 0..<hh { whhT[j * ghh + i] = w[i * hh + j] } }
-        }
+        if let products { cell.weights.hiddenWeight.withUnsafeBufferPointer { products.load($0.baseAddress!) } }
         if let u = cell.weights.recurrentDiagonal, let p = diagonal { for j in 0..<h { p[j] = u[j] } }
         if let l = cell.weights.recurrentRotation, let p = rotation { for j in 0..<h { p[j] = l[j] } }
     }
