@@ -40,27 +40,29 @@ import Testing
     }
 
     /// Flossing (α = 100, so it dominates the adding task's gradient) moves λ_1 of a chaotic network
-    /// (W_hh Gaussian with std 3/√H, λ_1 ≈ 0.12 > 0) towards 0: |λ_1| falls by more than half over 150
-    /// Adam steps (lr 0.03). With α = 10 the task gradient wins and λ_1 stays near 0.1–0.15 (scratch runs).
+    /// (W_hh Gaussian with std 2, λ_1 ≈ 0.35 > 0) towards 0: the mean |λ_1| over the last 75 of 150 Adam
+    /// steps (lr 0.01) is less than half the initial λ_1. λ_1 keeps fluctuating by ±0.1 around 0 (the
+    /// trajectory is chaotic, so the exact path changes with the summation order of the recurrent
+    /// product: measured 0.11 with the packed kernel, 0.094 with OpenBLAS's, threshold 0.177); a single
+    /// iterate or the last five are not a robust statistic (lr 0.03 gave 0.20 for the last five).
     @Test func lambdaMovesTowardsTarget() throws {
-        let setting = (0.03, 100.0)
         let task = try AddingProblem(variant: .arjovsky2016, length: 40)
-        var config = TrainingConfiguration(task: task, optimizer: try Adam(learningRate: setting.0))
+        var config = TrainingConfiguration(task: task, optimizer: try Adam(learningRate: 0.01))
         config.iterations = 150
         config.evaluationInterval = 150
         config.evaluationBatches = 1
-        config.flossing = GradientFlossing(exponents: 1, weight: setting.1, window: 40, every: 1, target: 0)
+        config.flossing = GradientFlossing(exponents: 1, weight: 100, window: 40, every: 1, target: 0)
         var rng = RandomStream(seed: 3, stream: 1)
         var model = try RecurrentModel.initialized(cell: .rnn(.tanh), inputSize: 2, hiddenSize: 16, headSize: 1, rng: &rng)
         var tensors = model.parameters.tensors
-        tensors[1] = rng.normalMatrix(rows: 16, cols: 16, std: 3 / 4)
+        tensors[1] = rng.normalMatrix(rows: 16, cols: 16, std: 2)
         try model.setTensors(tensors)
         let result = try train(model, config, rng: RandomStream(seed: 1))
         let lambdas = result.records.dropFirst().map(\.flossLambda1)
         #expect(lambdas.count == 150 && lambdas.allSatisfy(\.isFinite))
-        let first = lambdas.prefix(5).reduce(0, +) / 5, last = lambdas.suffix(5).reduce(0, +) / 5
-        #expect(first > 0.1, "initial λ_1 \(first)")
-        #expect(abs(last) < 0.5 * abs(first), "λ_1 from \(first) to \(last) \(setting) \(lambdas.enumerated().filter { $0.offset % 15 == 0 }.map(\.element))")
+        let first = lambdas.prefix(5).reduce(0, +) / 5, tail = lambdas.suffix(75).map(abs).reduce(0, +) / 75
+        #expect(first > 0.3, "initial λ_1 \(first)")
+        #expect(tail < 0.5 * first, "λ_1 from \(first) to mean |λ_1| \(tail) \(lambdas.enumerated().filter { $0.offset % 15 == 0 }.map(\.element))")
     }
 
     @Test func rejectsWhatItCannotDo() throws {
