@@ -103,7 +103,6 @@ public struct DepthTimeFlow: Sendable {
                 rng: RandomStream) throws {
         let dirs = model.directions, t = inputs.rows, h = model.hiddenSize, w = model.topWidth
         steps = t; layers = model.layers; bidirectional = model.bidirectional
-        if model.cell == .lru && model.isStacked { throw RecurrentError(RecurrentModel.stackedLRUDiagnosisLimit) }
         guard t >= 1 else { throw RecurrentError("the depth × time diagnosis needs at least one step") }
         let unitCount = layers * dirs
         if let s0 = initialStates, s0.count != unitCount || s0.contains(where: { $0.count != model.stateSize }) {
@@ -118,8 +117,10 @@ public struct DepthTimeFlow: Sendable {
         let cells = (0..<unitCount).map { model.makeCell(layer: $0 / dirs, reverse: $0 % dirs == 1) }
         var trajectories: [Trajectory] = []
         var layerInput = inputs
+        let readouts = model.unitReadouts
         for layer in 0..<layers {
-            var outputs = Matrix(rows: t, cols: w)
+            let o = readouts?[layer * dirs].width ?? h
+            var outputs = Matrix(rows: t, cols: dirs * o)
             for dir in 0..<dirs {
                 let k = layer * dirs + dir
                 let x = dir == 0 ? layerInput : layerInput.reversedRows()
@@ -127,16 +128,29 @@ public struct DepthTimeFlow: Sendable {
                 if let bad = traj.nonfiniteStep {
                     throw RecurrentError("the forward pass became non-finite in layer \(layer)\(dir == 1 ? " (reverse)" : "") at step \(dir == 0 ? bad : t + 1 - bad)")
                 }
-                for time in 1...t {
-                    let tau = dir == 0 ? time : t + 1 - time
-                    for j in 0..<h { outputs[time - 1, dir * h + j] = traj.states[tau, j] }
+                if let r = readouts?[k] {
+                    // The layer's output is the read-out y_τ = C′s_τ + D ⊙ x_τ.
+                    var y = [Double](repeating: 0, count: o)
+                    let d = x.cols
+                    traj.states.withUnsafeBufferPointer { st in traj.inputs.withUnsafeBufferPointer { xs in y.withUnsafeMutableBufferPointer { yy in
+                        for tau in 1...t {
+                            r.apply(state: st.baseAddress! + tau * model.stateSize, input: xs.baseAddress! + (tau - 1) * d, into: yy.baseAddress!)
+                            let time = dir == 0 ? tau : t + 1 - tau
+                            for j in 0..<o { outputs[time - 1, dir * o + j] = yy[j] }
+                        }
+                    } } }
+                } else {
+                    for time in 1...t {
+                        let tau = dir == 0 ? time : t + 1 - time
+                        for j in 0..<h { outputs[time - 1, dir * h + j] = traj.states[tau, j] }
+                    }
                 }
                 trajectories.append(traj)
             }
             layerInput = outputs
         }
 
-        let sweep = LatticeSweep(cells: cells, trajectories: trajectories, layers: layers, directions: dirs, adjoint: g,
+        let sweep = LatticeSweep(cells: cells, trajectories: trajectories, layers: layers, directions: dirs, adjoint: g, readouts: readouts,
                                  contributions: options.contributions, unitMaps: options.unitMaps)
         for k in 0..<unitCount {
             let flow = try BackwardFlow(map: cells[k], trajectory: trajectories[k], options: .init(jacobianLags: options.lags))
