@@ -8,7 +8,8 @@ public struct DepthTimeOptions: Sendable {
     public var lags: LagSelection
     /// Steps t at which the depth products ‖∂h_t^{top}/∂h_t^ℓ‖ are measured; nil = {1, T}.
     public var depthSteps: [Int]?
-    /// ∂L/∂(top output at T) (dirs·H); nil = a seeded random unit vector.
+    /// ∂L/∂(top output at T) (`topWidth` values: dirs·H, or a stacked LRU's dirs·D_{L−1} read-outs
+    /// [y_T^{fwd}; y_T^{bwd}]); nil = a seeded random unit vector.
     public var adjoint: [Double]?
     /// Whether to measure each unit's per-step terms of its ∂L/∂W_hh (`UnitFlow.contributionLog10`).
     public var contributions: Bool
@@ -66,6 +67,10 @@ public struct LatticeNode: Sendable, Equatable, CustomStringConvertible {
 /// as a unit vector times 10^scale, and sums are taken relative to the larger scale, so nothing
 /// overflows or underflows. The same vector–Jacobian products as BPTT (the cells' `vjp` and
 /// `inputVJP`), evaluated on per-unit `Trajectory`s.
+///
+/// A stacked or bidirectional LRU's layers output their read-outs y_t = C′s_t + D ⊙ x_t: the forward
+/// pass feeds them up, and the sweep carries ∂L/∂y_t beside ∂L/∂s_t so that the skip D ⊙ x is followed
+/// (`LatticeSweep`, "Read-outs"); the map is then ‖∂L/∂s_t^ℓ‖ of the whole state [Re h; Im h].
 ///
 /// The **dominant path** starts at (t = 1, ℓ = 0, forward) and repeatedly steps to the neighbour whose
 /// term contributes most to the current adjoint (time: the next step of the same unit; depth: a unit
