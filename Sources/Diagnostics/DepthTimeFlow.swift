@@ -8,7 +8,8 @@ public struct DepthTimeOptions: Sendable {
     public var lags: LagSelection
     /// Steps t at which the depth products ‖∂h_t^{top}/∂h_t^ℓ‖ are measured; nil = {1, T}.
     public var depthSteps: [Int]?
-    /// ∂L/∂(top output at T) (dirs·H); nil = a seeded random unit vector.
+    /// ∂L/∂(top output at T) (`topWidth` values: dirs·H, or a stacked LRU's dirs·D_{L−1} read-outs
+    /// [y_T^{fwd}; y_T^{bwd}]); nil = a seeded random unit vector.
     public var adjoint: [Double]?
     /// Whether to measure each unit's per-step terms of its ∂L/∂W_hh (`UnitFlow.contributionLog10`).
     public var contributions: Bool
@@ -67,6 +68,10 @@ public struct LatticeNode: Sendable, Equatable, CustomStringConvertible {
 /// overflows or underflows. The same vector–Jacobian products as BPTT (the cells' `vjp` and
 /// `inputVJP`), evaluated on per-unit `Trajectory`s.
 ///
+/// A stacked or bidirectional LRU's layers output their read-outs y_t = C′s_t + D ⊙ x_t: the forward
+/// pass feeds them up, and the sweep carries ∂L/∂y_t beside ∂L/∂s_t so that the skip D ⊙ x is followed
+/// (`LatticeSweep`, "Read-outs"); the map is then ‖∂L/∂s_t^ℓ‖ of the whole state [Re h; Im h].
+///
 /// The **dominant path** starts at (t = 1, ℓ = 0, forward) and repeatedly steps to the neighbour whose
 /// term contributes most to the current adjoint (time: the next step of the same unit; depth: a unit
 /// of the layer above at the same step), until the loss term dominates: the route by which most of the
@@ -103,7 +108,6 @@ public struct DepthTimeFlow: Sendable {
                 rng: RandomStream) throws {
         let dirs = model.directions, t = inputs.rows, h = model.hiddenSize, w = model.topWidth
         steps = t; layers = model.layers; bidirectional = model.bidirectional
-        if model.cell == .lru && model.isStacked { throw RecurrentError(RecurrentModel.stackedLRUDiagnosisLimit) }
         guard t >= 1 else { throw RecurrentError("the depth × time diagnosis needs at least one step") }
         let unitCount = layers * dirs
         if let s0 = initialStates, s0.count != unitCount || s0.contains(where: { $0.count != model.stateSize }) {
@@ -118,8 +122,10 @@ public struct DepthTimeFlow: Sendable {
         let cells = (0..<unitCount).map { model.makeCell(layer: $0 / dirs, reverse: $0 % dirs == 1) }
         var trajectories: [Trajectory] = []
         var layerInput = inputs
+        let readouts = model.unitReadouts
         for layer in 0..<layers {
-            var outputs = Matrix(rows: t, cols: w)
+            let o = readouts?[layer * dirs].width ?? h
+            var outputs = Matrix(rows: t, cols: dirs * o)
             for dir in 0..<dirs {
                 let k = layer * dirs + dir
                 let x = dir == 0 ? layerInput : layerInput.reversedRows()
@@ -127,16 +133,29 @@ public struct DepthTimeFlow: Sendable {
                 if let bad = traj.nonfiniteStep {
                     throw RecurrentError("the forward pass became non-finite in layer \(layer)\(dir == 1 ? " (reverse)" : "") at step \(dir == 0 ? bad : t + 1 - bad)")
                 }
-                for time in 1...t {
-                    let tau = dir == 0 ? time : t + 1 - time
-                    for j in 0..<h { outputs[time - 1, dir * h + j] = traj.states[tau, j] }
+                if let r = readouts?[k] {
+                    // The layer's output is the read-out y_τ = C′s_τ + D ⊙ x_τ.
+                    var y = [Double](repeating: 0, count: o)
+                    let d = x.cols
+                    traj.states.withUnsafeBufferPointer { st in traj.inputs.withUnsafeBufferPointer { xs in y.withUnsafeMutableBufferPointer { yy in
+                        for tau in 1...t {
+                            r.apply(state: st.baseAddress! + tau * model.stateSize, input: xs.baseAddress! + (tau - 1) * d, into: yy.baseAddress!)
+                            let time = dir == 0 ? tau : t + 1 - tau
+                            for j in 0..<o { outputs[time - 1, dir * o + j] = yy[j] }
+                        }
+                    } } }
+                } else {
+                    for time in 1...t {
+                        let tau = dir == 0 ? time : t + 1 - time
+                        for j in 0..<h { outputs[time - 1, dir * h + j] = traj.states[tau, j] }
+                    }
                 }
                 trajectories.append(traj)
             }
             layerInput = outputs
         }
 
-        let sweep = LatticeSweep(cells: cells, trajectories: trajectories, layers: layers, directions: dirs, adjoint: g,
+        let sweep = LatticeSweep(cells: cells, trajectories: trajectories, layers: layers, directions: dirs, adjoint: g, readouts: readouts,
                                  contributions: options.contributions, unitMaps: options.unitMaps)
         for k in 0..<unitCount {
             let flow = try BackwardFlow(map: cells[k], trajectory: trajectories[k], options: .init(jacobianLags: options.lags))

@@ -5,8 +5,21 @@ import Recurrent
 /// The log-domain backward sweep of `DepthTimeFlow` over the depth × time lattice, and the depth
 /// products. Units k = ℓ·dirs + dir; a unit's tape step τ is t (forward) or T + 1 − t (backward);
 /// trajectories are in tape order (row τ of `states` = s_τ, row τ − 1 of `inputs` = x_τ).
+///
+/// **Read-outs (stacked LRU).** With `readouts`, unit k's layer outputs y_t^k = C′_k s_t^k + D_k ⊙ x_t^k
+/// (o_ℓ values; layer ℓ + 1 reads [y^{ℓ,fwd}; y^{ℓ,bwd}]) instead of h_t^k. The sweep then carries, beside
+/// each unit's state adjoint a_t^k = ∂L/∂s_t^k, its output adjoint e_t^k = ∂L/∂y_t^k:
+///
+///     e_t^{ℓ,dir} = Σ_dir' [ (∂s_t^{ℓ+1,dir'}/∂x)ᵀ a_t^{ℓ+1,dir'} + D_{ℓ+1,dir'} ⊙ e_t^{ℓ+1,dir'} ]_(dir's slice of x^{ℓ+1})
+///     (e_T^{top,dir} = g's slice, zero at other steps), and a_t^k receives C′_kᵀ e_t^k,
+///
+/// so the skip D ⊙ x carries ∂L/∂y of layer ℓ + 1 to layer ℓ's read-out, and unrolled, layer ℓ + 2's
+/// through the product D_{ℓ+2}D_{ℓ+1} (diagonals): exactly StackedTape's BPTT. The depth term of
+/// (ℓ+1, dir') into (ℓ, dir) is then the norm of C′ᵀ(its part of e_t^{ℓ,dir}), its share of a_t^{ℓ,dir}.
 struct LatticeSweep {
     let cells: [any RecurrentCell]
+    /// Per unit, the read-out its layer outputs (nil: layers output h_t).
+    let readouts: [UnitReadout]?
     let states: [[Double]], inputs: [[Double]]
     let layers: Int, dirs: Int, steps: Int, h: Int, s: Int
     /// Per unit, per step t: log10 ‖h-part of a_t‖ (nil = exactly zero).
@@ -22,8 +35,9 @@ struct LatticeSweep {
     private var timeTerm: [[Double]], depthTerm: [[[Double]]], lossTerm: [[Double]]
 
     init(cells: [any RecurrentCell], trajectories: [Trajectory], layers: Int, directions: Int, adjoint g: [Double],
-         contributions: Bool = false, unitMaps: Bool = false) {
+         readouts: [UnitReadout]? = nil, contributions: Bool = false, unitMaps: Bool = false) {
         self.cells = cells
+        self.readouts = readouts
         states = trajectories.map(\.states.elements)
         inputs = trajectories.map(\.inputs.elements)
         self.layers = layers; dirs = directions; steps = trajectories[0].length
@@ -39,6 +53,18 @@ struct LatticeSweep {
     }
 
     func tapeStep(_ time: Int, _ dir: Int) -> Int { dir == 0 ? time : steps + 1 - time }
+
+    /// o_ℓ: the width of one direction's output of layer ℓ (H, or the read-out's D_ℓ).
+    func outputWidth(_ layer: Int) -> Int { readouts?[layer * dirs].width ?? h }
+
+    /// The state image of an output adjoint v (o_ℓ values) of unit k into `z` (S values): C′ᵀv, or [v; 0].
+    func stateImage(_ k: Int, _ v: UnsafePointer<Double>, into z: UnsafeMutablePointer<Double>) {
+        if let r = readouts?[k] {
+            r.matrix.withUnsafeBufferPointer { c in gemv(.transpose, rows: r.width, cols: s, c.baseAddress!, v, beta: 0, z) }
+        } else {
+            for i in 0..<s { z[i] = i < h ? v[i] : 0 }
+        }
+    }
 
     /// acc·10^accLog += v·10^vLog (n values), keeping acc's entries O(1).
     private static func addScaled(_ acc: inout [Double], _ accLog: inout Double, _ v: UnsafePointer<Double>, count n: Int, log10Scale vLog: Double) {
@@ -56,46 +82,71 @@ struct LatticeSweep {
     }
 
     private mutating func sweep(adjoint g: [Double]) {
-        let t = steps, top = layers - 1, width = dirs * h
+        let t = steps, top = layers - 1
+        let widest = max(s, (0..<layers).map(outputWidth).max()!), widestInput = cells.map(\.inputSize).max()!
         var adj = [[Double]](repeating: [Double](repeating: 0, count: t * s), count: cells.count)
         var adjLog = [[Double]](repeating: [Double](repeating: -.infinity, count: t), count: cells.count)
-        var injection = [[Double]](repeating: [Double](repeating: 0, count: t * h), count: dirs)
+        // Per unit: e_t = ∂L/∂(its output at t) (o_ℓ values per step), as unit-scale vector × 10^outLog.
+        var out = (0..<cells.count).map { [Double](repeating: 0, count: t * outputWidth($0 / dirs)) }
+        var outLog = [[Double]](repeating: [Double](repeating: -.infinity, count: t), count: cells.count)
+        // Per direction of the current layer: the state image of e_t (S values per step).
+        var injection = [[Double]](repeating: [Double](repeating: 0, count: t * s), count: dirs)
         var injectionLog = [[Double]](repeating: [Double](repeating: -.infinity, count: t), count: dirs)
-        var acc = [Double](repeating: 0, count: max(s, width)), vin = [Double](repeating: 0, count: width)
+        var acc = [Double](repeating: 0, count: widest), vin = [Double](repeating: 0, count: widestInput)
+        var part = acc, skipped = acc, image = [Double](repeating: 0, count: s)
         var tmp = [Double](repeating: 0, count: s)
         var factor = [Double](repeating: 0, count: contributionLog10.isEmpty ? 0 : cells[0].weights.gateRows)
         var workspaces = cells.map { $0.makeWorkspace() }
         for layer in stride(from: top, through: 0, by: -1) {
-            // Depth (or loss) terms into this layer, per direction and step.
+            let o = outputWidth(layer)
+            // Depth (or loss) terms into this layer's outputs, per direction and step.
             for dir in 0..<dirs {
                 let k = layer * dirs + dir
                 for time in 1...t {
                     var accLog = -Double.infinity
                     if layer == top {
                         if time == t {
-                            g.withUnsafeBufferPointer { Self.addScaled(&acc, &accLog, $0.baseAddress! + dir * h, count: h, log10Scale: 0) }
-                            lossTerm[k][time - 1] = accLog
-                        }
-                    } else {
-                        for dir2 in 0..<dirs {
-                            let k2 = (layer + 1) * dirs + dir2, tau = tapeStep(time, dir2), scale = adjLog[k2][time - 1]
-                            guard scale > -.infinity else { continue }
-                            let d2 = cells[k2].inputSize
-                            states[k2].withUnsafeBufferPointer { st in inputs[k2].withUnsafeBufferPointer { x in
-                                adj[k2].withUnsafeBufferPointer { u in vin.withUnsafeMutableBufferPointer { o in
-                                    cells[k2].inputVJP(st.baseAddress! + (tau - 1) * s, x.baseAddress! + (tau - 1) * d2,
-                                                       cotangent: u.baseAddress! + (time - 1) * s, into: o.baseAddress!, workspace: &workspaces[k2])
-                                } }
-                            } }
-                            vin.withUnsafeBufferPointer { v in
-                                let slice = v.baseAddress! + dir * h, n = nrm2(slice, count: h)
-                                depthTerm[k][time - 1][dir2] = n > 0 ? log10(n) + scale : -.infinity
-                                Self.addScaled(&acc, &accLog, slice, count: h, log10Scale: scale)
+                            g.withUnsafeBufferPointer { Self.addScaled(&acc, &accLog, $0.baseAddress! + dir * o, count: o, log10Scale: 0) }
+                            if accLog > -.infinity {
+                                acc.withUnsafeBufferPointer { v in image.withUnsafeMutableBufferPointer { stateImage(k, v.baseAddress!, into: $0.baseAddress!) } }
+                                let n = nrm2(image)
+                                lossTerm[k][time - 1] = n > 0 ? log10(n) + accLog : -.infinity
                             }
                         }
+                    } else {
+                        let o2 = outputWidth(layer + 1)
+                        for dir2 in 0..<dirs {
+                            let k2 = (layer + 1) * dirs + dir2, tau = tapeStep(time, dir2), scale = adjLog[k2][time - 1]
+                            var partLog = -Double.infinity
+                            if scale > -.infinity {
+                                let d2 = cells[k2].inputSize
+                                states[k2].withUnsafeBufferPointer { st in inputs[k2].withUnsafeBufferPointer { x in
+                                    adj[k2].withUnsafeBufferPointer { u in vin.withUnsafeMutableBufferPointer { v in
+                                        cells[k2].inputVJP(st.baseAddress! + (tau - 1) * s, x.baseAddress! + (tau - 1) * d2,
+                                                           cotangent: u.baseAddress! + (time - 1) * s, into: v.baseAddress!, workspace: &workspaces[k2])
+                                    } }
+                                } }
+                                vin.withUnsafeBufferPointer { Self.addScaled(&part, &partLog, $0.baseAddress! + dir * o, count: o, log10Scale: scale) }
+                            }
+                            // The skip D ⊙ x of the unit above: its e_t, through D, onto this direction's slice.
+                            if let r = readouts?[k2], outLog[k2][time - 1] > -.infinity {
+                                for j in 0..<o { skipped[j] = r.skip[dir * o + j] * out[k2][(time - 1) * o2 + dir * o + j] }
+                                skipped.withUnsafeBufferPointer { Self.addScaled(&part, &partLog, $0.baseAddress!, count: o, log10Scale: outLog[k2][time - 1]) }
+                            }
+                            guard partLog > -.infinity else { continue }
+                            part.withUnsafeBufferPointer { v in image.withUnsafeMutableBufferPointer { stateImage(k, v.baseAddress!, into: $0.baseAddress!) } }
+                            let n = nrm2(image)
+                            depthTerm[k][time - 1][dir2] = n > 0 ? log10(n) + partLog : -.infinity
+                            part.withUnsafeBufferPointer { Self.addScaled(&acc, &accLog, $0.baseAddress!, count: o, log10Scale: partLog) }
+                        }
                     }
+                    outLog[k][time - 1] = accLog
                     injectionLog[dir][time - 1] = accLog
-                    if accLog > -.infinity { for j in 0..<h { injection[dir][(time - 1) * h + j] = acc[j] } }
+                    guard accLog > -.infinity else { continue }
+                    for j in 0..<o { out[k][(time - 1) * o + j] = acc[j] }
+                    acc.withUnsafeBufferPointer { v in injection[dir].withUnsafeMutableBufferPointer {
+                        stateImage(k, v.baseAddress!, into: $0.baseAddress! + (time - 1) * s)
+                    } }
                 }
             }
             // The time recursion of each unit of this layer, injections added on arrival.
@@ -122,7 +173,7 @@ struct LatticeSweep {
                         }
                     }
                     if injectionLog[dir][time - 1] > -.infinity {
-                        for i in 0..<s { tmp[i] = i < h ? injection[dir][(time - 1) * h + i] : 0 }
+                        for i in 0..<s { tmp[i] = injection[dir][(time - 1) * s + i] }
                         tmp.withUnsafeBufferPointer { Self.addScaled(&acc, &accLog, $0.baseAddress!, count: s, log10Scale: injectionLog[dir][time - 1]) }
                     }
                     let n = acc.withUnsafeBufferPointer { nrm2($0.baseAddress!, count: s) }
@@ -172,6 +223,7 @@ struct LatticeSweep {
     /// ‖∂h_t^{top}/∂h_t^{top−d}‖ for d = 0 … L−1: P ← P·K^m with K^m = ∂h_t^m/∂h_t^{m−1} (both
     /// directions stacked), renormalised after every product.
     func depthProductNorms(step t: Int) throws -> [LagNorm] {
+        if readouts != nil { return try readoutDepthProductNorms(step: t) }
         let n = dirs * h
         var p = [Double](repeating: 0, count: n * n), k = p, next = p
         for i in 0..<n { p[i * n + i] = 1 }
@@ -203,6 +255,79 @@ struct LatticeSweep {
                 let sigma = try p.withUnsafeBufferPointer { try svd.compute($0.baseAddress!) }
                 norms.append(LagNorm(lag: lag, spectralLog10: log10(sigma) + logScale, frobeniusLog10: log10(nrm2(p)) + logScale))
             }
+        }
+        return norms
+    }
+
+    /// With read-outs (stacked LRU): ‖∂s_t^{top}/∂s_t^{top−d}‖ (both directions stacked, dirs·S square),
+    /// the within-step total derivative, which also follows the skips. With x^m the input of layer m
+    /// ([y^{m−1,fwd}; y^{m−1,bwd}]), A^{m,dir} = ∂s_t^{m,dir}/∂x^m (S × D_m, `stateInputJacobian`) and
+    /// y^{m,dir} = C′_{m,dir}s^{m,dir} + D_{m,dir} ⊙ x^m, top-down from P^{top} = [A^{top,fwd}; A^{top,bwd}]:
+    ///
+    ///     ∂s^{top}/∂s^{m−1} = P^m · blockdiag_dir(C′_{m−1,dir})                       (lag top − m + 1)
+    ///     P^{m−1} = ∂s^{top}/∂x^{m−1} = Σ_dir P^m[:, dir's columns] · (diag(D_{m−1,dir}) + C′_{m−1,dir} A^{m−1,dir})
+    ///
+    /// P is renormalised after every layer (its scale kept in log10).
+    func readoutDepthProductNorms(step t: Int) throws -> [LagNorm] {
+        guard let readouts else { return [] }
+        let n = dirs * s, top = layers - 1
+        var norms = [LagNorm(lag: 0, spectralLog10: 0, frobeniusLog10: 0.5 * log10(Double(n)))]
+        guard layers > 1 else { return norms }
+        let svd = try SingularValueWorkspace(rows: n, cols: n)
+        var workspaces = cells.map { $0.makeWorkspace() }
+        var unit = [Double](repeating: 0, count: s), gateRows = [Double](repeating: 0, count: s * cells[0].weights.gateRows)
+        /// A^{m,dir} (S × D_m) at step t.
+        func inputJacobian(_ k: Int) -> [Double] {
+            let d = cells[k].inputSize, tau = tapeStep(t, k % dirs)
+            var a = [Double](repeating: 0, count: s * d)
+            states[k].withUnsafeBufferPointer { st in inputs[k].withUnsafeBufferPointer { x in
+                a.withUnsafeMutableBufferPointer { j in gateRows.withUnsafeMutableBufferPointer { gr in unit.withUnsafeMutableBufferPointer { u in
+                    cells[k].stateInputJacobian(st.baseAddress! + (tau - 1) * s, x.baseAddress! + (tau - 1) * d, into: j.baseAddress!,
+                                                gateRows: gr.baseAddress!, unit: u.baseAddress!, workspace: &workspaces[k])
+                } } }
+            } }
+            return a
+        }
+        // P^{top}: dirs·S × D_top.
+        var width = cells[top * dirs].inputSize
+        var p = [Double](repeating: 0, count: n * width)
+        for dir in 0..<dirs {
+            let a = inputJacobian(top * dirs + dir)
+            for r in 0..<s { for c in 0..<width { p[(dir * s + r) * width + c] = a[r * width + c] } }
+        }
+        var logScale = 0.0, zero = false
+        for m in stride(from: top, through: 1, by: -1) {
+            let o = outputWidth(m - 1), below = cells[(m - 1) * dirs].inputSize
+            var q = [Double](repeating: 0, count: n * n), next = [Double](repeating: 0, count: n * below)
+            for dir in 0..<dirs {
+                let k = (m - 1) * dirs + dir, r = readouts[k]
+                // Q[:, dir's S columns] = P[:, dir's o columns] · C′.
+                r.matrix.withUnsafeBufferPointer { c in p.withUnsafeBufferPointer { pp in q.withUnsafeMutableBufferPointer { qq in
+                    gemm(.none, .none, m: n, n: s, k: o, pp.baseAddress! + dir * o, lda: width, c.baseAddress!, ldb: s,
+                         beta: 0, qq.baseAddress! + dir * s, ldc: n)
+                } } }
+                guard m - 1 >= 1 else { continue }
+                // M = diag(D) + C′A (o × D_{m−1}), then P^{m−1} += P[:, dir's columns] · M.
+                var mm = [Double](repeating: 0, count: o * below)
+                let a = inputJacobian(k)
+                r.matrix.withUnsafeBufferPointer { c in gemm(.none, .none, m: o, n: below, k: s, c.baseAddress!, lda: s, a, ldb: below, beta: 0, &mm, ldc: below) }
+                for j in 0..<o { mm[j * below + j] += r.skip[j] }
+                p.withUnsafeBufferPointer { pp in
+                    gemm(.none, .none, m: n, n: below, k: o, pp.baseAddress! + dir * o, lda: width, mm, ldb: below, beta: 1, &next, ldc: below)
+                }
+            }
+            let lag = top - m + 1
+            let fq = nrm2(q)
+            if zero || fq == 0 {
+                norms.append(LagNorm(lag: lag, spectralLog10: nil, frobeniusLog10: nil))
+            } else {
+                let sigma = try q.withUnsafeBufferPointer { try svd.compute($0.baseAddress!) }
+                norms.append(LagNorm(lag: lag, spectralLog10: log10(sigma) + logScale, frobeniusLog10: log10(fq) + logScale))
+            }
+            guard m - 1 >= 1, !zero else { continue }
+            let f = nrm2(next)
+            if f > 0 && f.isFinite { scal(1 / f, &next, count: next.count); logScale += log10(f) } else if f == 0 { zero = true }
+            p = next; width = below
         }
         return norms
     }

@@ -126,7 +126,9 @@ public struct ModelLyapunov: Sendable {
         // The run's inputs in full (the backward units need the whole sequence), then one forward pass:
         // memory grows with the run, so it is bounded before anything is allocated.
         let d = model.inputSize
-        let perStep = 2 * (d + (model.layers - 1) * h) + model.layers * 2 * (model.stateSize + 2 * h) + d
+        let perStep = model.cell == .lru
+            ? 2 * (d + model.topWidth) + model.layers * 2 * (model.stateSize + 2 * model.topWidth) + d
+            : 2 * (d + (model.layers - 1) * h) + model.layers * 2 * (model.stateSize + 2 * h) + d
         let (needed, overflow) = total.multipliedReportingOverflow(by: perStep)
         guard !overflow, needed <= Self.bidirectionalBudget else {
             throw RecurrentError("a bidirectional Lyapunov run keeps its whole sequence: \(total) steps × \(perStep) values exceeds "
@@ -138,10 +140,13 @@ public struct ModelLyapunov: Sendable {
         } else if case .gaussian = o.input {
             x = Matrix.inputSequence(steps: total, size: d, source: o.input, rng: &rng)
         }
-        var outputs: [Matrix] = []   // per unit k: total × H, row t − 1 = h_t (time order)
+        var outputs: [Matrix] = []   // per unit k: total × o_ℓ, row t − 1 = h_t, or an LRU's read-out y_t (time order)
+        let readouts = model.unitReadouts
+        let widths = (0..<model.layers).map { readouts?[$0 * 2].width ?? h }
         var layerInput = x
         for layer in 0..<model.layers {
-            var next = Matrix(rows: total, cols: 2 * h)
+            let o = widths[layer]
+            var next = Matrix(rows: total, cols: 2 * o)
             for dir in 0..<2 {
                 let k = layer * 2 + dir
                 let traj = try Trajectory(map: model.makeCell(layer: layer, reverse: dir == 1), initialState: starts[k],
@@ -149,10 +154,18 @@ public struct ModelLyapunov: Sendable {
                 if let bad = traj.nonfiniteStep {
                     throw RecurrentError("the Lyapunov run's forward pass became non-finite in layer \(layer)\(dir == 1 ? " (reverse)" : "") at step \(dir == 0 ? bad : total + 1 - bad)")
                 }
-                var own = Matrix(rows: total, cols: h)
+                var own = Matrix(rows: total, cols: o)
+                var y = [Double](repeating: 0, count: o)
                 for t in 1...total {
                     let tau = dir == 0 ? t : total + 1 - t
-                    for j in 0..<h { own[t - 1, j] = traj.states[tau, j]; next[t - 1, dir * h + j] = traj.states[tau, j] }
+                    if let r = readouts?[k] {
+                        traj.states.withUnsafeBufferPointer { st in traj.inputs.withUnsafeBufferPointer { xs in
+                            r.apply(state: st.baseAddress! + tau * model.stateSize, input: xs.baseAddress! + (tau - 1) * traj.inputs.cols, into: &y)
+                        } }
+                    } else {
+                        for j in 0..<h { y[j] = traj.states[tau, j] }
+                    }
+                    for j in 0..<o { own[t - 1, j] = y[j]; next[t - 1, dir * o + j] = y[j] }
                 }
                 outputs.append(own)
             }
@@ -160,14 +173,16 @@ public struct ModelLyapunov: Sendable {
         }
         var result: [DirectionLyapunov] = []
         for dir in 0..<2 {
-            // Input row at the direction's step τ: [x; the other direction's h^0; …; h^{L−2}] at time t(τ).
-            let width = d + (model.layers - 1) * h
+            // Input row at the direction's step τ: [x; the other direction's h^0 (y^0); …; h^{L−2} (y^{L−2})] at time t(τ).
+            let width = d + widths.dropLast().reduce(0, +)
             var drive = Matrix(rows: total, cols: width)
             for tau in 1...total {
                 let t = dir == 0 ? tau : total + 1 - tau
                 for i in 0..<d { drive[tau - 1, i] = x[t - 1, i] }
+                var at = d
                 for l in 0..<(model.layers - 1) {
-                    for j in 0..<h { drive[tau - 1, d + l * h + j] = outputs[l * 2 + (1 - dir)][t - 1, j] }
+                    for j in 0..<widths[l] { drive[tau - 1, at + j] = outputs[l * 2 + (1 - dir)][t - 1, j] }
+                    at += widths[l]
                 }
             }
             let map = try model.stackedMap(reverse: dir == 1)

@@ -12,15 +12,16 @@ extension RecurrentModel {
     ///
     /// An LRU's state is read through y_T = Re(C h_T) + D ⊙ x_T = C'·s_T + D ⊙ x_T (C' = [C_re, −C_im]),
     /// so its adjoint on the state s_T = [Re h_T; Im h_T] is C'ᵀg with g = W_headᵀu, or, without a head,
-    /// g a unit vector over the D outputs of y_T (never nil).
+    /// g a unit vector over the D outputs of y_T (never nil). A stacked or bidirectional LRU returns g
+    /// itself, on the top layer's read-outs [y_T^{fwd}; y_T^{bwd}] (`topWidth` values): `DepthTimeFlow`
+    /// sends it through each top unit's read-out (C′ᵀ to the state, D ⊙ past it to the layer below).
     public func readoutAdjoint(rng: inout RandomStream) throws -> [Double]? {
         if cell == .lru {
-            if isStacked { throw RecurrentError(Self.stackedLRUDiagnosisLimit) }
             let w = parameters[ParameterName.headWeight]
-            var u = rng.normals(w?.rows ?? inputSize)
+            var u = rng.normals(w?.rows ?? topWidth)
             scal(1 / nrm2(u), &u)
             let g = try w.map { try matvec($0, u, trans: .transpose) } ?? u
-            return try matvec(lruParameters().readoutMatrix, g, trans: .transpose)
+            return isStacked ? g : try matvec(lruParameters().readoutMatrix, g, trans: .transpose)
         }
         guard let o = headSize, let w = parameters[ParameterName.headWeight] else { return nil }
         var u = rng.normals(o)

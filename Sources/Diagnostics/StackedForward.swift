@@ -31,23 +31,25 @@ public struct StackedForward: Sendable {
 
     /// `initialStates[ℓ·dirs + dir]` is unit (ℓ, dir)'s s_0.
     public init(model: RecurrentModel, inputs x: Matrix, initialStates: [[Double]]) throws {
-        if model.cell == .lru && model.isStacked { throw RecurrentError(RecurrentModel.stackedLRUDiagnosisLimit) }
         let t = x.rows, h = model.hiddenSize, dirs = model.directions
         let activation = model.cell.activation   // RNN, IndRNN, LN-RNN; nil for gated cells and the LRU
+        let readouts = model.unitReadouts
         var layerInput = x
         var units: [Unit] = []
         layers: for layer in 0..<model.layers {
-            var next = Matrix(rows: t, cols: dirs * h)
+            let o = readouts?[layer * dirs].width ?? h
+            var next = Matrix(rows: t, cols: dirs * o)
             for dir in 0..<dirs {
                 let reverse = dir == 1
                 let sequence = reverse ? Self.reversedRows(layerInput) : layerInput
                 let (dynamics, outputs) = try Self.run(model.makeCell(layer: layer, reverse: reverse), family: model.cell.family, activation: activation,
-                                                       inputs: sequence, initialState: initialStates[layer * dirs + dir])
+                                                       inputs: sequence, initialState: initialStates[layer * dirs + dir],
+                                                       readout: readouts?[layer * dirs + dir])
                 units.append(Unit(layer: layer, reverse: reverse, dynamics: reverse ? dynamics.timeReversed() : dynamics))
                 if outputs.rows < t { break layers }
                 for step in 0..<t {
                     let row = reverse ? t - 1 - step : step
-                    for i in 0..<h { next[row, dir * h + i] = outputs[step, i] }
+                    for i in 0..<o { next[row, dir * o + i] = outputs[step, i] }
                 }
             }
             layerInput = next
@@ -56,15 +58,25 @@ public struct StackedForward: Sendable {
         steps = t
     }
 
-    /// Opens the cell's type: the statistics and the unit's outputs h_1 … h_T (fewer rows when the state
-    /// left the finite numbers).
+    /// Opens the cell's type: the statistics and the unit's outputs h_1 … h_T, or with `readout` (the LRU)
+    /// y_t = C′s_t + D ⊙ x_t (fewer rows when the state left the finite numbers).
     private static func run<C: RecurrentCell>(_ cell: C, family: CellFamily, activation: Activation?, inputs: Matrix,
-                                              initialState: [Double]) throws -> (ForwardDynamics, Matrix) {
+                                              initialState: [Double], readout: UnitReadout?) throws -> (ForwardDynamics, Matrix) {
         let f = try ForwardDynamics(cell: cell, family: family, activation: activation, inputs: inputs, initialState: initialState)
         let trajectory = try Trajectory(map: cell, initialState: initialState, inputs: inputs)
-        let h = cell.hiddenSize
-        var out = Matrix(rows: trajectory.steps, cols: h)
-        for step in 0..<trajectory.steps { for i in 0..<h { out[step, i] = trajectory.states[step + 1, i] } }
+        let h = cell.hiddenSize, s = cell.stateSize, d = inputs.cols
+        guard let readout else {
+            var out = Matrix(rows: trajectory.steps, cols: h)
+            for step in 0..<trajectory.steps { for i in 0..<h { out[step, i] = trajectory.states[step + 1, i] } }
+            return (f, out)
+        }
+        var out = Matrix(rows: trajectory.steps, cols: readout.width)
+        let o = readout.width
+        trajectory.states.withUnsafeBufferPointer { st in inputs.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { y in
+            for step in 0..<trajectory.steps {
+                readout.apply(state: st.baseAddress! + (step + 1) * s, input: x.baseAddress! + step * d, into: y.baseAddress! + step * o)
+            }
+        } } }
         return (f, out)
     }
 

@@ -114,11 +114,6 @@ public struct ExperimentSpec: SweepSpec {
                     "must be a non-empty word of letters, digits, '-', '_' or '.' (it names the run directory)", at: ["name"])
         try requireCount(replicates, from: 1, to: Limits.configurations, at: ["replicates"])
         try model.validateSizes()
-        if model.cell == .lru && (model.layers > 1 || model.bidirectional) {
-            // BPTT and training handle stacked and bidirectional lru models; the per-unit Jacobian lattice does not.
-            try require(mode == .train, "a stacked or bidirectional lru runs in mode train only (this file has mode \(mode.rawValue)): \(RecurrentModel.stackedLRUDiagnosisLimit)",
-                        at: ["model", model.layers > 1 ? "layers" : "bidirectional"])
-        }
         try train?.validateSizes()
         try initialization.validate(cell: model.cell)
         try sequence.validate()

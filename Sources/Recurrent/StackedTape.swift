@@ -279,13 +279,28 @@ final class StackedTape<Cell: RecurrentCell> {
 
 /// A unit's read-out y = C′s + D ⊙ x (the LRU's `LRUReadout`): `matrix` C′ (o × S), `skip` D (o values),
 /// o the width of the layer's input.
-struct UnitReadout {
-    let matrix: Matrix
-    let skip: [Double]
-    var width: Int { matrix.rows }
+public struct UnitReadout: Sendable {
+    public let matrix: Matrix
+    public let skip: [Double]
+    public var width: Int { matrix.rows }
 
-    init(_ p: LRUParameters) {
+    public init(_ p: LRUParameters) {
         matrix = p.readoutMatrix
         skip = p.d
+    }
+
+    /// y = C′s + D ⊙ x (s: S values, x and y: o values).
+    public func apply(state s: UnsafePointer<Double>, input x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) {
+        matrix.withUnsafeBufferPointer { c in gemv(.none, rows: width, cols: matrix.cols, c.baseAddress!, s, beta: 0, y) }
+        for j in 0..<width { y[j] += skip[j] * x[j] }
+    }
+}
+
+extension RecurrentModel {
+    /// Per unit k = ℓ·dirs + dir, the read-out its layer outputs (an LRU model, stacked or not); nil for
+    /// the other cells, whose layers output h_t.
+    public var unitReadouts: [UnitReadout]? {
+        guard cell == .lru else { return nil }
+        return (0..<layers).flatMap { l in (0..<directions).map { UnitReadout(lruParameters(layer: l, reverse: $0 == 1)) } }
     }
 }

@@ -166,7 +166,10 @@ struct DiagnosisContext {
         title = "\(m.cell)\(shape), H = \(m.hiddenSize)"
         heading = "\(URL(fileURLWithPath: c.modelOptions.model).lastPathComponent) (\(title))"
         let width = m.topWidth
-        if m.cell == .lru, let readout {
+        if m.cell == .lru && m.isStacked, let readout {
+            let g = reading.head.map { "W_headᵀu (head '\($0)', u a random unit vector over its \(m.headSize ?? 0) outputs)" } ?? "a random unit vector"
+            adjointPhrase = "\(g) on the \(width) top read-outs \(m.bidirectional ? "[y_T^fwd; y_T^bwd]" : "y_T") (y = Re(C h) + D ⊙ x), sent to each top state through C′ᵀ and past the layer through D; ‖g‖ = \(String(format: "%.4g", nrm2(readout)))"
+        } else if m.cell == .lru, let readout {
             let g = reading.head.map { "W_headᵀu (head '\($0)', u a random unit vector over its \(m.headSize ?? 0) outputs)" } ?? "a random unit vector over the \(width) outputs of y_T"
             adjointPhrase = "[C_re, −C_im]ᵀg on the state [Re h_T; Im h_T], the gradient the read-out y_T = Re(C h_T) + D ⊙ x_T sends back, g = \(g); ‖∂L/∂h_T‖ = \(String(format: "%.4g", nrm2(readout)))"
         } else if let head = reading.head, let readout, let o = m.headSize {

@@ -124,10 +124,16 @@ struct StackedDiagnosisCharts {
         }
 
         // Along depth: ‖∂h_t^top/∂h_t^{top−d}‖₂ at the measured steps.
-        let depth = flow.depthJacobianNorms.compactMap { d -> NormVsLagSeries? in
+        var depth = flow.depthJacobianNorms.compactMap { d -> NormVsLagSeries? in
             let finite = d.norms.compactMap { n in n.spectralLog10.map { (Double(n.lag), $0) } }
             guard finite.count >= 2 else { return nil }
             return NormVsLagSeries(lags: finite.map(\.0), log10Norm: finite.map(\.1), label: "t = \(d.step)")
+        }
+        // Series that coincide (a time-invariant stack, e.g. a stacked LRU) are drawn once, saying so,
+        // rather than one hiding the other.
+        if depth.count > 1, depth.dropFirst().allSatisfy({ $0.lags == depth[0].lags && zip($0.log10Norm, depth[0].log10Norm).allSatisfy { abs($0 - $1) <= 1e-12 } }) {
+            let steps = flow.depthJacobianNorms.map { String($0.step) }.joined(separator: " and t = ")
+            depth = [NormVsLagSeries(lags: depth[0].lags, log10Norm: depth[0].log10Norm, label: "t = \(steps) (equal)")]
         }
         if !depth.isEmpty {
             var chart = NormVsLagChart(series: depth, title: "Depth products ‖∂h_{t}^{top}/∂h_{t}^{top−d}‖₂ — \(title)")

@@ -24,7 +24,7 @@ import Testing
         .appendingPathComponent("../Fixtures/Cells/statedict-lru-L2-bi.safetensors").standardized.path
 
     /// A stacked bidirectional LRU experiment: `validate` accepts it in mode train, `run` trains it (loss
-    /// recorded per iteration), and a gradient-flow file is refused at its `model.layers` line.
+    /// recorded per iteration), and a gradient-flow file (two layers) validates and runs.
     @Test func validateAndRunAStackedBidirectionalLRU() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lrucli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -50,12 +50,13 @@ import Testing
         sequence: {length: 10}
         """.write(toFile: flow, atomically: true, encoding: .utf8)
         let g = try gradlab(["validate", flow])
-        #expect(g.status != 0)
-        #expect(g.stderr.contains("g.yaml:3:") && g.stderr.contains("error:") && g.stderr.contains("runs in mode train only"))
+        #expect(g.status == 0, "\(g.stderr)")
+        let gr = try gradlab(["run", flow, "--out", dir.appendingPathComponent("flow").path])
+        #expect(gr.status == 0, "\(gr.stderr)")
     }
 
     /// `trace` on a PyTorch file with two bidirectional LRU layers: per layer and direction s_t and ∂L/∂s_t,
-    /// JSON with every unit; `diagnose` says plainly what it does not cover.
+    /// JSON with every unit; `diagnose` runs the depth × time diagnosis through the read-outs.
     @Test func traceAStackedBidirectionalLRUFile() throws {
         let x = Self.stacked.replacingOccurrences(of: ".safetensors", with: "-input.npy")
         let text = try gradlabOutput(["trace", "--model", Self.stacked, "--input", x])
@@ -64,7 +65,16 @@ import Testing
         #expect(json.contains("\"num_layers\": 2") || json.contains("\"num_layers\":2"))
         let inspect = try gradlabOutput(["inspect", Self.stacked])
         #expect(inspect.contains("2 layers, bidirectional (the lines above: layer 0, forward); layer ℓ reads D_ℓ = 3, 6; parameters in all layers 354"))
-        let d = try gradlab(["diagnose", "--model", Self.stacked])
-        #expect(d.status != 0 && d.stderr.contains("error:") && d.stderr.contains("one-layer unidirectional lru models only"))
+        // diagnose: the depth × time lattice through the read-outs, the stacks' Lyapunov spectra, charts.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lrudiag-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let d = try gradlab(["diagnose", "--model", Self.stacked, "--steps", "40", "--lyapunov", "4", "--lyapunov-steps", "200",
+                             "--plot", dir.path])
+        #expect(d.status == 0, "\(d.stderr)")
+        #expect(d.stdout.contains("lru, 2 layers, bidirectional") && d.stdout.contains("layer 1") && d.stdout.contains("Lyapunov"), "\(d.stdout)")
+        #expect(d.stderr.contains("charts:"))
+        let report = try gradlabOutput(["diagnose", "--model", Self.stacked, "--steps", "12", "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any]
+        #expect((object?["grad_norm_log10_map"] as? [Any])?.count == 4, "\(report.prefix(400))")
     }
 }
