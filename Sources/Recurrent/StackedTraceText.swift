@@ -9,7 +9,7 @@ extension TraceReport {
         var out = "trace: \(model.cell) cell, \(model.layers) layer\(model.layers == 1 ? "" : "s")"
         out += model.bidirectional ? ", bidirectional" : ""
         out += ", D = \(model.inputSize), H = \(h)" + (model.headSize.map { ", head O = \($0)" } ?? ", no head")
-        out += ", T = \(steps), B = \(batch); loss \(lossName == "adjoint" ? "none (∂L/∂h given: L = Σ⟨∂L/∂h, h⟩)" : lossName + " (mean)"), outputs \(outputMode.rawValue); \(truncationDescription)\n"
+        out += ", T = \(steps), B = \(batch); loss \(lossName == "adjoint" ? "none (∂L/∂h given: L = Σ⟨∂L/∂h, h⟩)" : lossName + " (mean)"), outputs \(outputMode.rawValue); \(truncationDescription)\n\(memory.line)\n"
         out += "Layer ℓ reads layer ℓ−1's outputs\(model.bidirectional ? " [h_fwd; h_bwd]; a reverse direction runs from t = T down to 1" : ""); ∂L/∂h_t^ℓ is the total derivative (through the layer above and through time).\n"
         let v = { (x: [Double]) in formatVector(x, digits: digits) }
         for b in 0..<batch {
