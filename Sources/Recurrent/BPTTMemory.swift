@@ -75,6 +75,8 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
         if bytes >= 1 << 20 && bytes % 1024 == 0 { return String(format: "%gMiB", Double(bytes) / Double(1 << 20)) }
         if bytes >= 1_000_000_000 && bytes % 10_000_000 == 0 { return String(format: "%gGB", Double(bytes) / 1e9) }
         if bytes >= 1_000_000 && bytes % 10_000 == 0 { return String(format: "%gMB", Double(bytes) / 1e6) }
+        if bytes >= 1024 && bytes % 1024 == 0 { return String(format: "%gKiB", Double(bytes) / 1024) }
+        if bytes >= 1000 && bytes % 1000 == 0 { return String(format: "%gkB", Double(bytes) / 1000) }
         return "\(bytes)B"
     }
 }

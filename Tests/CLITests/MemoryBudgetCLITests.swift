@@ -58,6 +58,8 @@ struct MemoryBudgetCLITests {
         #expect(refused.status != 0 && refused.stderr.contains("trace keeps the full BPTT tape") && refused.stderr.contains("more than --memory-budget 1KiB"), "\(refused.stderr)")
     }
 
+    /// The file's key checkpoints (columns say so); `--memory-budget` replaces it (and is the preflight's
+    /// limit) and goes to the manifest.
     @Test func runRecordsTheBudgetInTheManifestAndColumns() throws {
         let dir = try InitCLITests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -67,16 +69,30 @@ struct MemoryBudgetCLITests {
         mode: gradient-flow
         model: {cell: gru, hidden: 4, input: 1}
         sequence: {length: 100}
+        diagnostics: {memory_budget: 1KiB}
         """.write(to: yaml, atomically: true, encoding: .utf8)
-        let out = dir.appendingPathComponent("run")
-        _ = try gradlabOutput(["run", yaml.path, "--out", out.path, "--memory-budget", "1K", "--progress", "none"])
-        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("manifest.json"))) as? [String: Any])
-        #expect(manifest["memory_budget"] as? Double == 1000)
-        let csv = try String(contentsOf: out.appendingPathComponent("runs.csv"), encoding: .utf8)
-        let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        let header = try #require(lines.first)
-        let row = try #require(lines.dropFirst().first)
-        func value(_ column: String) -> String? { header.firstIndex(of: column).map { row[$0] } }
-        #expect(value("bptt_strategy") == "checkpointed" && value("bptt_interval") == "10" && value("memory_budget") == "1000", "\(csv)")
+        // (The store keeps summary columns beyond the standard ones as REAL or TEXT: 10.0.)
+        func columns(_ out: URL) throws -> [String: String] {
+            let csv = try String(contentsOf: out.appendingPathComponent("runs.csv"), encoding: .utf8)
+            let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            let header = try #require(lines.first), row = try #require(lines.dropFirst().first)
+            return Dictionary(uniqueKeysWithValues: zip(header, row).map { ($0, $1) })
+        }
+        func manifest(_ out: URL) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("manifest.json"))) as? [String: Any])
+        }
+        let keyed = dir.appendingPathComponent("keyed")
+        _ = try gradlabOutput(["run", yaml.path, "--out", keyed.path, "--progress", "none"])
+        let k = try columns(keyed)
+        #expect(k["bptt_strategy"] == "checkpointed" && k["bptt_interval"] == "10.0" && k["memory_budget"] == "1024.0", "\(k)")
+        #expect(try manifest(keyed)["memory_budget"] is NSNull || (try manifest(keyed)["memory_budget"]) == nil)
+        let given = dir.appendingPathComponent("given")
+        _ = try gradlabOutput(["run", yaml.path, "--out", given.path, "--memory-budget", "100M", "--progress", "none"])
+        let g = try columns(given)
+        #expect(g["bptt_strategy"] == "full-tape" && g["memory_budget"] == "100000000.0", "\(g)")
+        #expect(try manifest(given)["memory_budget"] as? Double == 100_000_000)
+        // Bit-identical numbers either way.
+        #expect(try String(contentsOf: keyed.appendingPathComponent("series.csv"), encoding: .utf8)
+                == String(contentsOf: given.appendingPathComponent("series.csv"), encoding: .utf8))
     }
 }

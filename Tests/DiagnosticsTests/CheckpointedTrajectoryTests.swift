@@ -7,7 +7,7 @@ import Recurrent
 /// Gradient flow under a memory budget: a checkpointed trajectory (every K-th state, segments
 /// recomputed) gives the full tape's numbers bit for bit, for every cell.
 @Suite struct CheckpointedTrajectoryTests {
-    static let cells: [CellKind] = [.rnn(.tanh), .rnn(.relu), .lstm, .gru, .indrnn(.relu), .lnrnn(.tanh), .lru]
+    static let cells: [CellKind] = [.rnn(.tanh), .rnn(.relu), .lstm, .gru, .indrnn(.tanh), .lnrnn(.tanh), .lru]
 
     /// The diagnosis of one model with every backward measurement (norms at all lags, the adjoint's
     /// ‖∂L/∂h_t‖, singular spectra, each step's term of ∂L/∂W_hh), under `budget`.

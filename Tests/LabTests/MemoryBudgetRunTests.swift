@@ -15,7 +15,7 @@ import Testing
     seed: 4
     model: {cell: rnn, activation: tanh, hidden: 5, input: 2}
     init:
-      weight_hh: {kind: gaussian, spectral_radius: 1.1}
+      weight_hh: {kind: gaussian, std: 0.5}
     sequence: {length: 50, input: {kind: gaussian, std: 0.5}}
     measure: [grad_norm, jacobian_norm, singular_values, contributions]
     diagnostics: {lags: all, singular_value_lags: [1, 10, 50]}
@@ -31,8 +31,10 @@ import Testing
         let store = try ResultStore(existing: dir)
         let series = try store.table("SELECT run_id, metric, step, component, value FROM series ORDER BY run_id, metric, step, component")
             .rows.map { $0.map { v in Double.fromDatabaseValue(v).map { String($0.bitPattern, radix: 16) } ?? v.description }.joined(separator: " ") }
-        let columns = try store.table("SELECT run_id, bptt_strategy, bptt_interval, tape_bytes, memory_budget FROM runs ORDER BY run_id")
-            .rows.map { $0.map(\.description) }
+        let runs = try store.table("SELECT * FROM runs ORDER BY run_id")
+        let columns = runs.rows.map { row in ["run_id", "bptt_strategy", "bptt_interval", "tape_bytes", "memory_budget"].map { name in
+            runs.columns.firstIndex(of: name).map { row[$0].description } ?? "NULL"
+        } }
         let data = try Data(contentsOf: dir.appendingPathComponent("manifest.json"))
         let manifest = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         return (series, columns, manifest)
@@ -47,8 +49,8 @@ import Testing
         #expect(full.series.count > 5 * 150)
         #expect(full.series == small.series, "first difference: \(String(describing: zip(full.series, small.series).first { $0 != $1 }))")
         #expect(full.columns.count == 5)
-        for row in full.columns { #expect(row[1] == "\"full-tape\"" && row[2] == "NULL" && row[4] == "1073741824", "\(row)") }
-        for row in small.columns { #expect(row[1] == "\"checkpointed\"" && row[2] == "8" && row[4] == "1024", "\(row)") }
+        for row in full.columns { #expect(row[1] == "\"full-tape\"" && row[2] == "NULL" && row[4] == "1073741824.0", "\(row)") }
+        for row in small.columns { #expect(row[1] == "\"checkpointed\"" && row[2] == "8.0" && row[4] == "1024.0", "\(row)") }
         #expect(full.manifest["memory_budget"] == nil || full.manifest["memory_budget"] is NSNull)
     }
 
@@ -58,7 +60,7 @@ import Testing
         let e = try Experiment(text: Self.text, source: "budget.yaml", overrides: ["sweep.model.cell=[gru]", "diagnostics.memory_budget=1KiB"])
         let result = try await Self.run(e, executor: .standard(memoryBudget: MemoryBudget(bytes: 1 << 30)), budget: Double(1 << 30))
         #expect(result.columns.first?[1] == "\"full-tape\"")
-        #expect(result.columns.first?[4] == "1073741824")
+        #expect(result.columns.first?[4] == "1073741824.0")
         #expect((result.manifest["memory_budget"] as? Double) == Double(1 << 30))
     }
 
