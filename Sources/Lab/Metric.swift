@@ -265,7 +265,7 @@ extension Metric {
 extension Metric {
     /// `full-tape` or `checkpointed` (`BPTTStrategy.name`): how the gradient-flow sweep kept its trajectory.
     public static let bpttStrategy = Metric("bptt_strategy", "BPTT memory strategy", summary: "TEXT",
-                                            by: "mode gradient-flow, single-layer (full-tape, or checkpointed above diagnostics.memory_budget)")
+                                            by: "mode gradient-flow (full-tape, or checkpointed above diagnostics.memory_budget; stacked models keep full-tape)")
     /// K, the steps between checkpoints (null for the full tape).
     public static let bpttInterval = Metric("bptt_interval", "steps between checkpoints K", unit: "steps", summary: "INTEGER", by: "mode gradient-flow (checkpointed)")
     /// Bytes the sweep's tape kept (estimate from the array sizes).
