@@ -44,9 +44,10 @@ public struct BackwardFlow: Sendable {
     /// log10 of every singular value of ∂s_T/∂s_{T−k}, descending, keyed by lag k.
     public var singularValuesLog10: [Int: [Double]] = [:]
 
-    /// Runs the sweep over the finite part of `trajectory` (T' = trajectory.steps).
+    /// Runs the sweep over the finite part of `trajectory` (T' = trajectory.steps), full or checkpointed
+    /// (`Trajectory.reverseSweep`: the same states either way, so the same numbers bit for bit).
     public init<M: RecurrentMap>(map: M, trajectory: Trajectory, options: BackwardFlowOptions) throws {
-        let s = map.stateSize, h = map.hiddenSize, d = map.inputSize, T = trajectory.steps
+        let s = map.stateSize, h = map.hiddenSize, T = trajectory.steps
         if let g = options.adjoint, g.count != h {
             throw LinalgError.shapeMismatch(operation: "BackwardFlow", detail: "adjoint has \(g.count) entries, the map has H = \(h)")
         }
@@ -94,41 +95,38 @@ public struct BackwardFlow: Sendable {
         if doProducts { try recordProduct(lag: 0) }
         try recordSpectrum(lag: 0)
         recordGrad(step: T)
-        try trajectory.states.withUnsafeBufferPointer { st in
-            try trajectory.inputs.withUnsafeBufferPointer { xs in
-                for t in stride(from: T, through: 1, by: -1) {
-                    jac.withUnsafeMutableBufferPointer { j in
-                        map.jacobian(st.baseAddress! + (t - 1) * s, xs.baseAddress! + (t - 1) * d, into: j.baseAddress!, workspace: &ws)
-                    }
-                    // Pᵀ ← Jᵀ·Pᵀ: the row-major J read column-major is Jᵀ.
-                    if let spectrum, T - t + 1 <= lastSVLag {
-                        try jac.withUnsafeBufferPointer { try spectrum.multiply(left: $0.baseAddress!) }
-                        try recordSpectrum(lag: T - t + 1)
-                    }
-                    if doProducts && !productIsZero {
-                        // tmp = prod · J  (row-major S×S)
-                        gemm(.none, .none, m: s, n: s, k: s, prod, lda: s, jac, ldb: s, beta: 0, &tmp, ldc: s)
-                        swap(&prod, &tmp)
-                        let f = nrm2(prod)
-                        if f > 0 && f.isFinite {
-                            scal(1 / f, &prod, count: s * s)
-                            logScale.add(Foundation.log(f))
-                        } else if f == 0 { productIsZero = true }
-                        try recordProduct(lag: T - t + 1)
-                    }
-                    if options.adjoint != nil && !adjIsZero {
-                        // adjNext = Jᵀ · adj
-                        gemv(.transpose, rows: s, cols: s, jac, adj, beta: 0, &adjNext)
-                        swap(&adj, &adjNext)
-                        let f = nrm2(adj)
-                        if f > 0 {
-                            scal(1 / f, &adj, count: s)
-                            adjLog.add(Foundation.log(f))
-                        } else { adjIsZero = true }
-                        recordGrad(step: t - 1)
-                    }
-                }
+        try trajectory.reverseSweep(map: map) { t, previous, x in
+            jac.withUnsafeMutableBufferPointer { j in
+                map.jacobian(previous, x, into: j.baseAddress!, workspace: &ws)
             }
+            // Pᵀ ← Jᵀ·Pᵀ: the row-major J read column-major is Jᵀ.
+            if let spectrum, T - t + 1 <= lastSVLag {
+                try jac.withUnsafeBufferPointer { try spectrum.multiply(left: $0.baseAddress!) }
+                try recordSpectrum(lag: T - t + 1)
+            }
+            if doProducts && !productIsZero {
+                // tmp = prod · J  (row-major S×S)
+                gemm(.none, .none, m: s, n: s, k: s, prod, lda: s, jac, ldb: s, beta: 0, &tmp, ldc: s)
+                swap(&prod, &tmp)
+                let f = nrm2(prod)
+                if f > 0 && f.isFinite {
+                    scal(1 / f, &prod, count: s * s)
+                    logScale.add(Foundation.log(f))
+                } else if f == 0 { productIsZero = true }
+                try recordProduct(lag: T - t + 1)
+            }
+            if options.adjoint != nil && !adjIsZero {
+                // adjNext = Jᵀ · adj
+                gemv(.transpose, rows: s, cols: s, jac, adj, beta: 0, &adjNext)
+                swap(&adj, &adjNext)
+                let f = nrm2(adj)
+                if f > 0 {
+                    scal(1 / f, &adj, count: s)
+                    adjLog.add(Foundation.log(f))
+                } else { adjIsZero = true }
+                recordGrad(step: t - 1)
+            }
+            return true
         }
     }
 }

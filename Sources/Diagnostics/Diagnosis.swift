@@ -39,6 +39,9 @@ public struct DiagnosisOptions: Sendable {
     public var lyapunovTransient: Int
     /// Whether to measure each step's term of ∂L/∂W_hh (`WeightGradientContributions`; cells only).
     public var contributions = false
+    /// The memory the backward sweeps' trajectory may keep: the full tape when its states fit, else
+    /// checkpoints every ⌈√T⌉ steps (`Trajectory.strategy`; the same numbers either way).
+    public var memoryBudget = MemoryBudget.standard
 
     public init(inputs: Matrix? = nil, steps: Int = 200, input: InputSource = .zeros, initialState: InitialState = .gaussian,
                 lags: LagSelection = .all, singularValueLags: [Int]? = nil, adjoint: [Double]? = nil,
@@ -83,6 +86,8 @@ public struct Diagnosis: Sendable {
     /// log10 ‖g_t·h_{t−1}ᵀ‖_F, step t's term of ∂L/∂W_hh, for t = 1 … T (index t − 1; nil = exactly
     /// zero); empty unless `options.contributions` and the map is a cell.
     public var contributionLog10: [Double?] = []
+    /// How the trajectory of the backward sweeps was kept (full or checkpointed) under the budget.
+    public var memory: TapeMemory
 
     /// Pascanu et al.'s bound at the reported lags (log10), when σ_max and γ are known.
     public var pascanuBoundLog10: [(lag: Int, value: Double)] {
@@ -102,7 +107,12 @@ public struct Diagnosis: Sendable {
         var inputRng = rng.split("inputs"), stateRng = rng.split("h0"), adjointRng = rng.split("adjoint"), lyapRng = rng.split("lyapunov")
         let inputs = o.inputs ?? Matrix.inputSequence(steps: o.steps, size: map.inputSize, source: o.input, rng: &inputRng)
         let s0 = makeInitialState(o.initialState, hiddenSize: map.hiddenSize, stateSize: map.stateSize, rng: &stateRng)
-        let traj = try Trajectory(map: map, initialState: s0, inputs: inputs)
+        let strategy = Trajectory.strategy(steps: inputs.rows, stateSize: map.stateSize, budget: o.memoryBudget)
+        let traj = try Trajectory(map: map, initialState: s0, inputs: inputs, strategy: strategy)
+        memory = TapeMemory(strategy: traj.strategy,
+                            tapeBytes: Trajectory.stateBytes(steps: inputs.rows, stateSize: map.stateSize, strategy: traj.strategy),
+                            fullTapeBytes: Trajectory.stateBytes(steps: inputs.rows, stateSize: map.stateSize, strategy: .fullTape),
+                            budget: o.memoryBudget, what: "the trajectory's states")
         var adjoint = o.adjoint ?? adjointRng.normals(map.hiddenSize)
         if o.adjoint == nil { let n = nrm2(adjoint); scal(1 / n, &adjoint) }
         let svLags = o.singularValueLags ?? LagSelection.log(count: 4).lags(upTo: traj.steps).filter { $0 > 0 }

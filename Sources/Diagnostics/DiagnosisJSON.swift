@@ -33,6 +33,7 @@ extension Diagnosis {
             "label": summary.label.map { $0.rawValue as Any } ?? NSNull(),
             "horizon": optInt(summary.horizon),
             "nonfinite_step": optInt(nonfiniteStep),
+            "memory": memory.jsonValue,
         ]
         if let spectrum = lyapunovSpectrum, let drive = lyapunovDrive {
             for (key, value) in LyapunovJSON.run(drive: drive, transient: lyapunovTransient, runSteps: lyapunovRunSteps) { object[key] = value }

@@ -9,7 +9,7 @@ extension Diagnosis {
         func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)g", x) }
         func pow10(_ l: Double) -> String { powerOfTenText(l) }
 
-        lines.append("Trajectory: \(steps) steps, state size \(stateSize).")
+        lines.append("Trajectory: \(steps) steps, state size \(stateSize); \(memory.line).")
         if let n = nonfiniteStep {
             lines.append("⚠ The state became non-finite (NaN or ±∞) at step \(n); measurements cover the steps before it.")
         }

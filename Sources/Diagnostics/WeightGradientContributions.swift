@@ -25,7 +25,7 @@ public struct WeightGradientContributions: Sendable {
     /// Runs the backward sweep over the finite part of `trajectory` for `cell`, from `adjoint` =
     /// ∂L/∂h_T (length H; an LSTM's c-part starts at 0).
     public init(cell: any RecurrentCell, trajectory: Trajectory, adjoint: [Double], keepTerms: Bool = false) throws {
-        let s = cell.stateSize, h = cell.hiddenSize, d = cell.inputSize, gh = cell.weights.gateRows, T = trajectory.steps
+        let s = cell.stateSize, h = cell.hiddenSize, gh = cell.weights.gateRows, T = trajectory.steps
         guard adjoint.count == h else {
             throw LinalgError.shapeMismatch(operation: "WeightGradientContributions", detail: "adjoint has \(adjoint.count) entries, the cell has H = \(h)")
         }
@@ -35,26 +35,23 @@ public struct WeightGradientContributions: Sendable {
         for i in 0..<h { a[i] = adjoint[i] }
         var scale = CompensatedSum(), isZero = nrm2(a) == 0
         log10Norms = [Double?](repeating: nil, count: T)
-        trajectory.states.withUnsafeBufferPointer { st in
-            trajectory.inputs.withUnsafeBufferPointer { xs in
-                for t in stride(from: T, through: 1, by: -1) where !isZero && nonfiniteStep == nil {
-                    let previous = st.baseAddress! + (t - 1) * s, x = xs.baseAddress! + (t - 1) * d
-                    cell.hiddenWeightGradientFactor(previous, x, cotangent: a, into: &g, workspace: &ws)
-                    let ng = nrm2(g), nh = nrm2(previous, count: h)
-                    let log10Scale = scale.value / ln10
-                    if ng > 0 && nh > 0 { log10Norms[t - 1] = Foundation.log10(ng) + Foundation.log10(nh) + log10Scale }
-                    if keepTerms { factors.append((g, log10Scale)) }
-                    cell.vjp(previous, x, cotangent: a, into: &aNext, workspace: &ws)
-                    swap(&a, &aNext)
-                    let f = nrm2(a)
-                    if !f.isFinite {
-                        nonfiniteStep = t - 1
-                    } else if f > 0 {
-                        scal(1 / f, &a, count: s)
-                        scale.add(Foundation.log(f))
-                    } else { isZero = true }
-                }
-            }
+        trajectory.reverseSweep(map: cell) { t, previous, x in
+            guard !isZero && nonfiniteStep == nil else { return false }
+            cell.hiddenWeightGradientFactor(previous, x, cotangent: a, into: &g, workspace: &ws)
+            let ng = nrm2(g), nh = nrm2(previous, count: h)
+            let log10Scale = scale.value / ln10
+            if ng > 0 && nh > 0 { log10Norms[t - 1] = Foundation.log10(ng) + Foundation.log10(nh) + log10Scale }
+            if keepTerms { factors.append((g, log10Scale)) }
+            cell.vjp(previous, x, cotangent: a, into: &aNext, workspace: &ws)
+            swap(&a, &aNext)
+            let f = nrm2(a)
+            if !f.isFinite {
+                nonfiniteStep = t - 1
+            } else if f > 0 {
+                scal(1 / f, &a, count: s)
+                scale.add(Foundation.log(f))
+            } else { isZero = true }
+            return true
         }
         if keepTerms { factors.reverse() }
     }

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import Recurrent
 import Sweeps
@@ -152,7 +153,11 @@ public enum CostModel {
     }
 
     /// Peak bytes of one configuration (8 per Float64; see the type's documentation).
-    public static func bytes(_ spec: ExperimentSpec) -> Double {
+    public static func bytes(_ spec: ExperimentSpec) -> Double { bytes(spec, memoryBudget: nil) }
+
+    /// Peak bytes with the gradient-flow trajectory kept as `memoryBudget` (default the spec's
+    /// `diagnostics.memory_budget`) chooses: full, or checkpoints and one segment (`Trajectory.strategy`).
+    public static func bytes(_ spec: ExperimentSpec, memoryBudget: MemoryBudget?) -> Double {
         let h = Double(spec.model.hidden), d = Double(spec.model.input)
         let g = Double(spec.model.cell.gateCount)
         let s = spec.model.cell == .lstm ? 2 * h : h
@@ -166,6 +171,12 @@ public enum CostModel {
         case .gradientFlow:
             // Trajectory (T + 1) × S per unit, the Jacobian, the product and its copy, SVD workspace.
             floats = units * (t + 1) * (s + d) + 5 * s * s
+            if units == 1 {
+                // The inputs T × D, and the states as the budget keeps them (a full stacked tape is kept).
+                let steps = spec.sequence.length, state = spec.model.cell == .lstm ? 2 * spec.model.hidden : spec.model.hidden
+                let strategy = Trajectory.strategy(steps: steps, stateSize: state, budget: memoryBudget ?? spec.diagnostics.memoryBudget)
+                floats = t * d + Trajectory.stateBytes(steps: steps, stateSize: state, strategy: strategy) / 8 + 5 * s * s
+            }
             if spec.measure.contains(.singularValues) { floats += 3 * s * s }
         case .train:
             let c = spec.train.flatMap { try? $0.configuration() }

@@ -13,9 +13,12 @@ import Recurrent
 /// weight and bias, `diagnosis` for inputs, h_0, the adjoint and the Lyapunov frame (Diagnostics
 /// splits that one further), `lyapunov` in lyapunov mode.
 enum DiagnosticsExecutors {
-    static func register(into registry: inout ExecutorRegistry) {
-        registry.register(.gradientFlow, check: checkGradientFlow) { configuration, random in
-            try gradientFlow(configuration.spec, random, runID: configuration.runID)
+    /// `memoryBudget` (from `gradlab run --memory-budget`) replaces every configuration's
+    /// `diagnostics.memory_budget` when given.
+    static func register(into registry: inout ExecutorRegistry, memoryBudget: MemoryBudget? = nil) {
+        registry.register(.gradientFlow, estimatedBytes: { CostModel.bytes($0, memoryBudget: memoryBudget) },
+                          check: { try checkGradientFlow($0); try checkFullTapes($0, memoryBudget: memoryBudget) }) { configuration, random in
+            try gradientFlow(configuration.spec, random, runID: configuration.runID, memoryBudget: memoryBudget)
         }
         registry.register(.lyapunov, check: checkSingleLayer) { configuration, random in try lyapunov(configuration.spec, random) }
     }
@@ -43,6 +46,26 @@ enum DiagnosticsExecutors {
         }
     }
 
+    /// The parts of gradient-flow that keep a full tape (stacked and bidirectional models, the
+    /// per-unit maps of `grad_units`, the BPTT runs of `truncation`) are refused when that tape alone
+    /// — (T+1)·S states per layer and direction, a lower bound — exceeds the budget: they are not
+    /// checkpointed, and the budget is not exceeded silently.
+    @Sendable static func checkFullTapes(_ spec: ExperimentSpec, memoryBudget: MemoryBudget?) throws {
+        let budget = memoryBudget ?? spec.diagnostics.memoryBudget
+        let s = spec.model.cell == .lstm ? 2 * spec.model.hidden : spec.model.hidden
+        let units = spec.model.layers * (spec.model.bidirectional ? 2 : 1)
+        let bytes = Double(units) * Trajectory.stateBytes(steps: spec.sequence.length, stateSize: s, strategy: .fullTape)
+        guard bytes > Double(budget.bytes) else { return }
+        let source = memoryBudget == nil ? "diagnostics.memory_budget (\(budget))" : "--memory-budget (\(budget))"
+        let need = "at least \(TapeMemory.bytesText(bytes)), more than \(source); raise the budget or shorten sequence.length"
+        if units > 1 {
+            throw ConfigurationFailure("a stacked or bidirectional model keeps the full tape of its \(units) layers and directions (only single-layer models are checkpointed): \(need)")
+        }
+        for m in [Measure.gradUnits, .truncation] where spec.measure.contains(m) {
+            throw ConfigurationFailure("measure \(m.rawValue) keeps a full tape (only grad_norm, jacobian_norm, singular_values, lyapunov, contributions and forward are checkpointed): \(need)")
+        }
+    }
+
     /// Lyapunov spectra are of one recurrent map: a single-layer model.
     @Sendable static func checkSingleLayer(_ spec: ExperimentSpec) throws {
         if spec.model.layers > 1 || spec.model.bidirectional {
@@ -52,18 +75,23 @@ enum DiagnosticsExecutors {
 
     /// Runs a `Diagnosis` on one unrolled sequence of length T. With `measure: grad_units` and a
     /// `runID`, the unit maps go to the result's files (`UnitMapSidecar`).
-    static func gradientFlow(_ spec: ExperimentSpec, _ random: RandomStream, runID: String? = nil) throws -> ConfigurationResult {
+    /// The trajectory is kept whole or checkpointed under `memoryBudget` (default the spec's
+    /// `diagnostics.memory_budget`), recorded in the columns `bptt_strategy`, `bptt_interval`,
+    /// `tape_bytes` and `memory_budget`.
+    static func gradientFlow(_ spec: ExperimentSpec, _ random: RandomStream, runID: String? = nil,
+                             memoryBudget: MemoryBudget? = nil) throws -> ConfigurationResult {
         try checkGradientFlow(spec)
         let m = try spec.makeModel(random)
         let t = spec.sequence.length
         let lags = spec.diagnostics.lags
-        if m.isStacked { return try stackedGradientFlow(spec, m, lags: lags, random, runID: runID) }
+        if m.isStacked { return try stackedGradientFlow(spec, m, lags: lags, random, runID: runID, memoryBudget: memoryBudget) }
         let options = DiagnosisOptions(
             steps: t, input: inputSource(spec), initialState: spec.sequence.h0, lags: lags,
             singularValueLags: !Set(spec.measure).isDisjoint(with: [.singularValues, .singularSpread]) ? spec.diagnostics.singularValueLags.filter { $0 <= t } : [],
             lyapunovCount: spec.measure.contains(.lyapunov) ? lyapunovCount(spec, stateSize: m.stateSize) : 0,
             lyapunovSteps: t, lyapunovTransient: spec.diagnostics.transient)
         var withTerms = options
+        withTerms.memoryBudget = memoryBudget ?? spec.diagnostics.memoryBudget
         withTerms.contributions = spec.measure.contains(.contributions)
         let d = try Diagnosis(map: m.makeCell(), theory: m.theoryInputs, options: withTerms, rng: random.split("diagnosis"))
 
@@ -103,6 +131,10 @@ enum DiagnosticsExecutors {
         summary[Metric.lambdaMax] = d.lambdaMax.map(StoredValue.number)
         summary[Metric.kaplanYorkeDimension] = d.kaplanYorkeDimension.map(StoredValue.number)
         summary[Metric.meanFieldLambdaMax] = d.meanFieldLambdaMax.map(StoredValue.number)
+        summary[Metric.bpttStrategy] = .text(d.memory.strategy.name)
+        summary[Metric.bpttInterval] = d.memory.strategy.interval.map { StoredValue.integer(Int64($0)) }
+        summary[Metric.tapeBytes] = .number(d.memory.tapeBytes)
+        summary[Metric.memoryBudget] = .integer(Int64(d.memory.budget.bytes))
         try classicMeasures(spec, m, d, random, summary: &summary, series: &series)
         if spec.measure.contains(.forward) {
             let f = try ForwardDynamics(model: m, options: options, rng: random.split("diagnosis"))

@@ -1,4 +1,5 @@
 import Linalg
+import Recurrent
 import Sweeps
 
 /// The executors of an experiment, by mode: the `SweepExecutor` the runner core calls. The core knows
@@ -23,9 +24,13 @@ public struct ExecutorRegistry: SweepExecutor {
     public init() {}
 
     /// The executors `gradlab run` uses: gradient-flow, lyapunov and fixed-points (Diagnostics), train (Training).
-    public static var standard: ExecutorRegistry {
+    public static var standard: ExecutorRegistry { standard(memoryBudget: nil) }
+
+    /// The standard executors, with `memoryBudget` (`gradlab run --memory-budget`) replacing every
+    /// gradient-flow configuration's `diagnostics.memory_budget` when given.
+    public static func standard(memoryBudget: MemoryBudget?) -> ExecutorRegistry {
         var registry = ExecutorRegistry()
-        DiagnosticsExecutors.register(into: &registry)
+        DiagnosticsExecutors.register(into: &registry, memoryBudget: memoryBudget)
         TrainExecutors.register(into: &registry)
         FixedPointsExecutor.register(into: &registry)
         return registry

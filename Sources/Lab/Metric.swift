@@ -260,6 +260,22 @@ extension Metric {
     public static let unitMaps = Metric("unit_maps", "per-unit gradient maps (directory of .npy sidecar files)", summary: "TEXT", by: "measure grad_units (unit-maps/<run id>)")
 }
 
+// MARK: - Memory of the backward sweep (diagnostics.memory_budget, --memory-budget; docs/diagnostics.md)
+
+extension Metric {
+    /// `full-tape` or `checkpointed` (`BPTTStrategy.name`): how the gradient-flow sweep kept its trajectory.
+    public static let bpttStrategy = Metric("bptt_strategy", "BPTT memory strategy", summary: "TEXT",
+                                            by: "mode gradient-flow (full-tape, or checkpointed above diagnostics.memory_budget; stacked models keep full-tape)")
+    /// K, the steps between checkpoints (null for the full tape).
+    public static let bpttInterval = Metric("bptt_interval", "steps between checkpoints K", unit: "steps", summary: "INTEGER", by: "mode gradient-flow (checkpointed)")
+    /// Bytes the sweep's tape kept (estimate from the array sizes).
+    public static let tapeBytes = Metric("tape_bytes", "bytes kept by the backward sweep's tape", unit: "bytes", summary: "REAL", by: "mode gradient-flow")
+    /// The budget the strategy was chosen under, in bytes.
+    public static let memoryBudget = Metric("memory_budget", "memory budget of the backward sweep", unit: "bytes", summary: "INTEGER",
+                                            by: "mode gradient-flow (diagnostics.memory_budget, or run --memory-budget)")
+    static let memory: [Metric] = [bpttStrategy, bpttInterval, tapeBytes, memoryBudget]
+}
+
 // MARK: - The catalog
 
 extension Metric {
@@ -277,7 +293,7 @@ extension Metric {
         baselineLoss, clippedFraction, clipThreshold, sequenceLength,
         hiddenNorm, cellNorm, saturatedFraction, inactiveFraction, preactivationQ, gateMean, gateSaturatedFraction,
         forwardRegime, forwardRegimeStep, meanFieldQ, deadUnits,
-    ] + mitigations + fixedPoints + [unitMaps] + trainingForward
+    ] + mitigations + fixedPoints + [unitMaps] + trainingForward + memory
 
     /// The summary columns every `runs` table starts with (after the fixed and swept columns), in order.
     public static let standardSummaryColumns: [Metric] = [spectralRadius, sigmaMax, slopeLog10PerStep, label, horizon, lambdaMax]

@@ -118,6 +118,9 @@ public struct ExperimentSpec: SweepSpec {
         try initialization.validate(cell: model.cell)
         try sequence.validate()
         try diagnostics.validateSizes()
+        if diagnostics.memoryBudgetGiven && mode != .gradientFlow {
+            throw SchemaIssue.invalid("applies to mode gradient-flow only (the backward sweep's tape; this file has mode \(mode.rawValue))", path: ["diagnostics", "memory_budget"])
+        }
         if let train { try TrainBlocks.validate(train, model: model) }
         if let fixedPoints { try fixedPoints.validate(model: model, hasInit: !initialization.specs.isEmpty) }
         for (i, m) in measure.enumerated() {

@@ -1,4 +1,5 @@
 import Diagnostics
+import Recurrent
 import Sweeps
 
 /// The measurement blocks of the schema: `measure:`, `diagnostics:` and `plots:`.
@@ -94,15 +95,23 @@ public struct DiagnosticsOptions: Decodable, Sendable {
     public var reorthonormalize: Int
     /// measure truncation: the truncation lengths k (each ≥ 1; k ≥ T is full BPTT).
     public var truncation: [Int]
+    /// Memory the gradient-flow sweep's trajectory may keep: its full states below it, checkpoints
+    /// every ⌈√T⌉ steps above it (`1GiB`, `200MB`, `512MiB` or bytes; default `MemoryBudget.standard`,
+    /// 1 GiB). Mode gradient-flow only; `gradlab run --memory-budget` overrides it.
+    public var memoryBudget: MemoryBudget
+    /// Whether the file set `memory_budget` (other modes refuse it).
+    public internal(set) var memoryBudgetGiven = false
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case lags, logLags = "log_lags", singularValueLags = "singular_value_lags", lyapunov, transient
         case reorthonormalize, truncation
+        case memoryBudget = "memory_budget"
     }
 
     public init() {
         lags = .log(count: LagSelection.defaultLogCount); logLags = LagSelection.defaultLogCount; singularValueLags = [1, 10, 100]; lyapunov = .all
         transient = 100; reorthonormalize = 1; truncation = [1, 2, 5, 10, 20, 50, 100]
+        memoryBudget = .standard
     }
 
     public init(from decoder: Decoder) throws {
@@ -122,6 +131,22 @@ public struct DiagnosticsOptions: Decodable, Sendable {
         transient = try c.value(.transient, or: d.transient)
         reorthonormalize = try c.value(.reorthonormalize, or: d.reorthonormalize)
         truncation = try c.value(.truncation, or: d.truncation)
+        memoryBudget = d.memoryBudget
+        if c.contains(.memoryBudget) {
+            memoryBudgetGiven = true
+            let path = ["diagnostics", CodingKeys.memoryBudget.rawValue]
+            let text: String
+            if let n = try? c.decode(Int.self, forKey: .memoryBudget) { text = String(n) } else {
+                guard let s = try? c.decode(String.self, forKey: .memoryBudget) else {
+                    throw SchemaIssue.invalid("must be a memory size such as 1GiB, 200MB or 512MiB", path: path)
+                }
+                text = s
+            }
+            do { memoryBudget = try MemoryBudget(parsing: text) } catch {
+                throw SchemaIssue.invalid("'\(text)' is not a memory size: expected a number of bytes with an optional unit B, KB, MB, GB, TB (or K, M, G, T), KiB, MiB, GiB or TiB (e.g. 1GiB, 200MB)", path: path)
+            }
+            if memoryBudget.bytes == 0 { throw SchemaIssue.invalid("must be more than 0 bytes", path: path) }
+        }
     }
 }
 

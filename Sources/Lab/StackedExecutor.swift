@@ -16,7 +16,7 @@ extension DiagnosticsExecutors {
     /// every unit's ∂L/∂h map as sidecar files `unit-maps/<run id>/unit-map-h-l<ℓ>[-reverse].npy`
     /// (`DepthTimeFlow.unitMapFiles`), referenced by the column `unit_maps`.
     static func stackedGradientFlow(_ spec: ExperimentSpec, _ m: RecurrentModel, lags: LagSelection,
-                                    _ random: RandomStream, runID: String? = nil) throws -> ConfigurationResult {
+                                    _ random: RandomStream, runID: String? = nil, memoryBudget: MemoryBudget? = nil) throws -> ConfigurationResult {
         var options = DiagnosisOptions(steps: spec.sequence.length, input: inputSource(spec), initialState: spec.sequence.h0, lags: lags)
         options.contributions = spec.measure.contains(.contributions)
         let flow: DepthTimeFlow
@@ -63,6 +63,11 @@ extension DiagnosticsExecutors {
         summary[Metric.depthSlopeLog10PerLayer] = flow.depthSlopeLog10PerLayer.map(StoredValue.number)
         summary[Metric.dominantPathTimeMoves] = .integer(Int64(flow.timeMoves))
         summary[Metric.dominantPathDepthMoves] = .integer(Int64(flow.depthMoves))
+        // Stacked models keep every unit's full trajectory (checkFullTapes refused it above the budget).
+        summary[Metric.bpttStrategy] = .text(BPTTStrategy.fullTape.name)
+        summary[Metric.tapeBytes] = .number(Double(m.layers * m.directions)
+                                            * Trajectory.stateBytes(steps: spec.sequence.length, stateSize: m.stateSize, strategy: .fullTape))
+        summary[Metric.memoryBudget] = .integer(Int64((memoryBudget ?? spec.diagnostics.memoryBudget).bytes))
         if let w = m.theoryInputs.recurrentWeight {
             summary[Metric.spectralRadius] = .number(try w.spectralRadius())
             summary[Metric.sigmaMax] = .number(try w.spectralNorm())

@@ -68,12 +68,7 @@ public final class CheckpointedUnroller<Cell: RecurrentCell> {
     }
 
     /// ⌈√T⌉, which balances the checkpoints (T/K states) against the tape (K steps).
-    public static func defaultInterval(steps t: Int) -> Int {
-        var k = Int(Double(max(t, 1)).squareRoot().rounded(.up))
-        while k > 1 && (k - 1) * (k - 1) >= t { k -= 1 }
-        while k * k < t { k += 1 }
-        return k
-    }
+    public static func defaultInterval(steps t: Int) -> Int { BPTTStrategy.defaultInterval(steps: t) }
 
     private func segmentRange(_ i: Int) -> Range<Int> { i * interval ..< min((i + 1) * interval, steps) }
     private var segmentCount: Int { (steps + interval - 1) / interval }

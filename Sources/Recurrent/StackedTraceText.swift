@@ -9,7 +9,7 @@ extension TraceReport {
         var out = "trace: \(model.cell) cell, \(model.layers) layer\(model.layers == 1 ? "" : "s")"
         out += model.bidirectional ? ", bidirectional" : ""
         out += ", D = \(model.inputSize), H = \(h)" + (model.headSize.map { ", head O = \($0)" } ?? ", no head")
-        out += ", T = \(steps), B = \(batch); loss \(lossName == "adjoint" ? "none (∂L/∂h given: L = Σ⟨∂L/∂h, h⟩)" : lossName + " (mean)"), outputs \(outputMode.rawValue); \(truncationDescription)\n"
+        out += ", T = \(steps), B = \(batch); loss \(lossName == "adjoint" ? "none (∂L/∂h given: L = Σ⟨∂L/∂h, h⟩)" : lossName + " (mean)"), outputs \(outputMode.rawValue); \(truncationDescription)\n\(memory.line)\n"
         if model.cell == .lru {
             out += "Layer ℓ reads layer ℓ−1's read-outs y_t = Re(C h_t) + D ⊙ x_t\(model.bidirectional ? " [y_fwd; y_bwd]; a reverse direction runs from t = T down to 1" : ""); h_t below is the state s_t = [Re h_t; Im h_t] and ∂L/∂h_t is the total ∂L/∂s_t.\n"
         } else {

@@ -13,9 +13,17 @@ public struct TraceReport: Sendable {
     public let lossName: String
     public let truncation: Truncation
     public let gradients: Gradients
+    /// The tape BPTT kept: always the full tape (a trace holds and prints every step's vectors).
+    public let memory: TapeMemory
 
+    /// Throws, before running, when the full tape exceeds `memoryBudget`: a trace is not checkpointed,
+    /// since what it prints is every step's vectors (as large as the tape).
     public init(model: RecurrentModel, inputs: SequenceBatch, batched: Bool, outputs: OutputMode,
-                objective: Objective, truncation: Truncation) throws {
+                objective: Objective, truncation: Truncation, memoryBudget: MemoryBudget = .standard) throws {
+        memory = TraceReport.memory(model: model, steps: inputs.steps, batch: inputs.batchSize, budget: memoryBudget)
+        if memory.exceedsBudget {
+            throw RecurrentError("trace keeps the full BPTT tape and prints every step's vectors (it is not checkpointed): T = \(inputs.steps), B = \(inputs.batchSize) needs \(TapeMemory.bytesText(memory.tapeBytes)) for the tape alone, more than --memory-budget \(memoryBudget); raise --memory-budget, trace a shorter input, or use gradlab diagnose (checkpointed) for long sequences")
+        }
         self.model = model
         self.inputs = inputs
         self.batched = batched
@@ -23,6 +31,15 @@ public struct TraceReport: Sendable {
         lossName = objective.name
         self.truncation = truncation
         gradients = try model.gradients(inputs, outputs: outputs, objective: objective, truncation: truncation)
+    }
+
+    /// The full tape of every layer and direction (`RecurrentCell.tapeBytes`) under `budget`.
+    public static func memory(model: RecurrentModel, steps t: Int, batch b: Int, budget: MemoryBudget) -> TapeMemory {
+        var bytes = 0.0
+        for layer in 0..<model.layers { for reverse in (model.bidirectional ? [false, true] : [false]) {
+            bytes += model.makeCell(layer: layer, reverse: reverse).tapeBytes(steps: t, batch: b)
+        } }
+        return TapeMemory(strategy: .fullTape, tapeBytes: bytes, fullTapeBytes: bytes, budget: budget, what: "the BPTT tape")
     }
 
     var steps: Int { inputs.steps }
@@ -89,6 +106,7 @@ public struct TraceReport: Sendable {
             ("loss_name", .string(lossName)),
             ("outputs_mode", .string(outputMode.rawValue)),
             ("truncation", .string(truncationDescription)),
+            ("memory", memory.jsonValue),
             ("loss", .number(g.loss)),
             ("hidden", perStep(f.hidden, width: w, steps: steps)),
         ]

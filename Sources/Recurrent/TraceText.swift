@@ -12,7 +12,7 @@ extension TraceReport {
         out += model.headSize.map { ", head O = \($0)" } ?? ", no head"
         // An LRU's adjoint is given on its layer output y_t (the read-out), not on the state.
         let given = model.cell == .lru ? "y" : "h"
-        out += ", T = \(steps), B = \(batch); loss \(lossName == "adjoint" ? "none (∂L/∂\(given) given: L = Σ⟨∂L/∂\(given), \(given)⟩)" : lossName + " (mean)"), outputs \(outputMode.rawValue); \(truncationDescription)\n"
+        out += ", T = \(steps), B = \(batch); loss \(lossName == "adjoint" ? "none (∂L/∂\(given) given: L = Σ⟨∂L/∂\(given), \(given)⟩)" : lossName + " (mean)"), outputs \(outputMode.rawValue); \(truncationDescription)\n\(memory.line)\n"
         let v = { (x: [Double]) in formatVector(x, digits: digits) }
         for b in 0..<batch {
             if batch > 1 { out += "\n=== sequence \(b + 1) of \(batch) ===\n" }

@@ -16,6 +16,10 @@ struct Manifest: Encodable {
     var jobs: Int
     var blasThreadsPerJob: Int
     var shard: String?
+    /// `--memory-budget` in bytes: what one configuration may use (the preflight's limit, and the
+    /// budget under which gradient-flow keeps its full tape or checkpoints); nil when not given (each
+    /// configuration's `diagnostics.memory_budget` then, and the machine's memory for the preflight).
+    var memoryBudget: Double?
     var gridPoints: Int
     var replicates: Int
     var gridSize: Int
@@ -34,6 +38,7 @@ struct Manifest: Encodable {
         jobs = options.jobs
         blasThreadsPerJob = options.blasThreads
         shard = options.shard?.description
+        memoryBudget = options.memoryBudget
         gridPoints = experiment.points.count
         replicates = experiment.replicates
         gridSize = experiment.runCount
@@ -43,6 +48,7 @@ struct Manifest: Encodable {
     enum CodingKeys: String, CodingKey {
         case gradlabVersion = "gradlab_version", gitCommit = "git_commit", experiment, source, command
         case started, finished, host, cores, jobs, blasThreadsPerJob = "blas_threads_per_job", shard
+        case memoryBudget = "memory_budget"
         case gridPoints = "grid_points", replicates, gridSize = "grid_size", plannedInShard = "planned_in_shard"
         case ranNow = "ran_now", skipped, stopped, counts
     }

@@ -49,6 +49,8 @@ struct DiagnoseCommand: ParsableCommand {
     var format: ReportFormat = .text
     @Option(help: "Write the diagnosis charts (PNG and SVG) into this directory.")
     var plot: String?
+    @Option(help: ArgumentHelp("Memory the backward sweep's trajectory may keep, e.g. 1GiB, 200MB, 512MiB (default 1GiB): the full states below it, a checkpoint every ⌈√T⌉ steps above it (segments recomputed; the same numbers bit for bit).", valueName: "size"))
+    var memoryBudget = MemoryBudget.standard.description
     @Option(help: "Write per-unit × time gradient maps (heatmaps and log10 .npy files, docs/dynamics.md) into this directory (stacked and bidirectional models: one ∂L/∂h map per layer and direction).")
     var unitMaps: String?
 
@@ -72,6 +74,9 @@ struct DiagnoseCommand: ParsableCommand {
         if lyapunov < 0 { throw ValidationError("--lyapunov must be 0 (none) or a positive number of exponents, got \(lyapunov).") }
         if lyapunovSteps < 1 { throw ValidationError("--lyapunov-steps must be at least 1, got \(lyapunovSteps).") }
         if lyapunovTransient < 0 { throw ValidationError("--lyapunov-transient must be ≥ 0, got \(lyapunovTransient).") }
+        if ((try? MemoryBudget(parsing: memoryBudget))?.bytes ?? 0) <= 0 {
+            throw ValidationError("--memory-budget must be a positive size such as 1GiB, 200MB or 512MiB; got '\(memoryBudget)'.")
+        }
         if input != nil && inputNoise != 0 { throw ValidationError("--input-noise generates inputs; it cannot be combined with --input.") }
     }
 
@@ -97,6 +102,8 @@ struct DiagnoseCommand: ParsableCommand {
             options.inputs = try Matrix(rows: x.steps, cols: x.featureSize, elements: x.values)
             options.inputName = URL(fileURLWithPath: input).lastPathComponent
         }
+        options.memoryBudget = try MemoryBudget(parsing: memoryBudget)
+        try checkFullTapes(m, steps: options.inputs?.rows ?? steps, budget: options.memoryBudget)
         var adjointRng = RandomStream(seed: seed).split("readout")
         let readout = try m.readoutAdjoint(rng: &adjointRng)
         options.adjoint = readout
@@ -120,6 +127,20 @@ struct DiagnoseCommand: ParsableCommand {
 }
 
 extension DiagnoseCommand {
+    /// What keeps a full tape — a stacked or bidirectional model's trajectories, the unit maps — is
+    /// refused when that tape ((T+1)·S states per layer and direction, a lower bound) exceeds the budget.
+    func checkFullTapes(_ m: RecurrentModel, steps t: Int, budget: MemoryBudget) throws {
+        let bytes = Double(m.layers * m.directions) * Trajectory.stateBytes(steps: t, stateSize: m.stateSize, strategy: .fullTape)
+        guard bytes > Double(budget.bytes) else { return }
+        let need = "at least \(TapeMemory.bytesText(bytes)) for T = \(t), more than --memory-budget \(budget); raise --memory-budget or give a shorter sequence"
+        if m.isStacked {
+            throw RecurrentError("\(modelOptions.model): a stacked or bidirectional model keeps the full tape of its \(m.layers * m.directions) layers and directions (only single-layer models are checkpointed): \(need)")
+        }
+        if unitMaps != nil {
+            throw RecurrentError("--unit-maps keeps the full trajectory (the maps are T × H themselves; the rest of the diagnosis is checkpointed): \(need)")
+        }
+    }
+
     /// The unit maps on the diagnosis's own trajectory (its named streams "inputs", "h0") and adjoint.
     func writeUnitMaps(_ m: RecurrentModel, _ o: DiagnosisOptions, to directory: String, title: String) throws {
         let maps = try UnitGradientMap(model: m, options: o, rng: RandomStream(seed: seed))
@@ -133,6 +154,9 @@ extension DiagnoseCommand {
         let shape = "this one has \(Plural.count(m.layers, "layer"))\(m.bidirectional ? ", bidirectional" : "")"
         if singularValueLags != nil { throw RecurrentError("\(modelOptions.model): --singular-value-lags is for single-layer models (\(shape))") }
         let flow = try DepthTimeFlow(model: m, options: options, rng: RandomStream(seed: seed), unitMaps: unitMaps != nil)
+        let memory = TapeMemory(strategy: .fullTape, tapeBytes: Double(m.layers * m.directions) * Trajectory.stateBytes(steps: flow.steps, stateSize: m.stateSize, strategy: .fullTape),
+                                fullTapeBytes: Double(m.layers * m.directions) * Trajectory.stateBytes(steps: flow.steps, stateSize: m.stateSize, strategy: .fullTape),
+                                budget: options.memoryBudget, what: "every layer's and direction's trajectory")
         if let unitMaps {
             let written = try UnitMapCharts.write(stacked: flow, to: unitMaps, title: context.title)
             FileHandle.standardError.write(Data("unit maps: \(written.joined(separator: ", "))\n".utf8))
@@ -143,9 +167,10 @@ extension DiagnoseCommand {
         }
         let forward = try StackedForward(model: m, options: options, rng: RandomStream(seed: seed))
         guard format == .json else {
-            return flow.textReport(title: context.heading, notes: context.notes, adjoint: context.adjointPhrase) + "\n" + forward.textSection()
+            return flow.textReport(title: context.heading, notes: context.notes + [memory.line], adjoint: context.adjointPhrase) + "\n" + forward.textSection()
         }
         var object = flow.jsonObject()
+        object["memory"] = memory.jsonValue
         object["model"] = context.jsonObject
         object["forward"] = forward.jsonObject()
         return JSONValue(object).rendered(pretty: true)

@@ -3,6 +3,7 @@ import ExperimentPlots
 import Sweeps
 import Lab
 import Foundation
+import Recurrent
 
 /// How `gradlab run` shows progress.
 enum ProgressOption: String, ExpressibleByArgument, CaseIterable {
@@ -50,7 +51,8 @@ struct Run: AsyncParsableCommand {
         directory). Ctrl-C (SIGINT) or SIGTERM stops gracefully: no new configuration starts, those in \
         flight finish, the CSVs are written and the --resume command is printed (exit 130 or 143); a \
         second Ctrl-C exits at once. Before running, each configuration's memory is checked against the \
-        machine (or --memory-budget), and an estimate above 24 h needs --yes. OpenBLAS runs one thread per \
+        machine (or --memory-budget, which also replaces diagnostics.memory_budget: gradient-flow keeps the \
+        full trajectory below it and checkpoints above it, with the same numbers), and an estimate above 24 h needs --yes. OpenBLAS runs one thread per \
         call by default (configurations are the parallel unit; --blas-threads changes that). Results are \
         bit-identical for any --jobs at a fixed --blas-threads. Exit code 1 when any configuration failed \
         or went non-finite.
@@ -86,7 +88,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Progress display: auto (a bar on a terminal, periodic lines otherwise), bar, lines, none.")
     var progress: ProgressOption = .auto
 
-    @Option(help: ArgumentHelp("Memory one configuration may use, e.g. 4G, 512M, 2GiB (default: the machine's physical memory).", valueName: "size"))
+    @Option(help: ArgumentHelp("Memory one configuration may use, e.g. 4G, 512M, 2GiB: gradient-flow keeps its full tape below it and checkpoints above it (replacing diagnostics.memory_budget, default 1GiB), and a configuration estimated above it is refused (default: the machine's physical memory).", valueName: "size"))
     var memoryBudget: String?
 
     @Flag(help: "Run even when the time estimate is above 24 hours (otherwise asked at a terminal, refused elsewhere).")
@@ -97,7 +99,7 @@ struct Run: AsyncParsableCommand {
         guard blasThreads >= 1 else { throw ValidationError("--blas-threads must be at least 1; got \(blasThreads).") }
         if let shard { try ShardOption.check(shard) }
         if resume && fresh { throw ValidationError("--resume continues a run and --fresh starts over; give one of them.") }
-        if let memoryBudget, Preflight.parseBytes(memoryBudget) == nil {
+        if let memoryBudget, ((try? MemoryBudget(parsing: memoryBudget))?.bytes ?? 0) <= 0 {
             throw ValidationError("--memory-budget must be a positive size such as 4G, 512M or 2GiB; got '\(memoryBudget)'.")
         }
     }
@@ -105,9 +107,10 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         let experiment = try source.load()
         let outDirectory = try runDirectory(experiment)
-        let executor = ExecutorRegistry.standard
+        let tapeBudget = try memoryBudget.map { try MemoryBudget(parsing: $0) }
+        let executor = ExecutorRegistry.standard(memoryBudget: tapeBudget)
         let shard = try self.shard.map { try ShardOption.resolve($0, balanced: balanced, experiment: experiment, executor: executor) }
-        let budget = memoryBudget.flatMap(Preflight.parseBytes)
+        let budget = tapeBudget.map { Double($0.bytes) }
 
         print("experiment \(experiment.name) (\(experiment.source)): \(experiment.points.count) grid point\(experiment.points.count == 1 ? "" : "s") × \(experiment.replicates) replicate\(experiment.replicates == 1 ? "" : "s") = \(experiment.runCount) configurations")
         if !experiment.grid.sweptPaths.isEmpty { print("swept: \(experiment.grid.sweptPaths.joined(separator: ", "))") }

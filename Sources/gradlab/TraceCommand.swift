@@ -37,6 +37,8 @@ struct TraceCommand: ParsableCommand {
     var k1: Int?
     @Option(help: "… backpropagate through the last K2 steps (K2 ≥ K1).")
     var k2: Int?
+    @Option(help: ArgumentHelp("Memory the BPTT tape may take, e.g. 1GiB, 200MB, 512MiB (default 1GiB). A trace keeps the full tape and prints every step, so a longer input is refused, not checkpointed (gradlab diagnose checkpoints).", valueName: "size"))
+    var memoryBudget = MemoryBudget.standard.description
     @Option(help: "Output format.")
     var format: ReportFormat = .text
     @Option(help: "Decimals in text output.")
@@ -49,6 +51,9 @@ struct TraceCommand: ParsableCommand {
         if (k1 == nil) != (k2 == nil) { throw ValidationError("--k1 and --k2 must be given together.") }
         if let k = truncate, k < 1 { throw ValidationError("--truncate must be at least 1, got \(k).") }
         if let a = k1, let b = k2, !(1 <= a && a <= b) { throw ValidationError("--k1 and --k2 need 1 ≤ k1 ≤ k2, got \(a) and \(b).") }
+        if ((try? MemoryBudget(parsing: memoryBudget))?.bytes ?? 0) <= 0 {
+            throw ValidationError("--memory-budget must be a positive size such as 1GiB, 200MB or 512MiB; got '\(memoryBudget)'.")
+        }
         if !(0...17).contains(digits) { throw ValidationError("--digits must be between 0 and 17, got \(digits).") }
     }
 
@@ -81,7 +86,8 @@ struct TraceCommand: ParsableCommand {
         if let k = truncate { truncation = .chunks(k) }
         else if let a = k1, let b = k2 { truncation = .williamsPeng(k1: a, k2: b) }
         else { truncation = .none }
-        let report = try TraceReport(model: m, inputs: x, batched: batched, outputs: mode, objective: objective, truncation: truncation)
+        let report = try TraceReport(model: m, inputs: x, batched: batched, outputs: mode, objective: objective, truncation: truncation,
+                                     memoryBudget: try MemoryBudget(parsing: memoryBudget))
         return format == .json ? report.json() : report.text(digits: digits)
     }
 }
