@@ -100,6 +100,8 @@ struct LyapunovBenchmark: ParsableCommand {
     var explicitQ = false
     @Flag(help: "Time the previous method, QR every step with compact Q, and auto blocks, interleaved (no peers).")
     var compare = false
+    @Option(help: "With --compare: how many exponents K (default all N; K < N/2 forms Q, as GradLab does there).")
+    var count: Int?
     @OptionGroup var common: PeerOptions
 
     func run() throws {
@@ -126,6 +128,7 @@ struct LyapunovBenchmark: ParsableCommand {
         BLASThreads.set(common.threads)
         let variants: [(name: String, interval: ReorthonormalizationInterval, compact: Bool)] = [
             ("every step, Q formed (previous)", .every(1), false), ("every step, Q compact", .every(1), true), ("auto blocks, Q compact", .automatic, true)]
+        if let k = count { emit("K = \(k) exponents") }
         for (n, t, size) in try parseSizes(sizes) {
             let map = try PeerMap(n: n, gain: g, seed: common.seed)
             var times = [[Double]](repeating: [], count: variants.count), cpu = times
@@ -133,7 +136,8 @@ struct LyapunovBenchmark: ParsableCommand {
             for rep in 0...common.reps {   // rep 0: warm-up
                 for (v, variant) in variants.enumerated() {
                     let start = DispatchTime.now().uptimeNanoseconds, cpuStart = threadCPUSeconds()
-                    let spectrum = try Self.run(map, n: n, t: t, method: method, interval: variant.interval, compactFrame: variant.compact)
+                    let spectrum = try Self.run(map, n: n, t: t, method: method, interval: variant.interval, compactFrame: variant.compact,
+                                                count: min(max(count ?? n, 1), n))
                     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                     if rep == 0 { results.append(spectrum) } else { times[v].append(seconds); cpu[v].append(threadCPUSeconds() - cpuStart) }
                 }
@@ -155,9 +159,9 @@ struct LyapunovBenchmark: ParsableCommand {
 
     /// The workload on `map` (N = n, T = t).
     static func run(_ map: PeerMap, n: Int, t: Int, method: QRMethod, interval: ReorthonormalizationInterval,
-                    compactFrame: Bool) throws -> LyapunovSpectrum {
+                    compactFrame: Bool, count: Int? = nil) throws -> LyapunovSpectrum {
         var rng = RandomStream(seed: 0)
-        var options = LyapunovOptions(count: n, steps: t, transient: 0)
+        var options = LyapunovOptions(count: count ?? n, steps: t, transient: 0)
         options.interval = interval
         options.start = map.x0
         options.qrMethod = method
