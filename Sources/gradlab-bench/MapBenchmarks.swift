@@ -116,7 +116,7 @@ struct LyapunovBenchmark: ParsableCommand {
             throw ValidationError("--interval: '\(interval)' is not auto or a positive integer.")
         }
         if compare { return try compareVariants(method: method) }
-        emit("QR: \(qr), interval \(interval), Q \(explicitQ ? "formed (dorgqr)" : "compact where it pays (dormqr)")")
+        emit("QR: \(qr), interval \(interval), Q \(explicitQ ? "formed (dorgqr)" : "compact where it pays (dgeqrt + dgemqrt)")")
         try runMapWorkload("lyapunov", sizes: sizes, gain: g, common: common,
                            checksumKeys: ["cs_lambda_sum", "lambda_max", "lambda_min", "qr_fallbacks", "qr_count", "rejected_blocks"]) { map, n, t in
             try Self.spectrum(map, n: n, t: t, method: method, interval: chosen, compactFrame: !explicitQ)
