@@ -8,10 +8,10 @@ public struct LyapunovOptions: Sendable {
     public var count: Int
     /// Steps measured after the transient.
     public var steps: Int
-    /// Steps discarded first (rounded up to a multiple of `reorthonormalizeEvery`).
+    /// Steps discarded first (with `.every(m)`, rounded up to a multiple of m).
     public var transient: Int
-    /// QR re-orthonormalisation interval m (1 = every step).
-    public var reorthonormalizeEvery: Int
+    /// How often Y is re-orthonormalised: `.automatic` (guarded blocks; the default) or `.every(m)`.
+    public var interval: ReorthonormalizationInterval
     /// Inputs during the run: zeros (autonomous) or Gaussian noise (driven); ignored with `inputs`.
     public var input: InputSource
     /// A given input sequence (T × D): step t reads row (t − 1) mod T, so a run longer than T cycles it.
@@ -24,13 +24,18 @@ public struct LyapunovOptions: Sendable {
     /// 0.3.21 at N = 256), or CholeskyQR2 (level-3 BLAS) with its guard's Householder fallback. Both
     /// give the same exponents to round-off (docs/diagnostics.md).
     public var qrMethod: QRMethod = .householder
+    /// Whether Householder factorisations may keep Q compact and apply it by dormqr (`LyapunovFrame`;
+    /// the default). false forms Q after every QR (dgeqrf + dorgqr, then dgemm), as GradLab did before:
+    /// for measuring the difference; both give the same exponents to round-off.
+    public var compactFrame = true
 
-    public init(count: Int, steps: Int, transient: Int = 200, reorthonormalizeEvery: Int = 1,
+    /// `reorthonormalizeEvery`: m for `.every(m)`; nil (the default) = `.automatic`.
+    public init(count: Int, steps: Int, transient: Int = 200, reorthonormalizeEvery: Int? = nil,
                 input: InputSource = .zeros, initialState: InitialState = .gaussian) {
         self.count = count
         self.steps = steps
         self.transient = transient
-        self.reorthonormalizeEvery = reorthonormalizeEvery
+        self.interval = reorthonormalizeEvery.map { .every($0) } ?? .automatic
         self.input = input
         self.initialState = initialState
     }
@@ -39,9 +44,13 @@ public struct LyapunovOptions: Sendable {
 /// The Lyapunov spectrum of a recurrent map, in nats per time step.
 ///
 /// Benettin et al. (1980): Q_0 is a random S×K matrix with orthonormal columns; every step
-/// Y ← J_t·Y, and every m steps Y = Q·R (Householder, or CholeskyQR2 by `qrMethod`) with Q kept and log|r_ii| accumulated.
+/// Y ← J_t·Y (dgemm; the first step of a block applies a compact Q by dormqr, `LyapunovFrame`), and
+/// at the end of each block Y = Q·R (Householder, or CholeskyQR2 by `qrMethod`) with Q kept and
+/// log|r_ii| accumulated. Blocks are m steps with `.every(m)`, or chosen by `.automatic` (the default):
+/// 1 … 16 steps, each accepted only if min|r_ii|/‖Y‖_F ≥ 10⁻³ and otherwise redone one step at a time
+/// (`ReorthonormalizationInterval`); blocks never straddle the end of the transient or of the run.
 /// After the transient, λ_i = (Σ log|r_ii|) / steps. The exponents are returned descending.
-/// With K = S and m = 1, Σλ_i equals the trajectory average of ln|det J_t| to round-off.
+/// With K = S, Σλ_i equals the trajectory average of ln|det J_t| to round-off (any interval).
 ///
 /// **Exactly singular factors.** A Jacobian with exactly zero directions (a dead ReLU unit, tanh′
 /// rounded to 0) makes some r_ii exactly 0 in exact arithmetic; Householder QR then returns a
@@ -64,6 +73,16 @@ public struct LyapunovSpectrum: Sendable {
     /// How many factorisations CholeskyQR2's guard sent to Householder (ill-conditioned or exactly
     /// singular Y; 0 with `qrMethod = .householder`).
     public let qrFallbacks: Int
+
+    /// QR factorisations performed (transient included; with `.automatic`, refused blocks included).
+    public let qrFactorizations: Int
+    /// `.automatic`: blocks the guard refused and redid one step at a time (0 with `.every(m)`).
+    public let rejectedBlocks: Int
+    /// The most steps between two accepted factorisations.
+    public let longestBlock: Int
+
+    /// The smallest |r_ii|.
+    static func smallestFactor(_ diag: [Double]) -> Double { diag.reduce(Double.infinity) { min($0, abs($1)) } }
 
     /// The largest measured steps, transient or interval accepted (sums of them cannot overflow).
     public static let maximumSteps = Int.max / 8
@@ -92,18 +111,20 @@ public struct LyapunovSpectrum: Sendable {
     }
 
     public init<M: RecurrentMap>(map: M, options o: LyapunovOptions, rng: inout RandomStream) throws {
-        let s = map.stateSize, d = map.inputSize, k = o.count, m = max(o.reorthonormalizeEvery, 1)
+        let s = map.stateSize, d = map.inputSize, k = o.count
+        // `fixed`: m of `.every(m)`; nil = automatic blocks.
+        let fixed: Int? = { if case .every(let m) = o.interval { return max(m, 1) } else { return nil } }()
         guard k >= 1 && k <= s else {
             throw LinalgError.invalidArgument(operation: "Lyapunov spectrum", detail: "asked for \(k) exponents; the state has \(s) dimensions (choose 1 … \(s))")
         }
         guard o.steps >= 1 else {
             throw LinalgError.invalidArgument(operation: "Lyapunov spectrum", detail: "needs at least 1 measured step, got \(o.steps)")
         }
-        guard o.steps <= Self.maximumSteps, o.transient <= Self.maximumSteps, m <= Self.maximumSteps else {
-            throw LinalgError.invalidArgument(operation: "Lyapunov spectrum", detail: "steps, transient and interval must each be at most \(Self.maximumSteps), got \(o.steps), \(o.transient) and \(m)")
+        guard o.steps <= Self.maximumSteps, o.transient <= Self.maximumSteps, (fixed ?? 1) <= Self.maximumSteps else {
+            throw LinalgError.invalidArgument(operation: "Lyapunov spectrum", detail: "steps, transient and interval must each be at most \(Self.maximumSteps), got \(o.steps), \(o.transient) and \(fixed ?? 1)")
         }
-        let transient = ((max(o.transient, 0) + m - 1) / m) * m
-        let total = transient + ((o.steps + m - 1) / m) * m
+        let transient = fixed.map { ((max(o.transient, 0) + $0 - 1) / $0) * $0 } ?? max(o.transient, 0)
+        let total = transient + (fixed.map { ((o.steps + $0 - 1) / $0) * $0 } ?? o.steps)
 
         var ws = map.makeWorkspace()
         if let x = o.inputs, x.cols != d || x.rows < 1 {
@@ -116,50 +137,116 @@ public struct LyapunovSpectrum: Sendable {
         var next = state
         var x = [Double](repeating: 0, count: d)
         var jac = [Double](repeating: 0, count: s * s)
-        // Q and Y are column-major S×K (the row-major K×S buffer), as LAPACK wants them. Q_0 is the
-        // identity for a full spectrum (any basis will do) and a random orthonormal S×K otherwise, so
-        // no direction is privileged by the coordinates.
-        var q = k == s ? Matrix.identity(s).elements : try rng.normalMatrix(rows: s, cols: k).qr().q.transposed.elements
-        var y = q
+        // Q_0 (column-major S×K): the identity for a full spectrum (any basis will do), a random
+        // orthonormal S×K otherwise, so no direction is privileged by the coordinates.
+        let q0 = k == s ? Matrix.identity(s).elements : try rng.normalMatrix(rows: s, cols: k).qr().q.transposed.elements
+        let frame = try LyapunovFrame(initial: q0, rows: s, cols: k, method: o.qrMethod, compact: o.compactFrame)
         var diag = [Double](repeating: 0, count: k)
         var sums = [CompensatedSum](repeating: CompensatedSum(), count: k)
-        let qr = try QRWorkspace(rows: s, cols: k, method: o.qrMethod)
         var singular = [Int](repeating: 0, count: k)
         let tolerance = Self.singularTolerance(count: k)
-        var measured = 0
+        var measured = 0, factorizations = 0, rejected = 0, longest = 0
         var bad: Int? = nil
+        // Automatic blocks remember each step's state and input, so a refused block can be redone.
+        let capacity = fixed == nil ? ReorthonormalizationInterval.maximumBlock : 0
+        var blockStates = [Double](repeating: 0, count: capacity * s), blockInputs = [Double](repeating: 0, count: capacity * d)
+        var planned = 1
 
-        for t in 1...total {
-            if let given = o.inputs {
-                let row = (t - 1) % given.rows
-                for i in 0..<d { x[i] = given[row, i] }
-            } else if case .gaussian(let std) = o.input {
-                for i in 0..<d { x[i] = std * rng.normal() }
+        /// Adds the factored block ending at step `end` (Y's norm `scale`) to the sums.
+        func accumulate(end: Int, scale: Double) {
+            guard end > transient else { return }
+            for i in 0..<k {
+                if abs(diag[i]) <= tolerance * scale { singular[i] += 1 } else { sums[i].add(Foundation.log(abs(diag[i]))) }
             }
-            map.jacobian(state, x, into: &jac, workspace: &ws)
-            map.step(state, x, into: &next, workspace: &ws)
-            if next.contains(where: { !$0.isFinite }) { bad = t; break }
-            swap(&state, &next)
-            // Y = J · Q with Q, Y column-major S × K, i.e. row-major K × S: Yᵀ = Qᵀ · Jᵀ (the same
-            // BLAS kernel call as column-major op(J)·Q).
-            gemm(.none, .transpose, m: k, n: s, k: s, q, lda: s, jac, ldb: s, beta: 0, &y, ldc: s)
-            swap(&q, &y)
-            if t % m == 0 {
-                let scale = frobeniusNorm(q, rows: k, cols: s, ld: s)
-                guard scale.isFinite else { bad = t; break }
-                try q.withUnsafeMutableBufferPointer { try qr.factor($0.baseAddress!, leadingDimension: s, rDiagonal: &diag) }
-                guard diag.allSatisfy({ $0.isFinite }) else { bad = t; break }
-                if t > transient {
-                    for i in 0..<k {
-                        if abs(diag[i]) <= tolerance * scale { singular[i] += 1 } else { sums[i].add(Foundation.log(abs(diag[i]))) }
+            measured = end - transient
+        }
+        /// Factors Y (the product of the steps up to `end`) unconditionally, as QR every m steps does;
+        /// returns ρ = min|r_ii|/‖Y‖_F and ‖Y‖_F, or nil when Y or R is non-finite.
+        func measure(end: Int) throws -> (rho: Double, norm: Double)? {
+            let scale = frame.productNorm
+            guard scale.isFinite else { return nil }
+            try frame.factor(rDiagonal: &diag)
+            factorizations += 1
+            guard diag.allSatisfy({ $0.isFinite }) else { return nil }
+            accumulate(end: end, scale: scale)
+            frame.adopt()
+            return (Self.smallestFactor(diag) / scale, scale)
+        }
+        /// The first `count` steps of the block after step `first`, one QR each, from their stored states
+        /// and inputs (the Jacobians are recomputed, bit for bit); sets `bad` on a non-finite Y or R.
+        func redo(_ count: Int, after first: Int) throws {
+            for j in 0..<count {
+                blockStates.withUnsafeBufferPointer { sb in
+                    blockInputs.withUnsafeBufferPointer { xb in
+                        map.jacobian(sb.baseAddress! + j * s, xb.baseAddress! + j * d, into: &jac, workspace: &ws)
                     }
-                    measured = t - transient
+                }
+                try frame.start(jacobian: jac)
+                guard try measure(end: first + j + 1) != nil else { bad = first + j + 1; return }
+            }
+        }
+
+        var t = 0
+        while t < total {
+            let mb = fixed ?? min(planned, (t < transient ? transient : total) - t)
+            var done = 0
+            for j in 0..<mb {
+                let step = t + j + 1
+                if let given = o.inputs {
+                    let row = (step - 1) % given.rows
+                    for i in 0..<d { x[i] = given[row, i] }
+                } else if case .gaussian(let std) = o.input {
+                    for i in 0..<d { x[i] = std * rng.normal() }
+                }
+                if capacity > 0 {
+                    for i in 0..<s { blockStates[j * s + i] = state[i] }
+                    for i in 0..<d { blockInputs[j * d + i] = x[i] }
+                }
+                map.jacobian(state, x, into: &jac, workspace: &ws)
+                map.step(state, x, into: &next, workspace: &ws)
+                if next.contains(where: { !$0.isFinite }) { bad = step; break }
+                swap(&state, &next)
+                if j == 0 { try frame.start(jacobian: jac) } else { frame.advance(jacobian: jac) }
+                done += 1
+            }
+            if bad != nil {
+                // Automatic: the block's finite steps are measured one by one, as QR every step would.
+                if fixed == nil, done > 0 { let b = bad; bad = nil; try redo(done, after: t); if bad == nil { bad = b } }
+                break
+            }
+            let end = t + mb
+            if fixed != nil || mb == 1 {
+                guard let r = try measure(end: end) else { bad = end; break }
+                longest = max(longest, mb)
+                if fixed == nil { planned = ReorthonormalizationInterval.plannedBlock(rho: r.rho, norm: r.norm, columns: k, steps: 1) }
+            } else {
+                // The guard: a block is kept only when ρ ≥ τ (and everything is finite); else it is redone.
+                let scale = frame.productNorm
+                var rho = Double.nan
+                if scale.isFinite, scale > 0 {
+                    try frame.factor(rDiagonal: &diag)
+                    factorizations += 1
+                    if diag.allSatisfy({ $0.isFinite }) { rho = Self.smallestFactor(diag) / scale }
+                }
+                planned = ReorthonormalizationInterval.plannedBlock(rho: rho, norm: scale, columns: k, steps: mb)
+                if rho >= ReorthonormalizationInterval.blockGuard {
+                    accumulate(end: end, scale: scale)
+                    frame.adopt()
+                    longest = max(longest, mb)
+                } else {
+                    rejected += 1
+                    try redo(mb, after: t)
+                    if bad != nil { break }
                 }
             }
+            t = end
         }
         nonfiniteStep = bad
         measuredSteps = measured
-        qrFallbacks = qr.fallbacks
+        qrFallbacks = frame.fallbacks
+        qrFactorizations = factorizations
+        rejectedBlocks = rejected
+        longestBlock = longest
         let ranked = measured > 0
             ? (0..<k).map { (singular[$0] > 0 ? -Double.infinity : sums[$0].value / Double(measured), singular[$0]) }.sorted { $0.0 > $1.0 }
             : []

@@ -66,7 +66,7 @@ public struct DirectionLyapunov: Sendable {
 ///
 /// **The run.** transient + steps steps from one s_0 per unit (k = ℓ·dirs + dir, drawn in that order
 /// from `rng` as `options.initialState` says), driven by `options.inputs` (row (t−1) mod T: cycled) or
-/// `options.input`; exponents as `LyapunovSpectrum` (QR every step; −∞ for exactly singular factors).
+/// `options.input`; exponents as `LyapunovSpectrum` (automatic guarded QR intervals; −∞ for exactly singular factors).
 public struct ModelLyapunov: Sendable {
     public let drive: LyapunovDrive
     /// transient + measured steps: the length of the run's input sequence.

@@ -32,7 +32,8 @@ public final class QRWorkspace {
         var q1 = 0.0, q2 = 0.0, dummyA = 0.0, dummyT = 0.0
         _ = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, Int32(rows), Int32(cols), &dummyA, Int32(rows), &dummyT, &q1, -1)
         _ = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, Int32(rows), Int32(cols), Int32(cols), &dummyA, Int32(rows), &dummyT, &q2, -1)
-        work = [Double](repeating: 0, count: Swift.max(Int(q1), Int(q2), cols * 64, 1))
+        // dgeqrt needs nb·n, dgemqrt from the right on an m×m block m·nb (nb ≤ 32 < 64).
+        work = [Double](repeating: 0, count: Swift.max(Int(q1), Int(q2), rows * 64, 1))
         self.method = method
         if method == .choleskyQR2 {
             gram = [Double](repeating: 0, count: cols * cols)
@@ -67,6 +68,48 @@ public final class QRWorkspace {
             }
         }
         guard info2 == 0 else { throw LinalgError.lapackFailure(routine: "dorgqr", info: info2, shape: shapeString(rows, cols)) }
+    }
+
+    /// The block size nb of compact factorisations: min(32, n).
+    public var compactBlock: Int { Swift.min(32, cols) }
+    /// How many values the block reflectors' T factors of a compact factorisation take (nb·n).
+    public var compactFactorCount: Int { compactBlock * cols }
+
+    /// Compact Householder QR (dgeqrt, blocks of nb = `compactBlock` columns, each panel by LAPACK's
+    /// recursive dgeqrt3 — Elmroth & Gustavson 2000 — so the panel work is level-3 too; Householder
+    /// whatever `method` says): overwrites the column-major m×n matrix at `a` with R (upper triangle)
+    /// and the Householder vectors v_j below the diagonal (v_j(j) = 1 implied), writes the upper
+    /// triangular nb×nb T factors of the blocks (compact WY: H_{b+1}⋯H_{b+nb} = I − V·T·Vᵀ) to `t`
+    /// (`compactFactorCount` values, leading dimension nb) and R's diagonal to `rDiagonal`. Q is never
+    /// formed: `applyQ` applies it. 2mn² − 2n³/3 flops (plus the T factors); `factor`'s dorgqr, another
+    /// 2mn² − 2n³/3, is saved.
+    public func factorCompact(_ a: UnsafeMutablePointer<Double>, leadingDimension lda: Int, t: UnsafeMutablePointer<Double>,
+                              rDiagonal: UnsafeMutablePointer<Double>) throws {
+        let nb = compactBlock
+        let info = work.withUnsafeMutableBufferPointer { w in
+            LAPACKE_dgeqrt_work(LAPACK_COL_MAJOR, Int32(rows), Int32(cols), Int32(nb), a, Int32(lda), t, Int32(nb), w.baseAddress)
+        }
+        guard info == 0 else { throw LinalgError.lapackFailure(routine: "dgeqrt", info: info, shape: shapeString(rows, cols)) }
+        for j in 0..<cols { rDiagonal[j] = a[j * lda + j] }
+    }
+
+    /// C ← C·Q (dgemqrt from the right: dlarfb with the stored T factors, level-3), with Q = H_1⋯H_n
+    /// the full m×m orthogonal factor of a `factorCompact` result (`factors`, `t`). C is column-major
+    /// `rowsOfC`×m (1 ≤ rowsOfC ≤ m) with leading dimension `ldc` ≥ rowsOfC; its first n columns are
+    /// then C·Q_thin, the product with the thin Q without forming it (4·rowsOfC·m·n − 2·rowsOfC·n²
+    /// flops; 2m³ in the square case, as one gemm). From the right because OpenBLAS 0.3.21 runs the
+    /// transposed product from the left ≈ 1.3× slower at m = 256 (docs/linalg.md).
+    public func applyQ(factors: UnsafePointer<Double>, leadingDimension lda: Int, t: UnsafePointer<Double>,
+                       to c: UnsafeMutablePointer<Double>, rowsOfC: Int, ldc: Int) throws {
+        guard rowsOfC >= 1, rowsOfC <= rows, ldc >= rowsOfC else {
+            throw LinalgError.invalidArgument(operation: "QRWorkspace.applyQ", detail: "needs 1 ≤ rows of C ≤ \(rows) and ldc ≥ rows of C, got \(rowsOfC) and \(ldc)")
+        }
+        let nb = compactBlock
+        let info = work.withUnsafeMutableBufferPointer { w in
+            LAPACKE_dgemqrt_work(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "R")), Int8(UInt8(ascii: "N")), Int32(rowsOfC), Int32(rows), Int32(cols),
+                                 Int32(nb), factors, Int32(lda), t, Int32(nb), c, Int32(ldc), w.baseAddress)
+        }
+        guard info == 0 else { throw LinalgError.lapackFailure(routine: "dgemqrt", info: info, shape: shapeString(rowsOfC, rows)) }
     }
 
     /// The largest |QᵀQ − I| entry after the first CholeskyQR pass that the second pass accepts:

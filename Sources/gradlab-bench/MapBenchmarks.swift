@@ -75,18 +75,33 @@ func runMapWorkload(_ name: String, sizes: [String], gain g: Double, common: Pee
     }
 }
 
-/// Workload W2: the full Lyapunov spectrum by QR every step (`LyapunovSpectrum`, no transient, Q_0 = I).
+/// Workload W2: the full Lyapunov spectrum (`LyapunovSpectrum`, no transient, Q_0 = I); the peers QR
+/// every step.
 struct LyapunovBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lyapunov",
-        abstract: "Full Lyapunov spectrum of x ↦ tanh(W x), QR every step (peers.py workload lyapunov)."
+        abstract: "Full Lyapunov spectrum of x ↦ tanh(W x) (peers.py workload lyapunov: QR every step).",
+        discussion: """
+        GradLab runs its default (--interval auto: guarded blocks of up to 16 steps, compact Q applied by dormqr) \
+        unless told otherwise. --compare times, interleaved in each repetition and without the peers, the \
+        previous method (QR every step, Q formed by dorgqr), QR every step with a compact Q, and the automatic \
+        blocks, and prints each one's median, its speed-up over the previous method and max |Δλ_i| against it.
+        """
     )
     @Option(parsing: .upToNextOption, help: "Sizes N,T.")
     var sizes: [String] = ["256,1000"]
     @Option(help: "Gain g of W ~ N(0, g²/N).")
     var g = 1.5
-    @Option(help: "QR of every step: householder (LAPACK dgeqrf + dorgqr, GradLab's default) or cholesky-qr2 (level-3 BLAS, Householder fallback by its guard).")
+    @Option(help: "QR: householder (LAPACK, GradLab's default) or cholesky-qr2 (level-3 BLAS, Householder fallback by its guard).")
     var qr = "householder"
+    @Option(help: "Re-orthonormalisation: auto (GradLab's default, guarded blocks) or m (QR every m steps; 1 = the peers' method).")
+    var interval = "auto"
+    @Flag(help: "Form Q after every QR (dorgqr) instead of applying it compactly by dormqr (the previous method).")
+    var explicitQ = false
+    @Flag(help: "Time the previous method, QR every step with compact Q, and auto blocks, interleaved (no peers).")
+    var compare = false
+    @Option(help: "With --compare: how many exponents K (default all N; K < N/2 forms Q, as GradLab does there).")
+    var count: Int?
     @OptionGroup var common: PeerOptions
 
     func run() throws {
@@ -96,23 +111,72 @@ struct LyapunovBenchmark: ParsableCommand {
         case "householder": method = .householder
         default: throw ValidationError("--qr: '\(qr)' is not cholesky-qr2 or householder.")
         }
-        emit("QR: \(qr)")
+        let chosen: ReorthonormalizationInterval
+        if interval == "auto" { chosen = .automatic } else if let m = Int(interval), m >= 1 { chosen = .every(m) } else {
+            throw ValidationError("--interval: '\(interval)' is not auto or a positive integer.")
+        }
+        if compare { return try compareVariants(method: method) }
+        emit("QR: \(qr), interval \(interval), Q \(explicitQ ? "formed (dorgqr)" : "compact where it pays (dgeqrt + dgemqrt)")")
         try runMapWorkload("lyapunov", sizes: sizes, gain: g, common: common,
-                           checksumKeys: ["cs_lambda_sum", "lambda_max", "lambda_min", "qr_fallbacks"]) { map, n, t in
-            try Self.spectrum(map, n: n, t: t, method: method)
+                           checksumKeys: ["cs_lambda_sum", "lambda_max", "lambda_min", "qr_fallbacks", "qr_count", "rejected_blocks"]) { map, n, t in
+            try Self.spectrum(map, n: n, t: t, method: method, interval: chosen, compactFrame: !explicitQ)
         }
     }
 
-    /// The workload on `map` (N = n, T = t) with the QR `method`, as checksums (`qr_fallbacks`: steps
-    /// where CholeskyQR2's guard fell back to Householder).
-    static func spectrum(_ map: PeerMap, n: Int, t: Int, method: QRMethod) throws -> [String: Double] {
+    /// `--compare`: per repetition, each variant once in turn (so all see the same machine state).
+    private func compareVariants(method: QRMethod) throws {
+        BLASThreads.set(common.threads)
+        let variants: [(name: String, interval: ReorthonormalizationInterval, compact: Bool)] = [
+            ("every step, Q formed (previous)", .every(1), false), ("every step, Q compact", .every(1), true), ("auto blocks, Q compact", .automatic, true)]
+        if let k = count { emit("K = \(k) exponents") }
+        for (n, t, size) in try parseSizes(sizes) {
+            let map = try PeerMap(n: n, gain: g, seed: common.seed)
+            var times = [[Double]](repeating: [], count: variants.count), cpu = times
+            var results: [LyapunovSpectrum] = []
+            for rep in 0...common.reps {   // rep 0: warm-up
+                for (v, variant) in variants.enumerated() {
+                    let start = DispatchTime.now().uptimeNanoseconds, cpuStart = threadCPUSeconds()
+                    let spectrum = try Self.run(map, n: n, t: t, method: method, interval: variant.interval, compactFrame: variant.compact,
+                                                count: min(max(count ?? n, 1), n))
+                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                    if rep == 0 { results.append(spectrum) } else { times[v].append(seconds); cpu[v].append(threadCPUSeconds() - cpuStart) }
+                }
+            }
+            let base = median(times[0]), cpuBase = median(cpu[0])
+            for (v, variant) in variants.enumerated() {
+                emit("\(size.padding(toLength: 10, withPad: " ", startingAt: 0))\(variant.name.padding(toLength: 33, withPad: " ", startingAt: 0))"
+                     + String(format: "CPU time median %8.4fs  min %8.4fs  speed-up %5.2f", median(cpu[v]), cpu[v].min() ?? .nan, cpuBase / median(cpu[v])))
+                let dl = zip(results[v].exponents, results[0].exponents).map { abs($0 - $1) }.max() ?? .nan
+                let dsum = abs(results[v].exponents.reduce(0, +) - results[0].exponents.reduce(0, +))
+                emit("\(size.padding(toLength: 10, withPad: " ", startingAt: 0))\(variant.name.padding(toLength: 33, withPad: " ", startingAt: 0))"
+                     + String(format: "median %8.4fs  min %8.4fs  speed-up %5.2f", median(times[v]), times[v].min() ?? .nan, base / median(times[v]))
+                     + " (per rep " + zip(times[0], times[v]).map { String(format: "%.2f", $0 / $1) }.joined(separator: ",") + ")"
+                     + String(format: "  QRs %5d  refused %3d  longest %2d  max|Δλ| %.1e  |ΔΣλ| %.1e",
+                              results[v].qrFactorizations, results[v].rejectedBlocks, results[v].longestBlock, dl, dsum))
+            }
+        }
+    }
+
+    /// The workload on `map` (N = n, T = t).
+    static func run(_ map: PeerMap, n: Int, t: Int, method: QRMethod, interval: ReorthonormalizationInterval,
+                    compactFrame: Bool, count: Int? = nil) throws -> LyapunovSpectrum {
         var rng = RandomStream(seed: 0)
-        var options = LyapunovOptions(count: n, steps: t, transient: 0, reorthonormalizeEvery: 1)
+        var options = LyapunovOptions(count: count ?? n, steps: t, transient: 0)
+        options.interval = interval
         options.start = map.x0
         options.qrMethod = method
-        let spectrum = try LyapunovSpectrum(map: map.cell, options: options, rng: &rng), l = spectrum.exponents
+        options.compactFrame = compactFrame
+        return try LyapunovSpectrum(map: map.cell, options: options, rng: &rng)
+    }
+
+    /// The workload as checksums (`qr_fallbacks`: steps where CholeskyQR2's guard fell back to
+    /// Householder; `qr_count`: factorisations; `rejected_blocks`: automatic blocks redone step by step).
+    static func spectrum(_ map: PeerMap, n: Int, t: Int, method: QRMethod, interval: ReorthonormalizationInterval = .automatic,
+                         compactFrame: Bool = true) throws -> [String: Double] {
+        let spectrum = try run(map, n: n, t: t, method: method, interval: interval, compactFrame: compactFrame), l = spectrum.exponents
         return ["cs_lambda_sum": l.reduce(0, +), "lambda_max": l.first ?? .nan, "lambda_min": l.last ?? .nan,
-                "qr_fallbacks": Double(spectrum.qrFallbacks)]
+                "qr_fallbacks": Double(spectrum.qrFallbacks), "qr_count": Double(spectrum.qrFactorizations),
+                "rejected_blocks": Double(spectrum.rejectedBlocks)]
     }
 }
 

@@ -34,7 +34,9 @@ struct LyapunovTests {
     }
 
     /// An exactly singular Jacobian every step (a linear map whose W has a zero row): CholeskyQR2's
-    /// guard refuses every factorisation, so the run is Householder's bit for bit, −∞ included.
+    /// guard refuses every factorisation, so the run is Householder's with Q formed (what the fallback
+    /// computes) bit for bit, −∞ included; the automatic interval stays at one step (every block's
+    /// min|r_ii|/‖Y‖_F is round-off).
     @Test func singularFactorsTakeTheHouseholderFallback() throws {
         let h = 6
         var w = gaussianWeight(h, gain: 0.9, seed: 12)
@@ -45,8 +47,10 @@ struct LyapunovTests {
         var r1 = RandomStream(seed: 4), r2 = r1
         let fast = try LyapunovSpectrum(map: map, options: o, rng: &r1)
         o.qrMethod = .householder
+        o.compactFrame = false
         let reference = try LyapunovSpectrum(map: map, options: o, rng: &r2)
         #expect(fast.qrFallbacks == 200)
+        #expect(fast.longestBlock == 1 && fast.rejectedBlocks == 0)
         #expect(fast.negativeInfiniteCount == 1)
         #expect(fast.exponents == reference.exponents)
     }
