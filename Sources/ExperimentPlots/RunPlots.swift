@@ -36,9 +36,13 @@ public enum RunPlots {
             throw RunError("no run directory at \(runDirectory.relativePath)")
         }
         guard isDirectory.boolValue else { throw RunError("\(runDirectory.relativePath): is a file, not a run directory") }
-        let declared = try DeclaredPlots(resolvedExperiment: runDirectory.appendingPathComponent("experiment.yaml").path)
+        let experimentPath = runDirectory.appendingPathComponent("experiment.yaml").path
+        let declared = try DeclaredPlots(resolvedExperiment: experimentPath)
         let store = try ResultStore(existing: runDirectory)
-        let data = try RunData(store: store, title: declared.name)
+        // Lines in grid order (the file's order); a run whose experiment no longer loads (e.g. a file it
+        // names was moved) keeps the store's order.
+        let gridOrder = (try? Experiment.load(path: experimentPath)).map(RunData.gridOrder(of:)) ?? [:]
+        let data = try RunData(store: store, title: declared.name, gridOrder: gridOrder)
         var drawn: [DrawnFigure] = []
         for (i, plot) in declared.plots.enumerated() where recipe == nil || plot.recipe == recipe {
             let figures = try figures(for: plot, data: data)

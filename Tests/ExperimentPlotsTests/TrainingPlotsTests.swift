@@ -97,6 +97,46 @@ import Plotting
         #expect(h.values[39 * 4] == 0 && h.values[0] == -12)   // t = 40 → 0; t = 1 → −39, clipped at max − 12
     }
 
+    /// The lines of a run's charts follow the grid's order, not the store's row order (the order in which
+    /// configurations finished, which with --jobs 2 differs from chart to chart's first facet): a store
+    /// read with the grid order reversed, as if the configurations had finished last-first, draws the
+    /// methods reversed, and read with the true order draws them as the file lists them.
+    @Test func linesFollowTheGridOrderNotTheStoreOrder() async throws {
+        let e = try Experiment(text: Self.text, source: "tp.yaml")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-grid-order-\(UUID().uuidString)")
+        _ = try await Runner.run(e, executor: Self.registry(), options: RunOptions(outDirectory: dir, jobs: 1, progress: .silent))
+        let store = try ResultStore(existing: dir)
+        let order = RunData.gridOrder(of: e)
+        #expect(order.count == e.grid.count && Set(order.values) == Set(0..<e.grid.count))
+        let runs = try store.runs()
+        #expect(runs.count == 12 && runs.allSatisfy { order[RunData.pointStem($0.runID)] != nil })
+        #expect(RunData.pointStem("3f9c0a1b22d4e871-r12") == "3f9c0a1b22d4e871")
+
+        let reversed = order.mapValues { e.grid.count - 1 - $0 }
+        let forwards = try RunData(store: store, title: "t", gridOrder: order)
+        let backwards = try RunData(store: store, title: "t", gridOrder: reversed)
+        func indices(_ data: RunData) -> [Int?] { data.groups.map { order[RunData.pointStem($0.runs[0].runID)] } }
+        #expect(indices(forwards) == Array(0..<6))
+        #expect(indices(backwards) == Array((0..<6).reversed()))
+
+        let plots = e.points[0].spec.plots
+        func successLabels(_ data: RunData) throws -> [String?] {
+            let chart = try #require(try TrainingPlots.successRate(plots[1], data))
+            return chart.panels[0].marks.compactMap { if case .line(let l) = $0 { return l.label } else { return nil } }
+        }
+        func lossLabels(_ data: RunData) throws -> [String?] {
+            let chart = try #require(try TrainingPlots.lossCurves(plots[0], data))
+            return chart.panels[0].marks.compactMap { if case .line(let l) = $0, l.label != nil { return l.label } else { return nil } }
+        }
+        #expect(try successLabels(forwards) == ["short", "long"] && lossLabels(forwards) == ["short", "long"])
+        #expect(try successLabels(backwards) == ["long", "short"] && lossLabels(backwards) == ["long", "short"])
+        // RunPlots reads the grid order from the run directory's experiment.yaml.
+        let drawn = try RunPlots.figures(runDirectory: dir, recipe: .successVsLength)
+        let drawnLabels = drawn[0].figure.panels[0].marks.compactMap { if case .line(let l) = $0 { return l.label } else { return nil } }
+        #expect(drawnLabels == ["short", "long"])
+        try? FileManager.default.removeItem(at: dir)
+    }
+
     /// Replicates that stop early (solved): the mean is solid while all three run and dashed, labelled
     /// "1 of 3", where only the one still running is averaged, to the end of the longest replicate.
     @Test func theMeanCoversTheReplicatesItAverages() async throws {
