@@ -97,7 +97,7 @@ public struct DiagnosticsOptions: Decodable, Sendable {
     public var truncation: [Int]
     /// Memory the gradient-flow sweep's trajectory may keep: its full states below it, checkpoints
     /// every ⌈√T⌉ steps above it (`1GiB`, `200MB`, `512MiB` or bytes; default `MemoryBudget.standard`,
-    /// 1 GiB). Mode gradient-flow only; `gradlab run --memory-budget` overrides it.
+    /// 256 MiB). Mode gradient-flow only; `gradlab run --memory-budget` overrides it.
     public var memoryBudget: MemoryBudget
     /// Whether the file set `memory_budget` (other modes refuse it).
     public internal(set) var memoryBudgetGiven = false

@@ -46,9 +46,12 @@ public enum BPTTStrategy: Sendable, Equatable, CustomStringConvertible {
 public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
     public let bytes: Int
 
-    /// 1 GiB: the full tape is kept up to ≈ 1 GiB (T ≈ 4·10⁵ steps of a tanh RNN at H = 64, B = 1),
-    /// longer sequences are checkpointed.
-    public static let standard = MemoryBudget(bytes: 1 << 30)
+    /// 256 MiB: the full tape is kept up to 256 MiB (BPTT's tape: T ≈ 1.1·10⁵ steps of a tanh RNN at
+    /// H = 64, B = 1; the diagnostics' trajectory of states: T ≈ 5·10⁵), longer sequences are
+    /// checkpointed. Checkpointing costs one extra forward pass, which measured within the machine's
+    /// noise of the full tape's time at T = 10⁵ (docs/performance.md), so the default is small enough
+    /// that T = 10⁶ at H = 64 stays near 100 MB.
+    public static let standard = MemoryBudget(bytes: 256 << 20)
 
     public init(bytes: Int) { self.bytes = max(bytes, 0) }
 

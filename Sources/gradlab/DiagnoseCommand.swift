@@ -49,7 +49,7 @@ struct DiagnoseCommand: ParsableCommand {
     var format: ReportFormat = .text
     @Option(help: "Write the diagnosis charts (PNG and SVG) into this directory.")
     var plot: String?
-    @Option(help: ArgumentHelp("Memory the backward sweep's trajectory may keep, e.g. 1GiB, 200MB, 512MiB (default 1GiB): the full states below it, a checkpoint every ⌈√T⌉ steps above it (segments recomputed; the same numbers bit for bit).", valueName: "size"))
+    @Option(help: ArgumentHelp("Memory the backward sweep's trajectory may keep, e.g. 1GiB, 200MB, 512MiB (default 256MiB): the full states below it, a checkpoint every ⌈√T⌉ steps above it (segments recomputed; the same numbers bit for bit).", valueName: "size"))
     var memoryBudget = MemoryBudget.standard.description
     @Option(help: "Write per-unit × time gradient maps (heatmaps and log10 .npy files, docs/dynamics.md) into this directory (stacked and bidirectional models: one ∂L/∂h map per layer and direction).")
     var unitMaps: String?

@@ -37,7 +37,7 @@ struct TraceCommand: ParsableCommand {
     var k1: Int?
     @Option(help: "… backpropagate through the last K2 steps (K2 ≥ K1).")
     var k2: Int?
-    @Option(help: ArgumentHelp("Memory the BPTT tape may take, e.g. 1GiB, 200MB, 512MiB (default 1GiB). A trace keeps the full tape and prints every step, so a longer input is refused, not checkpointed (gradlab diagnose checkpoints).", valueName: "size"))
+    @Option(help: ArgumentHelp("Memory the BPTT tape may take, e.g. 1GiB, 200MB, 512MiB (default 256MiB). A trace keeps the full tape and prints every step, so a longer input is refused, not checkpointed (gradlab diagnose checkpoints).", valueName: "size"))
     var memoryBudget = MemoryBudget.standard.description
     @Option(help: "Output format.")
     var format: ReportFormat = .text

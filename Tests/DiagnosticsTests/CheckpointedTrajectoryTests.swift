@@ -82,7 +82,9 @@ import Recurrent
 
     /// The strategy follows the budget: the full tape while (T+1)·S·8 bytes fit, ⌈√T⌉ above.
     @Test func strategyFollowsTheBudget() {
-        #expect(Trajectory.strategy(steps: 1_000_000, stateSize: 64, budget: .standard) == .fullTape)
+        #expect(Trajectory.strategy(steps: 1_000_000, stateSize: 64, budget: MemoryBudget(bytes: 1 << 30)) == .fullTape)
+        #expect(Trajectory.strategy(steps: 1_000_000, stateSize: 64, budget: .standard) == .checkpointed(interval: 1000))
+        #expect(Trajectory.strategy(steps: 500_000, stateSize: 64, budget: .standard) == .fullTape)
         #expect(Trajectory.stateBytes(steps: 1_000_000, stateSize: 64, strategy: .fullTape) == 8 * 1_000_001 * 64)
         #expect(Trajectory.strategy(steps: 1_000_000, stateSize: 64, budget: MemoryBudget(bytes: 200_000_000)) == .checkpointed(interval: 1000))
         #expect(Trajectory.stateBytes(steps: 1_000_000, stateSize: 64, strategy: .checkpointed(interval: 1000)) == 8 * 2001 * 64)

@@ -117,7 +117,7 @@ import Testing
         #expect(try MemoryBudget(parsing: "4G").bytes == 4_000_000_000)
         #expect(try MemoryBudget(parsing: "512k").bytes == 512_000)
         #expect(try MemoryBudget(parsing: "1TB").bytes == 1_000_000_000_000)
-        #expect(MemoryBudget.standard.description == "1GiB")
+        #expect(MemoryBudget.standard.description == "256MiB")
         #expect(MemoryBudget(bytes: 200_000_000).description == "200MB" && MemoryBudget(bytes: 1024).description == "1KiB")
         for bad in ["", "GiB", "-1MB", "1PB", "lots", "nan", "1e30"] {
             #expect(throws: RecurrentError.self, "\(bad)") { try MemoryBudget(parsing: bad) }
