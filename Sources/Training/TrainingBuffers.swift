@@ -23,14 +23,23 @@ struct TrainingBuffers {
         return trainingWorkspace
     }
 
-    /// The forward workspace for the held-out batches (sized by the first one and its longest length),
-    /// or nil when the run does not use one.
-    mutating func evaluation(_ model: RecurrentModel, _ batches: [TaskBatch]) throws -> GradientWorkspace? {
+    /// The forward workspace for the held-out batches, or nil when the run does not use one: its batch
+    /// is `evaluationChunk(heldOut:training:)` sequences (the held-out batches run in equal chunks, so
+    /// its tape is no larger than the training batch's), its length the longest held-out batch's.
+    mutating func evaluation(_ model: RecurrentModel, _ batches: [TaskBatch], trainingBatch: Int) throws -> GradientWorkspace? {
         guard usesWorkspace, GradientWorkspace.supports(model), let first = batches.first else { return nil }
         if let w = evaluationWorkspace { return w }
         let longest = batches.map(\.length).max() ?? 1
-        evaluationWorkspace = try GradientWorkspace(model: model, steps: max(longest, 1), batchSize: first.batchSize)
+        let chunk = Self.evaluationChunk(heldOut: first.batchSize, training: trainingBatch)
+        evaluationWorkspace = try GradientWorkspace(model: model, steps: max(longest, 1), batchSize: chunk)
         return evaluationWorkspace
+    }
+
+    /// The largest divisor of the held-out batch size not above the training batch size (at least 1):
+    /// 100 and 20 → 20, 100 and 32 → 25, 100 and 7 → 5.
+    static func evaluationChunk(heldOut: Int, training: Int) -> Int {
+        let limit = max(1, min(heldOut, training))
+        return (1...limit).last { heldOut % $0 == 0 } ?? 1
     }
 
     /// `parameters` ← the model's values (allocated at the first call; in place afterwards).

@@ -70,7 +70,7 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
     var step = BatchStep(loss: .nan, gradients: [], hiddenNorms: [], core: nil)
 
     var initial = TrainingRecord(iteration: 0)
-    (initial.evalLoss, initial.accuracy) = try evaluate(model, heldOut, task.criterion, workspace: buffers.evaluation(model, heldOut))
+    (initial.evalLoss, initial.accuracy) = try evaluate(model, heldOut, task.criterion, workspace: buffers.evaluation(model, heldOut, trainingBatch: c.batchSize))
     try describeRecurrentWeight(model, into: &initial)
     initial.evaluationProbe = try probe(c, model, heldOut)
     records.append(initial)
@@ -172,7 +172,7 @@ public func train(_ initialModel: RecurrentModel, _ configuration: TrainingConfi
         }
         let evaluateNow = iteration % c.evaluationInterval == 0 || iteration == c.iterations || diverged
         if evaluateNow {
-            (record.evalLoss, record.accuracy) = try evaluate(model, heldOut, task.criterion, workspace: buffers.evaluation(model, heldOut))
+            (record.evalLoss, record.accuracy) = try evaluate(model, heldOut, task.criterion, workspace: buffers.evaluation(model, heldOut, trainingBatch: c.batchSize))
             record.evaluationProbe = try probe(c, model, heldOut)
             if let e = record.evalLoss, TaskLoss.isSolved(loss: e, accuracy: record.accuracy ?? 0, criterion: task.criterion) {
                 if solvedAt == nil { solvedAt = iteration }

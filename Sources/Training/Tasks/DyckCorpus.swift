@@ -18,7 +18,7 @@ import Linalg
 ///     unigram baseline   H_unigram = −Σ_c p(c) ln p(c) over the 2k characters.
 ///
 /// The corpus is `characters` characters generated from a fixed seed, so every run sees the same text.
-public struct DyckCorpus: Sendable, Equatable {
+public struct DyckCorpus: Sendable, Hashable {
     public static let openers: [Character] = ["(", "[", "{", "<"]
     public static let closers: [Character] = [")", "]", "}", ">"]
 
