@@ -23,7 +23,7 @@ import Sweeps
 /// factor 2).
 ///
 /// Memory: the arrays a configuration holds at its peak, 8 bytes per Float64 — trajectories (T + 1)
-/// × S, Jacobian and product workspaces S × S, the training tape (batch × T × (G·H + H) per layer),
+/// × S, Jacobian and product workspaces S × S, the training and evaluation tapes (`tapeWidth`),
 /// weights and optimizer state (3 × parameters).
 public enum CostModel {
     /// Fitted seconds per unit of each feature, by mode family.
@@ -180,16 +180,36 @@ public enum CostModel {
             if spec.measure.contains(.singularValues) { floats += 3 * s * s }
         case .train:
             let c = spec.train.flatMap { try? $0.configuration() }
-            let batch = Double(c?.batchSize ?? 1)
+            let batch = c?.batchSize ?? 1, heldOut = c?.evaluationBatchSize ?? 100
             let length = Double(c?.task.nominalLength ?? spec.sequence.length)
-            // The tape: per step and sequence, the gates and the state, per layer and direction.
-            floats = batch * (length + 1) * units * (g * h + 2 * h + d) + 3 * parameters
+            // The tapes held at the peak: the training batch's and one evaluation chunk's (as many
+            // sequences as the training batch on a workspace, `TrainingBuffers.evaluationChunk`; 32
+            // at most otherwise, `evaluationChunk`), each (T + 1) steps × units × a width per cell
+            // family measured on release-build peaks (T = 400, B = 20, held-out batches of 100).
+            let workspace = units == 1 && [CellFamily.rnn, .indrnn, .lstm, .gru].contains(spec.model.cell)
+            let evaluated = workspace ? min(heldOut, batch) : min(heldOut, 32)
+            floats = Double(batch + evaluated) * (length + 1) * units * Self.tapeWidth(spec.model.cell) * h
+                + 3 * parameters
         case .fixedPoints:
             // The start pool, the starts, and per iteration the Jacobian, A = J − I and its SVD (U, Vᵀ).
             let f = spec.fixedPoints ?? FixedPointsSpec()
             floats = Double(f.trajectories * f.trajectorySteps + f.initialStates) * s + 6 * s * s
         }
         return 8 * (floats + parameters) + 16e6 // + the process's own working set
+    }
+
+    /// Float64 values per step, sequence and hidden unit (H; the LRU's N complex units) that training
+    /// holds, measured as (peak RSS − 45 MB) / ((B + evaluation chunk)·(T + 1)·8·H) on release builds
+    /// (2026-12-03; T = 400, B = 20): RNN 7.5 (H = 900), IndRNN 7.2 (H = 900), LSTM 16.7 (H = 300),
+    /// GRU 15.7 (H = 400), LN-RNN 8.8 (H = 400), LRU 10.4 (N = 200); rounded up.
+    static func tapeWidth(_ family: CellFamily) -> Double {
+        switch family {
+        case .rnn, .indrnn: 8
+        case .lstm: 17
+        case .gru: 16
+        case .lnrnn: 9
+        case .lru: 11
+        }
     }
 
     /// `mode: fixed-points`, not fitted: per start about 20 Levenberg–Marquardt iterations of one SVD
