@@ -20,38 +20,7 @@ import Testing
 
     @Test(arguments: names)
     func matchesPyTorch(file: String) throws {
-        let f = try JSONDecoder().decode(StackedParityTests.Fixture.self, from: Data(contentsOf: Self.directory.appendingPathComponent(file)))
-        let cell: CellKind = f.cell == "indrnn-relu" ? .indrnn(.relu) : .indrnn(.tanh)
-        let params = try ParameterSet(f.order.map { name in
-            let t = f.parameters[name]!
-            return (name, try Matrix(rows: t.shape[0], cols: t.shape.count > 1 ? t.shape[1] : 1, elements: t.data))
-        })
-        let model = try RecurrentModel(cell: cell, parameters: params)
-        #expect(model.layers == f.layers && model.bidirectional == f.bidirectional)
-        let mode = OutputMode(rawValue: f.outputs)!
-        let steps = mode == .last ? 1 : f.T
-        let x = try SequenceBatch(steps: f.T, batchSize: f.B, featureSize: f.D, batchFirst: f.inputs)
-        let objective: Objective = f.loss_name == "mse"
-            ? .mse(targets: try SequenceBatch(steps: steps, batchSize: f.B, featureSize: f.O, batchFirst: f.targets))
-            : .crossEntropy(classes: (0..<(steps * f.B)).map { k in Int(f.targets[(k % f.B) * steps + k / f.B]) })
-        let truncation: Truncation = switch f.truncation.kind {
-            case "chunks": .chunks(f.truncation.k!)
-            case "williams-peng": .williamsPeng(k1: f.truncation.k1!, k2: f.truncation.k2!)
-            default: .none
-        }
-        let g = try model.gradients(x, outputs: mode, objective: objective, truncation: truncation)
-        try expectPyTorchParity(g, file: file, steps: f.T, batch: f.B, inputSize: f.D, outputSteps: steps, outputSize: f.O,
-                                hiddenWidth: model.topWidth, loss: f.loss, hidden: f.hidden, outputs: f.outputs_value, order: f.order,
-                                grads: f.grads, inputGrad: f.input_grad)
-        if let units = f.unit_hidden_grads {
-            let perUnit: [[Double]] = model.isStacked ? g.layers.map(\.hidden) : [g.hidden]
-            #expect(units.count == perUnit.count)
-            for (k, expected) in units.enumerated() {
-                let got = try SequenceBatch(steps: f.T, batchSize: f.B, featureSize: f.H, timeMajor: perUnit[k]).batchFirstValues
-                let diff = maxAbsDifference(got, expected)
-                #expect(diff < 1e-10, "\(file): ∂L/∂h of unit \(k) differs by \(diff)")
-            }
-        }
+        try checkCellFixture(file, in: Self.directory) { $0.cell == "indrnn-relu" ? .indrnn(.relu) : .indrnn(.tanh) }
     }
 
     /// The element-wise path (u ⊙ h, ∂L/∂u) equals the dense gemm path of an Elman cell whose W_hh is

@@ -22,40 +22,12 @@ import Testing
 
     @Test(arguments: names)
     func matchesPyTorch(file: String) throws {
-        let f = try JSONDecoder().decode(StackedParityTests.Fixture.self, from: Data(contentsOf: Self.directory.appendingPathComponent(file)))
-        let params = try ParameterSet(f.order.map { name in
-            let t = f.parameters[name]!
-            return (name, try Matrix(rows: t.shape[0], cols: t.shape.count > 1 ? t.shape[1] : 1, elements: t.data))
-        })
-        let model = try RecurrentModel(cell: .lru, parameters: params)
+        let (f, model) = try checkCellFixture(file, in: Self.directory, cell: { _ in .lru },
+                                              hiddenWidth: { $0.directions * $0.hiddenSize })
         let dirs = f.bidirectional ? 2 : 1
-        #expect(model.hiddenSize == f.H && model.layers == f.layers && model.bidirectional == f.bidirectional && model.outputSize == f.O)
+        #expect(model.hiddenSize == f.H && model.outputSize == f.O)
         // D_ℓ = dirs^ℓ·D: the head reads dirs^L·D read-outs.
         #expect(model.topWidth == (0..<f.layers).reduce(f.D) { w, _ in w * dirs })
-        let mode = OutputMode(rawValue: f.outputs)!
-        let steps = mode == .last ? 1 : f.T
-        let x = try SequenceBatch(steps: f.T, batchSize: f.B, featureSize: f.D, batchFirst: f.inputs)
-        let objective: Objective = f.loss_name == "mse"
-            ? .mse(targets: try SequenceBatch(steps: steps, batchSize: f.B, featureSize: f.O, batchFirst: f.targets))
-            : .crossEntropy(classes: (0..<(steps * f.B)).map { k in Int(f.targets[(k % f.B) * steps + k / f.B]) })
-        let truncation: Truncation = switch f.truncation.kind {
-            case "chunks": .chunks(f.truncation.k!)
-            case "williams-peng": .williamsPeng(k1: f.truncation.k1!, k2: f.truncation.k2!)
-            default: .none
-        }
-        let g = try model.gradients(x, outputs: mode, objective: objective, truncation: truncation)
-        try expectPyTorchParity(g, file: file, steps: f.T, batch: f.B, inputSize: f.D, outputSteps: steps, outputSize: f.O,
-                                hiddenWidth: dirs * model.hiddenSize, loss: f.loss, hidden: f.hidden, outputs: f.outputs_value, order: f.order,
-                                grads: f.grads, inputGrad: f.input_grad)
-        if let units = f.unit_hidden_grads {
-            // Every layer and direction's total ∂L/∂s_t (full BPTT), and ∂L/∂s_0 of each unit is finite.
-            #expect(units.count == f.layers * dirs && g.layers.count == units.count)
-            for (k, want) in units.enumerated() {
-                let got = try SequenceBatch(steps: f.T, batchSize: f.B, featureSize: f.H, timeMajor: g.layers[k].hidden).batchFirstValues
-                let diff = maxAbsDifference(got, want)
-                #expect(diff < 1e-10, "\(file): unit \(k): ∂L/∂[Re h; Im h] differs by \(diff)")
-            }
-        }
     }
 
     /// Stacked and bidirectional LRUs: ∂L/∂θ for every parameter (every layer and direction, the head),
