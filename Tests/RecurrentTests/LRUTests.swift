@@ -56,16 +56,8 @@ import Testing
         func check(_ analytic: Double, _ numeric: Double, _ what: String) {
             #expect(abs(analytic - numeric) <= 1e-6 * (1 + abs(numeric)), "\(what): \(analytic) vs \(numeric)")
         }
-        for (name, tensor) in model.parameters.pairs {
-            for k in 0..<tensor.count {
-                var plus = model, minus = model
-                var e = tensor.elements
-                e[k] += eps
-                try plus.replace(name, with: try Matrix(rows: tensor.rows, cols: tensor.cols, elements: e))
-                e[k] -= 2 * eps
-                try minus.replace(name, with: try Matrix(rows: tensor.rows, cols: tensor.cols, elements: e))
-                check(g.parameters[name]!.elements[k], (try loss(plus) - loss(minus)) / (2 * eps), "\(name)[\(k)]")
-            }
+        try forEachParameterDifference(model, eps: eps, loss: { try loss($0) }) { name, k, numeric in
+            check(g.parameters[name]!.elements[k], numeric, "\(name)[\(k)]")
         }
         for k in 0..<x.values.count {
             var vp = x.values, vm = x.values
@@ -175,18 +167,9 @@ import Testing
         func loss(_ m: RecurrentModel, _ input: SequenceBatch = x) throws -> Double {
             try m.gradients(input, outputs: mode, objective: objective).loss
         }
-        for (name, tensor) in model.parameters.pairs {
-            for k in 0..<tensor.count {
-                var plus = model, minus = model
-                var e = tensor.elements
-                e[k] += eps
-                try plus.replace(name, with: try Matrix(rows: tensor.rows, cols: tensor.cols, elements: e))
-                e[k] -= 2 * eps
-                try minus.replace(name, with: try Matrix(rows: tensor.rows, cols: tensor.cols, elements: e))
-                let numeric = (try loss(plus) - loss(minus)) / (2 * eps)
-                let analytic = g.parameters[name]!.elements[k]
-                #expect(abs(analytic - numeric) <= 1e-6 * (1 + abs(numeric)), "\(name)[\(k)]: \(analytic) vs \(numeric)")
-            }
+        try forEachParameterDifference(model, eps: eps, loss: { try loss($0) }) { name, k, numeric in
+            let analytic = g.parameters[name]!.elements[k]
+            #expect(abs(analytic - numeric) <= 1e-6 * (1 + abs(numeric)), "\(name)[\(k)]: \(analytic) vs \(numeric)")
         }
         for k in stride(from: 0, to: x.values.count, by: 3) {
             var vp = x.values, vm = x.values
@@ -316,6 +299,23 @@ import Testing
         }
         #expect { _ = try ModelFileReading(path: "m", names: names, shapes: shapes, metadata: [:], cell: .rnn) } throws: { e in
             "\(e)".contains("--cell rnn, but the file holds an lru module")
+        }
+    }
+}
+
+/// Central differences (L(θ + ε e_k) − L(θ − ε e_k)) / 2ε of `loss` in every entry k of every parameter
+/// of `model`, handed to `body` with the parameter's name and k.
+func forEachParameterDifference(_ model: RecurrentModel, eps: Double, loss: (RecurrentModel) throws -> Double,
+                                _ body: (String, Int, Double) throws -> Void) throws {
+    for (name, tensor) in model.parameters.pairs {
+        for k in 0..<tensor.count {
+            var plus = model, minus = model
+            var e = tensor.elements
+            e[k] += eps
+            try plus.replace(name, with: try Matrix(rows: tensor.rows, cols: tensor.cols, elements: e))
+            e[k] -= 2 * eps
+            try minus.replace(name, with: try Matrix(rows: tensor.rows, cols: tensor.cols, elements: e))
+            try body(name, k, (try loss(plus) - loss(minus)) / (2 * eps))
         }
     }
 }
