@@ -1,10 +1,11 @@
 // The packed recurrent product (CKernels.h has the layout and the arithmetic contract).
 //
-// Blocking (BLIS-style, A not packed: its rows are few): for each k-block of GL_KC rows of P, for
-// each group of panels, for each block of MR rows of A, a register-blocked micro-kernel keeps an
-// MR × (16·NP) tile of C in registers (AVX-512: MR·NP·2 zmm accumulators, ≤ 24) and runs the k-block:
-// per r it loads 2·NP vectors of the packed panel(s) and broadcasts MR values of A. The k-block
-// slice of a panel group (GL_KC · 16·NP doubles) stays in L1 while all row blocks of A pass over it.
+// Blocking (BLIS-style, A not packed: its rows are few): for each k-block of rows of P, for each
+// group of panels, for each block of MR rows of A, a register-blocked micro-kernel keeps an MR-row
+// tile of C in registers and runs the k-block, broadcasting MR values of A per r against the panel
+// vectors. The k-block's slice of the panel(s) stays in L1 while all row blocks of A pass over it.
+// AVX-512 (32 zmm): MR × 16·NP tiles, MR·NP·2 ≤ 24 accumulators. AVX2 (16 ymm): 6 × 8 tiles over half
+// panels for m > 2, 1 × 32 and 2 × 16 tiles for m ≤ 2 (see the AVX2 section).
 // Splitting k into blocks does not change the arithmetic: the tile is stored after a block and
 // loaded again before the next, continuing the same fma chain.
 #include "CKernels.h"
@@ -168,50 +169,140 @@ static void gemm_avx512(long m, long n, long k, const double *a, long lda, const
 
 // MARK: AVX2
 
-// One MR × 16 tile (4 ymm per row) over all k rows of one panel; `cols` < 16 goes through a 16-wide
-// copy of the tile so that no load or store leaves C.
+// AVX2 has 16 ymm registers: a 6 × 8 tile (two ymm per row, 12 accumulators, 2 panel vectors and
+// one broadcast = 15 registers) over one half of a 16-column panel, the Haswell-style shape. (The
+// earlier 3 × 16 tile needs 12 + 4 + 1 = 17 registers and spilled; with no k-blocking it ran at
+// 0.56–0.8× OpenBLAS for m ≥ 8 on Zen 3.) `p` points at row r0 of the half panel (row stride 16).
+// GL_KC2 = 128 measured best of 64/128/256 (the block's slice of a panel is 16 KB, half of L1).
+#ifndef GL_KC2
+#define GL_KC2 128
+#endif
+#ifndef GL_MR256
+#define GL_MR256 6
+#endif
+
 static inline __attribute__((always_inline, target("avx2,fma")))
-void tile256(const int MR, long k, const double *a, long lda, const double *p, double *c, long ldc, int load) {
-    __m256d acc[4][4];
+void tile256(const int MR, long kc, const double *a, long lda, const double *p, double *c, long ldc, int load) {
+    __m256d acc[GL_MR256][2];
     for (int i = 0; i < MR; i++)
-        for (int h = 0; h < 4; h++) acc[i][h] = load ? _mm256_loadu_pd(c + i * ldc + 4 * h) : _mm256_setzero_pd();
-    for (long r = 0; r < k; r++) {
-        __m256d b0 = _mm256_loadu_pd(p + 16 * r), b1 = _mm256_loadu_pd(p + 16 * r + 4);
-        __m256d b2 = _mm256_loadu_pd(p + 16 * r + 8), b3 = _mm256_loadu_pd(p + 16 * r + 12);
+        for (int h = 0; h < 2; h++) acc[i][h] = load ? _mm256_loadu_pd(c + i * ldc + 4 * h) : _mm256_setzero_pd();
+    for (long r = 0; r < kc; r++) {
+        __m256d b0 = _mm256_loadu_pd(p + GL_PANEL * r), b1 = _mm256_loadu_pd(p + GL_PANEL * r + 4);
         for (int i = 0; i < MR; i++) {
             __m256d av = _mm256_broadcast_sd(a + i * lda + r);
             acc[i][0] = _mm256_fmadd_pd(av, b0, acc[i][0]);
             acc[i][1] = _mm256_fmadd_pd(av, b1, acc[i][1]);
-            acc[i][2] = _mm256_fmadd_pd(av, b2, acc[i][2]);
-            acc[i][3] = _mm256_fmadd_pd(av, b3, acc[i][3]);
         }
     }
     for (int i = 0; i < MR; i++)
-        for (int h = 0; h < 4; h++) _mm256_storeu_pd(c + i * ldc + 4 * h, acc[i][h]);
+        for (int h = 0; h < 2; h++) _mm256_storeu_pd(c + i * ldc + 4 * h, acc[i][h]);
 }
 
-static __attribute__((target("avx2,fma"))) void t256_1(long k, const double *a, long lda, const double *p, double *c, long ldc, int load) { tile256(1, k, a, lda, p, c, ldc, load); }
-static __attribute__((target("avx2,fma"))) void t256_2(long k, const double *a, long lda, const double *p, double *c, long ldc, int load) { tile256(2, k, a, lda, p, c, ldc, load); }
-static __attribute__((target("avx2,fma"))) void t256_3(long k, const double *a, long lda, const double *p, double *c, long ldc, int load) { tile256(3, k, a, lda, p, c, ldc, load); }
+#define GL_T256(MR) \
+    static __attribute__((target("avx2,fma"))) void t256_##MR(long kc, const double *a, long lda, const double *p, \
+        double *c, long ldc, int load) { tile256(MR, kc, a, lda, p, c, ldc, load); }
+GL_T256(1) GL_T256(2) GL_T256(3) GL_T256(4) GL_T256(5) GL_T256(6)
+
+// Few rows (m ≤ GL_WIDE_ROWS: GEMV-like steps with B = 1, 2): an MR × 16·NP tile over NP whole
+// panels (MR·NP = 2: 8 accumulators, enough independent fma chains to hide the latency, where a
+// 1 × 8 tile would have 2); panel vectors are loaded where they are used (a register each at most).
+static inline __attribute__((always_inline, target("avx2,fma")))
+void tile256w(const int MR, const int NP, long kc, const double *a, long lda, const double *p, long pstride,
+              double *c, long ldc, int load) {
+    __m256d acc[2][2][4];
+    for (int i = 0; i < MR; i++)
+        for (int q = 0; q < NP; q++)
+            for (int h = 0; h < 4; h++)
+                acc[i][q][h] = load ? _mm256_loadu_pd(c + i * ldc + 16 * q + 4 * h) : _mm256_setzero_pd();
+    for (long r = 0; r < kc; r++) {
+        for (int i = 0; i < MR; i++) {
+            __m256d av = _mm256_broadcast_sd(a + i * lda + r);
+            for (int q = 0; q < NP; q++)
+                for (int h = 0; h < 4; h++)
+                    acc[i][q][h] = _mm256_fmadd_pd(av, _mm256_loadu_pd(p + q * pstride + GL_PANEL * r + 4 * h), acc[i][q][h]);
+        }
+    }
+    for (int i = 0; i < MR; i++)
+        for (int q = 0; q < NP; q++)
+            for (int h = 0; h < 4; h++) _mm256_storeu_pd(c + i * ldc + 16 * q + 4 * h, acc[i][q][h]);
+}
+static __attribute__((target("avx2,fma"))) void t256w_1_2(long kc, const double *a, long lda, const double *p, long ps,
+    double *c, long ldc, int load) { tile256w(1, 2, kc, a, lda, p, ps, c, ldc, load); }
+static __attribute__((target("avx2,fma"))) void t256w_1_1(long kc, const double *a, long lda, const double *p, long ps,
+    double *c, long ldc, int load) { tile256w(1, 1, kc, a, lda, p, ps, c, ldc, load); }
+static __attribute__((target("avx2,fma"))) void t256w_2_1(long kc, const double *a, long lda, const double *p, long ps,
+    double *c, long ldc, int load) { tile256w(2, 1, kc, a, lda, p, ps, c, ldc, load); }
+
+#ifndef GL_WIDE_ROWS
+#define GL_WIDE_ROWS 2
+#endif
+
+static void gemm_avx2_wide(long m, long n, long k, const double *a, long lda, const double *packed,
+                           int accumulate, double *c, long ldc) {
+    const long panels = (n + GL_PANEL - 1) / GL_PANEL, pstride = GL_PANEL * k;
+    for (long k0 = 0; k0 < k; k0 += GL_KC2) {
+        long kc = k - k0 < GL_KC2 ? k - k0 : GL_KC2;
+        int load = accumulate || k0 > 0;
+        for (long i = 0; i < m; i += 2) {
+            int rows = m - i < 2 ? (int)(m - i) : 2;
+            long j = 0;
+            while (j < panels) {
+                int np = (rows == 1 && n - j * GL_PANEL >= 2 * GL_PANEL) ? 2 : 1;   // two full panels, else one
+                long cols = n - j * GL_PANEL; if (cols > np * GL_PANEL) cols = np * GL_PANEL;
+                const double *p = packed + j * pstride + k0 * GL_PANEL;
+                double *ci = c + i * ldc + j * GL_PANEL;
+                if (cols == np * GL_PANEL) {
+                    if (rows == 2) t256w_2_1(kc, a + i * lda + k0, lda, p, pstride, ci, ldc, load);
+                    else if (np == 2) t256w_1_2(kc, a + i * lda + k0, lda, p, pstride, ci, ldc, load);
+                    else t256w_1_1(kc, a + i * lda + k0, lda, p, pstride, ci, ldc, load);
+                } else {
+                    // The last, partial panel (np = 1): through a 16-wide copy, so no load or store leaves C.
+                    double tmp[2 * GL_PANEL];
+                    memset(tmp, 0, sizeof tmp);
+                    for (int r = 0; r < rows; r++) memcpy(tmp + r * GL_PANEL, ci + r * ldc, (size_t)cols * sizeof(double));
+                    if (rows == 2) t256w_2_1(kc, a + i * lda + k0, lda, p, pstride, tmp, GL_PANEL, load);
+                    else t256w_1_1(kc, a + i * lda + k0, lda, p, pstride, tmp, GL_PANEL, load);
+                    for (int r = 0; r < rows; r++) memcpy(ci + r * ldc, tmp + r * GL_PANEL, (size_t)cols * sizeof(double));
+                }
+                j += np;
+            }
+        }
+    }
+}
 
 static void gemm_avx2(long m, long n, long k, const double *a, long lda, const double *packed,
                       int accumulate, double *c, long ldc) {
+    if (m <= GL_WIDE_ROWS) { gemm_avx2_wide(m, n, k, a, lda, packed, accumulate, c, ldc); return; }
     typedef void (*fn)(long, const double *, long, const double *, double *, long, int);
-    static const fn tiles[4] = {0, t256_1, t256_2, t256_3};
-    long panels = (n + GL_PANEL - 1) / GL_PANEL;
-    for (long j = 0; j < panels; j++) {
-        const double *p = packed + j * GL_PANEL * k;
-        long cols = n - j * GL_PANEL; if (cols > GL_PANEL) cols = GL_PANEL;
-        for (long i = 0; i < m; i += 3) {
-            int rows = m - i < 3 ? (int)(m - i) : 3;
-            if (cols == GL_PANEL) {
-                tiles[rows](k, a + i * lda, lda, p, c + i * ldc + j * GL_PANEL, ldc, accumulate);
-            } else {
-                double tmp[3 * GL_PANEL];
-                memset(tmp, 0, sizeof tmp);
-                for (int r = 0; r < rows; r++) memcpy(tmp + r * GL_PANEL, c + (i + r) * ldc + j * GL_PANEL, (size_t)cols * sizeof(double));
-                tiles[rows](k, a + i * lda, lda, p, tmp, GL_PANEL, accumulate);
-                for (int r = 0; r < rows; r++) memcpy(c + (i + r) * ldc + j * GL_PANEL, tmp + r * GL_PANEL, (size_t)cols * sizeof(double));
+    static const fn tiles[GL_MR256 + 1] = {0, t256_1, t256_2, t256_3, t256_4, t256_5, t256_6};
+    // Panel by panel (P streams through once, in address order), k-block by k-block (the block's
+    // slice of the panel, GL_KC2 · 16 doubles, stays in L1), half by half, row block by row block.
+    const long half = GL_PANEL / 2, panels = (n + GL_PANEL - 1) / GL_PANEL;
+    // Row blocks of equal height (m = 8: 4 + 4, not 6 + 2, whose 2-row tile would have too few
+    // independent fma chains).
+    const long blocks = (m + GL_MR256 - 1) / GL_MR256;
+    for (long jp = 0; jp < panels; jp++) {
+        for (long k0 = 0; k0 < k; k0 += GL_KC2) {
+            long kc = k - k0 < GL_KC2 ? k - k0 : GL_KC2;
+            int load = accumulate || k0 > 0;
+            for (long j = 2 * jp; j < 2 * jp + 2 && j * half < n; j++) {
+                const double *p = packed + jp * GL_PANEL * k + k0 * GL_PANEL + (j % 2) * half;
+                long cols = n - j * half; if (cols > half) cols = half;
+                for (long b = 0, i = 0; b < blocks; b++) {
+                    int rows = (int)((m - i) / (blocks - b) + ((m - i) % (blocks - b) != 0));
+                    double *ci = c + i * ldc + j * half;
+                    if (cols == half) {
+                        tiles[rows](kc, a + i * lda + k0, lda, p, ci, ldc, load);
+                    } else {
+                        // A partial half panel: through an 8-wide copy, so no load or store leaves C.
+                        double tmp[GL_MR256 * 8];
+                        memset(tmp, 0, sizeof tmp);
+                        for (int r = 0; r < rows; r++) memcpy(tmp + r * half, ci + r * ldc, (size_t)cols * sizeof(double));
+                        tiles[rows](kc, a + i * lda + k0, lda, p, tmp, half, load);
+                        for (int r = 0; r < rows; r++) memcpy(ci + r * ldc, tmp + r * half, (size_t)cols * sizeof(double));
+                    }
+                    i += rows;
+                }
             }
         }
     }

@@ -1,4 +1,7 @@
 import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How a repeated product C ← C + A·op(W) with a fixed W is computed: by OpenBLAS (which packs op(W)
 /// again on every call), or by GradLab's packed kernel (`PackedMatrix`: op(W) packed once, then
@@ -92,7 +95,11 @@ public final class PackedMatrix {
         cols = n
         self.isa = isa
         count = max(gl_packed_count(k, n), 1)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Double>.stride, alignment: 64)
+        // From 2 MiB on (H ≥ 512), 2 MiB-aligned and advised as transparent huge pages: every step
+        // streams the whole packed matrix, and with 4 KiB pages it misses the TLB on every page.
+        let bytes = count * MemoryLayout<Double>.stride, huge = 2 << 20
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: bytes >= huge ? huge : 64)
+        if bytes >= huge { _ = madvise(raw, bytes, MADV_HUGEPAGE) }
         storage = raw.bindMemory(to: Double.self, capacity: count)
         storage.initialize(repeating: 0, count: count)
     }
