@@ -130,6 +130,9 @@ public final class Unroller<Cell: RecurrentCell> {
         w.inputBias.withUnsafeBufferPointer { bias in
             for r in 0..<(t * batch) { let row = zx + r * gh; for j in 0..<gh { row[j] += bias[j] } }
         }
+        // One copy of the cell for the loop: calling through the stored `var` copied the cell (and
+        // retained its arrays) on every step — 5% of BPTT at H = 64, B = 1.
+        let cell = self.cell
         do {
             w.hiddenBias.withUnsafeBufferPointer { bias in
                 for step in 1...max(t, 1) where t > 0 {
@@ -193,6 +196,7 @@ public final class Unroller<Cell: RecurrentCell> {
         let shared = cell.hiddenPreactivationGradientIsInputGradient
         if let seed { dS.update(from: seed, count: bs) } else { dS.update(repeating: 0, count: bs) }
         var cur = dS, other = dS2
+        let cell = self.cell   // one copy for the loop (see `forward`)
         do {
             var t = end
             while t > start {
