@@ -82,6 +82,33 @@ import Testing
         }
     }
 
+    /// Rows follow the grid order of the run's experiment.yaml, not the order in which configurations
+    /// were stored: shard 2/2 first (grid points 1 and 3, method `clipped`), then `--resume` the rest,
+    /// stores every `clipped` row before any `plain` one, yet the table lists plain, clipped as the
+    /// file's zip does. Without the experiment file the store's order is kept.
+    @Test func rowsFollowTheGridOrderNotTheStoredOrder() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-table-order-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("probe.yaml")
+        try Self.trainText.replacingOccurrences(of: "replicates: 3", with: "replicates: 1").write(to: file, atomically: true, encoding: .utf8)
+        let run = dir.appendingPathComponent("run")
+        _ = try gradlabOutput(["run", file.path, "--out", run.path, "--shard", "2/2", "--jobs", "1", "--progress", "none"])
+        _ = try gradlabOutput(["run", file.path, "--out", run.path, "--resume", "--jobs", "1", "--progress", "none"])
+        let stored = Self.csvRows(try String(contentsOf: run.appendingPathComponent("runs.csv"), encoding: .utf8))
+        #expect(stored.map { $0["method"]! } == ["clipped", "clipped", "plain", "plain"])
+        func rows() throws -> [String] {
+            Self.csvRows(try gradlabOutput(["table", run.path, "--columns", "final_loss", "--format", "csv"]))
+                .map { "\($0["task.length"]!) \($0["method"]!)" }
+        }
+        #expect(try rows() == ["4 plain", "4 clipped", "8 plain", "8 clipped"])
+        let byMethod = Self.csvRows(try gradlabOutput(["table", run.path, "--columns", "final_loss", "--by", "method", "--format", "csv"]))
+        #expect(byMethod.map { $0["method"]! } == ["plain", "clipped"])
+        try FileManager.default.removeItem(at: run.appendingPathComponent("experiment.yaml"))
+        #expect(try rows() == ["4 clipped", "4 plain", "8 clipped", "8 plain"])
+    }
+
     @Test func markdownHasCatalogTitlesAndFilters() throws {
         let dir = try Self.run.get()
         let out = try gradlabOutput(["table", dir.path, "--columns", "final_eval_loss,baseline_loss", "--by", "method",
