@@ -111,7 +111,7 @@ public enum CostModel {
         let lyapunovSteps = t + Double(max(spec.diagnostics.transient, 0))
         switch family(spec) {
         case .lyapunov:
-            let m = Double(max(spec.diagnostics.reorthonormalize, 1))
+            let m = Double(qrInterval(spec.diagnostics.reorthonormalize))
             return [lyapunovSteps * g * h, lyapunovSteps * g * h * s, lyapunovSteps * s * s * k(s), lyapunovSteps * s * k(s) * k(s) / m]
         case .gradientFlow:
             var f = [t * g * h, t * g * h * s, 0, 0]
@@ -149,6 +149,17 @@ public enum CostModel {
             let evaluations = Double(c.iterations / max(c.evaluationInterval, 1) + 2)
             let evaluated = evaluations * Double(c.evaluationBatches * c.evaluationBatchSize) * length * units
             return [trained * h, trained * h * h, evaluated * h, evaluated * h * h]
+        }
+    }
+
+    /// The steps per QR the estimate assumes: m for `every m`; 1 for `auto`, whose block lengths (1 … 16)
+    /// depend on the spectrum the run measures (long blocks only while λ_1 − λ_K is small): a QR every step
+    /// is what it does at worst without refused blocks, and a refused block (redone one step at a time)
+    /// costs at most about twice its steps, so `auto` is never estimated far below what it runs.
+    static func qrInterval(_ interval: ReorthonormalizationInterval) -> Int {
+        switch interval {
+        case .every(let m): return max(m, 1)
+        case .automatic: return 1
         }
     }
 
