@@ -52,7 +52,7 @@ enum DiagnosticsExecutors {
     /// checkpointed, and the budget is not exceeded silently.
     @Sendable static func checkFullTapes(_ spec: ExperimentSpec, memoryBudget: MemoryBudget?) throws {
         let budget = memoryBudget ?? spec.diagnostics.memoryBudget
-        let s = spec.model.cell == .lstm ? 2 * spec.model.hidden : spec.model.hidden
+        let s = CostModel.stateSize(spec.model)
         let units = spec.model.layers * (spec.model.bidirectional ? 2 : 1)
         let bytes = Double(units) * Trajectory.stateBytes(steps: spec.sequence.length, stateSize: s, strategy: .fullTape)
         guard bytes > Double(budget.bytes) else { return }
