@@ -23,13 +23,19 @@ import Testing
 
     /// A run directory holding `trainText`'s run (made once per test process).
     static let run: Result<URL, Error> = Result {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-table-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try scratch("probe")
         let file = dir.appendingPathComponent("probe.yaml")
         try trainText.write(to: file, atomically: true, encoding: .utf8)
         _ = try gradlabOutput(["run", file.path, "--out", dir.appendingPathComponent("run").path, "--jobs", "1", "--progress", "none"])
         return dir.appendingPathComponent("run")
+    }
+
+    /// A fresh empty directory `gradlab-table-<label>-<pid>` in the temporary directory.
+    static func scratch(_ label: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-table-\(label)-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
     }
 
     /// CSV text (RFC 4180: quoted fields may hold commas and doubled quotes) as rows of column → field.
@@ -87,9 +93,7 @@ import Testing
     /// stores every `clipped` row before any `plain` one, yet the table lists plain, clipped as the
     /// file's zip does. Without the experiment file the store's order is kept.
     @Test func rowsFollowTheGridOrderNotTheStoredOrder() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-table-order-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Self.scratch("order")
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("probe.yaml")
         try Self.trainText.replacingOccurrences(of: "replicates: 3", with: "replicates: 1").write(to: file, atomically: true, encoding: .utf8)
@@ -144,9 +148,7 @@ import Testing
 
     /// Copy memory's memoryless baseline as stored by real runs: 10·ln 8/(T + 20) to 1e-12 (the charts draw this column).
     @Test func copyMemoryBaselineIsTheMemorylessLoss() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-table-copy-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Self.scratch("copy")
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("copy.yaml")
         try """
@@ -171,9 +173,7 @@ import Testing
     /// Two columns whose short titles agree (λ_max measured and its mean-field value) keep their
     /// parentheticals, so the header never shows the same title twice.
     @Test func headersThatWouldReadTheSameKeepTheirParenthetical() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-table-lyap-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Self.scratch("lyap")
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("lyap.yaml")
         try """
