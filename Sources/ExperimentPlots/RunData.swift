@@ -15,11 +15,11 @@ final class RunData {
     let title: String?
     private var cache: [String: [String: [SeriesValue]]] = [:]
 
-    /// `gridOrder` (a grid point's run-id stem → its grid index, `RunData.gridOrder(of:)`) puts the
-    /// groups in grid order, so that a method keeps its colour and legend position in every chart of a
-    /// run and across runs; without it (or for a run it does not know) the store's row order, which is
-    /// the order in which configurations *finished* and varies with `--jobs`.
-    init(store: ResultStore, title: String? = nil, gridOrder: [String: Int] = [:]) throws {
+    /// `gridOrder` (the grid order of the run's experiment file, `GridOrder`) puts the groups in grid
+    /// order, so that a method keeps its colour and legend position in every chart of a run and across
+    /// runs; without it (or for a run it does not know) the store's row order, which is the order in
+    /// which configurations *finished* and varies with `--jobs`.
+    init(store: ResultStore, title: String? = nil, gridOrder: GridOrder = GridOrder()) throws {
         self.store = store
         self.title = title
         var order: [String] = [], byKey: [String: [StoredRun]] = [:]
@@ -28,24 +28,8 @@ final class RunData {
             byKey[run.pointKey, default: []].append(run)
         }
         let stored = order.compactMap { key in byKey[key].map { Group(values: $0[0].values, runs: $0) } }
-        groups = stored.enumerated().map { (offset, group) in
-            (gridOrder[Self.pointStem(group.runs[0].runID)] ?? Int.max, offset, group)
-        }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { $0.2 }
+        groups = gridOrder.sorted(stored) { $0.runs[0].runID }
         metrics = Set(try store.metrics())
-    }
-
-    /// A run id without its replicate suffix (`3f9c0a1b22d4e871-r2` → `3f9c0a1b22d4e871`): the grid point's stem.
-    static func pointStem(_ runID: String) -> String {
-        guard let r = runID.range(of: "-r", options: .backwards) else { return runID }
-        return String(runID[..<r.lowerBound])
-    }
-
-    /// Grid index by run-id stem for every grid point of `experiment` (`Configuration.runID` of
-    /// replicate 0 without its suffix).
-    static func gridOrder(of experiment: Experiment) -> [String: Int] {
-        var order: [String: Int] = [:]
-        for point in experiment.points { order[pointStem(Configuration(point: point, replicate: 0).runID)] = point.index }
-        return order
     }
 
     /// The series a lag chart draws: `y` when given (a catalog name the schema allowed), else

@@ -41,8 +41,7 @@ public enum RunPlots {
         let store = try ResultStore(existing: runDirectory)
         // Lines in grid order (the file's order); a run whose experiment no longer loads (e.g. a file it
         // names was moved) keeps the store's order.
-        let gridOrder = (try? Experiment.load(path: experimentPath)).map(RunData.gridOrder(of:)) ?? [:]
-        let data = try RunData(store: store, title: declared.name, gridOrder: gridOrder)
+        let data = try RunData(store: store, title: declared.name, gridOrder: GridOrder(runDirectory: runDirectory, spec: ExperimentSpec.self))
         var drawn: [DrawnFigure] = []
         for (i, plot) in declared.plots.enumerated() where recipe == nil || plot.recipe == recipe {
             let figures = try figures(for: plot, data: data)

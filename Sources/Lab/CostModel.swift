@@ -7,11 +7,14 @@ import Sweeps
 /// `--dry-run` (docs/experiments.md, "Preflight").
 ///
 /// Time: a linear model in the work counts of the mode's algorithm, `seconds = Σ cᵢ·fᵢ(spec)`, with
-/// `features` (T steps, H hidden, G gates, S state size = 2H for LSTM, k Lyapunov exponents):
+/// `features` (T steps, H hidden — an LRU's N complex units —, G gates, S state size = 2H for LSTM and
+/// 2N for an LRU, k Lyapunov exponents; `ModelSizes.swift`):
 /// - gradient-flow (single layer): 1, T·G·H (element-wise), T·G·H·S (Jacobian assembly, gemv),
 ///   T·S³ (the product's gemm), lags·S³ (its largest singular value at each reported lag) — the
 ///   singular spectrum, Lyapunov and contributions extras add to these counts;
 /// - gradient-flow (stacked/bidirectional): the same per layer and direction with S = state of one unit;
+///   an LRU adds its input and read-out products 2·D_ℓ·S per unit and step (D_ℓ = dirs^ℓ·D doubles per
+///   layer of a bidirectional stack, `inputWidths`);
 /// - lyapunov: 1, N·G·H, N·G·H·S, N·S²·k (Y = J·Q), N·S·k² (QR), N = transient + steps — a top-2
 ///   spectrum of S = 512 is ≈ 2·S²·2 per step, not a full S³ QR;
 /// - train: 1, trained sequence-steps × H and × H², evaluated sequence-steps × H and × H² — for the
@@ -23,8 +26,9 @@ import Sweeps
 /// factor 2).
 ///
 /// Memory: the arrays a configuration holds at its peak, 8 bytes per Float64 — trajectories (T + 1)
-/// × S, Jacobian and product workspaces S × S, the training and evaluation tapes (`tapeWidth`),
-/// weights and optimizer state (3 × parameters).
+/// × S and the layers' input (and LRU read-out) sequences of width D_ℓ, Jacobian and product workspaces
+/// S × S, the training and evaluation tapes (`tapeWidth`, and a stack's `stackedTapeWidth`), weights
+/// (`parameterCount`; an LRU's dense W_hh too) and optimizer state (3 × parameters).
 public enum CostModel {
     /// Fitted seconds per unit of each feature, by mode family.
     struct Coefficients {
@@ -93,16 +97,21 @@ public enum CostModel {
         let counts = workCounts(spec)
         let cells: [CellFamily] = [.rnn, .gru, .lstm]
         // An IndRNN is priced as an Elman cell (the same work, minus the dense recurrent product), an
-        // LN-RNN too (the same products, plus O(H) normalisation work per step).
-        let own: CellFamily = spec.model.cell == .indrnn || spec.model.cell == .lnrnn ? .rnn : spec.model.cell
+        // LN-RNN too (the same products, plus O(H) normalisation work per step), and an LRU as an Elman
+        // cell of N units whose state is 2N wide (`workCounts`; debug runs measured 0.25–0.53 of that estimate).
+        let own: CellFamily = [.indrnn, .lnrnn, .lru].contains(spec.model.cell) ? .rnn : spec.model.cell
         return [1] + cells.flatMap { cell in counts.map { cell == own ? $0 : 0 } }
     }
 
     /// The work counts of the type's documentation, without the fixed term.
     static func workCounts(_ spec: ExperimentSpec) -> [Double] {
+        // An LRU: H = N complex units (its recurrence is element-wise), S = 2N (its Jacobians are dense).
         let h = Double(spec.model.hidden)
         let g = Double(spec.model.cell.gateCount)
-        let s = spec.model.cell == .lstm ? 2 * h : h
+        let s = Double(stateSize(spec.model))
+        // An LRU unit's products with its input and its read-out, B, C′ (2N × D_ℓ and D_ℓ × 2N) per step:
+        // D_ℓ doubles per layer in a bidirectional stack (`inputWidths`), so they can outgrow the state's.
+        let readoutWork = spec.model.cell == .lru ? inputWidths(spec.model).reduce(0) { $0 + 2 * $1 * s } * (spec.model.bidirectional ? 2 : 1) : 0
         let t = Double(spec.sequence.length)
         let lags = Double(spec.diagnostics.lags.lags(upTo: spec.sequence.length).count)
         func k(_ state: Double) -> Double {
@@ -111,10 +120,10 @@ public enum CostModel {
         let lyapunovSteps = t + Double(max(spec.diagnostics.transient, 0))
         switch family(spec) {
         case .lyapunov:
-            let m = Double(max(spec.diagnostics.reorthonormalize, 1))
+            let m = Double(qrInterval(spec.diagnostics.reorthonormalize))
             return [lyapunovSteps * g * h, lyapunovSteps * g * h * s, lyapunovSteps * s * s * k(s), lyapunovSteps * s * k(s) * k(s) / m]
         case .gradientFlow:
-            var f = [t * g * h, t * g * h * s, 0, 0]
+            var f = [t * g * h, t * (g * h * s + readoutWork), 0, 0]
             if spec.measure.contains(.jacobianNorm) {
                 f[2] += t * s * s * s
                 f[3] += lags * s * s * s
@@ -132,7 +141,7 @@ public enum CostModel {
             return f
         case .stacked:
             let units = Double(spec.model.layers) * (spec.model.bidirectional ? 2 : 1)
-            var f = [units * t * g * h, units * t * g * h * s, 0, 0]
+            var f = [units * t * g * h, units * t * (g * h * s) + t * readoutWork, 0, 0]
             if spec.measure.contains(.jacobianNorm) {
                 f[2] += units * t * s * s * s
                 f[3] += units * lags * s * s * s
@@ -148,7 +157,21 @@ public enum CostModel {
             let trained = Double(c.iterations) * Double(c.batchSize) * length * units
             let evaluations = Double(c.iterations / max(c.evaluationInterval, 1) + 2)
             let evaluated = evaluations * Double(c.evaluationBatches * c.evaluationBatchSize) * length * units
-            return [trained * h, trained * h * h, evaluated * h, evaluated * h * h]
+            // Per sequence-step and unit: H and H² (an LRU: its element-wise recurrence and the read-out
+            // products of its widths, averaged over units).
+            let perUnit = spec.model.cell == .lru ? readoutWork / units : h * h
+            return [trained * h, trained * perUnit, evaluated * h, evaluated * perUnit]
+        }
+    }
+
+    /// The steps per QR the estimate assumes: m for `every m`; 1 for `auto`, whose block lengths (1 … 16)
+    /// depend on the spectrum the run measures (long blocks only while λ_1 − λ_K is small): a QR every step
+    /// is what it does at worst without refused blocks, and a refused block (redone one step at a time)
+    /// costs at most about twice its steps, so `auto` is never estimated far below what it runs.
+    static func qrInterval(_ interval: ReorthonormalizationInterval) -> Int {
+        switch interval {
+        case .every(let m): return max(m, 1)
+        case .automatic: return 1
         }
     }
 
@@ -158,22 +181,28 @@ public enum CostModel {
     /// Peak bytes with the gradient-flow trajectory kept as `memoryBudget` (default the spec's
     /// `diagnostics.memory_budget`) chooses: full, or checkpoints and one segment (`Trajectory.strategy`).
     public static func bytes(_ spec: ExperimentSpec, memoryBudget: MemoryBudget?) -> Double {
-        let h = Double(spec.model.hidden), d = Double(spec.model.input)
-        let g = Double(spec.model.cell.gateCount)
-        let s = spec.model.cell == .lstm ? 2 * h : h
+        let d = Double(spec.model.input)
+        let s = Double(stateSize(spec.model))
         let t = Double(spec.sequence.length)
-        let units = Double(spec.model.layers) * (spec.model.bidirectional ? 2 : 1)
-        let parameters = units * g * h * (h + d + 2)
+        let dirs = Double(spec.model.bidirectional ? 2 : 1)
+        let units = Double(spec.model.layers) * dirs
+        let widths = inputWidths(spec.model)
+        // The parameters, and an LRU cell's dense real-form W_hh (2N × 2N) per layer and direction.
+        let parameters = parameterCount(spec.model) + (spec.model.cell == .lru ? units * s * s : 0)
+        // Per step and sequence, what every layer's input and output sequences hold beyond the states:
+        // Σ_ℓ dirs·D_ℓ inputs, and an LRU layer's read-outs y (dirs·D_ℓ) besides its states.
+        let sequenceWidth = dirs * widths.reduce(0, +) * (spec.model.cell == .lru ? 2 : 1)
         var floats: Double
         switch spec.mode {
         case .lyapunov:
             floats = 3 * s * s + 4 * s
         case .gradientFlow:
-            // Trajectory (T + 1) × S per unit, the Jacobian, the product and its copy, SVD workspace.
-            floats = units * (t + 1) * (s + d) + 5 * s * s
+            // Trajectory (T + 1) × S per unit and its inputs (and read-outs), the Jacobian, the product and
+            // its copy, SVD workspace.
+            floats = (t + 1) * (units * s + sequenceWidth) + 5 * s * s
             if units == 1 {
                 // The inputs T × D, and the states as the budget keeps them (a full stacked tape is kept).
-                let steps = spec.sequence.length, state = spec.model.cell == .lstm ? 2 * spec.model.hidden : spec.model.hidden
+                let steps = spec.sequence.length, state = Int(s)
                 let strategy = Trajectory.strategy(steps: steps, stateSize: state, budget: memoryBudget ?? spec.diagnostics.memoryBudget)
                 floats = t * d + Trajectory.stateBytes(steps: steps, stateSize: state, strategy: strategy) / 8 + 5 * s * s
             }
@@ -188,7 +217,10 @@ public enum CostModel {
             // family measured on release-build peaks (T = 400, B = 20, held-out batches of 100).
             let workspace = units == 1 && [CellFamily.rnn, .indrnn, .lstm, .gru].contains(spec.model.cell)
             let evaluated = workspace ? min(heldOut, batch) : min(heldOut, 32)
-            floats = Double(batch + evaluated) * (length + 1) * units * Self.tapeWidth(spec.model.cell) * h
+            // A stack's sequences between layers (`StackedTape`) are beyond one unit's tape: for an LRU
+            // they double per layer of a bidirectional stack.
+            let stacked = units > 1 ? stackedTapeWidth(spec.model) : 0
+            floats = Double(batch + evaluated) * (length + 1) * (units * Self.tapeWidth(spec.model.cell) * Double(spec.model.hidden) + stacked)
                 + 3 * parameters
         case .fixedPoints:
             // The start pool, the starts, and per iteration the Jacobian, A = J − I and its SVD (U, Vᵀ).
@@ -218,7 +250,7 @@ public enum CostModel {
     static func fixedPointSeconds(_ spec: ExperimentSpec) -> Double {
         let f = spec.fixedPoints ?? FixedPointsSpec()
         let h = Double(spec.model.hidden), d = Double(spec.model.input), g = Double(spec.model.cell.gateCount)
-        let s = spec.model.cell == .lstm ? 2 * h : h
+        let s = Double(stateSize(spec.model))
         let search = Double(f.initialStates) * 20 * (22 * s * s * s + 2 * g * h * s)
         let pool = Double(f.trajectories * f.trajectorySteps) * 2 * g * h * (h + d)
         return 0.005 + (search + pool) * 1e-9

@@ -52,7 +52,7 @@ enum DiagnosticsExecutors {
     /// checkpointed, and the budget is not exceeded silently.
     @Sendable static func checkFullTapes(_ spec: ExperimentSpec, memoryBudget: MemoryBudget?) throws {
         let budget = memoryBudget ?? spec.diagnostics.memoryBudget
-        let s = spec.model.cell == .lstm ? 2 * spec.model.hidden : spec.model.hidden
+        let s = CostModel.stateSize(spec.model)
         let units = spec.model.layers * (spec.model.bidirectional ? 2 : 1)
         let bytes = Double(units) * Trajectory.stateBytes(steps: spec.sequence.length, stateSize: s, strategy: .fullTape)
         guard bytes > Double(budget.bytes) else { return }
@@ -154,16 +154,20 @@ enum DiagnosticsExecutors {
         return result
     }
 
+    /// Mode lyapunov's options: `diagnostics.lyapunov` exponents over `sequence.length` steps after
+    /// `diagnostics.transient`, the frame re-orthonormalised as `diagnostics.reorthonormalize` says.
+    static func lyapunovOptions(_ spec: ExperimentSpec, stateSize: Int) -> LyapunovOptions {
+        var o = LyapunovOptions(count: lyapunovCount(spec, stateSize: stateSize), steps: spec.sequence.length,
+                                transient: spec.diagnostics.transient, input: inputSource(spec), initialState: spec.sequence.h0)
+        o.interval = spec.diagnostics.reorthonormalize
+        return o
+    }
+
     /// The Lyapunov spectrum over `sequence.length` steps after `diagnostics.transient`.
     static func lyapunov(_ spec: ExperimentSpec, _ random: RandomStream) throws -> ConfigurationResult {
         let m = try spec.makeModel(random)
         var r = random.split("lyapunov")
-        let spectrum = try LyapunovSpectrum(
-            map: m.makeCell(),
-            options: LyapunovOptions(count: lyapunovCount(spec, stateSize: m.stateSize), steps: spec.sequence.length,
-                                     transient: spec.diagnostics.transient, reorthonormalizeEvery: spec.diagnostics.reorthonormalize,
-                                     input: inputSource(spec), initialState: spec.sequence.h0),
-            rng: &r)
+        let spectrum = try LyapunovSpectrum(map: m.makeCell(), options: lyapunovOptions(spec, stateSize: m.stateSize), rng: &r)
         var summary: [String: StoredValue] = [:]
         summary[Metric.lambdaMax] = spectrum.maximum.map(StoredValue.number)
         summary[Metric.meanExponent] = spectrum.mean.map(StoredValue.number)

@@ -79,7 +79,7 @@ extension DiagnosticsOptions {
         }
         if case .top(let k) = lyapunov { try requireCount(k, from: 1, to: 2 * Limits.width, at: p + ["lyapunov"]) }
         try requireCount(transient, from: 0, to: Limits.steps, at: p + ["transient"])
-        try requireCount(reorthonormalize, from: 1, to: Limits.steps, at: p + ["reorthonormalize"])
+        if case .every(let m) = reorthonormalize { try requireCount(m, from: 1, to: Limits.steps, at: p + ["reorthonormalize"]) }
         // Each truncation length costs one BPTT of the sequence: at most 100 of them.
         try require(truncation.count <= 100, "lists \(truncation.count) truncation lengths; at most 100", at: p + ["truncation"])
         for (i, k) in truncation.enumerated() { try requireCount(k, from: 1, to: Limits.steps, at: p + ["truncation", String(i)]) }

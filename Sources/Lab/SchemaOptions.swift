@@ -91,8 +91,10 @@ public struct DiagnosticsOptions: Decodable, Sendable {
     public var lyapunov: ExponentCount
     /// Lyapunov: steps discarded before averaging.
     public var transient: Int
-    /// Lyapunov mode: re-orthonormalise (QR) every this many steps.
-    public var reorthonormalize: Int
+    /// Lyapunov mode: how often the tangent frame is re-orthonormalised (QR) — `N`: every N ≥ 1 steps,
+    /// unguarded (`.every(N)`); `auto`: guarded blocks of 1 … 16 steps (`.automatic`, what `gradlab
+    /// diagnose` runs). The default stays every step (1), so stored runs continue unchanged on resume.
+    public var reorthonormalize: ReorthonormalizationInterval
     /// measure truncation: the truncation lengths k (each ≥ 1; k ≥ T is full BPTT).
     public var truncation: [Int]
     /// Memory the gradient-flow sweep's trajectory may keep: its full states below it, checkpoints
@@ -110,7 +112,7 @@ public struct DiagnosticsOptions: Decodable, Sendable {
 
     public init() {
         lags = .log(count: LagSelection.defaultLogCount); logLags = LagSelection.defaultLogCount; singularValueLags = [1, 10, 100]; lyapunov = .all
-        transient = 100; reorthonormalize = 1; truncation = [1, 2, 5, 10, 20, 50, 100]
+        transient = 100; reorthonormalize = .every(1); truncation = [1, 2, 5, 10, 20, 50, 100]
         memoryBudget = .standard
     }
 
@@ -129,7 +131,13 @@ public struct DiagnosticsOptions: Decodable, Sendable {
         singularValueLags = try c.value(.singularValueLags, or: d.singularValueLags)
         lyapunov = try c.value(.lyapunov, or: d.lyapunov)
         transient = try c.value(.transient, or: d.transient)
-        reorthonormalize = try c.value(.reorthonormalize, or: d.reorthonormalize)
+        reorthonormalize = d.reorthonormalize
+        if c.contains(.reorthonormalize) {
+            switch try c.superDecoder(forKey: .reorthonormalize).wordOrCount(words: ["auto"], countHint: "N (QR every N steps)") {
+            case .count(let n): reorthonormalize = .every(n)
+            case .word: reorthonormalize = .automatic
+            }
+        }
         truncation = try c.value(.truncation, or: d.truncation)
         memoryBudget = d.memoryBudget
         if c.contains(.memoryBudget) {

@@ -47,6 +47,9 @@ final class StackedTape<Cell: RecurrentCell> {
     /// The layer-0 input sequence of the last `forward` (tape order for the forward direction).
     private var layerZeroInput: UnsafePointer<Double>?
     private var owned: [UnsafeMutablePointer<Double>] = []
+    /// Doubles this tape allocated itself, beside its units' `Unroller`s (what Lab's `CostModel` estimates
+    /// as a stack's sequences between layers).
+    let allocatedScalars: Int
 
     /// `cells[k]` is unit k's cell (k = ℓ·dirs + dir); all share H and the cell type. `readouts[k]`, when
     /// given, is unit k's read-out: o_ℓ must equal the layer's input width (y = C′s + D ⊙ x).
@@ -61,8 +64,8 @@ final class StackedTape<Cell: RecurrentCell> {
         if let readouts {
             for (k, r) in readouts.enumerated() { precondition(r.width == cells[k].inputSize && r.matrix.cols == cells[k].stateSize) }
         }
-        var owned: [UnsafeMutablePointer<Double>] = []
-        func buffer(_ n: Int) -> UnsafeMutablePointer<Double> { let p = allocateAligned(n); owned.append(p); return p }
+        var owned: [UnsafeMutablePointer<Double>] = [], allocated = 0
+        func buffer(_ n: Int) -> UnsafeMutablePointer<Double> { let p = allocateAligned(n); owned.append(p); allocated += n; return p }
         let n = capacity * batch, widest = widths.max()!, widestInput = cells.map(\.inputSize).max()!
         outputs = widths.map { buffer(n * directions * $0) }
         reversedInputs = directions == 2 ? (0..<layers).map { buffer(n * cells[$0 * directions].inputSize) } : []
@@ -81,6 +84,7 @@ final class StackedTape<Cell: RecurrentCell> {
             readoutMatrixGradients = []; readoutSkipGradients = []; skipGradients = []
         }
         self.owned = owned
+        allocatedScalars = allocated
     }
 
     deinit { for p in owned { p.deallocate() } }

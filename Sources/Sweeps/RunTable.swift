@@ -53,9 +53,12 @@ public struct RunTable: Sendable {
     /// filled; `by` nil: every swept path. A requested column in `known` (the metric catalog's summary
     /// names) that the store lacks — a column is added when a run first reports it, e.g.
     /// `iterations_to_solve` once some run is solved — gives empty cells. Unknown columns, paths and
-    /// values are `RunError`s naming the option, with the closest name.
+    /// values are `RunError`s naming the option, with the closest name. Rows are read in `gridOrder`
+    /// (the grid order of the run's experiment file, `GridOrder(runDirectory:spec:)`), so that values
+    /// that are not numbers come in the file's order whatever order the configurations finished in;
+    /// runs it does not know (or all of them, with an empty order) keep the store's order.
     public static func read(directory: URL, columns requested: [String]?, by requestedBy: [String]?,
-                            filters: [Filter] = [], known: Set<String> = []) throws -> RunTable {
+                            filters: [Filter] = [], known: Set<String> = [], gridOrder: GridOrder = GridOrder()) throws -> RunTable {
         let store = try ResultStore(existing: directory)
         let table = try store.table("SELECT * FROM runs ORDER BY rowid")
         let index = Dictionary(table.columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
@@ -114,14 +117,16 @@ public struct RunTable: Sendable {
                 throw RunError("--where \(f.argument): no run of \(dir) has \(path) = \(f.value)\(hint); stored values: \(seen.joined(separator: ", "))")
             }
         }
-        let kept = table.rows.indices.filter { r in
+        let filtered = table.rows.indices.filter { r in
             allowed.allSatisfy { path, fs in
                 guard let v = stored(table.rows[r], path)?.description else { return false }
                 return fs.contains { matches(v, $0.value) }
             }
         }
+        let runIDIndex = index["run_id"] ?? 0
+        let kept = gridOrder.sorted(filtered) { String.fromDatabaseValue(table.rows[$0][runIDIndex]) ?? "" }
 
-        // Groups in the order of their values: numbers ascending, texts as first stored (the file's order).
+        // Groups in the order of their values: numbers ascending, texts as first seen in grid order (the file's order).
         var firstSeen: [String: [String: Int]] = [:]
         for r in kept {
             for p in byPaths {

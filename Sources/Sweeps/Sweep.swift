@@ -48,6 +48,13 @@ public struct GridPoint<Spec: SweepSpec>: Sendable {
     public var identity: String {
         values.sorted { $0.path < $1.path }.map { "\($0.path)=\($0.text)" }.joined(separator: ",")
     }
+
+    /// 16 hex digits of the identity's hash: the run ids of this point's replicates without their
+    /// `-r<replicate>` suffix (`GridOrder` maps it back to the point's index).
+    public var runStem: String {
+        let hash = String(RandomStream.stableHash(identity), radix: 16)
+        return String(repeating: "0", count: 16 - hash.count) + hash
+    }
 }
 
 /// A unit of work: a grid point and one replicate.
@@ -65,10 +72,7 @@ public struct Configuration<Spec: SweepSpec>: Sendable {
 
     /// Stable key of this configuration and replicate: 16 hex digits of the identity's hash, `-r`,
     /// the replicate (e.g. `3f9c0a1b22d4e871-r2`).
-    public var runID: String {
-        let hash = String(RandomStream.stableHash(point.identity), radix: 16)
-        return String(repeating: "0", count: 16 - hash.count) + hash + "-r\(replicate)"
-    }
+    public var runID: String { point.runStem + "-r\(replicate)" }
 
     /// The random stream of this configuration and replicate:
     /// `RandomStream(seed: spec.seed).split(identity).split(replicate)`. Executors split it further

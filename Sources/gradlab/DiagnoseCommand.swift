@@ -74,9 +74,7 @@ struct DiagnoseCommand: ParsableCommand {
         if lyapunov < 0 { throw ValidationError("--lyapunov must be 0 (none) or a positive number of exponents, got \(lyapunov).") }
         if lyapunovSteps < 1 { throw ValidationError("--lyapunov-steps must be at least 1, got \(lyapunovSteps).") }
         if lyapunovTransient < 0 { throw ValidationError("--lyapunov-transient must be ≥ 0, got \(lyapunovTransient).") }
-        if ((try? MemoryBudget(parsing: memoryBudget))?.bytes ?? 0) <= 0 {
-            throw ValidationError("--memory-budget must be a positive size such as 1GiB, 200MB or 512MiB; got '\(memoryBudget)'.")
-        }
+        _ = try MemoryBudgetOption.parse(memoryBudget)
         if input != nil && inputNoise != 0 { throw ValidationError("--input-noise generates inputs; it cannot be combined with --input.") }
     }
 
@@ -102,7 +100,7 @@ struct DiagnoseCommand: ParsableCommand {
             options.inputs = try Matrix(rows: x.steps, cols: x.featureSize, elements: x.values)
             options.inputName = URL(fileURLWithPath: input).lastPathComponent
         }
-        options.memoryBudget = try MemoryBudget(parsing: memoryBudget)
+        options.memoryBudget = try MemoryBudgetOption.parse(memoryBudget)
         try checkFullTapes(m, steps: options.inputs?.rows ?? steps, budget: options.memoryBudget)
         var adjointRng = RandomStream(seed: seed).split("readout")
         let readout = try m.readoutAdjoint(rng: &adjointRng)

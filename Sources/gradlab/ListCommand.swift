@@ -50,6 +50,10 @@ struct List: ParsableCommand {
                 ("log", "diagnostics.log_lags lags spaced evenly in log k, including 0 and T"),
                 ("N", "every N-th lag, and T"),
             ]),
+            ("re-orthonormalisation (mode lyapunov, diagnostics.reorthonormalize:)", [
+                ("N", "QR every N steps, unguarded (default 1: every step)"),
+                ("auto", "guarded blocks of 1…16 steps, as gradlab diagnose runs; the exponents of every step to round-off"),
+            ]),
             ("tasks (mode train, task.name:)", TaskCatalog.names.map { ($0, "docs/tasks.md") }
                 + TaskCatalog.aliases.sorted { $0.key < $1.key }.map { ($0.key, "alias of \($0.value)") }),
             ("optimizers (optimizer.kind:)", [

@@ -33,6 +33,17 @@ struct ExperimentOptions: ParsableArguments {
     }
 }
 
+/// `--memory-budget SIZE` of run, slurm, diagnose and trace: a positive `MemoryBudget`.
+enum MemoryBudgetOption {
+    /// The budget `text` names; a `ValidationError` naming the option unless it is a positive size.
+    static func parse(_ text: String) throws -> MemoryBudget {
+        guard let budget = try? MemoryBudget(parsing: text), budget.bytes > 0 else {
+            throw ValidationError("--memory-budget must be a positive size such as 4G, 512M, 1GiB or 200MB; got '\(text)'.")
+        }
+        return budget
+    }
+}
+
 /// A one-line error printed as `gradlab: <message>` with exit code 1.
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
@@ -99,15 +110,13 @@ struct Run: AsyncParsableCommand {
         guard blasThreads >= 1 else { throw ValidationError("--blas-threads must be at least 1; got \(blasThreads).") }
         if let shard { try ShardOption.check(shard) }
         if resume && fresh { throw ValidationError("--resume continues a run and --fresh starts over; give one of them.") }
-        if let memoryBudget, ((try? MemoryBudget(parsing: memoryBudget))?.bytes ?? 0) <= 0 {
-            throw ValidationError("--memory-budget must be a positive size such as 4G, 512M or 2GiB; got '\(memoryBudget)'.")
-        }
+        if let memoryBudget { _ = try MemoryBudgetOption.parse(memoryBudget) }
     }
 
     func run() async throws {
         let experiment = try source.load()
         let outDirectory = try runDirectory(experiment)
-        let tapeBudget = try memoryBudget.map { try MemoryBudget(parsing: $0) }
+        let tapeBudget = try memoryBudget.map(MemoryBudgetOption.parse)
         let executor = ExecutorRegistry.standard(memoryBudget: tapeBudget)
         let shard = try self.shard.map { try ShardOption.resolve($0, balanced: balanced, experiment: experiment, executor: executor) }
         let budget = tapeBudget.map { Double($0.bytes) }

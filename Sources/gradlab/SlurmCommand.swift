@@ -11,8 +11,9 @@ struct SlurmCommand: ParsableCommand {
         abstract: "Write (and with --submit, submit) a Slurm job array running an experiment in N cost-balanced shards.",
         discussion: """
         Writes DIR/slurm/submit.sbatch (an array job --array=0-(N−1)[%K]; task i runs \
-        'gradlab run DIR/slurm/experiment.yaml --shard auto/N --balanced --out DIR/shards/i --yes', with --resume \
-        when its store exists, so a requeued or resubmitted task continues its own shard), \
+        'gradlab run DIR/slurm/experiment.yaml --shard auto/N --balanced --out DIR/shards/i --yes' (and \
+        --memory-budget SIZE when given), with --resume when its store exists, so a requeued or resubmitted \
+        task continues its own shard), \
         DIR/slurm/experiment.yaml (the resolved experiment, --set applied) and DIR/slurm/manifest.json; \
         logs go to DIR/slurm/logs/%A_%a.out. Shards are balanced by the executors' estimated cost \
         (greedy longest-processing-time), a pure function of the experiment. Then: gradlab status DIR, \
@@ -39,6 +40,9 @@ struct SlurmCommand: ParsableCommand {
 
     @Option(help: "Memory per task (#SBATCH --mem), e.g. 4G.")
     var mem: String?
+
+    @Option(help: ArgumentHelp("Passed to every task's gradlab run --memory-budget: memory one configuration may use, e.g. 4G (gradient-flow checkpoints above it and stores it as memory_budget; a configuration estimated above it is refused). Slurm's own limit is --mem.", valueName: "size"))
+    var memoryBudget: String?
 
     @Option(help: "At most K tasks running at once (--array=0-(N−1)%K).")
     var arrayParallelism: Int?
@@ -68,6 +72,7 @@ struct SlurmCommand: ParsableCommand {
         if let partition, partition.range(of: #"^[A-Za-z0-9_.,-]+$"#, options: .regularExpression) == nil {
             throw ValidationError("--partition must be a partition name (letters, digits, _ . , -); got '\(partition)'.")
         }
+        if let memoryBudget { _ = try MemoryBudgetOption.parse(memoryBudget) }
         for a in sbatchArg where !a.hasPrefix("--") || a.contains(where: \.isNewline) {
             throw ValidationError("--sbatch-arg must be one long sbatch option on one line, e.g. --sbatch-arg=--account=lab; got '\(a)'.")
         }
@@ -75,7 +80,8 @@ struct SlurmCommand: ParsableCommand {
 
     func run() throws {
         let experiment = try source.load()
-        let executor = ExecutorRegistry.standard
+        // The tasks' executors: configurations are checked against the budget they will run under.
+        let executor = ExecutorRegistry.standard(memoryBudget: try memoryBudget.map(MemoryBudgetOption.parse))
         guard shards <= experiment.points.count else {
             throw UserError("--shards \(shards) is more than the \(experiment.points.count) grid point\(experiment.points.count == 1 ? "" : "s") of \(experiment.source); a shard is made of whole grid points, so give at most \(experiment.points.count)")
         }
@@ -98,7 +104,7 @@ struct SlurmCommand: ParsableCommand {
             experiment: experiment.name, source: experiment.source, overrides: source.overrides, experimentHash: hash,
             shards: shards, gridPoints: experiment.points.count, replicates: experiment.replicates,
             configurationsPerShard: slices.map { $0.count * experiment.replicates }, estimatedSecondsPerShard: loads,
-            jobName: Self.jobName(experiment.name, hash: hash), gradlab: try gradlabPath(), created: Date())
+            jobName: Self.jobName(experiment.name, hash: hash), gradlab: try gradlabPath(), memoryBudget: memoryBudget, created: Date())
         let script = batchScript(root: root, manifest: manifest)
 
         print("experiment \(experiment.name) (\(experiment.source)): \(experiment.points.count) grid points × \(experiment.replicates) replicate\(experiment.replicates == 1 ? "" : "s") = \(experiment.runCount) configurations in \(shards) shards")
@@ -184,7 +190,8 @@ struct SlurmCommand: ParsableCommand {
             "# A requeued or resubmitted task continues its own store.",
             "if [ -e \"$shard_dir/results.sqlite\" ]; then resume=(--resume); fi",
             "exec \(q(manifest.gradlab)) run \(q(slurm + "/experiment.yaml")) --shard auto/\(manifest.shards) --balanced \\",
-            "  --out \"$shard_dir\" --jobs \"${SLURM_CPUS_PER_TASK:-1}\" --progress lines --yes \"${resume[@]}\"",
+            "  --out \"$shard_dir\" --jobs \"${SLURM_CPUS_PER_TASK:-1}\" --progress lines --yes"
+                + (manifest.memoryBudget.map { " --memory-budget \(q($0))" } ?? "") + " \"${resume[@]}\"",
         ]
         return lines.joined(separator: "\n") + "\n"
     }

@@ -29,6 +29,8 @@ struct SlurmManifest: Codable {
     var jobName: String
     /// The `gradlab` executable the tasks run.
     var gradlab: String
+    /// `--memory-budget` as given, passed to every task's `gradlab run` (absent: the run's default).
+    var memoryBudget: String?
     /// Job ids returned by `sbatch --parsable` (`--submit`), oldest first.
     var jobIDs: [String] = []
     var created: Date
@@ -36,7 +38,7 @@ struct SlurmManifest: Codable {
     enum CodingKeys: String, CodingKey {
         case gradlabVersion = "gradlab_version", experiment, source, overrides, experimentHash = "experiment_hash", shards, balance
         case gridPoints = "grid_points", replicates, configurationsPerShard = "configurations_per_shard"
-        case estimatedSecondsPerShard = "estimated_seconds_per_shard", jobName = "job_name", gradlab, jobIDs = "job_ids", created
+        case estimatedSecondsPerShard = "estimated_seconds_per_shard", jobName = "job_name", gradlab, memoryBudget = "memory_budget", jobIDs = "job_ids", created
     }
 
     static func url(_ directory: URL) -> URL { directory.appendingPathComponent("slurm/manifest.json") }

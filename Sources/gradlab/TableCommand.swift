@@ -12,7 +12,8 @@ struct TableCommand: ParsableCommand {
         abstract: "Print a run's summary columns grouped by swept paths: mean ± sample sd over replicates, as Markdown or CSV.",
         discussion: """
         Reads RUN_DIR/results.sqlite. Each row is one combination of the --by paths' values (numbers ascending, \
-        other values in the experiment file's order); each cell is the mean over the row's ok runs that have a \
+        other values in the order of the experiment file stored with the run, RUN_DIR/experiment.yaml, whatever \
+        order the configurations finished in; in the store's order if that file no longer loads); each cell is the mean over the row's ok runs that have a \
         value, ± the sample standard deviation (n − 1) when there are two or more; n is the number of ok runs \
         (a cell with fewer values says so: "(n = 2)"). The mean of a 0/1 column such as solved is the fraction. \
         Example: gradlab table runs/init-comparison --columns solved,final_eval_loss --by task.length,method
@@ -52,9 +53,11 @@ struct TableCommand: ParsableCommand {
             }
             return RunTable.Filter(path: String(text[..<eq]), value: String(text[text.index(after: eq)...]), argument: text)
         }
-        let table = try RunTable.read(directory: URL(fileURLWithPath: runDirectory), columns: try list(columns, option: "--columns"),
+        let directory = URL(fileURLWithPath: runDirectory)
+        let table = try RunTable.read(directory: directory, columns: try list(columns, option: "--columns"),
                                       by: try list(by, option: "--by"), filters: parsedFilters,
-                                      known: Set(Metric.all.filter { $0.sqlType != nil }.map(\.name)))
+                                      known: Set(Metric.all.filter { $0.sqlType != nil }.map(\.name)),
+                                      gridOrder: GridOrder(runDirectory: directory, spec: ExperimentSpec.self))
         if table.groups.isEmpty { warn("\(runDirectory): no stored runs\(filters.isEmpty ? "" : " match the --where filters")") }
         switch format {
         case .markdown: print(TableText.markdown(table, digits: digits), terminator: "")

@@ -51,9 +51,7 @@ struct TraceCommand: ParsableCommand {
         if (k1 == nil) != (k2 == nil) { throw ValidationError("--k1 and --k2 must be given together.") }
         if let k = truncate, k < 1 { throw ValidationError("--truncate must be at least 1, got \(k).") }
         if let a = k1, let b = k2, !(1 <= a && a <= b) { throw ValidationError("--k1 and --k2 need 1 ≤ k1 ≤ k2, got \(a) and \(b).") }
-        if ((try? MemoryBudget(parsing: memoryBudget))?.bytes ?? 0) <= 0 {
-            throw ValidationError("--memory-budget must be a positive size such as 1GiB, 200MB or 512MiB; got '\(memoryBudget)'.")
-        }
+        _ = try MemoryBudgetOption.parse(memoryBudget)
         if !(0...17).contains(digits) { throw ValidationError("--digits must be between 0 and 17, got \(digits).") }
     }
 
@@ -87,7 +85,7 @@ struct TraceCommand: ParsableCommand {
         else if let a = k1, let b = k2 { truncation = .williamsPeng(k1: a, k2: b) }
         else { truncation = .none }
         let report = try TraceReport(model: m, inputs: x, batched: batched, outputs: mode, objective: objective, truncation: truncation,
-                                     memoryBudget: try MemoryBudget(parsing: memoryBudget))
+                                     memoryBudget: try MemoryBudgetOption.parse(memoryBudget))
         return format == .json ? report.json() : report.text(digits: digits)
     }
 }

@@ -115,6 +115,35 @@ import _TestSupport
         #expect(try lines(root + "/runs.csv", dropping: timings) == (try lines(single + "/runs.csv", dropping: timings)))
     }
 
+    /// `--memory-budget` reaches every task: the script passes it to `gradlab run` (and the manifest records
+    /// it), and task 0 run from the script itself, as sbatch runs it, stores that budget in `memory_budget`
+    /// (without the option a task stores the default, 256 MiB). A size that is not one is refused.
+    @Test func memoryBudgetIsPassedToEveryTask() throws {
+        let (dir, file) = try scratch()
+        let root = dir.appendingPathComponent("run").path
+        let written = try gradlabEnv(["slurm", file, "--shards", "2", "--out", root, "--memory-budget", "300MB"])
+        #expect(written.status == 0, "\(written.stderr)")
+        let script = try String(contentsOfFile: root + "/slurm/submit.sbatch", encoding: .utf8)
+        #expect(script.contains("--progress lines --yes --memory-budget 300MB \"${resume[@]}\""), "\(script)")
+        let manifest = try String(contentsOfFile: root + "/slurm/manifest.json", encoding: .utf8)
+        #expect(manifest.contains("\"memory_budget\" : \"300MB\""), "\(manifest)")
+
+        let task = Process()
+        task.executableURL = URL(fileURLWithPath: "/bin/bash")
+        task.arguments = [root + "/slurm/submit.sbatch"]
+        task.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "SLURM_ARRAY_TASK_ID": "0"]
+        task.standardOutput = FileHandle.nullDevice
+        try task.run()
+        task.waitUntilExit()
+        #expect(task.terminationStatus == 0)
+        let lines = try String(contentsOfFile: root + "/shards/0/runs.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let column = try #require(lines.first?.firstIndex(of: "memory_budget"))
+        #expect(lines.count > 1 && lines.dropFirst().allSatisfy { Double($0[column]) == 300_000_000 }, "\(lines)")
+
+        let bad = try gradlabEnv(["slurm", file, "--shards", "2", "--out", root, "--memory-budget", "lots"])
+        #expect(bad.status != 0 && bad.stderr.contains("--memory-budget must be a positive size"), "\(bad.stderr)")
+    }
+
     @Test func shardAutoNeedsAnArrayIndex() throws {
         let (dir, file) = try scratch()
         let r = try gradlabEnv(["run", file, "--shard", "auto/2", "--out", dir.appendingPathComponent("x").path])

@@ -23,13 +23,19 @@ import Testing
 
     /// A run directory holding `trainText`'s run (made once per test process).
     static let run: Result<URL, Error> = Result {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-table-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try scratch("probe")
         let file = dir.appendingPathComponent("probe.yaml")
         try trainText.write(to: file, atomically: true, encoding: .utf8)
         _ = try gradlabOutput(["run", file.path, "--out", dir.appendingPathComponent("run").path, "--jobs", "1", "--progress", "none"])
         return dir.appendingPathComponent("run")
+    }
+
+    /// A fresh empty directory `gradlab-table-<label>-<pid>` in the temporary directory.
+    static func scratch(_ label: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-table-\(label)-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
     }
 
     /// CSV text (RFC 4180: quoted fields may hold commas and doubled quotes) as rows of column → field.
@@ -82,6 +88,31 @@ import Testing
         }
     }
 
+    /// Rows follow the grid order of the run's experiment.yaml, not the order in which configurations
+    /// were stored: shard 2/2 first (grid points 1 and 3, method `clipped`), then `--resume` the rest,
+    /// stores every `clipped` row before any `plain` one, yet the table lists plain, clipped as the
+    /// file's zip does. Without the experiment file the store's order is kept.
+    @Test func rowsFollowTheGridOrderNotTheStoredOrder() throws {
+        let dir = try Self.scratch("order")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("probe.yaml")
+        try Self.trainText.replacingOccurrences(of: "replicates: 3", with: "replicates: 1").write(to: file, atomically: true, encoding: .utf8)
+        let run = dir.appendingPathComponent("run")
+        _ = try gradlabOutput(["run", file.path, "--out", run.path, "--shard", "2/2", "--jobs", "1", "--progress", "none"])
+        _ = try gradlabOutput(["run", file.path, "--out", run.path, "--resume", "--jobs", "1", "--progress", "none"])
+        let stored = Self.csvRows(try String(contentsOf: run.appendingPathComponent("runs.csv"), encoding: .utf8))
+        #expect(stored.map { $0["method"]! } == ["clipped", "clipped", "plain", "plain"])
+        func rows() throws -> [String] {
+            Self.csvRows(try gradlabOutput(["table", run.path, "--columns", "final_loss", "--format", "csv"]))
+                .map { "\($0["task.length"]!) \($0["method"]!)" }
+        }
+        #expect(try rows() == ["4 plain", "4 clipped", "8 plain", "8 clipped"])
+        let byMethod = Self.csvRows(try gradlabOutput(["table", run.path, "--columns", "final_loss", "--by", "method", "--format", "csv"]))
+        #expect(byMethod.map { $0["method"]! } == ["plain", "clipped"])
+        try FileManager.default.removeItem(at: run.appendingPathComponent("experiment.yaml"))
+        #expect(try rows() == ["4 clipped", "4 plain", "8 clipped", "8 plain"])
+    }
+
     @Test func markdownHasCatalogTitlesAndFilters() throws {
         let dir = try Self.run.get()
         let out = try gradlabOutput(["table", dir.path, "--columns", "final_eval_loss,baseline_loss", "--by", "method",
@@ -117,9 +148,7 @@ import Testing
 
     /// Copy memory's memoryless baseline as stored by real runs: 10·ln 8/(T + 20) to 1e-12 (the charts draw this column).
     @Test func copyMemoryBaselineIsTheMemorylessLoss() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-table-copy-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Self.scratch("copy")
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("copy.yaml")
         try """
@@ -144,9 +173,7 @@ import Testing
     /// Two columns whose short titles agree (λ_max measured and its mean-field value) keep their
     /// parentheticals, so the header never shows the same title twice.
     @Test func headersThatWouldReadTheSameKeepTheirParenthetical() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-table-lyap-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Self.scratch("lyap")
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("lyap.yaml")
         try """

@@ -106,16 +106,16 @@ import Plotting
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-grid-order-\(UUID().uuidString)")
         _ = try await Runner.run(e, executor: Self.registry(), options: RunOptions(outDirectory: dir, jobs: 1, progress: .silent))
         let store = try ResultStore(existing: dir)
-        let order = RunData.gridOrder(of: e)
-        #expect(order.count == e.grid.count && Set(order.values) == Set(0..<e.grid.count))
+        let order = GridOrder(e)
+        #expect(order.indexByStem.count == e.grid.count && Set(order.indexByStem.values) == Set(0..<e.grid.count))
         let runs = try store.runs()
-        #expect(runs.count == 12 && runs.allSatisfy { order[RunData.pointStem($0.runID)] != nil })
-        #expect(RunData.pointStem("3f9c0a1b22d4e871-r12") == "3f9c0a1b22d4e871")
+        #expect(runs.count == 12 && runs.allSatisfy { order.index(ofRun: $0.runID) != nil })
+        #expect(GridOrder.stem(ofRunID: "3f9c0a1b22d4e871-r12") == "3f9c0a1b22d4e871")
 
-        let reversed = order.mapValues { e.grid.count - 1 - $0 }
+        let reversed = GridOrder(indexByStem: order.indexByStem.mapValues { e.grid.count - 1 - $0 })
         let forwards = try RunData(store: store, title: "t", gridOrder: order)
         let backwards = try RunData(store: store, title: "t", gridOrder: reversed)
-        func indices(_ data: RunData) -> [Int?] { data.groups.map { order[RunData.pointStem($0.runs[0].runID)] } }
+        func indices(_ data: RunData) -> [Int?] { data.groups.map { order.index(ofRun: $0.runs[0].runID) } }
         #expect(indices(forwards) == Array(0..<6))
         #expect(indices(backwards) == Array((0..<6).reversed()))
 

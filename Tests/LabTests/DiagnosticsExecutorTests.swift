@@ -2,6 +2,7 @@ import Sweeps
 import Lab
 import Foundation
 import Linalg
+import Diagnostics
 import Testing
 @testable import Lab
 
@@ -70,6 +71,38 @@ import Testing
         let exponents = result.series.filter { $0.metric == "lyapunov" }.map(\.value)
         #expect(exponents.count == 6)
         for l in exponents { #expect(abs(l - Foundation.log(0.8)) < 1e-10) } // every exponent is ln ρ
+    }
+
+    /// `diagnostics.reorthonormalize: auto` runs the guarded automatic blocks and gives the exponents of
+    /// QR every step (the default `1`) to 1e-11 each and in their sum — the tolerance of
+    /// LyapunovIntervalTests — on its chaotic map (tanh, H = 32, W_hh ~ N(0, 4/H), 2000 steps after 100),
+    /// full spectrum and top 5 (where λ_1 − λ_5 is small and blocks are long). Same seed and no sweep: the
+    /// same model and start.
+    @Test(arguments: ["all", "5"])
+    func automaticReorthonormalizationGivesTheExponentsOfEveryStep(count: String) throws {
+        func run(_ reorthonormalize: String) throws -> (options: LyapunovOptions, exponents: [Double]) {
+            let text = """
+            name: auto-qr
+            mode: lyapunov
+            seed: 9
+            model: {cell: rnn, activation: tanh, hidden: 32, input: 1, bias: false}
+            init: {weight_hh: {kind: gaussian, gain: 2.0}, weight_ih: {kind: zeros}}
+            sequence: {length: 2000, input: {kind: zeros}, h0: gaussian}
+            diagnostics: {lyapunov: \(count), transient: 100, reorthonormalize: \(reorthonormalize)}
+            """
+            let c = try Experiment(text: text, source: "auto.yaml").configurations[0]
+            let options = DiagnosticsExecutors.lyapunovOptions(c.spec, stateSize: 32)
+            var random = c.randomStream
+            let result = try #require(ExecutorRegistry.standard[.lyapunov]).run(c, &random)
+            #expect(result.status == .ok)
+            return (options, result.series.filter { $0.metric == "lyapunov" }.map(\.value))
+        }
+        let auto = try run("auto"), every = try run("1")
+        #expect(auto.options.interval == .automatic && every.options.interval == .every(1))
+        #expect(auto.exponents.count == (count == "all" ? 32 : 5) && auto.exponents.count == every.exponents.count)
+        for (a, b) in zip(auto.exponents, every.exponents) { #expect(abs(a - b) < 1e-11, "\(a) vs \(b)") }
+        #expect(abs(auto.exponents.reduce(0, +) - every.exponents.reduce(0, +)) < 1e-11)
+        #expect(auto.exponents[0] > 0)   // chaotic: the test compares a non-trivial spectrum
     }
 
     @Test func unsupportedLossIsRejectedBeforeRunning() async throws {
