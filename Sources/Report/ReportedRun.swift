@@ -24,7 +24,8 @@ public struct ReportedRun: Sendable {
 
     /// The swept paths, in the store's column order.
     public let sweptPaths: [String]
-    /// Every `runs` row in insertion order.
+    /// Every `runs` row, in the grid order of the run's experiment.yaml (`GridOrder`; the store's order for
+    /// runs of no grid point).
     public let rows: [RunRow]
     /// The summary columns of `runs` (after the fixed and swept columns) that some run filled.
     public let summaryColumns: [String]
@@ -54,7 +55,9 @@ public struct ReportedRun: Sendable {
 
         sweptPaths = store.sweptPaths
         let table = try store.table("SELECT * FROM runs ORDER BY rowid")
-        let rows = table.rows.map { RunRow(columns: table.columns, values: $0, sweptPaths: store.sweptPaths) }
+        // In the experiment file's grid order (the store's is the order configurations finished).
+        let rows = GridOrder(runDirectory: directory, spec: ExperimentSpec.self).sorted(
+            table.rows.map { RunRow(columns: table.columns, values: $0, sweptPaths: store.sweptPaths) }) { $0.runID }
         self.rows = rows
         summaryColumns = table.columns.filter { c in
             !RunRow.fixedColumns.contains(c) && !store.sweptPaths.contains(c) && rows.contains { $0.summary[c] != nil }

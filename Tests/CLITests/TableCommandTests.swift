@@ -109,6 +109,18 @@ import Testing
         #expect(try rows() == ["4 plain", "4 clipped", "8 plain", "8 clipped"])
         let byMethod = Self.csvRows(try gradlabOutput(["table", run.path, "--columns", "final_loss", "--by", "method", "--format", "csv"]))
         #expect(byMethod.map { $0["method"]! } == ["plain", "clipped"])
+        // `gradlab report`'s runs table too: the run-id cells (`<td class="id">…</td>`), in grid order.
+        let page = dir.appendingPathComponent("report.html")
+        _ = try gradlabOutput(["report", run.path, "-o", page.path])
+        let html = try String(contentsOf: page, encoding: .utf8)
+        let placed = try stored.map { row -> (Int, String) in
+            let id = try #require(row["run_id"])
+            let at = try #require(html.range(of: "<td class=\"id\">\(id)</td>"), "run \(id) is not in the report's runs table")
+            return (html.distance(from: html.startIndex, to: at.lowerBound), "\(row["task.length"]!) \(row["method"]!)")
+        }
+        // The file's grid order: task.length [8, 4] × the (plain, clipped) zip (the table above sorts
+        // numbers ascending; the report keeps the grid order).
+        #expect(placed.sorted { $0.0 < $1.0 }.map(\.1) == ["8 plain", "8 clipped", "4 plain", "4 clipped"])
         try FileManager.default.removeItem(at: run.appendingPathComponent("experiment.yaml"))
         #expect(try rows() == ["4 clipped", "4 plain", "8 clipped", "8 plain"])
     }
