@@ -46,8 +46,8 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
 
-        // GradLab's own C kernels (the packed recurrent product: AVX-512 / AVX2 / portable, chosen at
-        // run time); only Linalg imports it (docs/linalg.md).
+        // GradLab's own C kernels (the packed recurrent product and the vectorised tanh: AVX-512 / AVX2 /
+        // portable, chosen at run time); only Linalg imports it (docs/linalg.md).
         .target(name: "CKernels"),
 
         // Float64 matrices, BLAS/LAPACK wrappers, norms, seeded splittable random numbers.

@@ -40,13 +40,15 @@ public enum CostModel {
 
     // Fitted by scripts/calibrate_costs.py: [fixed, rnn × 4 counts, gru × 4, lstm × 4].
     #if DEBUG
-    // Debug build, CPU seconds; the fit's measured/estimated ratios: gradient-flow 0.74–1.79,
-    // stacked 0.86–1.18, lyapunov 0.90–1.23, train 0.80–1.78 (98 configurations).
+    // Debug build, CPU seconds; the fit's measured/estimated ratios: gradient-flow 0.74–1.94, stacked
+    // 0.84–1.27, train 0.90–1.79 (refit on the 2-core Zen 3 machine after the C tanh kernel: against the
+    // earlier fit its rnn runs measured 0.27–1.1×, lstm/gru training 1.5–4×; scripts/calibration/debug.txt); lyapunov 0.90–1.23
+    // (the earlier fit, kept: its runs do not go through the kernel; 0.66–1.79 in the refit run).
     static let coefficients = Coefficients(
-        gradientFlow: [0.00213, 4.03e-06, 3.41e-10, 0, 8.14e-10, 3.95e-07, 8.96e-09, 3.04e-11, 4.69e-10, 3.88e-07, 1.11e-08, 1.63e-11, 2.55e-10],
-        stacked: [0.00284, 7.33e-06, 0, 7.03e-12, 0, 1.01e-06, 0, 5.49e-10, 0, 1.23e-06, 0, 2.18e-10, 0],
+        gradientFlow: [0.00117, 6.99e-07, 8.06e-09, 5.11e-12, 6.59e-10, 1.97e-07, 9.56e-09, 0, 4.4e-10, 2.1e-07, 6.37e-09, 4.61e-11, 2.21e-10],
+        stacked: [0.00496, 1.66e-06, 0, 1.22e-10, 0, 6.4e-07, 0, 4.02e-10, 0, 7.74e-07, 0, 1.7e-10, 0],
         lyapunov: [0.00424, 1.61e-06, 1.9e-08, 4.51e-10, 0, 0, 1.14e-08, 0, 0, 1.11e-07, 7.04e-09, 0, 0],
-        train: [0.0245, 1.29e-06, 0, 1.2e-06, 0, 4.15e-07, 0, 2.75e-07, 0, 6.03e-07, 1.18e-09, 4.86e-07, 2.28e-10])
+        train: [0.00284, 1.87e-07, 4.02e-09, 2.86e-07, 0, 3.86e-07, 1.66e-08, 3.38e-07, 7.71e-09, 4.1e-07, 2.56e-08, 6.12e-07, 6.28e-09])
     #else
     // Release build, CPU seconds; the fit's measured/estimated ratios: gradient-flow 0.74–2.43 (the
     // worst a 0.01 s configuration), stacked 0.77–1.50, lyapunov 0.78–1.77, train 0.84–1.41.

@@ -14,7 +14,7 @@ public enum RecurrentProductKernel: Sendable, Equatable, CustomStringConvertible
     case openBLAS
     case packed(PackedISA)
 
-    /// The instruction-set variants of the packed kernel.
+    /// The instruction-set variants of GradLab's C kernels: the packed product and `vectorTanh`.
     public enum PackedISA: Sendable, Equatable, CaseIterable, CustomStringConvertible {
         case portable, avx2, avx512
 

@@ -7,7 +7,7 @@ struct GradLabBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gradlab-bench",
         abstract: "Time GradLab's kernels against the NumPy/JAX/PyTorch peers (build with -c release).",
-        subcommands: [AllBenchmark.self, BPTTBenchmark.self, ProductBenchmark.self, LyapunovBenchmark.self, JacprodBenchmark.self, TrainingBenchmark.self, StackedBenchmark.self]
+        subcommands: [AllBenchmark.self, BPTTBenchmark.self, ProductBenchmark.self, TanhBenchmark.self, LyapunovBenchmark.self, JacprodBenchmark.self, TrainingBenchmark.self, StackedBenchmark.self]
     )
 }
 

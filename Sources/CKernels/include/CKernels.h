@@ -1,4 +1,6 @@
-// GradLab's own compute kernels in C (only Linalg imports this module).
+// GradLab's own compute kernels in C (only Linalg imports this module): the packed recurrent product
+// and the vectorised tanh, each in instruction-set variants chosen at run time (`gl_isa`) that give
+// bit-identical results.
 //
 // Packed recurrent product: C (m × n) ← [C +] A (m × k) · P (k × n), all row-major, where P is a
 // matrix packed once (`gl_pack`) and reused for many products (the T steps of BPTT).
@@ -22,7 +24,7 @@ extern "C" {
 /// Columns per packed panel.
 #define GL_PANEL 16
 
-/// Instruction-set variants of the packed product.
+/// Instruction-set variants of the kernels.
 typedef enum {
     GL_ISA_PORTABLE = 0,   ///< plain C with fma()
     GL_ISA_AVX2 = 1,       ///< AVX2 + FMA (256-bit)
@@ -47,6 +49,13 @@ void gl_pack(long k, long n, const double *w, long ldw, int transposed, double *
 /// accumulate ≠ 0 adds to C, 0 overwrites it. `isa` must be supported (gl_isa_supported).
 void gl_packed_gemm(gl_isa isa, long m, long n, long k, const double *a, long lda,
                     const double *packed, int accumulate, double *c, long ldc);
+
+/// y[i] = tanh(x[i]) for i < n (y may equal x; other overlaps are not allowed), variant `isa` (the
+/// portable one when this CPU does not run `isa`). At most 2 ulp from glibc's `tanh` and from the
+/// exact value; tanh(−x) = −tanh(x) and tanh(±0) = ±0 exactly; ±inf → ±1; NaN → x; |x| ≥ 19.07 → ±1
+/// exactly; |x| < 2^−28 (subnormals included) → x. Bit-identical across variants and independent
+/// of n and of the element's position (VectorTanh.c has the formulation).
+void gl_tanh(gl_isa isa, long n, const double *x, double *y);
 
 #ifdef __cplusplus
 }
