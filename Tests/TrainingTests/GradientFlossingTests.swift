@@ -39,30 +39,37 @@ import Testing
         }
     }
 
-    /// Flossing (α = 100, so it dominates the adding task's gradient) moves λ_1 of a chaotic network
-    /// (W_hh Gaussian with std 2, λ_1 ≈ 0.35 > 0) towards 0: the mean |λ_1| over the last 75 of 150 Adam
-    /// steps (lr 0.01) is less than half the initial λ_1. λ_1 keeps fluctuating by ±0.1 around 0 (the
-    /// trajectory is chaotic, so the exact path changes with the summation order of the recurrent
-    /// product: measured 0.11 with the packed kernel, 0.094 with OpenBLAS's, threshold 0.177); a single
-    /// iterate or the last five are not a robust statistic (lr 0.03 gave 0.20 for the last five).
-    @Test func lambdaMovesTowardsTarget() throws {
+    /// Flossing alongside the task (`every: 1`, α = 100): every iteration records its λ_1 estimate and
+    /// its loss α·(λ_1 − target)², and the run is reproducible bit for bit. What this mode does to λ_1
+    /// is *not* asserted: on this chaotic network (W_hh Gaussian, std 2) and the adding task at T = 40,
+    /// the mean |λ_1| of the last 75 of 150 iterations (Adam lr 0.01) measured 0.13–0.37 over six
+    /// training seeds against 0.25 for the initial model (40 probe sequences), and 0.09–0.70 with a
+    /// negligible weight (1e−12): the task's own updates move λ_1 as much as flossing does, and the
+    /// trajectory is chaotic (an earlier single-seed version of this test flipped with the last bits
+    /// of tanh). The flossing-only phase does move λ_1 towards the target robustly (FlossingPhaseTests).
+    @Test func combinedModeRecordsLambdaAndItsLoss() throws {
         let task = try AddingProblem(variant: .arjovsky2016, length: 40)
         var config = TrainingConfiguration(task: task, optimizer: try Adam(learningRate: 0.01))
-        config.iterations = 150
-        config.evaluationInterval = 150
+        config.iterations = 30
+        config.evaluationInterval = 30
         config.evaluationBatches = 1
-        config.flossing = GradientFlossing(exponents: 1, weight: 100, window: 40, every: 1, target: 0)
+        config.flossing = GradientFlossing(exponents: 1, weight: 100, window: 40, every: 1, target: 0.25)
         var rng = RandomStream(seed: 3, stream: 1)
         var model = try RecurrentModel.initialized(cell: .rnn(.tanh), inputSize: 2, hiddenSize: 16, headSize: 1, rng: &rng)
         var tensors = model.parameters.tensors
         tensors[1] = rng.normalMatrix(rows: 16, cols: 16, std: 2)
         try model.setTensors(tensors)
         let result = try train(model, config, rng: RandomStream(seed: 1))
-        let lambdas = result.records.dropFirst().map(\.flossLambda1)
-        #expect(lambdas.count == 150 && lambdas.allSatisfy(\.isFinite))
-        let first = lambdas.prefix(5).reduce(0, +) / 5, tail = lambdas.suffix(75).map(abs).reduce(0, +) / 75
-        #expect(first > 0.3, "initial λ_1 \(first)")
-        #expect(tail < 0.5 * first, "λ_1 from \(first) to mean |λ_1| \(tail) \(lambdas.enumerated().filter { $0.offset % 15 == 0 }.map(\.element))")
+        let records = Array(result.records.dropFirst())
+        #expect(records.count == 30)
+        for r in records {
+            #expect(r.flossLambda1.isFinite && r.flossLambda1 > -2 && r.flossLambda1 < 2)
+            let expected = 100 * (r.flossLambda1 - 0.25) * (r.flossLambda1 - 0.25)
+            #expect(abs(r.flossLoss - expected) <= 1e-12 * max(1, expected), "loss \(r.flossLoss) vs α(λ − target)² \(expected)")
+        }
+        let again = try train(model, config, rng: RandomStream(seed: 1))
+        #expect(again.records.dropFirst().map(\.flossLambda1) == records.map(\.flossLambda1))
+        #expect(again.model.parameters.tensors == result.model.parameters.tensors)
     }
 
     @Test func rejectsWhatItCannotDo() throws {
