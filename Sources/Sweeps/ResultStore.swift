@@ -244,8 +244,11 @@ enum CSV {
         try AtomicFile.write(text, to: url, using: writer)
     }
 
+    /// `s`, quoted when it holds a comma, a quote, CR or LF (looked for in its UTF-8 bytes: a
+    /// grapheme "\r\n" is one `Character`, equal to neither "\r" nor "\n", and a byte scan is what
+    /// the export's hundred thousand fields can afford).
     static func field(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        s.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 }
