@@ -136,34 +136,45 @@ public final class ResultStore: Sendable {
         } }
     }
 
-    /// Stores one configuration's result (its `runs` row and all its series) in one transaction.
-    public func insert<Spec>(_ configuration: Configuration<Spec>, _ result: ConfigurationResult, seconds: Double, cpuSeconds: Double? = nil) throws {
+    /// Stores finished configurations — each one's `runs` row and all its series — in one
+    /// transaction: all of them or none (`StoreWriter` commits what queued up since its last commit).
+    /// A summary key without a column gets one (REAL, or TEXT for a text value) when first seen.
+    public func insert<Spec>(_ batch: some Collection<FinishedConfiguration<Spec>>) throws {
+        guard !batch.isEmpty else { return }
         try ResultStore.describingFailures(url) { try db.write { db in
-            let existing = Set(try db.columns(in: "runs").map(\.name))
-            for (key, value) in result.summary.sorted(by: { $0.key < $1.key }) where !existing.contains(key) {
-                let type = if case .text = value { "TEXT" } else { "REAL" }
-                try db.execute(sql: "ALTER TABLE runs ADD COLUMN \(quoted(key)) \(type)")
-            }
-            var names = ["run_id", "replicate"]
-            var values: [DatabaseValueConvertible?] = [configuration.runID, configuration.replicate]
-            for v in configuration.point.values {
-                names.append(v.path)
-                values.append(v.value.databaseValue)
-            }
-            names += ["status", "reason", "failed_step", "seconds", "cpu_seconds"]
-            values += [result.status.rawValue, result.reason, result.failedStep, seconds, cpuSeconds]
-            for (key, value) in result.summary.sorted(by: { $0.key < $1.key }) where !ResultStore.fixedColumns.contains(key) && !sweptPaths.contains(key) {
-                names.append(key)
-                values.append(value.databaseValue)
-            }
-            let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
-            try db.execute(sql: "INSERT INTO runs (\(names.map(quoted).joined(separator: ", "))) VALUES (\(placeholders))",
-                           arguments: StatementArguments(values))
-            let statement = try db.makeStatement(sql: "INSERT INTO series (run_id, metric, step, component, value, layer, direction) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            for p in result.series {
-                try statement.execute(arguments: [configuration.runID, p.metric, p.step, p.component, p.value, p.layer, p.direction])
-            }
+            for finished in batch { try insert(finished, into: db) }
         } }
+    }
+
+    /// One configuration's row and series, inside the caller's transaction.
+    private func insert<Spec>(_ finished: FinishedConfiguration<Spec>, into db: Database) throws {
+        let configuration = finished.configuration, result = finished.result
+        let summary = result.summary.sorted(by: { $0.key < $1.key })
+        let existing = Set(try db.columns(in: "runs").map(\.name))
+        for (key, value) in summary where !existing.contains(key) {
+            let type = if case .text = value { "TEXT" } else { "REAL" }
+            try db.execute(sql: "ALTER TABLE runs ADD COLUMN \(quoted(key)) \(type)")
+        }
+        let runID = configuration.runID
+        var names = ["run_id", "replicate"]
+        var values: [DatabaseValueConvertible?] = [runID, configuration.replicate]
+        for v in configuration.point.values {
+            names.append(v.path)
+            values.append(v.value.databaseValue)
+        }
+        names += ["status", "reason", "failed_step", "seconds", "cpu_seconds"]
+        values += [result.status.rawValue, result.reason, result.failedStep, finished.seconds, finished.cpuSeconds]
+        for (key, value) in summary where !ResultStore.fixedColumns.contains(key) && !sweptPaths.contains(key) {
+            names.append(key)
+            values.append(value.databaseValue)
+        }
+        let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
+        try db.execute(sql: "INSERT INTO runs (\(names.map(quoted).joined(separator: ", "))) VALUES (\(placeholders))",
+                       arguments: StatementArguments(values))
+        let statement = try db.cachedStatement(sql: "INSERT INTO series (run_id, metric, step, component, value, layer, direction) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        for p in result.series {
+            try statement.execute(arguments: [runID, p.metric, p.step, p.component, p.value, p.layer, p.direction])
+        }
     }
 
     /// `layer, direction`, or their defaults for a read-only store written before stacked models.
@@ -184,12 +195,16 @@ public final class ResultStore: Sendable {
     }
 
     /// Writes `runs.csv` and `series.csv` next to the database, each atomically (`AtomicFile`): a
-    /// failed write (a full disk) leaves the previous file or none, never a partial one.
+    /// failed write (a full disk) leaves the previous file or none, never a partial one. The rows are
+    /// streamed from one read transaction into the text (none is held as a value).
     public func exportCSV(to directory: URL, using writer: FileWriter = .posix) throws {
-        let runs = try table("SELECT * FROM runs ORDER BY rowid")
-        try CSV.write(columns: runs.columns, rows: runs.rows, to: directory.appendingPathComponent("runs.csv"), using: writer)
-        let series = try table("SELECT run_id, metric, step, component, value, \(layerColumns) FROM series ORDER BY rowid")
-        try CSV.write(columns: series.columns, rows: series.rows, to: directory.appendingPathComponent("series.csv"), using: writer)
+        let layer = layerColumns
+        try ResultStore.describingFailures(url) { try db.read { db in
+            try CSV.write(try db.makeStatement(sql: "SELECT * FROM runs ORDER BY rowid"),
+                          to: directory.appendingPathComponent("runs.csv"), using: writer)
+            try CSV.write(try db.makeStatement(sql: "SELECT run_id, metric, step, component, value, \(layer) FROM series ORDER BY rowid"),
+                          to: directory.appendingPathComponent("series.csv"), using: writer)
+        } }
     }
 }
 
@@ -209,26 +224,31 @@ extension StoredValue {
 /// RFC 4180 CSV: a header row, fields quoted when they hold a comma, quote or line break; NULL is
 /// empty; numbers in Swift's shortest round-trip form (`inf`, `-inf` as pandas reads them).
 enum CSV {
-    static func write(columns: [String], rows: [[DatabaseValue]], to url: URL, using writer: FileWriter = .posix) throws {
-        var text = columns.map(field).joined(separator: ",") + "\n"
-        text.reserveCapacity(rows.count * 32)
-        for row in rows {
-            text += row.map { value -> String in
-                switch value.storage {
-                case .null: return ""
-                case let .int64(i): return String(i)
-                case let .double(d): return String(d)
-                case let .string(s): return field(s)
-                case let .blob(b): return field(b.base64EncodedString())
+    /// Writes the rows of `statement` under a header of its column names to `url` (atomically).
+    static func write(_ statement: Statement, to url: URL, using writer: FileWriter = .posix) throws {
+        var text = statement.columnNames.map(field).joined(separator: ",") + "\n"
+        let rows = try Row.fetchCursor(statement)
+        while let row = try rows.next() {
+            for i in 0..<row.count {
+                if i > 0 { text += "," }
+                switch (row[i] as DatabaseValue).storage {
+                case .null: break
+                case let .int64(v): text += String(v)
+                case let .double(v): text += String(v)
+                case let .string(v): text += field(v)
+                case let .blob(v): text += field(v.base64EncodedString())
                 }
-            }.joined(separator: ",")
+            }
             text += "\n"
         }
         try AtomicFile.write(text, to: url, using: writer)
     }
 
+    /// `s`, quoted when it holds a comma, a quote, CR or LF (looked for in its UTF-8 bytes: a
+    /// grapheme "\r\n" is one `Character`, equal to neither "\r" nor "\n", and a byte scan is what
+    /// the export's hundred thousand fields can afford).
     static func field(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        s.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 }

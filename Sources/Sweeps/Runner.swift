@@ -181,10 +181,13 @@ public enum Runner {
         }
     }
 
-    /// Runs a prepared run: runs the pending configurations on `options.jobs` concurrent tasks,
-    /// commits each result in its own transaction as it arrives, then writes `runs.csv`,
+    /// Runs a prepared run: runs the pending configurations on `options.jobs` concurrent tasks; each
+    /// finished one is handed to a `StoreWriter` (its own thread writes the result's files and commits
+    /// whole configurations, several per transaction when they queue up) and its slot starts the next
+    /// configuration at once, without waiting for the write. Once all are committed, writes `runs.csv`,
     /// `series.csv`, `experiment.yaml` and `manifest.json` (each atomically: a temporary file renamed).
-    /// Releases the directory's lock when done.
+    /// A failed write (a result file, the database) stops the run with that error; what was committed
+    /// stays. Releases the directory's lock when done.
     ///
     /// A stop request (`options.stop`) is polled between configurations: none starts after it, those
     /// in flight finish and are stored, the files are written for what is stored, and the report says
@@ -216,27 +219,30 @@ public enum Runner {
         defer { BLASThreads.leaveScope() }
 
         let progress = ProgressReporter(total: pendingRuns.count, style: options.progress)
+        let writer = StoreWriter<E.Spec>(store: store, directory: out, fileWriter: options.fileWriter, capacity: 2 * options.jobs)
         var counts: [ConfigurationResult.Status: Int] = [:]
         var launched = 0
-        try await withThrowingTaskGroup(of: Executed<E.Spec>.self) { group in
-            var next = pendingRuns.makeIterator()
-            func launch() {
-                guard options.stop?.isRequested != true, let configuration = next.next() else { return }
-                launched += 1
-                group.addTask { execute(configuration, executor) }
-            }
-            for _ in 0..<min(options.jobs, pendingRuns.count) { launch() }
-            while let (configuration, result, seconds, cpuSeconds) = try await group.next() {
-                for (path, data) in result.files.sorted(by: { $0.key < $1.key }) {
-                    let url = out.appendingPathComponent(path)
-                    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                    try AtomicFile.write(data, to: url, using: options.fileWriter)
+        do {
+            try await withThrowingTaskGroup(of: FinishedConfiguration<E.Spec>.self) { group in
+                var next = pendingRuns.makeIterator()
+                func launch() {
+                    guard options.stop?.isRequested != true, let configuration = next.next() else { return }
+                    launched += 1
+                    group.addTask { execute(configuration, executor) }
                 }
-                try store.insert(configuration, result, seconds: seconds, cpuSeconds: cpuSeconds)
-                counts[result.status, default: 0] += 1
-                progress.advance(failed: result.status != .ok)
-                launch()
+                for _ in 0..<min(options.jobs, pendingRuns.count) { launch() }
+                while let finished = try await group.next() {
+                    // Queued, not written: the freed slot starts its next configuration at once.
+                    try writer.submit(finished)
+                    launch()
+                    counts[finished.result.status, default: 0] += 1
+                    progress.advance(failed: finished.result.status != .ok)
+                }
             }
+            try writer.finish()
+        } catch {
+            try? writer.finish() // stores what was queued (if the writer has not failed), ends its thread
+            throw error
         }
         let stoppedBy = launched < pendingRuns.count ? options.stop?.requestingSignal : nil
 
@@ -253,12 +259,9 @@ public enum Runner {
         return report
     }
 
-    /// A configuration with its result, wall seconds and CPU seconds.
-    typealias Executed<Spec: SweepSpec> = (Configuration<Spec>, ConfigurationResult, Double, Double)
-
     /// Runs one configuration; failures and non-finite results become statuses, never throws. Returns
     /// the wall time and the thread's CPU time (the executor runs synchronously on one thread).
-    static func execute<E: SweepExecutor>(_ configuration: Configuration<E.Spec>, _ executor: E) -> Executed<E.Spec> {
+    static func execute<E: SweepExecutor>(_ configuration: Configuration<E.Spec>, _ executor: E) -> FinishedConfiguration<E.Spec> {
         let clock = ContinuousClock()
         let start = clock.now
         let cpuStart = threadCPUSeconds()
@@ -274,7 +277,7 @@ public enum Runner {
         let cpu = threadCPUSeconds() - cpuStart
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        return (configuration, result, seconds, cpu)
+        return FinishedConfiguration(configuration, result, seconds: seconds, cpuSeconds: cpu)
     }
 
     /// The calling thread's CPU time in seconds (`CLOCK_THREAD_CPUTIME_ID`).

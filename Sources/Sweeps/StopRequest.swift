@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 /// A request to stop a run gracefully: the runner polls it between configurations, starts no new
-/// configuration once it is set, lets those in flight finish (each is stored in its own transaction)
+/// configuration once it is set, lets those in flight finish (each is stored whole, in one transaction)
 /// and then writes the CSVs and the manifest for what is stored.
 public final class StopRequest: @unchecked Sendable {
     private let lock = NSLock()

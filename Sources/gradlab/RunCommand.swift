@@ -56,8 +56,8 @@ struct Run: AsyncParsableCommand {
         discussion: """
         Results go to --out (default runs/<name>): results.sqlite (tables runs and series), runs.csv, \
         series.csv, experiment.yaml (as run), manifest.json and plots/. One run at a time owns a run \
-        directory (run.lock). Each configuration is committed on its own, so a killed run loses only the \
-        configurations in flight; running the identical experiment again into the same directory (or \
+        directory (run.lock). Each configuration is committed whole (its row and series in one transaction), \
+        so a killed run loses only the configurations in flight or not yet committed; running the identical experiment again into the same directory (or \
         --resume) skips what is stored, and a changed experiment is refused (--fresh starts over in a new \
         directory). Ctrl-C (SIGINT) or SIGTERM stops gracefully: no new configuration starts, those in \
         flight finish, the CSVs are written and the --resume command is printed (exit 130 or 143); a \

@@ -107,6 +107,8 @@ func run(_ e: Experiment, into dir: URL, jobs: Int, shard: Shard? = nil,
         #expect(CSV.field("plain") == "plain")
         #expect(CSV.field("a,b") == "\"a,b\"")
         #expect(CSV.field("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(CSV.field("line\r\nbreak") == "\"line\r\nbreak\"") // "\r\n" is one Character
+        #expect(CSV.field("ρ(W_hh) ≈ 1") == "ρ(W_hh) ≈ 1")
     }
 
     @Test func missingExecutorIsReportedBeforeRunning() async throws {
