@@ -55,6 +55,96 @@ struct LyapunovTests {
         #expect(fast.exponents == reference.exponents)
     }
 
+    /// One CholeskyQR pass (the default) and Householder give the same exponents to round-off on a
+    /// chaotic tanh map (H = 32, g = 2), full and partial spectra, without a fallback.
+    @Test(arguments: [32, 5])
+    func onePassCholeskyQRMatchesHouseholder(count k: Int) throws {
+        let h = 32
+        let map = TestMap(w: gaussianWeight(h, gain: 2.0, seed: 9), u: Matrix(rows: h, cols: 1), phi: .tanh)
+        var o = LyapunovOptions(count: k, steps: 2000, transient: 100)
+        #expect(o.qrMethod == .choleskyQR)
+        var r1 = RandomStream(seed: 3), r2 = r1
+        let fast = try LyapunovSpectrum(map: map, options: o, rng: &r1)
+        o.qrMethod = .householder
+        let reference = try LyapunovSpectrum(map: map, options: o, rng: &r2)
+        #expect(fast.qrFallbacks == 0)
+        for (a, b) in zip(fast.exponents, reference.exponents) { #expect(abs(a - b) < 1e-10, "\(a) vs \(b)") }
+        #expect(abs(fast.exponents.reduce(0, +) - reference.exponents.reduce(0, +)) < 1e-11)
+    }
+
+    /// The benchmark's kind of map at N = 128 (x ↦ tanh(W x), g = 1.5: a spread of ≈ 5 nats per step, so
+    /// the automatic blocks stay at one step and one pass leaves QᵀQ − I ≈ 10⁻⁸): the exponents equal
+    /// Householder's to 1e-11 and Σλ the mean ln|det J_t| to 1e-10.
+    @Test func onePassCholeskyQRKeepsTheSpreadSpectrumOfAWideMap() throws {
+        let h = 128, steps = 200, transient = 20
+        let map = TestMap(w: gaussianWeight(h, gain: 1.5, seed: 21), u: Matrix(rows: h, cols: 1), phi: .tanh)
+        var o = LyapunovOptions(count: h, steps: steps, transient: transient)
+        var r1 = RandomStream(seed: 7), r2 = r1, replay = r1
+        let fast = try LyapunovSpectrum(map: map, options: o, rng: &r1)
+        o.qrMethod = .householder
+        let reference = try LyapunovSpectrum(map: map, options: o, rng: &r2)
+        #expect(fast.qrFactorizations == steps + transient && fast.qrFallbacks < 10)
+        let spread = try #require(fast.exponents.first) - (try #require(fast.exponents.last))
+        #expect(spread > 3, "λ_1 − λ_K = \(spread)")
+        for (a, b) in zip(fast.exponents, reference.exponents) { #expect(abs(a - b) < 1e-11, "\(a) vs \(b)") }
+        var state = makeInitialState(.gaussian, hiddenSize: h, stateSize: h, rng: &replay)
+        var ws = map.makeWorkspace()
+        var next = state, jac = Matrix(rows: h, cols: h), sum = 0.0
+        for t in 1...(transient + steps) {
+            jac.withUnsafeMutableBufferPointer { map.jacobian(state, [0], into: $0.baseAddress!, workspace: &ws) }
+            if t > transient { sum += try jac.logAbsDeterminant().logAbs }
+            map.step(state, [0], into: &next, workspace: &ws)
+            swap(&state, &next)
+        }
+        #expect(abs(fast.exponents.reduce(0, +) - sum / Double(steps)) < 1e-10)
+    }
+
+    /// The opening and closing correction (log r̃_ii of Q = Q̃·R̃ where the measurement starts and ends):
+    /// a linear map with singular values over 5 decades (κ = 10⁵ per step: one pass is accepted, ω ≈
+    /// 5·10⁻⁵, and its Q is orthonormal only to ≈ 10⁻⁸) measured over 5 steps, after 0 and 3 transient
+    /// steps. Without the correction the exponents would be off by ≈ (QᵀQ − I)/T ≈ 3·10⁻⁹ and 10⁻⁸ (a
+    /// NumPy replica); with it they equal Householder's (Q formed, every step) to 1e-10 (the replica:
+    /// 8·10⁻¹³).
+    @Test(arguments: [0, 3])
+    func onePassCholeskyQRTelescopesOverShortRuns(transient: Int) throws {
+        let h = 16
+        let u = try orthogonalWeight(h, seed: 51), v = try orthogonalWeight(h, seed: 52)
+        var us = u
+        for j in 0..<h { let s = Foundation.pow(10, -5 * Double(j) / Double(h - 1)); for i in 0..<h { us[i, j] *= s } }
+        let map = TestMap(w: try matmul(us, v, transB: .transpose), u: Matrix(rows: h, cols: 1), phi: .linear)
+        var o = LyapunovOptions(count: h, steps: 5, transient: transient, initialState: .zeros)
+        var r1 = RandomStream(seed: 8), r2 = r1
+        let fast = try LyapunovSpectrum(map: map, options: o, rng: &r1)
+        o.qrMethod = .householder
+        o.interval = .every(1)
+        o.compactFrame = false
+        let reference = try LyapunovSpectrum(map: map, options: o, rng: &r2)
+        #expect(fast.qrFallbacks == 0 && fast.qrFactorizations == transient + 5)
+        for (a, b) in zip(fast.exponents, reference.exponents) { #expect(abs(a - b) < 1e-10, "\(a) vs \(b)") }
+    }
+
+    /// An exactly singular Jacobian every step: one CholeskyQR pass's guard refuses every factorisation
+    /// (Householder takes over, −∞ included), and the exponents are those of Householder with Q formed
+    /// (to the opening/closing correction, ≈ u per run: 1e-13).
+    @Test func singularFactorsTakeTheHouseholderFallbackFromOnePass() throws {
+        let h = 6
+        var w = gaussianWeight(h, gain: 0.9, seed: 12)
+        for b in 0..<h { w[0, b] = 0 }
+        let map = TestMap(w: w, u: Matrix(rows: h, cols: 1), phi: .linear)
+        var o = LyapunovOptions(count: h, steps: 200, transient: 0)
+        var r1 = RandomStream(seed: 4), r2 = r1
+        let fast = try LyapunovSpectrum(map: map, options: o, rng: &r1)
+        o.qrMethod = .householder
+        o.compactFrame = false
+        let reference = try LyapunovSpectrum(map: map, options: o, rng: &r2)
+        #expect(fast.qrFallbacks == 200)
+        #expect(fast.negativeInfiniteCount == 1 && reference.negativeInfiniteCount == 1)
+        #expect(fast.singularSteps == reference.singularSteps)
+        for (a, b) in zip(fast.exponents, reference.exponents) {
+            #expect(a == b || abs(a - b) < 1e-13, "\(a) vs \(b)")
+        }
+    }
+
     /// A linear map's Lyapunov spectrum is the sorted ln|λ_i(W)|.
     @Test func linearSpectrumIsLogEigenvalueModuli() throws {
         let h = 6
