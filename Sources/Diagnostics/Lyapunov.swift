@@ -20,10 +20,12 @@ public struct LyapunovOptions: Sendable {
     public var initialState: InitialState
     /// An explicit s_0 (length S) that overrides `initialState`.
     public var start: [Double]?
-    /// How Y = Q·R is factored: one CholeskyQR pass (the default: level-3 BLAS, 1.2–2× less time per
-    /// step than Householder at S = 64 … 512 on OpenBLAS 0.3.21; Q orthonormal to ≈ κ²u, which the
-    /// sums absorb — `LyapunovFrame`), CholeskyQR2, or Householder; the CholeskyQR methods fall back to
-    /// Householder by their guards. All give the same exponents to round-off (docs/diagnostics.md).
+    /// How Y = Q·R is factored: one CholeskyQR pass (the default: level-3 BLAS; Q orthonormal to
+    /// ≈ κ²u, which the sums absorb — `LyapunovFrame`), CholeskyQR2, or Householder; the CholeskyQR
+    /// methods fall back to Householder by their guards. All give the same exponents to round-off. Per
+    /// step on OpenBLAS 0.3.21 (Zen 3) the kernels of the pass took 1/2.0, 1/1.65, 1/1.16 and 1/1.28 of
+    /// Householder's at S = 64, 128, 256, 512, and the whole N = 256 benchmark 1/1.30–1/1.41 of its CPU
+    /// time (docs/linalg.md, docs/diagnostics.md).
     public var qrMethod: QRMethod = .choleskyQR
     /// Whether Householder factorisations may keep Q compact and apply it by dormqr (`LyapunovFrame`;
     /// the default). false forms Q after every QR (dgeqrf + dorgqr, then dgemm), as GradLab did before:

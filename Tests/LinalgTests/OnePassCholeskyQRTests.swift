@@ -5,8 +5,8 @@ import Testing
 /// One CholeskyQR pass (`QRMethod.choleskyQR`) against Householder (the oracle) and the singular values
 /// (dgesdd): Q spans A's nested column spaces (Q_hᵀ·Q upper triangular), its loss of orthogonality stays
 /// below the first-order bound ω = (m + n)·u·‖A‖_F²/σ_min(A)², and R's diagonal is Householder's up to
-/// the triangular factor of Q (|r_ii| · |(Q_hᵀQ)_ii| = |r_ii of Householder|); the guard sends
-/// ill-conditioned and exactly singular inputs to Householder, whose result then comes back unchanged.
+/// the triangular factor of Q (|r_ii| · |(Q_hᵀQ)_ii| = |r_ii of Householder|). The guard's fallbacks
+/// (ill-conditioned and exactly singular inputs) are tested with CholeskyQR2's in `CholeskyQRTests`.
 @Suite struct OnePassCholeskyQRTests {
     struct Factored {
         var q: [Double], r: [Double], qh: [Double], rh: [Double], fallbacks: Int
@@ -55,48 +55,12 @@ import Testing
         try checkAccepted(f, m: m, n: n)
     }
 
-    /// U·diag(σ)·Vᵀ with σ over `decades` decades (random orthogonal U, V; 64×32).
-    func conditioned(decades: Double) throws -> [Double] {
-        let m = 64, n = 32
-        let u = try randomMatrix(m, n, seed: 78).qr().q, v = try randomMatrix(n, n, seed: 79).qr().q
-        var us = u
-        for j in 0..<n { let s = Foundation.pow(10, -decades * Double(j) / Double(n - 1)); for i in 0..<m { us[i, j] *= s } }
-        return try matmul(us, v, transB: .transpose).transposed.elements   // row-major Aᵀ = column-major A
-    }
-
     /// κ = 10⁵: the pass is accepted (ω ≈ 10⁻⁴) and Q is visibly not orthonormal (≈ κ²u), yet it spans
     /// A's nested spaces and R's diagonal is Householder's up to Q's own triangular factor.
     @Test func moderatelyIllConditionedInputIsAccepted() throws {
-        let f = try factorBoth(try conditioned(decades: 5), m: 64, n: 32)
+        let f = try factorBoth(try conditionedMatrix(m: 64, n: 32, decades: 5), m: 64, n: 32)
         #expect(f.omega < QRWorkspace.lossOfOrthogonalityGuard)
         try checkAccepted(f, m: 64, n: 32)
-    }
-
-    /// κ = 10⁸ (ω ≫ the guard) and κ = 10¹⁰: Householder, unchanged.
-    @Test(arguments: [8.0, 10.0])
-    func illConditionedInputTakesTheFallback(decades: Double) throws {
-        let f = try factorBoth(try conditioned(decades: decades), m: 64, n: 32)
-        #expect(f.fallbacks == 1)
-        #expect(f.r == f.rh)
-        #expect(f.q == f.qh)
-    }
-
-    /// Exactly singular inputs (two equal columns; a zero row block making rank n − 1 as a dead unit
-    /// does in a Jacobian): never a CholeskyQR answer.
-    @Test func singularInputsTakeTheFallback() throws {
-        let m = 20, n = 6
-        var a = randomMatrix(n, m, seed: 5).elements
-        for i in 0..<m { a[3 * m + i] = a[1 * m + i] }
-        let f = try factorBoth(a, m: m, n: n)
-        #expect(f.fallbacks == 1)
-        #expect(f.r == f.rh && f.q == f.qh)
-
-        let s = 48
-        var jq = randomMatrix(s, s, seed: 6).elements   // column-major S×S
-        for j in 0..<s { jq[j * s + 7] = 0 }               // row 7 of Y = J·Q is zero: rank S − 1
-        let g = try factorBoth(jq, m: s, n: s)
-        #expect(g.fallbacks == 1)
-        #expect(g.r == g.rh && g.q == g.qh)
     }
 
     /// `householderRDiagonal`: dgeqrf's diagonal of a copy (A unchanged); a Householder workspace has no
@@ -113,4 +77,13 @@ import Testing
             try a.withUnsafeBufferPointer { try ref.householderRDiagonal($0.baseAddress!, leadingDimension: m, rDiagonal: &d) }
         }
     }
+}
+
+/// A = U·diag(σ)·Vᵀ, m×n column-major, with σ_j = 10^{−decades·j/(n−1)} and random orthonormal U (m×n), V
+/// (n×n): κ(A) = 10^decades, not removable by column scaling.
+func conditionedMatrix(m: Int, n: Int, decades: Double) throws -> [Double] {
+    let u = try randomMatrix(m, n, seed: 78).qr().q, v = try randomMatrix(n, n, seed: 79).qr().q
+    var us = u
+    for j in 0..<n { let s = Foundation.pow(10, -decades * Double(j) / Double(n - 1)); for i in 0..<m { us[i, j] *= s } }
+    return try matmul(us, v, transB: .transpose).transposed.elements   // row-major Aᵀ = column-major A
 }
