@@ -24,7 +24,7 @@ public struct LyapunovOptions: Sendable {
     /// ≈ κ²u, which the sums absorb — `LyapunovFrame`), CholeskyQR2, or Householder; the CholeskyQR
     /// methods fall back to Householder by their guards. All give the same exponents to round-off. Per
     /// step on OpenBLAS 0.3.21 (Zen 3) the kernels of the pass took 1/2.0, 1/1.65, 1/1.16 and 1/1.28 of
-    /// Householder's at S = 64, 128, 256, 512, and the whole N = 256 benchmark 1/1.30–1/1.41 of its CPU
+    /// Householder's at S = 64, 128, 256, 512, and the whole N = 256 benchmark 1/1.30–1/1.47 of its CPU
     /// time (docs/linalg.md, docs/diagnostics.md).
     public var qrMethod: QRMethod = .choleskyQR
     /// Whether Householder factorisations may keep Q compact and apply it by dormqr (`LyapunovFrame`;
@@ -55,11 +55,12 @@ public struct LyapunovOptions: Sendable {
 /// Y ← J_t·Y (dgemm; with Householder the first step of a block applies a compact Q by dgemqrt,
 /// `LyapunovFrame`), and at the end of each block Y = Q·R (one CholeskyQR pass by default, CholeskyQR2
 /// or Householder by `qrMethod`) with Q kept and log|r_ii| accumulated; with one CholeskyQR pass the
-/// sums get log r̃_ii of the last Q minus that of the first (Q = Q̃·R̃, `LyapunovFrame`). Blocks are m steps with `.every(m)`, or chosen by `.automatic` (the default):
-/// 1 … 16 steps, each accepted only if min|r_ii|/‖Y‖_F ≥ 10⁻³ and otherwise redone one step at a time
-/// (`ReorthonormalizationInterval`); blocks never straddle the end of the transient or of the run.
-/// After the transient, λ_i = (Σ log|r_ii|) / steps. The exponents are returned descending.
-/// With K = S, Σλ_i equals the trajectory average of ln|det J_t| to round-off (any interval).
+/// sums get log r̃_ii of the last Q minus that of the first (Q = Q̃·R̃, `LyapunovFrame`). Blocks are m
+/// steps with `.every(m)`, or chosen by `.automatic` (the default): 1 … 16 steps, each accepted only
+/// if min|r_ii|/‖Y‖_F ≥ 10⁻³ and otherwise redone one step at a time (`ReorthonormalizationInterval`);
+/// blocks never straddle the end of the transient or of the run. After the transient,
+/// λ_i = (Σ log|r_ii|) / steps. The exponents are returned descending. With K = S, Σλ_i equals the
+/// trajectory average of ln|det J_t| to round-off (any interval).
 ///
 /// **Exactly singular factors.** A Jacobian with exactly zero directions (a dead ReLU unit, tanh′
 /// rounded to 0) makes some r_ii exactly 0 in exact arithmetic; Householder QR then returns a
