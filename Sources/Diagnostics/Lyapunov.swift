@@ -20,10 +20,13 @@ public struct LyapunovOptions: Sendable {
     public var initialState: InitialState
     /// An explicit s_0 (length S) that overrides `initialState`.
     public var start: [Double]?
-    /// How Y = Q·R is factored: Householder (the default: measured faster on this machine's OpenBLAS
-    /// 0.3.21 at N = 256), or CholeskyQR2 (level-3 BLAS) with its guard's Householder fallback. Both
-    /// give the same exponents to round-off (docs/diagnostics.md).
-    public var qrMethod: QRMethod = .householder
+    /// How Y = Q·R is factored: one CholeskyQR pass (the default: level-3 BLAS; Q orthonormal to
+    /// ≈ κ²u, which the sums absorb — `LyapunovFrame`), CholeskyQR2, or Householder; the CholeskyQR
+    /// methods fall back to Householder by their guards. All give the same exponents to round-off. Per
+    /// step on OpenBLAS 0.3.21 (Zen 3) the kernels of the pass took 1/2.0, 1/1.65, 1/1.16 and 1/1.28 of
+    /// Householder's at S = 64, 128, 256, 512, and the whole N = 256 benchmark 1/1.30–1/1.47 of its CPU
+    /// time (docs/linalg.md, docs/diagnostics.md).
+    public var qrMethod: QRMethod = .choleskyQR
     /// Whether Householder factorisations may keep Q compact and apply it by dormqr (`LyapunovFrame`;
     /// the default). false forms Q after every QR (dgeqrf + dorgqr, then dgemm), as GradLab did before:
     /// for measuring the difference; both give the same exponents to round-off.
@@ -49,13 +52,15 @@ public struct LyapunovOptions: Sendable {
 /// The Lyapunov spectrum of a recurrent map, in nats per time step.
 ///
 /// Benettin et al. (1980): Q_0 is a random S×K matrix with orthonormal columns; every step
-/// Y ← J_t·Y (dgemm; the first step of a block applies a compact Q by dormqr, `LyapunovFrame`), and
-/// at the end of each block Y = Q·R (Householder, or CholeskyQR2 by `qrMethod`) with Q kept and
-/// log|r_ii| accumulated. Blocks are m steps with `.every(m)`, or chosen by `.automatic` (the default):
-/// 1 … 16 steps, each accepted only if min|r_ii|/‖Y‖_F ≥ 10⁻³ and otherwise redone one step at a time
-/// (`ReorthonormalizationInterval`); blocks never straddle the end of the transient or of the run.
-/// After the transient, λ_i = (Σ log|r_ii|) / steps. The exponents are returned descending.
-/// With K = S, Σλ_i equals the trajectory average of ln|det J_t| to round-off (any interval).
+/// Y ← J_t·Y (dgemm; with Householder the first step of a block applies a compact Q by dgemqrt,
+/// `LyapunovFrame`), and at the end of each block Y = Q·R (one CholeskyQR pass by default, CholeskyQR2
+/// or Householder by `qrMethod`) with Q kept and log|r_ii| accumulated; with one CholeskyQR pass the
+/// sums get log r̃_ii of the last Q minus that of the first (Q = Q̃·R̃, `LyapunovFrame`). Blocks are m
+/// steps with `.every(m)`, or chosen by `.automatic` (the default): 1 … 16 steps, each accepted only
+/// if min|r_ii|/‖Y‖_F ≥ 10⁻³ and otherwise redone one step at a time (`ReorthonormalizationInterval`);
+/// blocks never straddle the end of the transient or of the run. After the transient,
+/// λ_i = (Σ log|r_ii|) / steps. The exponents are returned descending. With K = S, Σλ_i equals the
+/// trajectory average of ln|det J_t| to round-off (any interval).
 ///
 /// **Exactly singular factors.** A Jacobian with exactly zero directions (a dead ReLU unit, tanh′
 /// rounded to 0) makes some r_ii exactly 0 in exact arithmetic; Householder QR then returns a
@@ -75,7 +80,7 @@ public struct LyapunovSpectrum: Sendable {
     public let nonfiniteStep: Int?
     /// Steps actually measured.
     public let measuredSteps: Int
-    /// How many factorisations CholeskyQR2's guard sent to Householder (ill-conditioned or exactly
+    /// How many factorisations a CholeskyQR guard sent to Householder (ill-conditioned or exactly
     /// singular Y; 0 with `qrMethod = .householder`).
     public let qrFallbacks: Int
 
@@ -157,6 +162,8 @@ public struct LyapunovSpectrum: Sendable {
         let capacity = fixed == nil ? ReorthonormalizationInterval.maximumBlock : 0
         var blockStates = [Double](repeating: 0, count: capacity * s), blockInputs = [Double](repeating: 0, count: capacity * d)
         var planned = 1
+        // One CholeskyQR pass: log r̃_ii of Q where the measurement starts (subtracted) and ends (added).
+        var opening = [Double](repeating: 0, count: frame.basisMayBeSkewed ? k : 0), closing = opening
 
         /// Adds the factored block ending at step `end` (Y's norm `scale`) to the sums.
         func accumulate(end: Int, scale: Double) {
@@ -194,6 +201,7 @@ public struct LyapunovSpectrum: Sendable {
 
         var t = 0
         while t < total {
+            if t == transient, frame.basisMayBeSkewed { try frame.basisLogScale(into: &opening) }
             let mb = fixed ?? min(planned, (t < transient ? transient : total) - t)
             var done = 0
             for j in 0..<mb {
@@ -246,6 +254,10 @@ public struct LyapunovSpectrum: Sendable {
                 }
             }
             t = end
+        }
+        if measured > 0, frame.basisMayBeSkewed {
+            try frame.basisLogScale(into: &closing)
+            for i in 0..<k { sums[i].add(closing[i] - opening[i]) }
         }
         nonfiniteStep = bad
         measuredSteps = measured

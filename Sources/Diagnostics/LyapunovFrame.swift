@@ -1,3 +1,4 @@
+import Foundation
 import Linalg
 
 /// The orthonormal frame Q (S×K) of Benettin's method and the products J·Q, J·Y of a block, on
@@ -19,8 +20,14 @@ import Linalg
 /// dorgqr 1.32, dormqr from the right 1.24; dgeqrt (nb = 32) 1.28, dgemqrt from the right 1.09
 /// (docs/linalg.md). For K < S/2, applying Q to the whole S×S J (4S²K − 2SK² flops) would cost more
 /// than dgemm + dorgqr (2S²K + 4SK² − 4K³/3), so Q is formed there, as it
-/// is by CholeskyQR2 (`QRMethod.choleskyQR2`), whose Q is explicit anyway. The first product of a run
-/// uses the explicit Q_0 (a dgemm).
+/// is by CholeskyQR (`QRMethod.choleskyQR`, `.choleskyQR2`), whose Q is explicit anyway. The first
+/// product of a run uses the explicit Q_0 (a dgemm).
+///
+/// **One CholeskyQR pass** (`.choleskyQR`, the default of `LyapunovOptions`) leaves a Q that is
+/// orthonormal only to ≈ κ(Y)²·u: Q = Q̃·R̃ with R̃ = I + O(κ²u) upper triangular. It spans the same
+/// nested spaces as Y, so the next steps are unchanged, and R̃ passes into the next factor; the sum of
+/// log r_ii over a run telescopes to the exact one up to log r̃_ii of the last Q minus that of the first
+/// (`basisLogScale`, which `LyapunovSpectrum` adds).
 final class LyapunovFrame {
     let rows: Int, cols: Int
     /// Whether factorisations keep Q compact (dgeqrf only) and products apply it by dormqr.
@@ -99,6 +106,19 @@ final class LyapunovFrame {
                 try qr.factor(yb.baseAddress!, leadingDimension: rows, rDiagonal: &rDiagonal)
             }
         }
+    }
+
+    /// Whether Q may be orthonormal only to ≈ κ²u (one CholeskyQR pass), so that a run's Σ log r_ii needs
+    /// `basisLogScale` at its two ends.
+    var basisMayBeSkewed: Bool { qr.method == .choleskyQR }
+
+    /// log|r̃_ii| of the current explicit Q = Q̃·R̃ (Householder R of a copy; Q unchanged): ≈ 0 for an
+    /// orthonormal Q, O(κ²u) after a CholeskyQR pass. Only for `basisMayBeSkewed` frames.
+    func basisLogScale(into out: inout [Double]) throws {
+        try basis.withUnsafeBufferPointer { b in
+            try qr.householderRDiagonal(b.baseAddress!, leadingDimension: rows, rDiagonal: &out)
+        }
+        for i in 0..<cols { out[i] = Foundation.log(abs(out[i])) }
     }
 
     /// The last factorisation's Q becomes the frame.

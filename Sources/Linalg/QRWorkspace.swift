@@ -8,18 +8,20 @@ import COpenBLAS
 /// n×m buffer *is* the column-major m×n matrix, so callers can keep products in whichever
 /// orientation suits their gemm.
 ///
-/// `method: .choleskyQR2` factors by CholeskyQR2 instead (see `QRMethod`), level-3 BLAS only, with a
-/// conditioning guard that falls back to Householder on the same input (`fallbacks` counts them).
+/// `method: .choleskyQR2` factors by CholeskyQR2 instead, `.choleskyQR` by one CholeskyQR pass (see
+/// `QRMethod`): level-3 BLAS only, each with a guard that falls back to Householder on the same input
+/// (`fallbacks` counts them).
 public final class QRWorkspace {
     public let rows: Int
     public let cols: Int
     public let method: QRMethod
-    /// How many `factor` calls of a `.choleskyQR2` workspace took the Householder fallback.
+    /// How many `factor` calls of a CholeskyQR workspace took the Householder fallback.
     public private(set) var fallbacks = 0
     private var tau: [Double]
     private var work: [Double]
-    /// CholeskyQR2 scratch: the n×n Gram matrix / Cholesky factor, R₁'s diagonal, a copy of A.
-    private var gram: [Double] = [], firstDiagonal: [Double] = [], copy: [Double] = []
+    /// CholeskyQR scratch: the n×n Gram matrix / Cholesky factor, R₁'s diagonal, a copy of A (CholeskyQR2's
+    /// restore, `householderRDiagonal`'s input), the two vectors of the condition estimate.
+    private var gram: [Double] = [], firstDiagonal: [Double] = [], copy: [Double] = [], probe: [Double] = [], start: [Double] = []
 
     public init(rows: Int, cols: Int, method: QRMethod = .householder) throws {
         guard rows >= cols, cols >= 1 else {
@@ -35,10 +37,17 @@ public final class QRWorkspace {
         // dgeqrt needs nb·n, dgemqrt from the right on an m×m block m·nb (nb ≤ 32 < 64).
         work = [Double](repeating: 0, count: Swift.max(Int(q1), Int(q2), rows * 64, 1))
         self.method = method
-        if method == .choleskyQR2 {
+        if method != .householder {
             gram = [Double](repeating: 0, count: cols * cols)
             firstDiagonal = [Double](repeating: 0, count: cols)
             copy = [Double](repeating: 0, count: rows * cols)
+            probe = [Double](repeating: 0, count: cols)
+            // A fixed start for the inverse iteration (any vector not orthogonal to the least singular
+            // direction will do; a random one almost surely is not).
+            var random = RandomStream(seed: 0x51_6E_61_6C)
+            start = random.normals(cols)
+            let norm = start.withUnsafeBufferPointer { cblas_dnrm2(Int32(cols), $0.baseAddress, 1) }
+            for i in 0..<cols { start[i] /= norm }
         }
     }
 
@@ -46,11 +55,33 @@ public final class QRWorkspace {
     /// n diagonal entries of R to `rDiagonal`. Throws on a LAPACK failure (an illegal argument).
     public func factor(_ a: UnsafeMutablePointer<Double>, leadingDimension lda: Int,
                        rDiagonal: UnsafeMutablePointer<Double>) throws {
-        if method == .choleskyQR2 {
-            if choleskyQR2(a, lda: lda, rDiagonal: rDiagonal) { return }
-            fallbacks += 1
+        switch method {
+        case .householder: break
+        case .choleskyQR: if choleskyQR(a, lda: lda, rDiagonal: rDiagonal) { return }; fallbacks += 1
+        case .choleskyQR2: if choleskyQR2(a, lda: lda, rDiagonal: rDiagonal) { return }; fallbacks += 1
         }
         try householder(a, lda: lda, rDiagonal: rDiagonal)
+    }
+
+    /// R's diagonal of A = Q·R by Householder (dgeqrf on a copy; A is left unchanged), whatever
+    /// `method` says: what a caller uses to measure how far from orthonormal a `.choleskyQR` Q is
+    /// (its R is I + O(κ²u)). A workspace of `.householder` has no copy buffer and throws.
+    public func householderRDiagonal(_ a: UnsafePointer<Double>, leadingDimension lda: Int,
+                                     rDiagonal: UnsafeMutablePointer<Double>) throws {
+        guard copy.count == rows * cols else {
+            throw LinalgError.invalidArgument(operation: "QRWorkspace.householderRDiagonal", detail: "needs a CholeskyQR workspace (it factors a copy)")
+        }
+        let m = Int32(rows), n = Int32(cols), lw = Int32(work.count)
+        let info = copy.withUnsafeMutableBufferPointer { c in
+            for j in 0..<cols { (c.baseAddress! + j * rows).update(from: a + j * lda, count: rows) }
+            return tau.withUnsafeMutableBufferPointer { t in
+                work.withUnsafeMutableBufferPointer { w in
+                    LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, m, n, c.baseAddress, m, t.baseAddress, w.baseAddress, lw)
+                }
+            }
+        }
+        guard info == 0 else { throw LinalgError.lapackFailure(routine: "dgeqrf", info: info, shape: shapeString(rows, cols)) }
+        for j in 0..<cols { rDiagonal[j] = copy[j * rows + j] }
     }
 
     private func householder(_ a: UnsafeMutablePointer<Double>, lda: Int, rDiagonal: UnsafeMutablePointer<Double>) throws {
@@ -130,24 +161,90 @@ public final class QRWorkspace {
             let g = gb.baseAddress!
             for pass in 0..<2 {
                 // G = AᵀA (upper triangle), R = chol(G), A ← A·R⁻¹.
-                cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(n), Int32(m), 1, a, Int32(lda), 0, g, Int32(n))
+                formGram(a, lda: lda, into: g)
                 if pass == 1 {
                     var worst = 0.0
                     for j in 0..<n { for i in 0...j { worst = Swift.max(worst, abs(g[j * n + i] - (i == j ? 1 : 0))) } }
                     guard worst <= Self.orthogonalityGuard else { return false }   // NaN fails too
                 }
-                guard LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), Int32(n), g, Int32(n)) == 0 else { return false }
+                guard choleskyInPlace(g) else { return false }
                 for j in 0..<n {
                     let r = g[j * n + j]
-                    guard r.isFinite, r > 0 else { return false }
                     if pass == 0 { firstDiagonal[j] = r } else { rDiagonal[j] = r * firstDiagonal[j] }
                 }
-                cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(m), Int32(n), 1, g, Int32(n), a, Int32(lda))
+                solveRight(a, lda: lda, by: g)
             }
             return true
         }
         if !ok { restore() }
         return ok
+    }
+
+    /// The largest estimated loss of orthogonality ω̂ (below) with which one CholeskyQR pass is accepted.
+    /// ω̂ bounds ‖QᵀQ − I‖₂ to first order (in practice it overestimates it 10⁵-fold and more: on Y of
+    /// the Lyapunov benchmark's kind of map, ω up to 0.7 came with max |QᵀQ − I| ≤ 3·10⁻⁶), so an
+    /// accepted Q has κ(Q) ≲ 1.14; and an exactly singular A has ω ≥ 1 (below), so it always falls back.
+    public static let lossOfOrthogonalityGuard = 0.125
+
+    /// One CholeskyQR pass in place: G = AᵀA (dsyrk), R = chol(G) (dpotrf), A ← A·R⁻¹ (dtrsm). False,
+    /// with A untouched, when the Cholesky fails, a pivot is not finite and positive, or
+    ///
+    ///     ω̂ = (m + n)·u·‖A‖_F²·‖R⁻¹‖₂²  >  `lossOfOrthogonalityGuard`      (u = 2⁻⁵³)
+    ///
+    /// ‖A‖_F² = trace(G); ‖R⁻¹‖₂² = ‖(RᵀR)⁻¹‖₂ is estimated from below by two steps of inverse iteration
+    /// (four dtrsv, O(n²)) from a fixed random unit vector. Why ω̂: the computed R satisfies RᵀR = AᵀA + E
+    /// with ‖E‖₂ ≤ (γ_m + γ_{n+1})·‖A‖_F² (the rounding of dsyrk and of Cholesky, Higham Thm 10.3), and
+    /// QᵀQ − I = −R⁻ᵀ·E·R⁻¹ to first order, so ‖QᵀQ − I‖₂ ≲ ω̂. If A is exactly singular, RᵀR − E is,
+    /// so σ_min(R)² ≤ ‖E‖₂ and ω ≥ (m + n)/(m + n + 1) ≈ 1 > the guard: Householder (and its exact-zero
+    /// r_ii) takes over.
+    private func choleskyQR(_ a: UnsafeMutablePointer<Double>, lda: Int, rDiagonal: UnsafeMutablePointer<Double>) -> Bool {
+        let n = cols
+        return gram.withUnsafeMutableBufferPointer { gb in
+            let g = gb.baseAddress!
+            formGram(a, lda: lda, into: g)
+            var trace = 0.0
+            for j in 0..<n { trace += g[j * n + j] }
+            guard trace.isFinite, choleskyInPlace(g) else { return false }
+            // Inverse iteration on RᵀR: x ← (RᵀR)⁻¹x / ‖·‖; ν = ‖(RᵀR)⁻¹x‖ for the unit x of the last step.
+            var nu = 0.0
+            probe.withUnsafeMutableBufferPointer { xb in
+                start.withUnsafeBufferPointer { xb.baseAddress!.update(from: $0.baseAddress!, count: n) }
+                let x = xb.baseAddress!
+                for _ in 0..<2 {
+                    cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, Int32(n), g, Int32(n), x, 1)
+                    cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(n), g, Int32(n), x, 1)
+                    nu = cblas_dnrm2(Int32(n), x, 1)
+                    guard nu.isFinite, nu > 0 else { nu = .infinity; return }
+                    cblas_dscal(Int32(n), 1 / nu, x, 1)
+                }
+            }
+            let omega = Double(rows + n) * Double.ulpOfOne / 2 * trace * nu
+            guard omega <= Self.lossOfOrthogonalityGuard else { return false }   // NaN fails too
+            for j in 0..<n { rDiagonal[j] = g[j * n + j] }
+            solveRight(a, lda: lda, by: g)
+            return true
+        }
+    }
+
+    /// g ← the upper triangle of AᵀA (dsyrk), n×n.
+    private func formGram(_ a: UnsafeMutablePointer<Double>, lda: Int, into g: UnsafeMutablePointer<Double>) {
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(cols), Int32(rows), 1, a, Int32(lda), 0, g, Int32(cols))
+    }
+
+    /// g ← chol(g) (upper, dpotrf); false unless it succeeded with finite positive pivots.
+    private func choleskyInPlace(_ g: UnsafeMutablePointer<Double>) -> Bool {
+        let n = cols
+        guard LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), Int32(n), g, Int32(n)) == 0 else { return false }
+        for j in 0..<n {
+            let r = g[j * n + j]
+            guard r.isFinite, r > 0 else { return false }
+        }
+        return true
+    }
+
+    /// A ← A·R⁻¹ for the upper triangular R in g (dtrsm).
+    private func solveRight(_ a: UnsafeMutablePointer<Double>, lda: Int, by g: UnsafeMutablePointer<Double>) {
+        cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(rows), Int32(cols), 1, g, Int32(cols), a, Int32(lda))
     }
 }
 
@@ -161,7 +258,16 @@ public final class QRWorkspace {
 ///   O(u) with a backward-stable R when κ(A) ≲ u^{-1/2}; the guard (`QRWorkspace.orthogonalityGuard`,
 ///   a failed Cholesky, a non-positive or non-finite pivot) sends every other input, e.g. an exactly
 ///   singular A, to the Householder path, so nothing is lost in accuracy or robustness.
+/// - `choleskyQR`: the first of those passes only (dsyrk + dpotrf + dtrsm, ≈ 2.3·n²·m flops at m = n
+///   against 4·n²·m − 4n³/3 for Householder with Q formed). A = Q·R holds to O(u) column by column
+///   (dtrsm is backward stable), and Q = A·R⁻¹ with R upper triangular spans exactly A's nested column
+///   spaces span(a_1 … a_j) (up to that rounding); but QᵀQ = I only to ≈ κ(A)²·u (first order), and R
+///   differs from Householder's by the triangular factor of that Q. For callers that only need the
+///   nested spaces and R up to such a factor — Benettin's Lyapunov method, whose Σ log r_ii telescopes
+///   (docs/diagnostics.md). Guarded by an estimate of the loss of orthogonality
+///   (`QRWorkspace.lossOfOrthogonalityGuard`); exactly singular A fall back to Householder.
 public enum QRMethod: Sendable, Equatable {
     case householder
     case choleskyQR2
+    case choleskyQR
 }

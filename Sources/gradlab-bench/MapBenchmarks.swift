@@ -82,23 +82,25 @@ struct LyapunovBenchmark: ParsableCommand {
         commandName: "lyapunov",
         abstract: "Full Lyapunov spectrum of x ↦ tanh(W x) (peers.py workload lyapunov: QR every step).",
         discussion: """
-        GradLab runs its default (--interval auto: guarded blocks of up to 16 steps, compact Q applied by dormqr) \
-        unless told otherwise. --compare times, interleaved in each repetition and without the peers, the \
-        previous method (QR every step, Q formed by dorgqr), QR every step with a compact Q, and the automatic \
-        blocks, and prints each one's median, its speed-up over the previous method and max |Δλ_i| against it.
+        GradLab runs its default (--qr cholesky-qr: one CholeskyQR pass per factorisation; --interval auto: \
+        guarded blocks of up to 16 steps) unless told otherwise. --compare times, interleaved in each repetition \
+        and without the peers, Householder QR every step with Q formed by dorgqr, the automatic blocks with \
+        Householder and a compact Q (dgeqrt + dgemqrt; the default before one-pass CholeskyQR), the automatic \
+        blocks with CholeskyQR2, and the default, and prints each one's median, its speed-up over the first \
+        and over the second, and max |Δλ_i| against the first.
         """
     )
     @Option(parsing: .upToNextOption, help: "Sizes N,T.")
     var sizes: [String] = ["256,1000"]
     @Option(help: "Gain g of W ~ N(0, g²/N).")
     var g = 1.5
-    @Option(help: "QR: householder (LAPACK, GradLab's default) or cholesky-qr2 (level-3 BLAS, Householder fallback by its guard).")
-    var qr = "householder"
+    @Option(help: "QR: cholesky-qr (one pass, GradLab's default), cholesky-qr2 (level-3 BLAS, Householder fallback by their guards) or householder (LAPACK).")
+    var qr = "cholesky-qr"
     @Option(help: "Re-orthonormalisation: auto (GradLab's default, guarded blocks) or m (QR every m steps; 1 = the peers' method).")
     var interval = "auto"
     @Flag(help: "Form Q after every QR (dorgqr) instead of applying it compactly by dormqr (the previous method).")
     var explicitQ = false
-    @Flag(help: "Time the previous method, QR every step with compact Q, and auto blocks, interleaved (no peers).")
+    @Flag(help: "Time Householder every step with Q formed, auto blocks with Householder (compact Q), CholeskyQR2 and one-pass CholeskyQR, interleaved (no peers).")
     var compare = false
     @Option(help: "With --compare: how many exponents K (default all N; K < N/2 forms Q, as GradLab does there).")
     var count: Int?
@@ -107,16 +109,17 @@ struct LyapunovBenchmark: ParsableCommand {
     func run() throws {
         let method: QRMethod
         switch qr {
+        case "cholesky-qr": method = .choleskyQR
         case "cholesky-qr2": method = .choleskyQR2
         case "householder": method = .householder
-        default: throw ValidationError("--qr: '\(qr)' is not cholesky-qr2 or householder.")
+        default: throw ValidationError("--qr: '\(qr)' is not cholesky-qr, cholesky-qr2 or householder.")
         }
         let chosen: ReorthonormalizationInterval
         if interval == "auto" { chosen = .automatic } else if let m = Int(interval), m >= 1 { chosen = .every(m) } else {
             throw ValidationError("--interval: '\(interval)' is not auto or a positive integer.")
         }
-        if compare { return try compareVariants(method: method) }
-        emit("QR: \(qr), interval \(interval), Q \(explicitQ ? "formed (dorgqr)" : "compact where it pays (dgeqrt + dgemqrt)")")
+        if compare { return try compareVariants() }
+        emit("QR: \(qr), interval \(interval)" + (method == .householder ? ", Q \(explicitQ ? "formed (dorgqr)" : "compact where it pays (dgeqrt + dgemqrt)")" : ""))
         try runMapWorkload("lyapunov", sizes: sizes, gain: g, common: common,
                            checksumKeys: ["cs_lambda_sum", "lambda_max", "lambda_min", "qr_fallbacks", "qr_count", "rejected_blocks"]) { map, n, t in
             try Self.spectrum(map, n: n, t: t, method: method, interval: chosen, compactFrame: !explicitQ)
@@ -124,10 +127,11 @@ struct LyapunovBenchmark: ParsableCommand {
     }
 
     /// `--compare`: per repetition, each variant once in turn (so all see the same machine state).
-    private func compareVariants(method: QRMethod) throws {
+    private func compareVariants() throws {
         BLASThreads.set(common.threads)
-        let variants: [(name: String, interval: ReorthonormalizationInterval, compact: Bool)] = [
-            ("every step, Q formed (previous)", .every(1), false), ("every step, Q compact", .every(1), true), ("auto blocks, Q compact", .automatic, true)]
+        let variants: [(name: String, interval: ReorthonormalizationInterval, method: QRMethod, compact: Bool)] = [
+            ("every step, Householder, Q formed", .every(1), .householder, false), ("auto, Householder, Q compact", .automatic, .householder, true),
+            ("auto, CholeskyQR2", .automatic, .choleskyQR2, true), ("auto, CholeskyQR (default)", .automatic, .choleskyQR, true)]
         if let k = count { emit("K = \(k) exponents") }
         for (n, t, size) in try parseSizes(sizes) {
             let map = try PeerMap(n: n, gain: g, seed: common.seed)
@@ -136,16 +140,18 @@ struct LyapunovBenchmark: ParsableCommand {
             for rep in 0...common.reps {   // rep 0: warm-up
                 for (v, variant) in variants.enumerated() {
                     let start = DispatchTime.now().uptimeNanoseconds, cpuStart = threadCPUSeconds()
-                    let spectrum = try Self.run(map, n: n, t: t, method: method, interval: variant.interval, compactFrame: variant.compact,
+                    let spectrum = try Self.run(map, n: n, t: t, method: variant.method, interval: variant.interval, compactFrame: variant.compact,
                                                 count: min(max(count ?? n, 1), n))
                     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                     if rep == 0 { results.append(spectrum) } else { times[v].append(seconds); cpu[v].append(threadCPUSeconds() - cpuStart) }
                 }
             }
-            let base = median(times[0]), cpuBase = median(cpu[0])
+            let base = median(times[0]), cpuBase = median(cpu[0]), cpuBefore = median(cpu[1])
             for (v, variant) in variants.enumerated() {
                 emit("\(size.padding(toLength: 10, withPad: " ", startingAt: 0))\(variant.name.padding(toLength: 33, withPad: " ", startingAt: 0))"
-                     + String(format: "CPU time median %8.4fs  min %8.4fs  speed-up %5.2f", median(cpu[v]), cpu[v].min() ?? .nan, cpuBase / median(cpu[v])))
+                     + String(format: "CPU time median %8.4fs  min %8.4fs  speed-up %5.2f  over auto Householder %5.2f (min %5.2f)  fallbacks %d",
+                              median(cpu[v]), cpu[v].min() ?? .nan, cpuBase / median(cpu[v]), cpuBefore / median(cpu[v]),
+                              (cpu[1].min() ?? .nan) / (cpu[v].min() ?? .nan), results[v].qrFallbacks))
                 let dl = zip(results[v].exponents, results[0].exponents).map { abs($0 - $1) }.max() ?? .nan
                 let dsum = abs(results[v].exponents.reduce(0, +) - results[0].exponents.reduce(0, +))
                 emit("\(size.padding(toLength: 10, withPad: " ", startingAt: 0))\(variant.name.padding(toLength: 33, withPad: " ", startingAt: 0))"
@@ -169,9 +175,10 @@ struct LyapunovBenchmark: ParsableCommand {
         return try LyapunovSpectrum(map: map.cell, options: options, rng: &rng)
     }
 
-    /// The workload as checksums (`qr_fallbacks`: steps where CholeskyQR2's guard fell back to
+    /// The workload as checksums (`qr_fallbacks`: steps where a CholeskyQR guard fell back to
     /// Householder; `qr_count`: factorisations; `rejected_blocks`: automatic blocks redone step by step).
-    static func spectrum(_ map: PeerMap, n: Int, t: Int, method: QRMethod, interval: ReorthonormalizationInterval = .automatic,
+    static func spectrum(_ map: PeerMap, n: Int, t: Int, method: QRMethod = LyapunovOptions(count: 1, steps: 1).qrMethod,
+                         interval: ReorthonormalizationInterval = .automatic,
                          compactFrame: Bool = true) throws -> [String: Double] {
         let spectrum = try run(map, n: n, t: t, method: method, interval: interval, compactFrame: compactFrame), l = spectrum.exponents
         return ["cs_lambda_sum": l.reduce(0, +), "lambda_max": l.first ?? .nan, "lambda_min": l.last ?? .nan,

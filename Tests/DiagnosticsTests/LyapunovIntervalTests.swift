@@ -10,10 +10,12 @@ import Recurrent
 /// estimate computed step by step, and the differences must be round-off.
 @Suite("Lyapunov: automatic intervals and the compact frame")
 struct LyapunovIntervalTests {
-    /// QR every step with Q formed (dgeqrf + dorgqr + dgemm), the method GradLab used before.
+    /// Householder QR every step with Q formed (dgeqrf + dorgqr + dgemm), the method GradLab used before
+    /// (the defaults under test use one CholeskyQR pass).
     func previousMethod(_ o: LyapunovOptions) -> LyapunovOptions {
         var p = o
         p.interval = .every(1)
+        p.qrMethod = .householder
         p.compactFrame = false
         return p
     }
@@ -45,6 +47,7 @@ struct LyapunovIntervalTests {
         let h = 24
         let map = TestMap(w: gaussianWeight(h, gain: 1.5, seed: 31), u: Matrix(rows: h, cols: 1), phi: .tanh)
         var o = LyapunovOptions(count: h, steps: 500, transient: 20, reorthonormalizeEvery: 1)
+        o.qrMethod = .householder       // the compact frame is Householder's
         o.compactFrameMinimumSize = 0   // exercise the compact frame at this small S
         var r1 = RandomStream(seed: 5), r2 = r1
         let compact = try LyapunovSpectrum(map: map, options: o, rng: &r1)
@@ -90,6 +93,7 @@ struct LyapunovIntervalTests {
         // method, different rounding).
         var everyStep = o
         everyStep.interval = .every(1)
+        everyStep.qrMethod = .householder
         everyStep.compactFrameMinimumSize = 0
         let compact = try LyapunovSpectrum(map: map, options: everyStep, rng: &r4)
         let noise = zip(compact.exponents, reference.exponents).map { abs($0 - $1) }.max() ?? 0

@@ -6,9 +6,10 @@ import Testing
 /// well-conditioned inputs without a fallback; the guard sends ill-conditioned and exactly singular
 /// inputs to Householder (counted), whose result is then returned unchanged.
 @Suite struct CholeskyQRTests {
-    /// Factors the column-major m×n `a` both ways: (|r_ii| CholeskyQR2, |r_ii| Householder, Q, fallbacks).
-    private func factorBoth(_ a: [Double], m: Int, n: Int) throws -> (fast: [Double], reference: [Double], q: [Double], refQ: [Double], fallbacks: Int) {
-        let fast = try QRWorkspace(rows: m, cols: n, method: .choleskyQR2), ref = try QRWorkspace(rows: m, cols: n)
+    /// Factors the column-major m×n `a` both ways: (|r_ii| CholeskyQR2 or `method`, |r_ii| Householder, Q, fallbacks).
+    private func factorBoth(_ a: [Double], m: Int, n: Int, method: QRMethod = .choleskyQR2) throws
+        -> (fast: [Double], reference: [Double], q: [Double], refQ: [Double], fallbacks: Int) {
+        let fast = try QRWorkspace(rows: m, cols: n, method: method), ref = try QRWorkspace(rows: m, cols: n)
         var q = a, refQ = a
         var d1 = [Double](repeating: 0, count: n), d2 = d1
         try q.withUnsafeMutableBufferPointer { try fast.factor($0.baseAddress!, leadingDimension: m, rDiagonal: &d1) }
@@ -49,27 +50,33 @@ import Testing
     }
 
     /// A = U·diag(σ)·Vᵀ with σ over 10 decades and random orthogonal U, V (κ = 10¹⁰ > u^{-1/2}, not
-    /// removable by column scaling): the guard must take Householder, whose result comes back unchanged.
-    @Test func illConditionedInputTakesTheFallback() throws {
+    /// removable by column scaling): the guard must take Householder, whose result comes back unchanged;
+    /// likewise one CholeskyQR pass at κ = 10⁸ (its ω ≫ `lossOfOrthogonalityGuard`) and 10¹⁰.
+    @Test(arguments: [(QRMethod.choleskyQR2, 10.0), (.choleskyQR, 8.0), (.choleskyQR, 10.0)])
+    func illConditionedInputTakesTheFallback(method: QRMethod, decades: Double) throws {
         let m = 64, n = 32
-        let u = try randomMatrix(m, n, seed: 78).qr().q, v = try randomMatrix(n, n, seed: 79).qr().q
-        var us = u
-        for j in 0..<n { let s = Foundation.pow(10, -10 * Double(j) / Double(n - 1)); for i in 0..<m { us[i, j] *= s } }
-        let a = try matmul(us, v, transB: .transpose)          // m×n
-        let r = try factorBoth(a.transposed.elements, m: m, n: n)   // row-major Aᵀ = column-major A
+        let r = try factorBoth(try conditionedMatrix(m: m, n: n, decades: decades), m: m, n: n, method: method)
         #expect(r.fallbacks == 1)
         #expect(r.fast == r.reference)
         #expect(r.q == r.refQ)
     }
 
-    /// An exactly singular input (two equal columns): Cholesky breaks down or the guard trips; never a
-    /// CholeskyQR answer.
-    @Test func singularInputTakesTheFallback() throws {
+    /// Exactly singular inputs — two equal columns; a zero row, rank n − 1, as a dead unit makes in
+    /// J·Q: Cholesky breaks down or the guard trips; never a CholeskyQR answer (either method).
+    @Test(arguments: [QRMethod.choleskyQR2, .choleskyQR])
+    func singularInputTakesTheFallback(method: QRMethod) throws {
         let m = 20, n = 6
         var a = randomMatrix(n, m, seed: 5).elements
         for i in 0..<m { a[3 * m + i] = a[1 * m + i] }
-        let r = try factorBoth(a, m: m, n: n)
+        let r = try factorBoth(a, m: m, n: n, method: method)
         #expect(r.fallbacks == 1)
-        #expect(r.fast == r.reference)
+        #expect(r.fast == r.reference && r.q == r.refQ)
+
+        let s = 48
+        var jq = randomMatrix(s, s, seed: 6).elements   // column-major S×S
+        for j in 0..<s { jq[j * s + 7] = 0 }
+        let z = try factorBoth(jq, m: s, n: s, method: method)
+        #expect(z.fallbacks == 1)
+        #expect(z.fast == z.reference && z.q == z.refQ)
     }
 }
