@@ -40,15 +40,16 @@ public enum CostModel {
 
     // Fitted by scripts/calibrate_costs.py: [fixed, rnn × 4 counts, gru × 4, lstm × 4].
     #if DEBUG
-    // Debug build, CPU seconds; the fit's measured/estimated ratios: gradient-flow 0.74–1.94, stacked
-    // 0.84–1.27, train 0.90–1.79 (refit on the 2-core Zen 3 machine after the C tanh kernel: against the
-    // earlier fit its rnn runs measured 0.27–1.1×, lstm/gru training 1.5–4×; scripts/calibration/debug.txt); lyapunov 0.90–1.23
-    // (the earlier fit, kept: its runs do not go through the kernel; 0.66–1.79 in the refit run).
+    // Debug build, CPU seconds, fitted by scripts/calibrate_costs.py (scripts/calibration/debug.txt) on the
+    // 2-core Zen 3 machine after the C tanh kernel and the one-pass CholeskyQR: measured/estimated
+    // gradient-flow 0.72–2.77 (the worst the extras at H = 16), lyapunov 0.79–1.24, stacked 0.81–1.47,
+    // train 0.87–1.18. Thread CPU time on this VM moves by up to 2× with the host's load (the same
+    // configurations measured 1.4–1.9× apart an hour apart), which CostModelTests allows for.
     static let coefficients = Coefficients(
-        gradientFlow: [0.00117, 6.99e-07, 8.06e-09, 5.11e-12, 6.59e-10, 1.97e-07, 9.56e-09, 0, 4.4e-10, 2.1e-07, 6.37e-09, 4.61e-11, 2.21e-10],
-        stacked: [0.00496, 1.66e-06, 0, 1.22e-10, 0, 6.4e-07, 0, 4.02e-10, 0, 7.74e-07, 0, 1.7e-10, 0],
-        lyapunov: [0.00424, 1.61e-06, 1.9e-08, 4.51e-10, 0, 0, 1.14e-08, 0, 0, 1.11e-07, 7.04e-09, 0, 0],
-        train: [0.00284, 1.87e-07, 4.02e-09, 2.86e-07, 0, 3.86e-07, 1.66e-08, 3.38e-07, 7.71e-09, 4.1e-07, 2.56e-08, 6.12e-07, 6.28e-09])
+        gradientFlow: [0.00191, 6.17e-07, 1.42e-08, 0, 7.11e-10, 1.53e-07, 1.29e-08, 1.34e-10, 1.23e-10, 2.05e-07, 1.04e-08, 3.98e-11, 2.11e-10],
+        stacked: [0.00136, 2.28e-06, 0, 1.55e-10, 0, 8.31e-07, 0, 5.18e-10, 0, 9.99e-07, 0, 2.23e-10, 0],
+        lyapunov: [0.009, 1.58e-07, 1.56e-08, 0, 2.87e-10, 0, 1.01e-08, 0, 0, 0, 6.5e-09, 0, 0],
+        train: [0, 2.79e-07, 8.34e-09, 2.39e-07, 2.33e-09, 2.67e-07, 3.75e-08, 3.87e-07, 1.1e-08, 2.92e-07, 4.85e-08, 4.87e-07, 1.86e-08])
     #else
     // Release build, CPU seconds; the fit's measured/estimated ratios: gradient-flow 0.74–2.43 (the
     // worst a 0.01 s configuration), stacked 0.77–1.50, lyapunov 0.78–1.77, train 0.84–1.41.

@@ -4,8 +4,13 @@ import Lab
 import Sweeps
 
 /// The time estimates (`CostModel`) against measurement: small runs of every mode, each configuration's
-/// estimate within a factor 2 of its measured CPU time (`runs.cpu_seconds`, the least of 2 replicates,
-/// so other load on the machine does not count). The coefficients are fit by scripts/calibrate_costs.py.
+/// measured CPU time (`runs.cpu_seconds`, the least of 2 replicates) over its estimate within a factor 2
+/// of the median of those ratios (the estimates' relative costs, what the scheduler and the dry run's
+/// comparisons rest on), and the median itself within a factor 3 of 1 (the machine's speed against the
+/// calibration's). Thread CPU time on a shared VM moves by up to 2× with the host's load: the same
+/// configurations, code and coefficients measured 1.4–1.9× apart an hour apart on the 2-core Zen 3
+/// machine (2026-12-03), so a bare factor 2 on each ratio failed without any estimate having changed.
+/// The coefficients are fit by scripts/calibrate_costs.py.
 @Suite struct CostModelTests {
     /// One experiment per mode family, a few configurations each (≈ 0.05–0.5 s of CPU in a debug build).
     static let experiments: [String] = [
@@ -73,7 +78,7 @@ import Sweeps
     ]
 
     @Test func estimatesAreWithinAFactorTwoOfMeasuredCPUTimeForEveryMode() async throws {
-        var lines: [String] = []
+        var lines: [String] = [], ratios: [Double] = []
         for text in Self.experiments {
             let experiment = try Experiment(text: text, source: "cost.yaml")
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-cost-\(UUID().uuidString)")
@@ -86,10 +91,14 @@ import Sweeps
                 let ids = (0..<experiment.replicates).map { Configuration(point: point, replicate: $0).runID }
                 let measured = try #require(ids.compactMap { cpu[$0] }.min())
                 let estimated = CostModel.seconds(point.spec)
-                let ratio = measured / estimated
-                lines.append("\(experiment.name) \(point.identity): estimated \(estimated) s, measured \(measured) s, ratio \(ratio)")
-                #expect(ratio > 0.5 && ratio < 2, "\(lines.last!)")
+                ratios.append(measured / estimated)
+                lines.append("\(experiment.name) \(point.identity): estimated \(estimated) s, measured \(measured) s, ratio \(measured / estimated)")
             }
+        }
+        let median = ratios.sorted()[ratios.count / 2]
+        #expect(median > 1.0 / 3 && median < 3, "median measured/estimated \(median)\n\(lines.joined(separator: "\n"))")
+        for (ratio, line) in zip(ratios, lines) {
+            #expect(ratio > 0.5 * median && ratio < 2 * median, "\(line) (median ratio \(median))")
         }
         print(lines.joined(separator: "\n"))
     }
