@@ -203,6 +203,16 @@ void tile256(const int MR, long kc, const double *a, long lda, const double *p, 
         double *c, long ldc, int load) { tile256(MR, kc, a, lda, p, c, ldc, load); }
 GL_T256(1) GL_T256(2) GL_T256(3) GL_T256(4) GL_T256(5) GL_T256(6)
 
+// An edge tile of `rows` × `cols` (< width) C values goes through a zero-padded rows × width copy, so
+// that no load or store of the full-width micro-kernel leaves C.
+static inline void edge_in(double *tmp, int rows, long width, const double *c, long ldc, long cols) {
+    memset(tmp, 0, (size_t)rows * (size_t)width * sizeof(double));
+    for (int r = 0; r < rows; r++) memcpy(tmp + r * width, c + r * ldc, (size_t)cols * sizeof(double));
+}
+static inline void edge_out(double *c, long ldc, const double *tmp, int rows, long width, long cols) {
+    for (int r = 0; r < rows; r++) memcpy(c + r * ldc, tmp + r * width, (size_t)cols * sizeof(double));
+}
+
 // Few rows (m ≤ GL_WIDE_ROWS: GEMV-like steps with B = 1, 2): an MR × 16·NP tile over NP whole
 // panels (MR·NP = 2: 8 accumulators, enough independent fma chains to hide the latency, where a
 // 1 × 8 tile would have 2); panel vectors are loaded where they are used (a register each at most).
@@ -258,11 +268,10 @@ static void gemm_avx2_wide(long m, long n, long k, const double *a, long lda, co
                 } else {
                     // The last, partial panel (np = 1): through a 16-wide copy, so no load or store leaves C.
                     double tmp[2 * GL_PANEL];
-                    memset(tmp, 0, sizeof tmp);
-                    for (int r = 0; r < rows; r++) memcpy(tmp + r * GL_PANEL, ci + r * ldc, (size_t)cols * sizeof(double));
+                    edge_in(tmp, rows, GL_PANEL, ci, ldc, cols);
                     if (rows == 2) t256w_2_1(kc, a + i * lda + k0, lda, p, pstride, tmp, GL_PANEL, load);
                     else t256w_1_1(kc, a + i * lda + k0, lda, p, pstride, tmp, GL_PANEL, load);
-                    for (int r = 0; r < rows; r++) memcpy(ci + r * ldc, tmp + r * GL_PANEL, (size_t)cols * sizeof(double));
+                    edge_out(ci, ldc, tmp, rows, GL_PANEL, cols);
                 }
                 j += np;
             }
@@ -296,10 +305,9 @@ static void gemm_avx2(long m, long n, long k, const double *a, long lda, const d
                     } else {
                         // A partial half panel: through an 8-wide copy, so no load or store leaves C.
                         double tmp[GL_MR256 * 8];
-                        memset(tmp, 0, sizeof tmp);
-                        for (int r = 0; r < rows; r++) memcpy(tmp + r * half, ci + r * ldc, (size_t)cols * sizeof(double));
+                        edge_in(tmp, rows, half, ci, ldc, cols);
                         tiles[rows](kc, a + i * lda + k0, lda, p, tmp, half, load);
-                        for (int r = 0; r < rows; r++) memcpy(ci + r * ldc, tmp + r * half, (size_t)cols * sizeof(double));
+                        edge_out(ci, ldc, tmp, rows, half, cols);
                     }
                     i += rows;
                 }
